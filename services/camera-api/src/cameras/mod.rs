@@ -1,0 +1,607 @@
+//! The camera registry: validated camera records in PostgreSQL.
+
+mod stream_url;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Deserializer};
+use sqlx::PgPool;
+use utoipa::ToSchema;
+
+pub use stream_url::{PASSWORD_MASK, StreamUrl};
+
+use crate::db;
+use crate::validation::{FieldError, FieldErrors};
+
+const NAME_MAX: usize = 100;
+const LOCATION_MAX: usize = 200;
+const MAX_READERS_MAX: i64 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the request has invalid fields")]
+    Invalid(Vec<FieldError>),
+    #[error("no camera with that id")]
+    NotFound,
+    #[error("another camera already has that name")]
+    NameTaken,
+    #[error("the camera was changed by someone else (now version {current})")]
+    Stale { current: i64 },
+    #[error(transparent)]
+    Database(#[from] db::Error),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<sqlx::Error> for Error {
+    fn from(err: sqlx::Error) -> Self {
+        if db::violates(&err, "cameras_name_key") {
+            Self::NameTaken
+        } else {
+            Self::Database(err.into())
+        }
+    }
+}
+
+/// A camera as stored.
+#[derive(Debug, Clone)]
+pub struct Camera {
+    pub id: i64,
+    pub name: String,
+    pub stream_url: StreamUrl,
+    pub location: Option<String>,
+    pub enabled: bool,
+    pub on_demand: bool,
+    pub max_readers: i32,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub provisioning: Provisioning,
+}
+
+/// Where MediaMTX stands for a camera.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, ToSchema)]
+pub struct Provisioning {
+    pub state: ProvisioningState,
+    /// Why the last attempt failed, in plain words.
+    pub detail: Option<String>,
+    /// Failed attempts since the last success.
+    pub attempts: i32,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ProvisioningState {
+    /// A change waits to be applied to MediaMTX.
+    Pending,
+    /// MediaMTX matches the camera.
+    Ready,
+    /// The last attempt failed (see `detail`); it is retried with backoff.
+    Error,
+    /// The camera was disabled; its path is being removed from MediaMTX.
+    Deleting,
+}
+
+impl ProvisioningState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Ready => "ready",
+            Self::Error => "error",
+            Self::Deleting => "deleting",
+        }
+    }
+
+    fn parse(text: &str) -> Option<Self> {
+        [Self::Pending, Self::Ready, Self::Error, Self::Deleting]
+            .into_iter()
+            .find(|state| state.as_str() == text)
+    }
+}
+
+/// The channel that tells the reconciler a camera changed (payload: its id).
+pub const CHANGED_CHANNEL: &str = "camplane_cameras";
+
+impl Camera {
+    /// The MediaMTX path that carries this camera; Camplane owns every
+    /// `cam_<digits>` path and nothing else.
+    pub fn path(&self) -> String {
+        path_name(self.id)
+    }
+}
+
+pub fn path_name(id: i64) -> String {
+    format!("cam_{id}")
+}
+
+/// Body of `POST /api/cameras`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCameraInput {
+    /// 1 to 100 characters after trimming; unique regardless of case.
+    #[schema(example = "Loading dock")]
+    pub name: String,
+    /// `rtsp://` or `rtsps://` with a host; credentials percent-encoded in the userinfo.
+    #[schema(example = "rtsp://admin:secret@192.0.2.10:554/stream1")]
+    pub stream_url: String,
+    /// Up to 200 characters.
+    #[serde(default)]
+    pub location: Option<String>,
+    /// Default `true`. A disabled camera is kept but not streamed.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Default `true`: MediaMTX pulls the stream only while someone watches.
+    #[serde(default)]
+    pub on_demand: Option<bool>,
+    /// 0 to 1000; 0 (the default) means no limit.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000)]
+    pub max_readers: Option<i64>,
+}
+
+/// Body of `PATCH /api/cameras/{id}`: only the fields sent change; `null`
+/// clears `location`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CameraPatch {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String)]
+    pub name: Option<Option<String>>,
+    /// Send back the masked URL (`***` as password) to keep the stored password.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = String)]
+    pub stream_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
+    pub enabled: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
+    pub on_demand: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i64, minimum = 0, maximum = 1000)]
+    pub max_readers: Option<Option<i64>>,
+}
+
+/// Tells a field sent as `null` (Some(None)) from a field left out (None).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A camera's editable fields, all valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Fields {
+    name: String,
+    stream_url: StreamUrl,
+    location: Option<String>,
+    enabled: bool,
+    on_demand: bool,
+    max_readers: i32,
+}
+
+impl From<&Camera> for Fields {
+    fn from(camera: &Camera) -> Self {
+        Self {
+            name: camera.name.clone(),
+            stream_url: camera.stream_url.clone(),
+            location: camera.location.clone(),
+            enabled: camera.enabled,
+            on_demand: camera.on_demand,
+            max_readers: camera.max_readers,
+        }
+    }
+}
+
+fn parse_name(raw: &str) -> Result<String, String> {
+    let name = raw.trim();
+    match name.chars().count() {
+        0 => Err("must not be empty".into()),
+        n if n > NAME_MAX => Err(format!("must be at most {NAME_MAX} characters")),
+        _ if name.chars().any(char::is_control) => {
+            Err("must not contain control characters".into())
+        }
+        _ => Ok(name.to_owned()),
+    }
+}
+
+/// Blank means "no location", so clients can clear it with `""` too.
+fn parse_location(raw: Option<&str>) -> Result<Option<String>, String> {
+    let Some(location) = raw.map(str::trim).filter(|l| !l.is_empty()) else {
+        return Ok(None);
+    };
+    if location.chars().count() > LOCATION_MAX {
+        return Err(format!("must be at most {LOCATION_MAX} characters"));
+    }
+    Ok(Some(location.to_owned()))
+}
+
+fn parse_max_readers(raw: i64) -> Result<i32, String> {
+    if (0..=MAX_READERS_MAX).contains(&raw) {
+        Ok(raw as i32)
+    } else {
+        Err(format!(
+            "must be between 0 and {MAX_READERS_MAX} (0 means no limit)"
+        ))
+    }
+}
+
+fn parse_new_stream_url(raw: &str) -> Result<StreamUrl, String> {
+    let url = StreamUrl::parse(raw)?;
+    if url.has_password_mask() {
+        return Err(format!(
+            "{PASSWORD_MASK} stands for a hidden password; type the real one"
+        ));
+    }
+    Ok(url)
+}
+
+fn required<T>(field: &str, value: Option<T>, errors: &mut FieldErrors) -> Option<T> {
+    if value.is_none() {
+        errors.push(field, "must not be null");
+    }
+    value
+}
+
+impl NewCameraInput {
+    fn validate(self) -> Result<Fields> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", parse_name(&self.name));
+        let stream_url = errors.check("stream_url", parse_new_stream_url(&self.stream_url));
+        let location = errors.check("location", parse_location(self.location.as_deref()));
+        let max_readers = errors.check(
+            "max_readers",
+            parse_max_readers(self.max_readers.unwrap_or(0)),
+        );
+        errors.into_result().map_err(Error::Invalid)?;
+        Ok(Fields {
+            name: name.unwrap_or_default(),
+            stream_url: stream_url.expect("checked above"),
+            location: location.flatten(),
+            enabled: self.enabled.unwrap_or(true),
+            on_demand: self.on_demand.unwrap_or(true),
+            max_readers: max_readers.unwrap_or_default(),
+        })
+    }
+}
+
+impl CameraPatch {
+    fn apply_to(self, current: &Camera) -> Result<Fields> {
+        let mut errors = FieldErrors::default();
+        let mut fields = Fields::from(current);
+        if let Some(name) = self.name
+            && let Some(name) = required("name", name, &mut errors)
+        {
+            fields.name = errors.check("name", parse_name(&name)).unwrap_or_default();
+        }
+        if let Some(url) = self.stream_url
+            && let Some(url) = required("stream_url", url, &mut errors)
+        {
+            let parsed = StreamUrl::parse(&url)
+                .map(|url| url.unmask_with(&current.stream_url))
+                .and_then(|url| match url.has_password_mask() {
+                    true => Err(format!(
+                        "{PASSWORD_MASK} stands for a hidden password, but none is stored; type the real one"
+                    )),
+                    false => Ok(url),
+                });
+            if let Some(url) = errors.check("stream_url", parsed) {
+                fields.stream_url = url;
+            }
+        }
+        if let Some(location) = self.location
+            && let Some(location) = errors.check("location", parse_location(location.as_deref()))
+        {
+            fields.location = location;
+        }
+        if let Some(enabled) = self.enabled {
+            fields.enabled = required("enabled", enabled, &mut errors).unwrap_or(fields.enabled);
+        }
+        if let Some(on_demand) = self.on_demand {
+            fields.on_demand =
+                required("on_demand", on_demand, &mut errors).unwrap_or(fields.on_demand);
+        }
+        if let Some(max_readers) = self.max_readers
+            && let Some(max_readers) = required("max_readers", max_readers, &mut errors)
+        {
+            fields.max_readers = errors
+                .check("max_readers", parse_max_readers(max_readers))
+                .unwrap_or_default();
+        }
+        errors.into_result().map_err(Error::Invalid)?;
+        Ok(fields)
+    }
+}
+
+/// Filters and paging of the camera list.
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub limit: i64,
+    pub offset: i64,
+    pub query: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+pub struct Page {
+    pub items: Vec<Camera>,
+    pub total: i64,
+}
+
+struct Row {
+    id: i64,
+    name: String,
+    stream_url: String,
+    location: Option<String>,
+    enabled: bool,
+    on_demand: bool,
+    max_readers: i32,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    provisioning_state: String,
+    provisioning_detail: Option<String>,
+    provisioning_attempts: i32,
+    provisioning_updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<Row> for Camera {
+    type Error = Error;
+
+    fn try_from(row: Row) -> Result<Self> {
+        let corrupt = |what: String| {
+            Error::Database(db::Error::Corrupt(format!("camera {}: {what}", row.id)))
+        };
+        let state = ProvisioningState::parse(&row.provisioning_state)
+            .ok_or_else(|| corrupt(format!("provisioning state {:?}", row.provisioning_state)))?;
+        let stream_url = StreamUrl::parse(&row.stream_url)
+            .map_err(|reason| corrupt(format!("stream_url {reason}")))?;
+        Ok(Camera {
+            id: row.id,
+            name: row.name,
+            stream_url,
+            location: row.location,
+            enabled: row.enabled,
+            on_demand: row.on_demand,
+            max_readers: row.max_readers,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            provisioning: Provisioning {
+                state,
+                detail: row.provisioning_detail,
+                attempts: row.provisioning_attempts,
+                updated_at: row.provisioning_updated_at,
+            },
+        })
+    }
+}
+
+/// Reads one camera with its provisioning state.
+async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<Camera> {
+    sqlx::query_as!(
+        Row,
+        r#"SELECT c.id, c.name, c.stream_url, c.location, c.enabled, c.on_demand, c.max_readers,
+                  c.version, c.created_at, c.updated_at,
+                  p.state AS provisioning_state, p.detail AS provisioning_detail,
+                  p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at
+           FROM cameras c JOIN camera_provisioning p ON p.camera_id = c.id
+           WHERE c.id = $1"#,
+        id
+    )
+    .fetch_optional(conn)
+    .await?
+    .ok_or(Error::NotFound)?
+    .try_into()
+}
+
+/// Locks the camera for a read-modify-write and returns its version.
+async fn lock(conn: &mut sqlx::PgConnection, id: i64) -> Result<i64> {
+    sqlx::query_scalar!("SELECT version FROM cameras WHERE id = $1 FOR UPDATE", id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
+/// Wakes the reconciler; delivered only if the transaction commits.
+async fn notify_changed(conn: &mut sqlx::PgConnection, id: i64) -> Result<()> {
+    sqlx::query!("SELECT pg_notify($1, $2)", CHANGED_CHANNEL, id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn create(db: &PgPool, input: NewCameraInput) -> Result<Camera> {
+    let fields = input.validate()?;
+    let mut tx = db.begin().await?;
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO cameras (name, stream_url, location, enabled, on_demand, max_readers)
+           VALUES ($1, $2, $3, $4, $5, $6)
+           RETURNING id"#,
+        fields.name,
+        fields.stream_url.expose(),
+        fields.location,
+        fields.enabled,
+        fields.on_demand,
+        fields.max_readers,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "INSERT INTO camera_provisioning (camera_id) VALUES ($1)",
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    notify_changed(&mut tx, id).await?;
+    let camera = fetch(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(camera)
+}
+
+pub async fn get(db: &PgPool, id: i64) -> Result<Camera> {
+    fetch(&mut *db.acquire().await?, id).await
+}
+
+pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
+    let query = filter.query.as_deref().map(str::to_lowercase);
+    let mut tx = db.begin().await?;
+    // One snapshot for both statements, so `total` agrees with `items`.
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let rows = sqlx::query_as!(
+        Row,
+        r#"SELECT c.id, c.name, c.stream_url, c.location, c.enabled, c.on_demand, c.max_readers,
+                  c.version, c.created_at, c.updated_at,
+                  p.state AS provisioning_state, p.detail AS provisioning_detail,
+                  p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at
+           FROM cameras c JOIN camera_provisioning p ON p.camera_id = c.id
+           WHERE ($1::text IS NULL
+                  OR strpos(lower(c.name), $1) > 0
+                  OR strpos(lower(coalesce(c.location, '')), $1) > 0)
+             AND ($2::bool IS NULL OR c.enabled = $2)
+           ORDER BY c.id
+           LIMIT $3 OFFSET $4"#,
+        query,
+        filter.enabled,
+        filter.limit,
+        filter.offset,
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM cameras
+           WHERE ($1::text IS NULL
+                  OR strpos(lower(name), $1) > 0
+                  OR strpos(lower(coalesce(location, '')), $1) > 0)
+             AND ($2::bool IS NULL OR enabled = $2)"#,
+        query,
+        filter.enabled,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let items = rows
+        .into_iter()
+        .map(Camera::try_from)
+        .collect::<Result<_>>()?;
+    Ok(Page { items, total })
+}
+
+/// Applies a partial update. `expected` (from `If-Match`) makes the write
+/// conditional; a patch that changes nothing keeps the version and touches
+/// nothing on MediaMTX.
+pub async fn update(
+    db: &PgPool,
+    id: i64,
+    patch: CameraPatch,
+    expected: Option<Expected>,
+) -> Result<Camera> {
+    let mut tx = db.begin().await?;
+    check_version(lock(&mut tx, id).await?, expected)?;
+    let current = fetch(&mut tx, id).await?;
+    let fields = patch.apply_to(&current)?;
+    if fields == Fields::from(&current) {
+        return Ok(current);
+    }
+    sqlx::query!(
+        r#"UPDATE cameras
+           SET name = $2, stream_url = $3, location = $4, enabled = $5, on_demand = $6,
+               max_readers = $7, version = version + 1, updated_at = now()
+           WHERE id = $1"#,
+        id,
+        fields.name,
+        fields.stream_url.expose(),
+        fields.location,
+        fields.enabled,
+        fields.on_demand,
+        fields.max_readers,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let state = if fields.enabled {
+        ProvisioningState::Pending
+    } else {
+        ProvisioningState::Deleting
+    };
+    sqlx::query!(
+        r#"UPDATE camera_provisioning
+           SET state = $2, detail = NULL, attempts = 0, updated_at = now()
+           WHERE camera_id = $1"#,
+        id,
+        state.as_str(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    notify_changed(&mut tx, id).await?;
+    let camera = fetch(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(camera)
+}
+
+/// Deletes the camera. Its MediaMTX path goes with the reconciler's next
+/// look at it: a `cam_<id>` path without a camera is an orphan.
+pub async fn delete(db: &PgPool, id: i64, expected: Option<Expected>) -> Result<()> {
+    let mut tx = db.begin().await?;
+    check_version(lock(&mut tx, id).await?, expected)?;
+    sqlx::query!("DELETE FROM cameras WHERE id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    notify_changed(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Waits (at most `limit`) until MediaMTX has answered for `version` of the
+/// camera, so a write's response can say how provisioning went; a slow or
+/// absent MediaMTX leaves it `pending`, never failing the write.
+pub async fn wait_for_provisioning(
+    db: &PgPool,
+    id: i64,
+    version: i64,
+    limit: Duration,
+) -> Result<()> {
+    let deadline = tokio::time::Instant::now() + limit;
+    let mut pause = Duration::from_millis(2);
+    loop {
+        // Settled once MediaMTX converged, refused, or failed an attempt;
+        // a camera gone or edited again is someone else's wait.
+        let settled = sqlx::query_scalar!(
+            r#"SELECT p.state IN ('ready', 'error') OR p.attempts > 0 AS "settled!"
+               FROM camera_provisioning p JOIN cameras c ON c.id = p.camera_id
+               WHERE c.id = $1 AND c.version = $2"#,
+            id,
+            version
+        )
+        .fetch_optional(db)
+        .await?
+        .unwrap_or(true);
+        if settled || tokio::time::Instant::now() + pause > deadline {
+            return Ok(());
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_millis(50));
+    }
+}
+
+/// What a client's `If-Match` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// `*`: any version, as long as the camera exists.
+    Any,
+    OneOf(Vec<i64>),
+}
+
+fn check_version(current: i64, expected: Option<Expected>) -> Result<()> {
+    match expected {
+        Some(Expected::OneOf(versions)) if !versions.contains(&current) => {
+            Err(Error::Stale { current })
+        }
+        _ => Ok(()),
+    }
+}

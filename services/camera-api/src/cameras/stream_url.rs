@@ -1,0 +1,148 @@
+//! A camera's RTSP address. It usually carries the camera's password, which
+//! opens the camera itself, so the only ways to print it mask the password.
+
+use std::fmt;
+
+use url::Url;
+
+/// What every response shows instead of a password.
+pub const PASSWORD_MASK: &str = "***";
+const MAX_LEN: usize = 2048;
+
+#[derive(Clone, PartialEq, Eq)]
+pub struct StreamUrl(Url);
+
+impl StreamUrl {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        if raw.len() > MAX_LEN {
+            return Err(format!("must be at most {MAX_LEN} bytes"));
+        }
+        // The url crate silently drops tabs and newlines, so reject them before
+        // it can hide them.
+        if raw.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err("must not contain spaces or control characters".into());
+        }
+        let url = Url::parse(raw).map_err(|_| {
+            "must be an rtsp:// or rtsps:// URL such as rtsp://user:password@192.0.2.10:554/stream1"
+                .to_owned()
+        })?;
+        if !matches!(url.scheme(), "rtsp" | "rtsps") {
+            return Err("must start with rtsp:// or rtsps://".into());
+        }
+        if url.host_str().is_none_or(str::is_empty) {
+            return Err("must name the camera's host".into());
+        }
+        // MediaMTX refuses a source with only one of the two.
+        if url.username().is_empty() != url.password().is_none() {
+            return Err("must give both a user and a password, or neither".into());
+        }
+        if url.fragment().is_some() {
+            return Err("must not contain a #fragment".into());
+        }
+        Ok(Self(url))
+    }
+
+    /// The full URL, password included: only for MediaMTX and ffmpeg.
+    pub fn expose(&self) -> &str {
+        self.0.as_str()
+    }
+
+    pub fn has_password_mask(&self) -> bool {
+        self.0.password() == Some(PASSWORD_MASK)
+    }
+
+    /// Puts back the stored password where a client sent the mask it was shown,
+    /// so editing other parts of the URL does not require retyping it.
+    pub fn unmask_with(mut self, stored: &StreamUrl) -> Self {
+        if let (true, Some(password)) = (self.has_password_mask(), stored.0.password()) {
+            // Infallible: the URL already has a user and host.
+            let _ = self.0.set_password(Some(password));
+        }
+        self
+    }
+
+    pub fn masked(&self) -> String {
+        let mut url = self.0.clone();
+        if url.password().is_some() {
+            let _ = url.set_password(Some(PASSWORD_MASK));
+        }
+        url.into()
+    }
+}
+
+impl fmt::Display for StreamUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.masked())
+    }
+}
+
+impl fmt::Debug for StreamUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "StreamUrl({})", self.masked())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_rtsp_and_rtsps_with_or_without_credentials() {
+        for ok in [
+            "rtsp://10.1.2.3:554/stream1",
+            "rtsps://cam.example/live",
+            "rtsp://admin:s%40cret@10.1.2.3/stream1",
+            "rtsp://[2001:db8::1]:8554/cam",
+        ] {
+            assert!(StreamUrl::parse(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn rejects_what_mediamtx_or_an_operator_would_trip_on() {
+        for bad in [
+            "http://10.1.2.3/stream",
+            "file:///etc/passwd",
+            "rtsp://",
+            "rtsp:///stream",
+            "rtsp://10.1.2.3/a b",
+            "rtsp://10.1.2.3/a\tb",
+            " rtsp://10.1.2.3/",
+            "rtsp://admin@10.1.2.3/",
+            "rtsp://:pw@10.1.2.3/",
+            "rtsp://10.1.2.3/#frag",
+            "not a url",
+        ] {
+            assert!(StreamUrl::parse(bad).is_err(), "{bad}");
+        }
+        let long = format!("rtsp://h/{}", "a".repeat(MAX_LEN));
+        assert!(StreamUrl::parse(&long).is_err());
+    }
+
+    #[test]
+    fn every_printable_form_masks_the_password() {
+        let url = StreamUrl::parse("rtsp://admin:hunter2@10.1.2.3:554/stream1").unwrap();
+        assert_eq!(url.masked(), "rtsp://admin:***@10.1.2.3:554/stream1");
+        assert_eq!(url.to_string(), url.masked());
+        assert!(!format!("{url:?}").contains("hunter2"));
+        assert_eq!(url.expose(), "rtsp://admin:hunter2@10.1.2.3:554/stream1");
+    }
+
+    #[test]
+    fn a_sent_back_mask_keeps_the_stored_password() {
+        let stored = StreamUrl::parse("rtsp://admin:hunter2@10.1.2.3/stream1").unwrap();
+        let edited = StreamUrl::parse("rtsp://admin:***@10.9.9.9/stream1").unwrap();
+        assert_eq!(
+            edited.clone().unmask_with(&stored).expose(),
+            "rtsp://admin:hunter2@10.9.9.9/stream1"
+        );
+        let retyped = StreamUrl::parse("rtsp://admin:new@10.1.2.3/stream1").unwrap();
+        assert_eq!(
+            retyped.unmask_with(&stored).expose(),
+            "rtsp://admin:new@10.1.2.3/stream1"
+        );
+        // With nothing stored, the mask stays for validation to reject.
+        let open = StreamUrl::parse("rtsp://10.1.2.3/stream1").unwrap();
+        assert!(edited.unmask_with(&open).has_password_mask());
+    }
+}

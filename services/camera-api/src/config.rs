@@ -1,0 +1,272 @@
+//! Configuration: read once from the environment into one typed struct, so a
+//! bad setting stops the process at start-up with the variable's name instead
+//! of failing later in some request.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use url::Url;
+
+use crate::mediamtx;
+use crate::reconcile::{self, SourceSettings};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub database_url: Secret,
+    pub listen: SocketAddr,
+    pub log_filter: String,
+    pub log_format: LogFormat,
+    pub mediamtx: mediamtx::Settings,
+    pub reconcile: reconcile::Settings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// A value that must never reach a log line: `Debug` prints a placeholder.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    #[error("{0} is required but not set")]
+    Missing(&'static str),
+    #[error("{var} is invalid: {reason}")]
+    Invalid { var: &'static str, reason: String },
+}
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads every setting through `lookup`, so tests can configure the
+    /// service without touching the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Env(&lookup);
+        let database_url = env.required("DATABASE_URL")?;
+        match Url::parse(&database_url) {
+            Ok(url) if matches!(url.scheme(), "postgres" | "postgresql") => {}
+            // The URL may carry a password, so the reason never quotes it.
+            _ => {
+                return Err(invalid(
+                    "DATABASE_URL",
+                    "expected postgres://user@host:port/database",
+                ));
+            }
+        }
+        Ok(Self {
+            database_url: Secret(database_url),
+            listen: env.parsed("CAMPLANE_LISTEN", "0.0.0.0:8080")?,
+            log_filter: env.log_filter()?,
+            log_format: match env.or("CAMPLANE_LOG_FORMAT", "text").as_str() {
+                "text" => LogFormat::Text,
+                "json" => LogFormat::Json,
+                other => {
+                    return Err(invalid(
+                        "CAMPLANE_LOG_FORMAT",
+                        format!("expected text or json, got {other:?}"),
+                    ));
+                }
+            },
+            mediamtx: mediamtx::Settings {
+                api_url: env.url("MEDIAMTX_API_URL", "http://127.0.0.1:9997")?,
+                user: env.get("MEDIAMTX_API_USER"),
+                password: env.get("MEDIAMTX_API_PASS").map(Secret),
+                // Above MediaMTX's 0-4 s penalty for a rejected credential,
+                // and generous for writes, which reload its whole config.
+                timeout: Duration::from_secs(10),
+            },
+            reconcile: reconcile::Settings {
+                interval: env.duration("CAMPLANE_RECONCILE_INTERVAL", "10s")?,
+                source: SourceSettings {
+                    start_timeout: env.duration("CAMPLANE_SOURCE_START_TIMEOUT", "10s")?,
+                    close_after: env.duration("CAMPLANE_SOURCE_CLOSE_AFTER", "10s")?,
+                },
+            },
+        })
+    }
+}
+
+struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Env<'_> {
+    fn get(&self, var: &str) -> Option<String> {
+        (self.0)(var).filter(|value| !value.trim().is_empty())
+    }
+
+    fn required(&self, var: &'static str) -> Result<String, ConfigError> {
+        self.get(var).ok_or(ConfigError::Missing(var))
+    }
+
+    fn or(&self, var: &str, default: &str) -> String {
+        self.get(var).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn parsed<T>(&self, var: &'static str, default: &str) -> Result<T, ConfigError>
+    where
+        T: std::str::FromStr,
+        T::Err: fmt::Display,
+    {
+        let raw = self.or(var, default);
+        raw.parse()
+            .map_err(|err| invalid(var, format!("{raw:?}: {err}")))
+    }
+
+    fn duration(&self, var: &'static str, default: &str) -> Result<Duration, ConfigError> {
+        let raw = self.or(var, default);
+        parse_duration(&raw)
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                invalid(
+                    var,
+                    format!("{raw:?} is not a duration such as 500ms, 10s or 2m"),
+                )
+            })
+    }
+
+    fn url(&self, var: &'static str, default: &str) -> Result<Url, ConfigError> {
+        let raw = self.or(var, default);
+        match Url::parse(&raw) {
+            Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() => Ok(url),
+            _ => Err(invalid(var, "expected an http:// or https:// URL")),
+        }
+    }
+
+    fn log_filter(&self) -> Result<String, ConfigError> {
+        let filter = self.or("CAMPLANE_LOG", "info");
+        tracing_subscriber::EnvFilter::try_new(&filter)
+            .map_err(|err| invalid("CAMPLANE_LOG", format!("{filter:?}: {err}")))?;
+        Ok(filter)
+    }
+}
+
+fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        var,
+        reason: reason.into(),
+    }
+}
+
+/// Parses `500ms`, `10s`, `2m`, `1h`, or a bare number of seconds.
+pub fn parse_duration(raw: &str) -> Option<Duration> {
+    let raw = raw.trim();
+    let split = raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len());
+    let (number, unit) = raw.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    match unit {
+        "ms" => Some(Duration::from_millis(number)),
+        "" | "s" => Some(Duration::from_secs(number)),
+        "m" => Some(Duration::from_secs(number * 60)),
+        "h" => Some(Duration::from_secs(number * 3600)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let vars: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| vars.get(name).cloned())
+    }
+
+    const DB: (&str, &str) = ("DATABASE_URL", "postgres://postgres:pw@127.0.0.1/db");
+
+    #[test]
+    fn defaults_apply() {
+        let config = config(&[DB]).unwrap();
+        assert_eq!(config.listen, "0.0.0.0:8080".parse().unwrap());
+        assert_eq!(config.log_filter, "info");
+        assert_eq!(config.log_format, LogFormat::Text);
+        assert_eq!(config.mediamtx.api_url.as_str(), "http://127.0.0.1:9997/");
+        assert_eq!(config.reconcile.interval, Duration::from_secs(10));
+        assert_eq!(config.reconcile.source.close_after, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn mediamtx_settings_are_checked() {
+        let err = config(&[DB, ("MEDIAMTX_API_URL", "ftp://x")]).unwrap_err();
+        assert!(err.to_string().starts_with("MEDIAMTX_API_URL"), "{err}");
+        let err = config(&[DB, ("CAMPLANE_RECONCILE_INTERVAL", "soon")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("CAMPLANE_RECONCILE_INTERVAL"),
+            "{err}"
+        );
+        let config = config(&[
+            DB,
+            ("MEDIAMTX_API_USER", "svc"),
+            ("MEDIAMTX_API_PASS", "pw"),
+        ])
+        .unwrap();
+        assert!(!format!("{config:?}").contains("\"pw\""));
+    }
+
+    #[test]
+    fn database_url_is_required() {
+        assert_eq!(
+            config(&[]).unwrap_err(),
+            ConfigError::Missing("DATABASE_URL")
+        );
+    }
+
+    #[test]
+    fn errors_name_the_variable_but_never_the_database_password() {
+        let err = config(&[("DATABASE_URL", "mysql://u:hunter2@h/db")]).unwrap_err();
+        assert!(err.to_string().contains("DATABASE_URL"));
+        assert!(!err.to_string().contains("hunter2"));
+
+        let err = config(&[DB, ("CAMPLANE_LISTEN", "nowhere")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("CAMPLANE_LISTEN is invalid"),
+            "{err}"
+        );
+
+        let err = config(&[DB, ("CAMPLANE_LOG_FORMAT", "xml")]).unwrap_err();
+        assert!(err.to_string().contains("CAMPLANE_LOG_FORMAT"), "{err}");
+
+        let err = config(&[DB, ("CAMPLANE_LOG", "camera_api=loud")]).unwrap_err();
+        assert!(err.to_string().contains("CAMPLANE_LOG"), "{err}");
+    }
+
+    #[test]
+    fn secrets_do_not_show_in_debug_output() {
+        let config = config(&[DB]).unwrap();
+        assert!(!format!("{config:?}").contains("pw@"));
+    }
+
+    #[test]
+    fn durations_parse() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("10s"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_duration("10"), Some(Duration::from_secs(10)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("2 weeks"), None);
+        assert_eq!(parse_duration(""), None);
+    }
+}

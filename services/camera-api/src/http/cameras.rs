@@ -1,0 +1,375 @@
+//! `/api/cameras`: thin handlers over `crate::cameras`.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::extract::{JsonBody, Params};
+use super::problem::{ApiError, Problem};
+use crate::cameras::{
+    self, Camera, CameraPatch, Expected, ListFilter, NewCameraInput, Provisioning,
+};
+use crate::validation::FieldErrors;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_cameras, create_camera))
+        .routes(routes!(get_camera, update_camera, delete_camera))
+}
+
+/// A camera as the API shows it: the stream URL's password is always masked.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CameraView {
+    pub id: i64,
+    pub name: String,
+    /// The password, if any, reads `***`.
+    #[schema(example = "rtsp://admin:***@192.0.2.10:554/stream1")]
+    pub stream_url: String,
+    pub location: Option<String>,
+    pub enabled: bool,
+    pub on_demand: bool,
+    /// 0 means no limit.
+    pub max_readers: i32,
+    /// The MediaMTX path, `cam_<id>`.
+    #[schema(example = "cam_42")]
+    pub path: String,
+    /// Where the console plays the camera, through the edge.
+    #[schema(example = "/hls/cam_42/index.m3u8")]
+    pub hls_url: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    /// Where MediaMTX stands for this camera.
+    pub provisioning: Provisioning,
+}
+
+/// How long a write waits for MediaMTX before answering `pending`.
+const PROVISIONING_WAIT: Duration = Duration::from_secs(2);
+
+impl From<&Camera> for CameraView {
+    fn from(camera: &Camera) -> Self {
+        let path = camera.path();
+        Self {
+            id: camera.id,
+            name: camera.name.clone(),
+            stream_url: camera.stream_url.masked(),
+            location: camera.location.clone(),
+            enabled: camera.enabled,
+            on_demand: camera.on_demand,
+            max_readers: camera.max_readers,
+            hls_url: format!("/hls/{path}/index.m3u8"),
+            path,
+            created_at: camera.created_at,
+            updated_at: camera.updated_at,
+            provisioning: camera.provisioning.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CameraList {
+    pub items: Vec<CameraView>,
+    /// How many cameras match the filter, across all pages.
+    pub total: i64,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Query of `GET /api/cameras`. Values arrive as text and are validated here,
+/// so a bad one is a 422 that names the parameter.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// Page size, 1 to 500 (default 50).
+    #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
+    limit: Option<String>,
+    /// How many cameras to skip (default 0).
+    #[param(value_type = Option<i64>, minimum = 0)]
+    offset: Option<String>,
+    /// Case-insensitive substring of the name or location.
+    q: Option<String>,
+    /// Only enabled (`true`) or disabled (`false`) cameras.
+    #[param(value_type = Option<bool>)]
+    enabled: Option<String>,
+}
+
+impl ListParams {
+    fn into_filter(self) -> Result<ListFilter, ApiError> {
+        let mut errors = FieldErrors::default();
+        let limit = errors.check("limit", int_in(self.limit.as_deref(), 50, 1, 500));
+        let offset = errors.check("offset", int_in(self.offset.as_deref(), 0, 0, i64::MAX));
+        let enabled = errors.check(
+            "enabled",
+            match self.enabled.as_deref() {
+                None => Ok(None),
+                Some("true") => Ok(Some(true)),
+                Some("false") => Ok(Some(false)),
+                Some(_) => Err("must be true or false".to_owned()),
+            },
+        );
+        errors.into_result().map_err(ApiError::invalid)?;
+        Ok(ListFilter {
+            limit: limit.unwrap_or_default(),
+            offset: offset.unwrap_or_default(),
+            query: self
+                .q
+                .filter(|q| !q.trim().is_empty())
+                .map(|q| q.trim().to_owned()),
+            enabled: enabled.flatten(),
+        })
+    }
+}
+
+fn int_in(raw: Option<&str>, default: i64, min: i64, max: i64) -> Result<i64, String> {
+    let Some(raw) = raw else { return Ok(default) };
+    match raw.parse::<i64>() {
+        Ok(value) if (min..=max).contains(&value) => Ok(value),
+        _ if max == i64::MAX => Err(format!("must be a whole number of at least {min}")),
+        _ => Err(format!("must be a whole number from {min} to {max}")),
+    }
+}
+
+/// The camera's version as a strong entity tag.
+pub fn etag(version: i64) -> HeaderValue {
+    HeaderValue::try_from(format!("\"{version}\"")).expect("digits are a valid header value")
+}
+
+/// `If-Match` as the registry understands it: `*`, or a list of entity tags.
+/// A tag this service never issued can't match, so the write is refused.
+fn expected_version(headers: &HeaderMap) -> Option<Expected> {
+    let values: Vec<&str> = headers
+        .get_all(header::IF_MATCH)
+        .iter()
+        .map(|value| value.to_str().unwrap_or(""))
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    if values.iter().any(|value| value.trim() == "*") {
+        return Some(Expected::Any);
+    }
+    let versions = values
+        .iter()
+        .flat_map(|value| value.split(','))
+        .filter_map(|tag| {
+            tag.trim()
+                .strip_prefix('"')?
+                .strip_suffix('"')?
+                .parse()
+                .ok()
+        })
+        .collect();
+    Some(Expected::OneOf(versions))
+}
+
+/// Ids are positive integers; anything else can't name a camera, so it is a
+/// 404 like any other missing camera.
+fn camera_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::not_found("no camera with that id"))
+}
+
+/// The camera once MediaMTX has answered for it, or as it is after
+/// `PROVISIONING_WAIT` (then `pending`). The write is committed either way.
+async fn provisioned(state: &AppState, camera: Camera) -> Result<Camera, ApiError> {
+    cameras::wait_for_provisioning(&state.db, camera.id, camera.version, PROVISIONING_WAIT).await?;
+    match cameras::get(&state.db, camera.id).await {
+        // Deleted meanwhile by someone else: report what was written.
+        Err(cameras::Error::NotFound) => Ok(camera),
+        other => Ok(other?),
+    }
+}
+
+fn camera_response(status: StatusCode, camera: &Camera) -> Response {
+    (
+        status,
+        [(header::ETAG, etag(camera.version))],
+        Json(CameraView::from(camera)),
+    )
+        .into_response()
+}
+
+/// List cameras, ordered by id.
+#[utoipa::path(
+    get, path = "/api/cameras", tag = "cameras",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page of cameras", body = CameraList),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_cameras(
+    State(state): State<AppState>,
+    Params(params): Params<ListParams>,
+) -> Result<Json<CameraList>, ApiError> {
+    let filter = params.into_filter()?;
+    let page = cameras::list(&state.db, &filter).await?;
+    Ok(Json(CameraList {
+        items: page.items.iter().map(CameraView::from).collect(),
+        total: page.total,
+        limit: filter.limit,
+        offset: filter.offset,
+    }))
+}
+
+/// Add a camera.
+#[utoipa::path(
+    post, path = "/api/cameras", tag = "cameras",
+    request_body = NewCameraInput,
+    responses(
+        (status = 201, description = "Created", body = CameraView,
+            headers(("Location" = String, description = "URL of the new camera"), ("ETag" = String, description = "Version, for If-Match"))),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another camera has that name", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid; `errors` lists each", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn create_camera(
+    State(state): State<AppState>,
+    JsonBody(input): JsonBody<NewCameraInput>,
+) -> Result<Response, ApiError> {
+    let camera = cameras::create(&state.db, input).await?;
+    tracing::info!(camera_id = camera.id, "camera created");
+    let camera = provisioned(&state, camera).await?;
+    let mut response = camera_response(StatusCode::CREATED, &camera);
+    let location = HeaderValue::try_from(format!("/api/cameras/{}", camera.id))
+        .expect("digits are a valid header value");
+    response.headers_mut().insert(header::LOCATION, location);
+    Ok(response)
+}
+
+/// Get one camera.
+#[utoipa::path(
+    get, path = "/api/cameras/{id}", tag = "cameras",
+    params(("id" = i64, Path, description = "Camera id")),
+    responses(
+        (status = 200, description = "The camera", body = CameraView,
+            headers(("ETag" = String, description = "Version, for If-Match"))),
+        (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn get_camera(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let camera = cameras::get(&state.db, camera_id(&id)?).await?;
+    Ok(camera_response(StatusCode::OK, &camera))
+}
+
+/// Change some fields of a camera. Send `If-Match` with the ETag you read to
+/// be sure you don't overwrite someone else's change.
+#[utoipa::path(
+    patch, path = "/api/cameras/{id}", tag = "cameras",
+    params(
+        ("id" = i64, Path, description = "Camera id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being edited"),
+    ),
+    request_body = CameraPatch,
+    responses(
+        (status = 200, description = "The updated camera", body = CameraView,
+            headers(("ETag" = String, description = "New version"))),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another camera has that name", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The camera changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid; `errors` lists each", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn update_camera(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    JsonBody(patch): JsonBody<CameraPatch>,
+) -> Result<Response, ApiError> {
+    let id = camera_id(&id)?;
+    let camera = cameras::update(&state.db, id, patch, expected_version(&headers)).await?;
+    let camera = provisioned(&state, camera).await?;
+    tracing::info!(
+        camera_id = camera.id,
+        version = camera.version,
+        "camera updated"
+    );
+    Ok(camera_response(StatusCode::OK, &camera))
+}
+
+/// Delete a camera.
+#[utoipa::path(
+    delete, path = "/api/cameras/{id}", tag = "cameras",
+    params(
+        ("id" = i64, Path, description = "Camera id"),
+        ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted"),
+    ),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "The camera changed since that ETag", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn delete_camera(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<StatusCode, ApiError> {
+    let id = camera_id(&id)?;
+    cameras::delete(&state.db, id, expected_version(&headers)).await?;
+    tracing::info!(camera_id = id, "camera deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn if_match(values: &[&'static str]) -> Option<Expected> {
+        let mut headers = HeaderMap::new();
+        for value in values {
+            headers.append(header::IF_MATCH, HeaderValue::from_static(value));
+        }
+        expected_version(&headers)
+    }
+
+    #[test]
+    fn if_match_forms() {
+        assert_eq!(if_match(&[]), None);
+        assert_eq!(if_match(&["*"]), Some(Expected::Any));
+        assert_eq!(if_match(&["\"3\""]), Some(Expected::OneOf(vec![3])));
+        assert_eq!(
+            if_match(&["\"3\", \"5\""]),
+            Some(Expected::OneOf(vec![3, 5]))
+        );
+        // Weak tags never match under If-Match (RFC 9110 strong comparison).
+        assert_eq!(if_match(&["W/\"3\""]), Some(Expected::OneOf(vec![])));
+        assert_eq!(if_match(&["garbage"]), Some(Expected::OneOf(vec![])));
+    }
+
+    #[test]
+    fn ids_that_cannot_name_a_camera_are_not_found() {
+        for bad in ["0", "-1", "abc", "1.5", "99999999999999999999", ""] {
+            assert_eq!(
+                camera_id(bad).unwrap_err().status(),
+                StatusCode::NOT_FOUND,
+                "{bad}"
+            );
+        }
+        assert_eq!(camera_id("42").unwrap(), 42);
+    }
+}

@@ -1,0 +1,188 @@
+//! The one place where errors become HTTP responses: RFC 9457
+//! `application/problem+json`, with 5xx causes logged and never sent.
+
+use std::collections::BTreeMap;
+
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::validation::FieldError;
+use crate::{cameras, db};
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 9457 problem document. Every error response of the API has this shape.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem; stable, so clients can branch on it.
+    #[serde(rename = "type")]
+    #[schema(example = "urn:camplane:problem:validation")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// One entry per rejected field (422 only).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// Results of individual readiness checks (`/readyz` only).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub checks: BTreeMap<String, String>,
+}
+
+/// Boxed: handlers return `Result<_, ApiError>` everywhere, and the happy
+/// path shouldn't pay for the error's size.
+#[derive(Debug)]
+pub struct ApiError(Box<Details>);
+
+#[derive(Debug)]
+struct Details {
+    status: StatusCode,
+    kind: &'static str,
+    detail: String,
+    errors: Vec<FieldError>,
+    checks: BTreeMap<String, String>,
+    headers: Vec<(HeaderName, HeaderValue)>,
+    /// The cause of a 5xx, for the log only: it may hold internals.
+    cause: Option<anyhow::Error>,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, detail: impl Into<String>) -> Self {
+        Self(Box::new(Details {
+            status,
+            kind,
+            detail: detail.into(),
+            errors: Vec::new(),
+            checks: BTreeMap::new(),
+            headers: Vec::new(),
+            cause: None,
+        }))
+    }
+
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", detail)
+    }
+
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "malformed-request", detail)
+    }
+
+    pub fn invalid(errors: Vec<FieldError>) -> Self {
+        let detail = match errors.as_slice() {
+            [one] => format!("{}: {}", one.field, one.message),
+            _ => format!("{} fields are invalid", errors.len()),
+        };
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "validation", detail).with_errors(errors)
+    }
+
+    pub fn unavailable(detail: impl Into<String>, cause: impl Into<anyhow::Error>) -> Self {
+        Self::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail)
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("2"))
+            .with_cause(cause)
+    }
+
+    pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "the server failed to handle this request; it has been logged",
+        )
+        .with_cause(cause)
+    }
+
+    pub fn with_header(mut self, name: HeaderName, value: HeaderValue) -> Self {
+        self.0.headers.push((name, value));
+        self
+    }
+
+    pub fn with_checks(mut self, checks: BTreeMap<String, String>) -> Self {
+        self.0.checks = checks;
+        self
+    }
+
+    fn with_errors(mut self, errors: Vec<FieldError>) -> Self {
+        self.0.errors = errors;
+        self
+    }
+
+    fn with_cause(mut self, cause: impl Into<anyhow::Error>) -> Self {
+        self.0.cause = Some(cause.into());
+        self
+    }
+
+    pub fn status(&self) -> StatusCode {
+        self.0.status
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let this = *self.0;
+        if let Some(cause) = &this.cause
+            && this.status.is_server_error()
+        {
+            // `{:#}` prints the whole source chain on one line.
+            tracing::error!(
+                status = this.status.as_u16(),
+                error = format!("{cause:#}"),
+                "request failed"
+            );
+        }
+        let problem = Problem {
+            kind: format!("urn:camplane:problem:{}", this.kind),
+            title: this.status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: this.status.as_u16(),
+            detail: this.detail,
+            errors: this.errors,
+            checks: this.checks,
+        };
+        let mut response = (
+            this.status,
+            [(header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))],
+            serde_json::to_vec(&problem).unwrap_or_default(),
+        )
+            .into_response();
+        for (name, value) in this.headers {
+            response.headers_mut().insert(name, value);
+        }
+        response
+    }
+}
+
+impl From<db::Error> for ApiError {
+    fn from(err: db::Error) -> Self {
+        match err {
+            db::Error::Unavailable(_) => {
+                Self::unavailable("the database is unavailable; retry shortly", err)
+            }
+            _ => Self::internal(err),
+        }
+    }
+}
+
+impl From<cameras::Error> for ApiError {
+    fn from(err: cameras::Error) -> Self {
+        use cameras::Error;
+        match err {
+            Error::Invalid(errors) => Self::invalid(errors),
+            Error::NotFound => Self::not_found("no camera with that id"),
+            Error::NameTaken => {
+                let message = "another camera already has this name";
+                Self::new(StatusCode::CONFLICT, "conflict", message)
+                    .with_errors(vec![FieldError::new("name", message)])
+            }
+            Error::Stale { current } => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "the camera was changed since you loaded it; reload it and apply your change again",
+            )
+            .with_header(header::ETAG, super::cameras::etag(current)),
+            Error::Database(err) => err.into(),
+        }
+    }
+}

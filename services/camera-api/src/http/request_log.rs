@@ -1,0 +1,67 @@
+//! Request ids and the one log line per request.
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Keeps the edge's request id (HAProxy sets one) so a request can be followed
+/// from the access log into ours; makes one up when there is none. Logs the
+/// route template, never the raw path or query, which could carry secrets.
+pub async fn log_request(mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let request_id = req
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .filter(|id| is_safe_id(id))
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let method = req.method().clone();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|path| path.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+    let id_header = HeaderValue::try_from(request_id.as_str()).expect("checked by is_safe_id");
+    req.headers_mut().insert(REQUEST_ID, id_header.clone());
+
+    let span = tracing::info_span!("request", request_id = %request_id);
+    let mut response = next.run(req).instrument(span.clone()).await;
+    response.headers_mut().insert(REQUEST_ID, id_header);
+    span.in_scope(|| {
+        tracing::info!(
+            %method,
+            route,
+            status = response.status().as_u16(),
+            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        );
+    });
+    response
+}
+
+/// Ids end up in log lines: only short, plain tokens are taken from outside.
+fn is_safe_id(id: &str) -> bool {
+    (1..=128).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_plain_request_ids_are_kept() {
+        assert!(super::is_safe_id("2f1c-abc.def:1"));
+        assert!(!super::is_safe_id(""));
+        assert!(!super::is_safe_id("a b"));
+        assert!(!super::is_safe_id("a\nfake log line"));
+        assert!(!super::is_safe_id(&"a".repeat(129)));
+    }
+}

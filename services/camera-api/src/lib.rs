@@ -1,0 +1,76 @@
+//! Camplane's camera API: the registry of cameras, kept in PostgreSQL.
+
+pub mod cameras;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod mediamtx;
+pub mod reconcile;
+pub mod redact;
+pub mod telemetry;
+pub mod validation;
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use config::Config;
+
+/// Runs the service on `listener` until `shutdown` resolves, then drains
+/// in-flight requests. Tests pass a port-0 listener and their own shutdown.
+pub async fn serve(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let db = db::pool(&config).context("DATABASE_URL is not a usable PostgreSQL URL")?;
+    db::MIGRATOR
+        .run(&db)
+        .await
+        .context("applying database migrations (is PostgreSQL reachable at DATABASE_URL?)")?;
+    let mediamtx = mediamtx::Client::new(&config.mediamtx);
+    let reconciler =
+        reconcile::Reconciler::new(db.clone(), mediamtx.clone(), config.reconcile.clone());
+    // Ends with this future, however it ends (a test may drop it mid-flight).
+    let reconciling = AbortOnDrop(tokio::spawn(reconciler.run()));
+    let state = http::AppState {
+        config: Arc::new(config),
+        db: db.clone(),
+        mediamtx,
+    };
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, "listening");
+    let served = axum::serve(listener, http::app(state))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    // Stopping mid-pass is safe: every write is idempotent and the next
+    // leader starts with a full pass.
+    drop(reconciling);
+    served.context("serving HTTP")?;
+    db.close().await;
+    tracing::info!("shut down");
+    Ok(())
+}
+
+/// A spawned task that is cancelled when its owner goes away.
+pub(crate) struct AbortOnDrop<T>(pub tokio::task::JoinHandle<T>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .expect("installing the SIGTERM handler");
+    tokio::select! {
+        _ = interrupt => {},
+        _ = terminate.recv() => {},
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}

@@ -1,0 +1,302 @@
+//! A client for MediaMTX's v3 control API.
+//!
+//! MediaMTX returns camera passwords in clear inside `source` (config GETs are
+//! not redacted), so no response body is ever logged, and error messages
+//! taken from its bodies are masked before they go anywhere.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use reqwest::{Method, RequestBuilder, StatusCode};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::config::Secret;
+use crate::redact;
+
+/// Items per page when listing; MediaMTX's default is 100.
+const PAGE_SIZE: usize = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("MediaMTX is unreachable: {0}")]
+    Unreachable(String),
+    #[error("MediaMTX did not answer within {0:?}")]
+    Timeout(Duration),
+    #[error("MediaMTX rejected the credentials of its API user (401)")]
+    Unauthorized,
+    /// MediaMTX answered with an error; `message` is its own, masked.
+    #[error("MediaMTX answered {status}: {message}")]
+    Rejected { status: u16, message: String },
+    #[error("MediaMTX sent a response Camplane does not understand: {0}")]
+    Decode(String),
+}
+
+impl Error {
+    /// Whether the failure says nothing about the request itself, so the same
+    /// call may succeed later.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Unreachable(_) | Self::Timeout(_) | Self::Unauthorized | Self::Decode(_) => true,
+            Self::Rejected { status, .. } => *status >= 500,
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub api_url: Url,
+    pub user: Option<String>,
+    pub password: Option<Secret>,
+    pub timeout: Duration,
+}
+
+#[derive(Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    base: Url,
+    credentials: Option<(String, Secret)>,
+    timeout: Duration,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Info {
+    pub version: String,
+    pub started: DateTime<Utc>,
+}
+
+/// A path's configuration as MediaMTX reports it (merged with its
+/// defaults). Only the fields Camplane owns are read; the rest is ignored.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PathConfig {
+    pub name: String,
+    pub source: String,
+    pub source_on_demand: bool,
+    pub source_on_demand_start_timeout: String,
+    pub source_on_demand_close_after: String,
+    pub max_readers: i64,
+    pub rtsp_transport: String,
+}
+
+/// The fields Camplane sets on a path. Sent whole with `replace`, so every
+/// other field keeps following MediaMTX's `pathDefaults`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PathSpec {
+    pub source: String,
+    pub source_on_demand: bool,
+    pub source_on_demand_start_timeout: String,
+    pub source_on_demand_close_after: String,
+    pub max_readers: i64,
+    pub rtsp_transport: String,
+}
+
+/// A path's runtime state (`/v3/paths/*`).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct PathState {
+    pub name: String,
+    /// `available` on v1.16+; older versions only have `ready`.
+    available: Option<bool>,
+    ready: bool,
+    pub readers: Vec<Reader>,
+    inbound_bytes: Option<u64>,
+    bytes_received: u64,
+    pub tracks2: Vec<Track>,
+    pub tracks: Vec<String>,
+}
+
+impl PathState {
+    /// The camera is being received and can be read.
+    pub fn is_available(&self) -> bool {
+        self.available.unwrap_or(self.ready)
+    }
+
+    pub fn inbound_bytes(&self) -> u64 {
+        self.inbound_bytes.unwrap_or(self.bytes_received)
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Reader {
+    #[serde(rename = "type")]
+    pub kind: String,
+    #[serde(default)]
+    pub id: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Track {
+    pub codec: String,
+    #[serde(default)]
+    pub codec_props: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Page<T> {
+    page_count: usize,
+    items: Vec<T>,
+}
+
+#[derive(Deserialize)]
+struct ErrorBody {
+    error: String,
+}
+
+impl Client {
+    pub fn new(settings: &Settings) -> Self {
+        let mut base = settings.api_url.clone();
+        // Credentials travel in the Authorization header, never in URLs that
+        // could end up in an error message.
+        let _ = base.set_username("");
+        let _ = base.set_password(None);
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(2).min(settings.timeout))
+            .no_proxy()
+            .build()
+            .expect("a client with these settings builds");
+        let credentials = settings.user.clone().map(|user| {
+            (
+                user,
+                settings.password.clone().unwrap_or_else(|| Secret::new("")),
+            )
+        });
+        Self {
+            http,
+            base,
+            credentials,
+            timeout: settings.timeout,
+        }
+    }
+
+    pub async fn info(&self) -> Result<Info> {
+        self.fetch(self.request(Method::GET, "/v3/info")).await
+    }
+
+    pub async fn list_path_configs(&self) -> Result<Vec<PathConfig>> {
+        self.list_all("/v3/config/paths/list").await
+    }
+
+    /// `None` when MediaMTX has no such path.
+    pub async fn get_path_config(&self, name: &str) -> Result<Option<PathConfig>> {
+        let request = self.request(Method::GET, &format!("/v3/config/paths/get/{name}"));
+        optional(self.fetch(request).await)
+    }
+
+    /// Creates or replaces the path (MediaMTX's idempotent upsert).
+    pub async fn replace_path_config(&self, name: &str, spec: &PathSpec) -> Result<()> {
+        let request = self.request(Method::POST, &format!("/v3/config/paths/replace/{name}"));
+        self.execute(request.json(spec)).await
+    }
+
+    /// Deletes the path; one that is already gone counts as deleted.
+    pub async fn delete_path_config(&self, name: &str) -> Result<()> {
+        let request = self.request(Method::DELETE, &format!("/v3/config/paths/delete/{name}"));
+        optional(self.execute(request).await).map(|_| ())
+    }
+
+    pub async fn list_paths(&self) -> Result<Vec<PathState>> {
+        self.list_all("/v3/paths/list").await
+    }
+
+    pub async fn get_path(&self, name: &str) -> Result<Option<PathState>> {
+        optional(
+            self.fetch(self.request(Method::GET, &format!("/v3/paths/get/{name}")))
+                .await,
+        )
+    }
+
+    async fn list_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>> {
+        let mut items = Vec::new();
+        let mut page = 0;
+        loop {
+            let request = self
+                .request(Method::GET, path)
+                .query(&[("page", page), ("itemsPerPage", PAGE_SIZE)]);
+            let body: Page<T> = self.fetch(request).await?;
+            items.extend(body.items);
+            page += 1;
+            if page >= body.page_count {
+                return Ok(items);
+            }
+        }
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let mut url = self.base.clone();
+        url.set_path(path);
+        let request = self.http.request(method, url).timeout(self.timeout);
+        match &self.credentials {
+            Some((user, password)) => request.basic_auth(user, Some(password.expose())),
+            None => request,
+        }
+    }
+
+    async fn fetch<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
+        let response = self.send(request).await?;
+        let body = response
+            .bytes()
+            .await
+            .map_err(|err| self.transport_error(&err))?;
+        serde_json::from_slice(&body).map_err(|err| Error::Decode(err.to_string()))
+    }
+
+    async fn execute(&self, request: RequestBuilder) -> Result<()> {
+        self.send(request).await.map(|_| ())
+    }
+
+    async fn send(&self, request: RequestBuilder) -> Result<reqwest::Response> {
+        let response = request
+            .send()
+            .await
+            .map_err(|err| self.transport_error(&err))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        if status == StatusCode::UNAUTHORIZED {
+            return Err(Error::Unauthorized);
+        }
+        let body = response.bytes().await.unwrap_or_default();
+        let message = serde_json::from_slice::<ErrorBody>(&body)
+            .map(|body| body.error)
+            .unwrap_or_else(|_| {
+                String::from_utf8_lossy(&body)
+                    .trim()
+                    .chars()
+                    .take(200)
+                    .collect()
+            });
+        Err(Error::Rejected {
+            status: status.as_u16(),
+            message: redact::credentials(&message),
+        })
+    }
+
+    fn transport_error(&self, err: &reqwest::Error) -> Error {
+        if err.is_timeout() {
+            return Error::Timeout(self.timeout);
+        }
+        // The innermost cause says what happened ("Connection refused").
+        let mut cause: &dyn std::error::Error = err;
+        while let Some(source) = cause.source() {
+            cause = source;
+        }
+        Error::Unreachable(redact::credentials(&cause.to_string()))
+    }
+}
+
+/// Turns MediaMTX's 404 into `None`.
+fn optional<T>(result: Result<T>) -> Result<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(Error::Rejected { status: 404, .. }) => Ok(None),
+        Err(err) => Err(err),
+    }
+}

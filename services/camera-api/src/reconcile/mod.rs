@@ -1,0 +1,552 @@
+//! Keeps MediaMTX converged on the database, like a level-triggered
+//! controller: each pass reads what should be and what is, and writes only
+//! the difference. It is not told why it runs, so it can't get it wrong:
+//! a camera edit, a MediaMTX restart, a failed call and a timer all lead to
+//! the same comparison.
+//!
+//! One replica leads at a time (a PostgreSQL advisory lock held by the
+//! connection that also LISTENs for camera changes), so MediaMTX sees one
+//! writer; the lock goes with that connection when the leader dies, and
+//! another replica takes over.
+
+mod plan;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+use sqlx::postgres::{PgListener, PgNotification};
+use tokio::sync::mpsc;
+use tokio::time::{Instant, sleep_until};
+use utoipa::ToSchema;
+
+pub use plan::{SourceSettings, is_owned, parse_go_duration};
+
+use crate::AbortOnDrop;
+use crate::cameras::{CHANGED_CHANNEL, path_name};
+use crate::mediamtx::{self, PathConfig};
+use plan::{Desired, PutKind, Write};
+
+/// The channel on which forced passes are requested (payload: request id).
+pub const REQUEST_CHANNEL: &str = "camplane_reconcile";
+/// Identifies Camplane's reconciler lock among advisory locks.
+const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"
+/// How often the leader asks MediaMTX whether it restarted.
+const INFO_POLL: Duration = Duration::from_secs(1);
+/// How often a follower tries to take over.
+const ELECTION_RETRY: Duration = Duration::from_secs(1);
+/// Above this many changed cameras at once, one full pass (a single list
+/// call) is cheaper than a lookup per camera.
+const BATCH_TO_PASS: usize = 32;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub interval: Duration,
+    pub source: SourceSettings,
+}
+
+/// What a pass did, as `POST /api/reconcile` returns it.
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, ToSchema)]
+pub struct Report {
+    pub started_at: DateTime<Utc>,
+    pub finished_at: DateTime<Utc>,
+    /// Paths created on MediaMTX.
+    pub added: Vec<String>,
+    /// Paths whose configuration was corrected.
+    pub updated: Vec<String>,
+    /// Paths deleted: of disabled cameras, and orphans with no camera.
+    pub removed: Vec<String>,
+    /// Cameras that needed no write.
+    pub unchanged: usize,
+    /// Writes MediaMTX refused or that could not be made.
+    pub failed: Vec<Failure>,
+    /// Set when the pass could not run at all (e.g. MediaMTX unreachable).
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, serde::Deserialize, ToSchema)]
+pub struct Failure {
+    pub path: String,
+    pub detail: String,
+}
+
+/// What one attempt means for a camera's provisioning state.
+#[derive(Debug)]
+enum Outcome {
+    /// MediaMTX matches this version of the camera.
+    Converged,
+    /// MediaMTX refused the camera's path; an operator must act.
+    Rejected(String),
+    /// MediaMTX could not be reached or failed; retried with backoff.
+    Retrying(String),
+}
+
+#[derive(Clone)]
+pub struct Reconciler {
+    db: PgPool,
+    mediamtx: mediamtx::Client,
+    settings: Settings,
+}
+
+impl Reconciler {
+    pub fn new(db: PgPool, mediamtx: mediamtx::Client, settings: Settings) -> Self {
+        Self {
+            db,
+            mediamtx,
+            settings,
+        }
+    }
+
+    /// Runs for the life of the process: follows until it can lead, leads
+    /// until its lock connection is lost, and so on.
+    pub async fn run(self) {
+        loop {
+            match self.lead().await {
+                Ok(()) => {}
+                Err(err) => tracing::warn!(error = format!("{err:#}"), "reconciler stepped down"),
+            }
+            tokio::time::sleep(ELECTION_RETRY).await;
+        }
+    }
+
+    /// Leads if the lock is free; returns when it is not or was lost.
+    async fn lead(&self) -> anyhow::Result<()> {
+        let mut listener = PgListener::connect_with(&self.db).await?;
+        // A reconnected listener would no longer hold the lock.
+        listener.eager_reconnect(false);
+        let leading: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(LEADER_LOCK)
+            .fetch_one(&mut listener)
+            .await?;
+        if !leading {
+            return Ok(());
+        }
+        listener
+            .listen_all([CHANGED_CHANNEL, REQUEST_CHANNEL])
+            .await?;
+        tracing::info!("reconciler: this instance now leads");
+
+        // The listener lives in its own task so waiting on it is never cut
+        // short by the timers below; the channel closing means the lock
+        // connection is gone.
+        let (sender, mut notifications) = mpsc::channel::<PgNotification>(4096);
+        let _forwarder = AbortOnDrop(tokio::spawn(async move {
+            while let Ok(Some(notification)) = listener.try_recv().await {
+                if sender.send(notification).await.is_err() {
+                    break;
+                }
+            }
+        }));
+
+        let mut failures: u32 = 0;
+        let mut next_pass = Instant::now();
+        let mut next_info = Instant::now();
+        let mut started: Option<DateTime<Utc>> = None;
+        loop {
+            tokio::select! {
+                notification = notifications.recv() => {
+                    let Some(first) = notification else {
+                        anyhow::bail!("lost the connection that holds the reconciler lock");
+                    };
+                    let mut batch = vec![first];
+                    while let Ok(more) = notifications.try_recv() {
+                        batch.push(more);
+                    }
+                    let (cameras, forced) = sort_notifications(&batch);
+                    if forced || cameras.len() > BATCH_TO_PASS {
+                        next_pass = Instant::now();
+                    } else {
+                        for id in cameras {
+                            if !self.reconcile_camera(id).await {
+                                failures += 1;
+                                next_pass = next_pass.min(Instant::now() + backoff(failures, self.settings.interval));
+                            }
+                        }
+                    }
+                }
+                _ = sleep_until(next_info) => {
+                    next_info = Instant::now() + INFO_POLL;
+                    match self.mediamtx.info().await {
+                        Ok(info) if started.is_some_and(|seen| seen != info.started) => {
+                            tracing::info!(version = info.version, "MediaMTX restarted; restoring every path");
+                            started = Some(info.started);
+                            next_pass = Instant::now();
+                        }
+                        Ok(info) => {
+                            if started.is_none() && failures > 0 {
+                                // Back after an outage, which may have been a restart.
+                                next_pass = Instant::now();
+                            }
+                            started = Some(info.started);
+                        }
+                        Err(_) => started = None,
+                    }
+                }
+                _ = sleep_until(next_pass) => {
+                    let report = self.pass_answering_requests().await;
+                    if report.error.is_some() || !report.failed.is_empty() {
+                        failures += 1;
+                        next_pass = Instant::now() + backoff(failures, self.settings.interval);
+                    } else {
+                        failures = 0;
+                        next_pass = Instant::now() + self.settings.interval;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A full pass, whose report also answers every forced-pass request
+    /// waiting when it started.
+    async fn pass_answering_requests(&self) -> Report {
+        let waiting: Vec<uuid::Uuid> =
+            sqlx::query_scalar!("SELECT id FROM reconcile_requests WHERE report IS NULL")
+                .fetch_all(&self.db)
+                .await
+                .unwrap_or_default();
+        let report = self.pass().await;
+        if !waiting.is_empty() {
+            let answered = sqlx::query!(
+                r#"UPDATE reconcile_requests SET report = $2, finished_at = now()
+                   WHERE id = ANY($1)"#,
+                &waiting,
+                serde_json::to_value(&report).unwrap_or_default(),
+            )
+            .execute(&self.db)
+            .await;
+            if let Err(err) = answered {
+                tracing::warn!(error = %err, "could not store a reconcile report");
+            }
+        }
+        report
+    }
+
+    /// Compares every camera with every `cam_*` path and converges them.
+    pub async fn pass(&self) -> Report {
+        let mut report = Report {
+            started_at: Utc::now(),
+            ..Report::default()
+        };
+        // MediaMTX first, the database second: a camera created in between
+        // is then seen in the database, so its fresh path is never taken for
+        // an orphan.
+        let actual = match self.mediamtx.list_path_configs().await {
+            Ok(configs) => configs
+                .into_iter()
+                .map(|config| (config.name.clone(), config))
+                .collect::<BTreeMap<String, PathConfig>>(),
+            Err(err) => {
+                let detail = err.to_string();
+                self.note_waiting(&detail).await;
+                return report.finish_with_error(detail);
+            }
+        };
+        let cameras = match self.load(None).await {
+            Ok(cameras) => cameras,
+            Err(err) => return report.finish_with_error(format!("reading cameras: {err}")),
+        };
+        let writes = plan::writes(&cameras, &actual);
+        let mut outcomes = self.apply(&writes, &mut report).await;
+        let written: BTreeSet<&str> = writes.iter().map(Write::path).collect();
+        for camera in &cameras {
+            if !written.contains(path_name(camera.id).as_str()) {
+                report.unchanged += 1;
+                outcomes.insert(camera.id, (camera.version, Outcome::Converged));
+            }
+        }
+        self.record(&outcomes).await;
+        let _ = sqlx::query!(
+            "DELETE FROM reconcile_requests WHERE requested_at < now() - interval '1 day'"
+        )
+        .execute(&self.db)
+        .await;
+        report.finished_at = Utc::now();
+        if !writes.is_empty() || !report.failed.is_empty() {
+            tracing::info!(
+                added = report.added.len(),
+                updated = report.updated.len(),
+                removed = report.removed.len(),
+                failed = report.failed.len(),
+                "reconcile pass changed MediaMTX"
+            );
+        }
+        report
+    }
+
+    /// Converges one camera (or removes the path of a deleted one). Returns
+    /// false when it should be retried.
+    pub async fn reconcile_camera(&self, id: i64) -> bool {
+        let path = path_name(id);
+        let cameras = match self.load(Some(id)).await {
+            Ok(cameras) => cameras,
+            Err(err) => {
+                tracing::warn!(camera_id = id, error = %err, "could not read the camera");
+                return false;
+            }
+        };
+        let actual = match self.mediamtx.get_path_config(&path).await {
+            Ok(actual) => actual,
+            Err(err) => {
+                self.record(&HashMap::from_iter(
+                    cameras
+                        .iter()
+                        .map(|c| (c.id, (c.version, Outcome::Retrying(err.to_string())))),
+                ))
+                .await;
+                return false;
+            }
+        };
+        let write = match cameras.first() {
+            Some(camera) => plan::write_for(camera, actual.as_ref()),
+            None => actual.map(|_| Write::Delete { path, orphan: true }),
+        };
+        let mut report = Report::default();
+        let mut outcomes = self.apply(write.as_slice(), &mut report).await;
+        for camera in &cameras {
+            outcomes
+                .entry(camera.id)
+                .or_insert((camera.version, Outcome::Converged));
+        }
+        self.record(&outcomes).await;
+        report.failed.is_empty()
+    }
+
+    /// Makes the writes one at a time (MediaMTX reloads its whole
+    /// configuration on each, and older versions deadlock on concurrent
+    /// ones). Stops at the first failure that is not about the path itself.
+    async fn apply(&self, writes: &[Write], report: &mut Report) -> HashMap<i64, (i64, Outcome)> {
+        let versions = self.versions(writes).await;
+        let mut outcomes = HashMap::new();
+        let mut unreachable: Option<String> = None;
+        for write in writes {
+            let path = write.path().to_owned();
+            let result = match &unreachable {
+                // Don't hammer a MediaMTX that is down: the rest waits for a retry.
+                Some(detail) => Err(detail.clone()),
+                None => match write {
+                    Write::Put { spec, .. } => self.mediamtx.replace_path_config(&path, spec).await,
+                    Write::Delete { .. } => self.mediamtx.delete_path_config(&path).await,
+                }
+                .map_err(|err| classify(err, &mut unreachable)),
+            };
+            let outcome = match result {
+                Ok(()) => {
+                    match write {
+                        Write::Put {
+                            kind: PutKind::Add, ..
+                        } => report.added.push(path.clone()),
+                        Write::Put {
+                            kind: PutKind::Update,
+                            ..
+                        } => report.updated.push(path.clone()),
+                        Write::Delete { .. } => report.removed.push(path.clone()),
+                    }
+                    Outcome::Converged
+                }
+                Err(detail) => {
+                    report.failed.push(Failure {
+                        path: path.clone(),
+                        detail: detail.clone(),
+                    });
+                    if unreachable.is_some() {
+                        Outcome::Retrying(detail)
+                    } else {
+                        Outcome::Rejected(detail)
+                    }
+                }
+            };
+            if let Some((id, version)) = versions.get(&path) {
+                outcomes.insert(*id, (*version, outcome));
+            }
+        }
+        outcomes
+    }
+
+    /// Each written path's camera id and version.
+    async fn versions(&self, writes: &[Write]) -> HashMap<String, (i64, i64)> {
+        let ids: Vec<i64> = writes
+            .iter()
+            .filter_map(|write| write.path().strip_prefix("cam_")?.parse().ok())
+            .collect();
+        if ids.is_empty() {
+            return HashMap::new();
+        }
+        sqlx::query!("SELECT id, version FROM cameras WHERE id = ANY($1)", &ids)
+            .fetch_all(&self.db)
+            .await
+            .unwrap_or_default()
+            .into_iter()
+            .map(|row| (path_name(row.id), (row.id, row.version)))
+            .collect()
+    }
+
+    /// The desired state of every camera, or of one.
+    async fn load(&self, only: Option<i64>) -> Result<Vec<Desired>, sqlx::Error> {
+        let rows = sqlx::query!(
+            r#"SELECT id, version, stream_url, enabled, on_demand, max_readers FROM cameras
+               WHERE $1::bigint IS NULL OR id = $1 ORDER BY id"#,
+            only
+        )
+        .fetch_all(&self.db)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|row| Desired {
+                id: row.id,
+                version: row.version,
+                spec: row.enabled.then(|| {
+                    plan::spec(
+                        &row.stream_url,
+                        row.on_demand,
+                        row.max_readers,
+                        self.settings.source,
+                    )
+                }),
+            })
+            .collect())
+    }
+
+    /// Stores outcomes; one that is about an older version of a camera than
+    /// the stored one is dropped (a newer edit is on its way).
+    async fn record(&self, outcomes: &HashMap<i64, (i64, Outcome)>) {
+        let mut ids = Vec::new();
+        let mut versions = Vec::new();
+        let mut kinds = Vec::new();
+        let mut details = Vec::new();
+        for (id, (version, outcome)) in outcomes {
+            let (kind, detail) = match outcome {
+                Outcome::Converged => ("converged", None),
+                Outcome::Rejected(detail) => ("rejected", Some(detail.clone())),
+                Outcome::Retrying(detail) => ("retrying", Some(detail.clone())),
+            };
+            ids.push(*id);
+            versions.push(*version);
+            kinds.push(kind);
+            details.push(detail);
+        }
+        let recorded = sqlx::query!(
+            r#"UPDATE camera_provisioning p
+               SET state = CASE u.kind
+                       WHEN 'converged' THEN 'ready'
+                       WHEN 'rejected' THEN 'error'
+                       ELSE CASE WHEN c.enabled THEN 'pending' ELSE 'deleting' END
+                   END,
+                   detail = u.detail,
+                   attempts = CASE WHEN u.kind = 'converged' THEN 0 ELSE p.attempts + 1 END,
+                   applied_version = CASE WHEN u.kind = 'converged' THEN u.version ELSE p.applied_version END,
+                   updated_at = now()
+               FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, version, kind, detail),
+                    cameras c
+               WHERE p.camera_id = u.id AND c.id = u.id AND c.version = u.version
+                 AND NOT (u.kind = 'converged' AND p.state = 'ready' AND p.applied_version = u.version)"#,
+            &ids,
+            &versions,
+            &kinds as &[&str],
+            &details as &[Option<String>],
+        )
+        .execute(&self.db)
+        .await;
+        if let Err(err) = recorded {
+            tracing::warn!(error = %err, "could not store provisioning states");
+        }
+    }
+
+    /// Tells cameras still waiting for MediaMTX why they wait.
+    async fn note_waiting(&self, detail: &str) {
+        let noted = sqlx::query!(
+            r#"UPDATE camera_provisioning
+               SET detail = $1, attempts = attempts + 1, updated_at = now()
+               WHERE state IN ('pending', 'deleting')"#,
+            detail
+        )
+        .execute(&self.db)
+        .await;
+        if let Err(err) = noted {
+            tracing::warn!(error = %err, "could not store provisioning states");
+        }
+    }
+}
+
+impl Report {
+    fn finish_with_error(mut self, error: String) -> Self {
+        tracing::warn!(error, "reconcile pass failed");
+        self.error = Some(error);
+        self.finished_at = Utc::now();
+        self
+    }
+}
+
+/// Words for an operator; remembers when MediaMTX itself is the problem.
+fn classify(err: mediamtx::Error, unreachable: &mut Option<String>) -> String {
+    let detail = match &err {
+        mediamtx::Error::Rejected { status, message } if *status < 500 => {
+            format!("MediaMTX refused the path ({status}): {message}")
+        }
+        _ => err.to_string(),
+    };
+    if err.is_transient() {
+        *unreachable = Some(detail.clone());
+    }
+    detail
+}
+
+/// Camera ids to look at, and whether a full pass was requested.
+fn sort_notifications(batch: &[PgNotification]) -> (BTreeSet<i64>, bool) {
+    let mut cameras = BTreeSet::new();
+    let mut forced = false;
+    for notification in batch {
+        match notification.channel() {
+            REQUEST_CHANNEL => forced = true,
+            _ => cameras.extend(notification.payload().parse::<i64>().ok()),
+        }
+    }
+    (cameras, forced)
+}
+
+/// Capped exponential backoff with jitter, so replicas and retries don't
+/// march in step.
+fn backoff(failures: u32, cap: Duration) -> Duration {
+    let base = Duration::from_millis(500).saturating_mul(1 << failures.min(10));
+    let jitter = 0.8 + (uuid::Uuid::new_v4().as_u128() % 400) as f64 / 1000.0;
+    base.min(cap).mul_f64(jitter)
+}
+
+/// Asks the leading replica for a full pass and waits for its report.
+pub async fn request_pass(db: &PgPool, limit: Duration) -> Result<Option<Report>, sqlx::Error> {
+    let id = uuid::Uuid::new_v4();
+    let mut tx = db.begin().await?;
+    sqlx::query!("INSERT INTO reconcile_requests (id) VALUES ($1)", id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!("SELECT pg_notify($1, $2)", REQUEST_CHANNEL, id.to_string())
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        let report = sqlx::query_scalar!("SELECT report FROM reconcile_requests WHERE id = $1", id)
+            .fetch_optional(db)
+            .await?
+            .flatten();
+        if let Some(report) = report {
+            return Ok(serde_json::from_value(report).ok());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let cap = Duration::from_secs(10);
+        assert!(backoff(0, cap) <= Duration::from_millis(600));
+        assert!(backoff(3, cap) >= Duration::from_millis(3200));
+        assert!(backoff(30, cap) <= cap.mul_f64(1.2));
+    }
+}

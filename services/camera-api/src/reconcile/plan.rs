@@ -1,0 +1,321 @@
+//! What MediaMTX should hold, and the smallest set of writes that gets it
+//! there. Pure functions: the controller feeds them what it read.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use crate::cameras::path_name;
+use crate::mediamtx::{PathConfig, PathSpec};
+
+/// How on-demand sources behave; the same for every camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SourceSettings {
+    pub start_timeout: Duration,
+    pub close_after: Duration,
+}
+
+/// A camera as the reconciler sees it: its version and the path it wants
+/// (`None` when disabled: a disabled camera has no path).
+#[derive(Debug, Clone)]
+pub struct Desired {
+    pub id: i64,
+    pub version: i64,
+    pub spec: Option<PathSpec>,
+}
+
+pub fn spec(
+    stream_url: &str,
+    on_demand: bool,
+    max_readers: i32,
+    settings: SourceSettings,
+) -> PathSpec {
+    PathSpec {
+        source: stream_url.to_owned(),
+        source_on_demand: on_demand,
+        source_on_demand_start_timeout: go_duration(settings.start_timeout),
+        source_on_demand_close_after: go_duration(settings.close_after),
+        max_readers: i64::from(max_readers),
+        // Cameras behind NAT and firewalls rarely pass RTP over UDP; TCP
+        // interleaving always works and avoids the UDP-then-TCP fallback delay.
+        rtsp_transport: "tcp".to_owned(),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    Put {
+        path: String,
+        spec: PathSpec,
+        kind: PutKind,
+    },
+    Delete {
+        path: String,
+        orphan: bool,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PutKind {
+    Add,
+    Update,
+}
+
+impl Write {
+    pub fn path(&self) -> &str {
+        match self {
+            Self::Put { path, .. } | Self::Delete { path, .. } => path,
+        }
+    }
+}
+
+/// Whether Camplane owns a path: `cam_` followed by digits, nothing else.
+pub fn is_owned(path: &str) -> bool {
+    path.strip_prefix("cam_")
+        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The write (if any) that converges one camera's path.
+pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write> {
+    let path = path_name(desired.id);
+    match (&desired.spec, actual) {
+        (Some(spec), None) => Some(Write::Put {
+            path,
+            spec: spec.clone(),
+            kind: PutKind::Add,
+        }),
+        (Some(spec), Some(actual)) if !same(spec, actual) => Some(Write::Put {
+            path,
+            spec: spec.clone(),
+            kind: PutKind::Update,
+        }),
+        (None, Some(_)) => Some(Write::Delete {
+            path,
+            orphan: false,
+        }),
+        _ => None,
+    }
+}
+
+/// Every write that converges MediaMTX on the cameras; `actual` is keyed by
+/// path name and may hold foreign paths, which are never touched.
+pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec<Write> {
+    let wanted: BTreeSet<String> = cameras.iter().map(|camera| path_name(camera.id)).collect();
+    let mut writes: Vec<Write> = cameras
+        .iter()
+        .filter_map(|camera| write_for(camera, actual.get(&path_name(camera.id))))
+        .collect();
+    writes.extend(
+        actual
+            .keys()
+            .filter(|path| is_owned(path) && !wanted.contains(*path))
+            .map(|path| Write::Delete {
+                path: path.clone(),
+                orphan: true,
+            }),
+    );
+    writes
+}
+
+/// Compares by meaning: MediaMTX re-formats durations and reports its
+/// defaults, so a textual comparison would rewrite (and drop the viewers of)
+/// every path on every pass.
+pub fn same(spec: &PathSpec, actual: &PathConfig) -> bool {
+    spec.source == actual.source
+        && spec.source_on_demand == actual.source_on_demand
+        && spec.max_readers == actual.max_readers
+        && spec.rtsp_transport == actual.rtsp_transport
+        && same_duration(
+            &spec.source_on_demand_start_timeout,
+            &actual.source_on_demand_start_timeout,
+        )
+        && same_duration(
+            &spec.source_on_demand_close_after,
+            &actual.source_on_demand_close_after,
+        )
+}
+
+fn same_duration(a: &str, b: &str) -> bool {
+    matches!((parse_go_duration(a), parse_go_duration(b)), (Some(a), Some(b)) if a == b)
+}
+
+/// Formats a duration the way MediaMTX accepts it.
+pub fn go_duration(duration: Duration) -> String {
+    match duration.subsec_millis() {
+        0 => format!("{}s", duration.as_secs()),
+        _ => format!("{}ms", duration.as_millis()),
+    }
+}
+
+/// Parses MediaMTX's durations: Go's syntax (`1h0m0s`, `1.5s`, `500ms`) plus
+/// its `d` for days (`1d2h`).
+pub fn parse_go_duration(text: &str) -> Option<Duration> {
+    const UNITS: [(&str, f64); 8] = [
+        ("ns", 1e-9),
+        ("us", 1e-6),
+        ("µs", 1e-6),
+        ("ms", 1e-3),
+        ("s", 1.0),
+        ("m", 60.0),
+        ("h", 3600.0),
+        ("d", 86400.0),
+    ];
+    if text == "0" {
+        return Some(Duration::ZERO);
+    }
+    let mut rest = text;
+    let mut seconds = 0.0;
+    while !rest.is_empty() {
+        let number_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let number: f64 = rest[..number_end].parse().ok()?;
+        rest = &rest[number_end..];
+        let unit_end = rest
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(rest.len());
+        let (_, scale) = UNITS.iter().find(|(unit, _)| *unit == &rest[..unit_end])?;
+        seconds += number * scale;
+        rest = &rest[unit_end..];
+    }
+    (!text.is_empty()).then(|| Duration::from_secs_f64(seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SETTINGS: SourceSettings = SourceSettings {
+        start_timeout: Duration::from_secs(10),
+        close_after: Duration::from_secs(60),
+    };
+
+    fn desired(id: i64, enabled: bool) -> Desired {
+        Desired {
+            id,
+            version: 1,
+            spec: enabled.then(|| spec(&format!("rtsp://u:p@h/{id}"), true, 0, SETTINGS)),
+        }
+    }
+
+    /// What MediaMTX reports back for a spec: merged defaults, Go durations.
+    fn reported(spec: &PathSpec, name: &str) -> PathConfig {
+        PathConfig {
+            name: name.to_owned(),
+            source: spec.source.clone(),
+            source_on_demand: spec.source_on_demand,
+            source_on_demand_start_timeout: "10s".into(),
+            source_on_demand_close_after: "1m0s".into(),
+            max_readers: spec.max_readers,
+            rtsp_transport: spec.rtsp_transport.clone(),
+        }
+    }
+
+    #[test]
+    fn go_durations_parse() {
+        for (text, secs) in [
+            ("10s", 10.0),
+            ("1m0s", 60.0),
+            ("1h0m0s", 3600.0),
+            ("1d", 86400.0),
+            ("1d2h", 93600.0),
+            ("1.5s", 1.5),
+            ("500ms", 0.5),
+            ("0s", 0.0),
+            ("0", 0.0),
+        ] {
+            assert_eq!(
+                parse_go_duration(text),
+                Some(Duration::from_secs_f64(secs)),
+                "{text}"
+            );
+        }
+        for bad in ["", "10", "s", "10x", "1h-5m"] {
+            assert_eq!(parse_go_duration(bad), None, "{bad}");
+        }
+        assert_eq!(go_duration(Duration::from_secs(60)), "60s");
+        assert_eq!(go_duration(Duration::from_millis(1500)), "1500ms");
+    }
+
+    #[test]
+    fn a_path_reported_back_reformatted_needs_no_write() {
+        let camera = desired(1, true);
+        let actual = reported(camera.spec.as_ref().unwrap(), "cam_1");
+        assert_eq!(write_for(&camera, Some(&actual)), None);
+    }
+
+    #[test]
+    fn each_difference_is_one_write() {
+        let camera = desired(1, true);
+        let spec = camera.spec.clone().unwrap();
+        assert!(matches!(
+            write_for(&camera, None),
+            Some(Write::Put {
+                kind: PutKind::Add,
+                ..
+            })
+        ));
+        for change in [
+            |c: &mut PathConfig| c.source = "rtsp://u:p@h/other".into(),
+            |c: &mut PathConfig| c.source_on_demand = false,
+            |c: &mut PathConfig| c.max_readers = 3,
+            |c: &mut PathConfig| c.rtsp_transport = "automatic".into(),
+            |c: &mut PathConfig| c.source_on_demand_close_after = "10s".into(),
+        ] {
+            let mut actual = reported(&spec, "cam_1");
+            change(&mut actual);
+            assert!(
+                matches!(
+                    write_for(&camera, Some(&actual)),
+                    Some(Write::Put {
+                        kind: PutKind::Update,
+                        ..
+                    })
+                ),
+                "{actual:?}"
+            );
+        }
+        let disabled = desired(1, false);
+        assert_eq!(
+            write_for(&disabled, Some(&reported(&spec, "cam_1"))),
+            Some(Write::Delete {
+                path: "cam_1".into(),
+                orphan: false
+            })
+        );
+        assert_eq!(write_for(&disabled, None), None);
+    }
+
+    #[test]
+    fn orphans_go_and_foreign_paths_stay() {
+        let cameras = [desired(1, true), desired(2, false)];
+        let mut actual = BTreeMap::new();
+        for name in [
+            "cam_1",
+            "cam_999",
+            "lobby",
+            "cam_x",
+            "cam_",
+            "camera_5",
+            "cam_12/sub",
+        ] {
+            actual.insert(
+                name.to_owned(),
+                reported(cameras[0].spec.as_ref().unwrap(), name),
+            );
+        }
+        let writes = writes(&cameras, &actual);
+        assert_eq!(
+            writes,
+            vec![Write::Delete {
+                path: "cam_999".into(),
+                orphan: true
+            }]
+        );
+    }
+
+    #[test]
+    fn ownership_is_cam_and_digits_only() {
+        assert!(is_owned("cam_1") && is_owned("cam_0042"));
+        for foreign in ["lobby", "cam_", "cam_1a", "Cam_1", "cam_1/x", "xcam_1"] {
+            assert!(!is_owned(foreign), "{foreign}");
+        }
+    }
+}

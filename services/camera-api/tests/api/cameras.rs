@@ -1,0 +1,498 @@
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{CANARY, TestApp, canary_url};
+
+async fn stored_url(app: &TestApp, id: i64) -> String {
+    sqlx::query_scalar("SELECT stream_url FROM cameras WHERE id = $1")
+        .bind(id)
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn create_returns_the_camera_with_location_etag_and_defaults() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "  Loading dock ", "stream_url": canary_url("192.0.2.10")}),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    let camera = response.json();
+    let id = camera["id"].as_i64().unwrap();
+    assert_eq!(
+        response.header("location"),
+        Some(format!("/api/cameras/{id}").as_str())
+    );
+    assert_eq!(response.header("etag"), Some("\"1\""));
+    assert_eq!(camera["name"], "Loading dock");
+    assert_eq!(
+        camera["stream_url"],
+        "rtsp://admin:***@192.0.2.10:554/stream1"
+    );
+    assert_eq!(camera["location"], Value::Null);
+    assert_eq!(camera["enabled"], true);
+    assert_eq!(camera["on_demand"], true);
+    assert_eq!(camera["max_readers"], 0);
+    assert_eq!(camera["path"], format!("cam_{id}"));
+    assert_eq!(camera["hls_url"], format!("/hls/cam_{id}/index.m3u8"));
+    assert!(camera["created_at"].is_string() && camera["updated_at"].is_string());
+    // The full URL is kept for MediaMTX.
+    assert_eq!(stored_url(&app, id).await, canary_url("192.0.2.10"));
+
+    let fetched = app.get(&format!("/api/cameras/{id}")).await;
+    assert_eq!(fetched.status, 200);
+    assert_eq!(fetched.header("etag"), Some("\"1\""));
+    assert_eq!(fetched.json(), camera);
+}
+
+#[tokio::test]
+async fn create_takes_every_optional_field() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Gate", "stream_url": "rtsps://cam.example/live", "location": "North fence",
+                    "enabled": false, "on_demand": false, "max_readers": 1000}),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    let camera = response.json();
+    assert_eq!(camera["stream_url"], "rtsps://cam.example/live");
+    assert_eq!(camera["location"], "North fence");
+    assert_eq!(camera["enabled"], false);
+    assert_eq!(camera["on_demand"], false);
+    assert_eq!(camera["max_readers"], 1000);
+}
+
+#[tokio::test]
+async fn invalid_fields_are_422_problems_naming_each_field() {
+    let app = TestApp::spawn().await;
+    let long_url = format!("rtsp://h/{}", "a".repeat(2048));
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (json!({"name": "", "stream_url": "rtsp://h/"}), vec!["name"]),
+        (
+            json!({"name": "   ", "stream_url": "rtsp://h/"}),
+            vec!["name"],
+        ),
+        (
+            json!({"name": "x".repeat(101), "stream_url": "rtsp://h/"}),
+            vec!["name"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "http://h/"}),
+            vec!["stream_url"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "file:///etc/passwd"}),
+            vec!["stream_url"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp:///nohost"}),
+            vec!["stream_url"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://h/a b"}),
+            vec!["stream_url"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://h/a\nb"}),
+            vec!["stream_url"],
+        ),
+        (
+            json!({"name": "a", "stream_url": long_url}),
+            vec!["stream_url"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://admin:***@h/"}),
+            vec!["stream_url"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://h/", "location": "l".repeat(201)}),
+            vec!["location"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://h/", "max_readers": 1001}),
+            vec!["max_readers"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://h/", "max_readers": -1}),
+            vec!["max_readers"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://h/", "max_readers": "many"}),
+            vec!["max_readers"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://h/", "enabled": "yes"}),
+            vec!["enabled"],
+        ),
+        (
+            json!({"name": "a", "stream_url": "rtsp://h/", "colour": "red"}),
+            vec!["colour"],
+        ),
+        (json!({"stream_url": "rtsp://h/"}), vec!["name"]),
+        (json!([1, 2]), vec!["body"]),
+        // Every bad field is reported at once, and the password never echoed.
+        (
+            json!({"name": "", "stream_url": format!("rtsp://admin:{CANARY}@h/a b"), "max_readers": 5000}),
+            vec!["name", "stream_url", "max_readers"],
+        ),
+    ];
+    for (body, fields) in cases {
+        let response = app.post_json("/api/cameras", &body).await;
+        assert_eq!(response.invalid_fields(), fields, "for {body}");
+    }
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM cameras")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 0, "nothing invalid was stored");
+}
+
+#[tokio::test]
+async fn malformed_oversized_and_non_json_bodies_get_their_own_status() {
+    let app = TestApp::spawn().await;
+    let send = |body: Vec<u8>, content_type: &'static str| {
+        app.send(
+            app.request(Method::POST, "/api/cameras")
+                .header("content-type", content_type)
+                .body(body),
+        )
+    };
+    send(b"{\"name\": ".to_vec(), "application/json")
+        .await
+        .problem(400);
+    send(b"".to_vec(), "application/json").await.problem(400);
+    send(b"name=a".to_vec(), "application/x-www-form-urlencoded")
+        .await
+        .problem(415);
+    let response = app
+        .send(app.request(Method::POST, "/api/cameras").body("{}"))
+        .await;
+    response.problem(415);
+    let huge = serde_json::to_vec(
+        &json!({"name": "a", "stream_url": "rtsp://h/", "location": "x".repeat(70_000)}),
+    )
+    .unwrap();
+    send(huge, "application/json").await.problem(413);
+}
+
+#[tokio::test]
+async fn names_are_unique_regardless_of_case() {
+    let app = TestApp::spawn().await;
+    app.create_camera("Lobby").await;
+    let response = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "LOBBY ", "stream_url": "rtsp://h/"}),
+        )
+        .await;
+    let problem = response.problem(409);
+    assert_eq!(problem["errors"][0]["field"], "name");
+
+    let other = app.create_camera("Garage").await;
+    let response = app
+        .patch_json(
+            &format!("/api/cameras/{}", other["id"]),
+            &json!({"name": "lobby"}),
+            None,
+        )
+        .await;
+    response.problem(409);
+}
+
+#[tokio::test]
+async fn ids_that_are_not_positive_integers_are_404() {
+    let app = TestApp::spawn().await;
+    for id in ["999", "0", "-1", "abc", "1.5", "99999999999999999999999"] {
+        app.get(&format!("/api/cameras/{id}")).await.problem(404);
+        app.patch_json(&format!("/api/cameras/{id}"), &json!({"name": "x"}), None)
+            .await
+            .problem(404);
+        app.delete(&format!("/api/cameras/{id}"), None)
+            .await
+            .problem(404);
+    }
+    app.get("/api/nothing-here").await.problem(404);
+    app.send(app.request(Method::PUT, "/api/cameras"))
+        .await
+        .problem(405);
+}
+
+#[tokio::test]
+async fn list_pages_filters_and_orders_by_id() {
+    let app = TestApp::spawn().await;
+    for (name, location, enabled) in [
+        ("Front door", Some("Building A"), true),
+        ("Back door", Some("Building B"), false),
+        ("Parking", None, true),
+        ("Roof", Some("building a, top"), true),
+    ] {
+        let response = app
+            .post_json(
+                "/api/cameras",
+                &json!({"name": name, "stream_url": "rtsp://h/", "location": location, "enabled": enabled}),
+            )
+            .await;
+        assert_eq!(response.status, 201);
+    }
+    let names = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let all = app.get("/api/cameras").await.json();
+    assert_eq!(names(&all), ["Front door", "Back door", "Parking", "Roof"]);
+    assert_eq!(
+        (
+            all["total"].as_i64(),
+            all["limit"].as_i64(),
+            all["offset"].as_i64()
+        ),
+        (Some(4), Some(50), Some(0))
+    );
+
+    let page = app.get("/api/cameras?limit=2&offset=1").await.json();
+    assert_eq!(names(&page), ["Back door", "Parking"]);
+    assert_eq!(page["total"], 4);
+
+    let past_end = app.get("/api/cameras?offset=10").await.json();
+    assert_eq!(names(&past_end), Vec::<String>::new());
+    assert_eq!(past_end["total"], 4);
+
+    // q matches name or location, case-insensitively.
+    let door = app.get("/api/cameras?q=DOOR").await.json();
+    assert_eq!(names(&door), ["Front door", "Back door"]);
+    let building_a = app.get("/api/cameras?q=Building%20A").await.json();
+    assert_eq!(names(&building_a), ["Front door", "Roof"]);
+    // Characters with meaning in LIKE patterns are matched literally.
+    assert_eq!(app.get("/api/cameras?q=%25").await.json()["total"], 0);
+
+    let enabled = app.get("/api/cameras?enabled=true&q=door").await.json();
+    assert_eq!(names(&enabled), ["Front door"]);
+    assert_eq!(
+        app.get("/api/cameras?enabled=false").await.json()["total"],
+        1
+    );
+}
+
+#[tokio::test]
+async fn bad_list_parameters_are_422_naming_the_parameter() {
+    let app = TestApp::spawn().await;
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=ten", "limit"),
+        ("offset=-1", "offset"),
+        ("enabled=maybe", "enabled"),
+    ] {
+        let response = app.get(&format!("/api/cameras?{query}")).await;
+        assert_eq!(response.invalid_fields(), [field], "{query}");
+    }
+    assert_eq!(app.get("/api/cameras?limit=500").await.status, 200);
+}
+
+#[tokio::test]
+async fn patch_changes_only_the_fields_sent_and_null_clears_location() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Dock", "stream_url": canary_url("192.0.2.10"), "location": "Bay 3"}),
+        )
+        .await
+        .json();
+    let path = format!("/api/cameras/{}", created["id"]);
+
+    let response = app
+        .patch_json(&path, &json!({"max_readers": 4, "on_demand": false}), None)
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.header("etag"), Some("\"2\""));
+    let camera = response.json();
+    assert_eq!(
+        (
+            camera["max_readers"].as_i64(),
+            camera["on_demand"].as_bool()
+        ),
+        (Some(4), Some(false))
+    );
+    assert_eq!(camera["name"], "Dock");
+    assert_eq!(camera["location"], "Bay 3");
+
+    let camera = app
+        .patch_json(&path, &json!({"location": null}), None)
+        .await
+        .json();
+    assert_eq!(camera["location"], Value::Null);
+
+    // Fields that can't be empty can't be nulled.
+    let response = app
+        .patch_json(&path, &json!({"name": null, "enabled": null}), None)
+        .await;
+    assert_eq!(response.invalid_fields(), ["name", "enabled"]);
+    app.patch_json(&path, &json!({"nickname": "x"}), None)
+        .await
+        .problem(422);
+
+    // A patch that changes nothing keeps the version (and so the ETag).
+    let before = app.get(&path).await;
+    let same = app.patch_json(&path, &json!({"name": "Dock"}), None).await;
+    assert_eq!(same.header("etag"), before.header("etag"));
+}
+
+#[tokio::test]
+async fn the_masked_password_sent_back_keeps_the_stored_one() {
+    let app = TestApp::spawn().await;
+    let created = app.create_camera("Dock").await;
+    let id = created["id"].as_i64().unwrap();
+    let path = format!("/api/cameras/{id}");
+
+    // The console sends the URL back as shown, with another host.
+    let response = app
+        .patch_json(
+            &path,
+            &json!({"stream_url": "rtsp://admin:***@192.0.2.99:554/stream1"}),
+            None,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(
+        response.json()["stream_url"],
+        "rtsp://admin:***@192.0.2.99:554/stream1"
+    );
+    assert_eq!(stored_url(&app, id).await, canary_url("192.0.2.99"));
+
+    // A new password replaces it.
+    app.patch_json(
+        &path,
+        &json!({"stream_url": "rtsp://admin:n3w@192.0.2.99:554/stream1"}),
+        None,
+    )
+    .await;
+    assert_eq!(
+        stored_url(&app, id).await,
+        "rtsp://admin:n3w@192.0.2.99:554/stream1"
+    );
+
+    // The mask means nothing for a camera with no stored password.
+    let open = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Open", "stream_url": "rtsp://192.0.2.5/live"}),
+        )
+        .await
+        .json();
+    let response = app
+        .patch_json(
+            &format!("/api/cameras/{}", open["id"]),
+            &json!({"stream_url": "rtsp://u:***@192.0.2.5/live"}),
+            None,
+        )
+        .await;
+    assert_eq!(response.invalid_fields(), ["stream_url"]);
+}
+
+#[tokio::test]
+async fn a_stale_if_match_never_overwrites() {
+    let app = TestApp::spawn().await;
+    let created = app.create_camera("Dock").await;
+    let path = format!("/api/cameras/{}", created["id"]);
+
+    // Two operators load version 1; the first saves.
+    let first = app
+        .patch_json(&path, &json!({"location": "Bay 1"}), Some("\"1\""))
+        .await;
+    assert_eq!(first.status, 200);
+    assert_eq!(first.header("etag"), Some("\"2\""));
+
+    // The second is refused and told the current version.
+    let second = app
+        .patch_json(&path, &json!({"location": "Bay 2"}), Some("\"1\""))
+        .await;
+    second.problem(412);
+    assert_eq!(second.header("etag"), Some("\"2\""));
+    assert_eq!(app.get(&path).await.json()["location"], "Bay 1");
+
+    for never_matches in ["W/\"2\"", "garbage"] {
+        app.patch_json(&path, &json!({"location": "Bay 3"}), Some(never_matches))
+            .await
+            .problem(412);
+    }
+    assert_eq!(
+        app.patch_json(&path, &json!({"location": "Bay 3"}), Some("\"9\", \"2\""))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        app.patch_json(&path, &json!({"location": "Bay 4"}), Some("*"))
+            .await
+            .status,
+        200
+    );
+
+    app.delete(&path, Some("\"1\"")).await.problem(412);
+    assert_eq!(
+        app.get(&path).await.status,
+        200,
+        "a stale delete deletes nothing"
+    );
+    let current = app.get(&path).await;
+    assert_eq!(app.delete(&path, current.header("etag")).await.status, 204);
+}
+
+#[tokio::test]
+async fn delete_removes_the_camera() {
+    let app = TestApp::spawn().await;
+    let created = app.create_camera("Dock").await;
+    let path = format!("/api/cameras/{}", created["id"]);
+    let response = app.delete(&path, None).await;
+    assert_eq!(response.status, 204);
+    assert!(response.body.is_empty());
+    app.get(&path).await.problem(404);
+    app.delete(&path, None).await.problem(404);
+}
+
+#[tokio::test]
+async fn a_restart_loses_nothing() {
+    let mut app = TestApp::spawn().await;
+    let created = app.create_camera("Dock").await;
+    app.restart().await;
+    let fetched = app.get(&format!("/api/cameras/{}", created["id"])).await;
+    assert_eq!(fetched.status, 200);
+    assert_eq!(fetched.json(), created);
+}
+
+#[tokio::test]
+async fn concurrent_creates_with_one_name_store_exactly_one() {
+    let app = TestApp::spawn().await;
+    let bodies: Vec<Value> = (0..8)
+        .map(|i| json!({"name": if i % 2 == 0 { "Twin" } else { "TWIN" }, "stream_url": "rtsp://h/"}))
+        .collect();
+    let attempts = bodies
+        .iter()
+        .map(|body| app.post_json("/api/cameras", body));
+    let statuses: Vec<u16> = futures::future::join_all(attempts)
+        .await
+        .iter()
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+}

@@ -1,0 +1,8 @@
+//! Integration tests: the real service against real PostgreSQL, over HTTP.
+//! One binary (faster to link); each test gets its own database and port.
+
+mod cameras;
+mod health;
+mod openapi;
+mod provisioning;
+mod support;

@@ -1,0 +1,416 @@
+//! MediaMTX provisioning: the reconciler against the stand-in (or a real
+//! MediaMTX where the test needs no fault injection).
+
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use crate::support::{CANARY, TestApp, canary_url, eventually};
+
+async fn provisioning_state(app: &TestApp, id: i64) -> String {
+    app.get(&format!("/api/cameras/{id}")).await.json()["provisioning"]["state"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn force_pass(app: &TestApp) -> Value {
+    let response = app.post_json("/api/reconcile", &json!({})).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.json()
+}
+
+/// Inserts cameras straight into the database, as a restore or a bulk import
+/// would, without waking the reconciler.
+async fn insert_cameras(app: &TestApp, count: i64) {
+    sqlx::query(
+        r#"WITH inserted AS (
+               INSERT INTO cameras (name, stream_url)
+               SELECT 'Bulk ' || n, 'rtsp://admin:' || $2 || '@192.0.2.' || (n % 250) || ':554/s' || n
+               FROM generate_series(1, $1) AS n
+               RETURNING id)
+           INSERT INTO camera_provisioning (camera_id) SELECT id FROM inserted"#,
+    )
+    .bind(count)
+    .bind(CANARY)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
+    let app = TestApp::spawn().await;
+    let mtx = &app.mediamtx;
+    let camera = app.create_camera("Dock").await;
+    assert_eq!(
+        camera["provisioning"]["state"], "ready",
+        "MediaMTX answered within the wait"
+    );
+    assert_eq!(camera["provisioning"]["attempts"], 0);
+    let path = camera["path"].as_str().unwrap().to_owned();
+    let id = camera["id"].as_i64().unwrap();
+
+    let writes = mtx.writes_to(&path);
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(writes[0].0, format!("POST /v3/config/paths/replace/{path}"));
+    assert_eq!(
+        writes[0].1,
+        Some(json!({
+            "source": canary_url("192.0.2.10"),
+            "sourceOnDemand": true,
+            "sourceOnDemandStartTimeout": "10s",
+            "sourceOnDemandCloseAfter": "10s",
+            "maxReaders": 0,
+            "rtspTransport": "tcp",
+        }))
+    );
+    assert_eq!(
+        mtx.path_config(&path).await.unwrap()["source"],
+        canary_url("192.0.2.10")
+    );
+
+    let updated = app
+        .patch_json(
+            &format!("/api/cameras/{id}"),
+            &json!({"max_readers": 4, "on_demand": false}),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(updated["provisioning"]["state"], "ready", "{updated}");
+    let writes = mtx.writes_to(&path);
+    assert_eq!(writes.len(), 2);
+    assert_eq!(writes[1].1.as_ref().unwrap()["maxReaders"], 4);
+    assert_eq!(writes[1].1.as_ref().unwrap()["sourceOnDemand"], false);
+
+    // An unchanged camera costs no write, however many passes run: every
+    // write would drop the path's viewers.
+    for _ in 0..3 {
+        let report = force_pass(&app).await;
+        assert_eq!(report["unchanged"], 1, "{report}");
+        assert_eq!(report["added"], json!([]));
+    }
+    // A patch that changes nothing doesn't write either.
+    app.patch_json(
+        &format!("/api/cameras/{id}"),
+        &json!({"max_readers": 4}),
+        None,
+    )
+    .await;
+    assert_eq!(mtx.writes_to(&path).len(), 2);
+
+    // Disabled: the path goes. Enabled again: it comes back.
+    let disabled = app
+        .patch_json(
+            &format!("/api/cameras/{id}"),
+            &json!({"enabled": false}),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(disabled["provisioning"]["state"], "ready");
+    assert!(mtx.path_config(&path).await.is_none());
+    assert_eq!(
+        mtx.writes_to(&path).last().unwrap().0,
+        format!("DELETE /v3/config/paths/delete/{path}")
+    );
+    app.patch_json(
+        &format!("/api/cameras/{id}"),
+        &json!({"enabled": true}),
+        None,
+    )
+    .await;
+    assert!(mtx.path_config(&path).await.is_some());
+
+    assert_eq!(
+        app.delete(&format!("/api/cameras/{id}"), None).await.status,
+        204
+    );
+    assert!(
+        eventually(Duration::from_secs(2), || async {
+            mtx.path_config(&path).await.is_none()
+        })
+        .await,
+        "the deleted camera's path is removed at once"
+    );
+    assert_eq!(mtx.writes_to(&path).len(), 5);
+}
+
+#[tokio::test]
+async fn cameras_created_while_mediamtx_is_down_are_pending_then_ready() {
+    let app = TestApp::spawn().await;
+    let stand_in = app.mediamtx.stand_in();
+    stand_in.stop().await;
+
+    for n in 0..50 {
+        let response = app
+            .post_json(
+                "/api/cameras",
+                &json!({"name": format!("Cam {n}"), "stream_url": canary_url("192.0.2.7")}),
+            )
+            .await;
+        assert_eq!(
+            response.status, 201,
+            "an unavailable MediaMTX never fails a camera write"
+        );
+        let camera = response.json();
+        assert_eq!(camera["provisioning"]["state"], "pending");
+    }
+    let camera = app.get("/api/cameras/1").await.json();
+    let detail = camera["provisioning"]["detail"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        detail.contains("unreachable"),
+        "the operator is told why: {camera}"
+    );
+    let pending: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM camera_provisioning WHERE state = 'pending'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(pending, 50);
+
+    stand_in.start_again().await.unwrap();
+    let back = Instant::now();
+    let all_ready = eventually(Duration::from_secs(2), || async {
+        let ready: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM camera_provisioning WHERE state = 'ready'")
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
+        ready == 50
+    })
+    .await;
+    assert!(
+        all_ready,
+        "all ready within one reconcile interval (2 s) of MediaMTX's return"
+    );
+    println!("converged {:?} after MediaMTX came back", back.elapsed());
+    let paths = app.mediamtx.camera_paths().await;
+    assert_eq!(paths.len(), 50, "exactly one path per camera");
+    let camera = app.get("/api/cameras/1").await.json();
+    assert_eq!(camera["provisioning"]["detail"], Value::Null);
+}
+
+#[tokio::test]
+async fn a_mediamtx_restart_is_detected_and_every_path_restored() {
+    // A long interval: only restart detection can explain a quick recovery.
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+    })
+    .await;
+    insert_cameras(&app, 1000).await;
+    let report = force_pass(&app).await;
+    assert_eq!(report["added"].as_array().unwrap().len(), 1000);
+
+    let stand_in = app.mediamtx.stand_in();
+    stand_in.restart().await.unwrap();
+    assert!(
+        app.mediamtx.camera_paths().await.is_empty(),
+        "the restart lost every path"
+    );
+    let restarted = Instant::now();
+    let restored = eventually(Duration::from_secs(15), || async {
+        app.mediamtx.camera_paths().await.len() == 1000
+    })
+    .await;
+    assert!(restored, "every path back within 15 s");
+    println!(
+        "1,000 paths restored {:?} after the restart",
+        restarted.elapsed()
+    );
+    let info_calls = stand_in
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/v3/info")
+        .count();
+    assert!(info_calls > 0, "the restart was noticed through /v3/info");
+}
+
+#[tokio::test]
+async fn orphans_are_removed_and_foreign_paths_left_alone() {
+    let app = TestApp::spawn().await;
+    let mtx = &app.mediamtx;
+    let camera = app.create_camera("Dock").await;
+    mtx.add_path(
+        "cam_999",
+        json!({"source": "rtsp://192.0.2.99/orphan", "sourceOnDemand": true}),
+    )
+    .await;
+    mtx.add_path(
+        "lobby",
+        json!({"source": "rtsp://192.0.2.50/lobby", "sourceOnDemand": true}),
+    )
+    .await;
+    mtx.add_path("cam_7_backup", json!({})).await;
+
+    let report = force_pass(&app).await;
+    assert_eq!(report["removed"], json!(["cam_999"]), "{report}");
+    let mut names = mtx.path_names().await;
+    names.sort();
+    assert_eq!(
+        names,
+        [camera["path"].as_str().unwrap(), "cam_7_backup", "lobby"]
+    );
+    if app.mediamtx.is_stand_in() {
+        assert!(
+            mtx.writes_to("lobby")
+                .iter()
+                .all(|(request, _)| request.starts_with("POST /v3/config/paths/add"))
+        );
+    }
+}
+
+#[tokio::test]
+async fn mediamtx_drift_is_repaired() {
+    let app = TestApp::spawn().await;
+    let camera = app.create_camera("Dock").await;
+    let path = camera["path"].as_str().unwrap();
+    // Someone edits the path behind Camplane's back.
+    app.mediamtx.stand_in().seed_path(
+        path,
+        json!({"source": "rtsp://192.0.2.66/hijacked", "sourceOnDemand": true}),
+    );
+    let report = force_pass(&app).await;
+    assert_eq!(report["updated"], json!([path]), "{report}");
+    assert_eq!(
+        app.mediamtx.path_config(path).await.unwrap()["source"],
+        canary_url("192.0.2.10")
+    );
+}
+
+#[tokio::test]
+async fn refusals_show_in_plain_words_and_failures_are_retried() {
+    let app = TestApp::spawn().await;
+    let stand_in = app.mediamtx.stand_in();
+
+    stand_in.fail_writes(Some(400));
+    let camera = app.create_camera("Refused").await;
+    assert_eq!(camera["provisioning"]["state"], "error", "{camera}");
+    let detail = camera["provisioning"]["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("MediaMTX refused the path (400)"),
+        "{detail}"
+    );
+
+    stand_in.fail_writes(None);
+    stand_in.fail_requests(Some(500));
+    let failing = app.create_camera("Failing").await;
+    assert_eq!(
+        failing["provisioning"]["state"], "pending",
+        "a 500 is retried, not final: {failing}"
+    );
+    assert!(failing["provisioning"]["attempts"].as_i64().unwrap() >= 1);
+
+    stand_in.fail_requests(None);
+    let recovered = eventually(Duration::from_secs(8), || async {
+        provisioning_state(&app, camera["id"].as_i64().unwrap()).await == "ready"
+            && provisioning_state(&app, failing["id"].as_i64().unwrap()).await == "ready"
+    })
+    .await;
+    assert!(
+        recovered,
+        "both converge once MediaMTX behaves, by backoff retries alone"
+    );
+}
+
+#[tokio::test]
+async fn a_slow_mediamtx_leaves_writes_pending_but_never_failed() {
+    let app = TestApp::spawn().await;
+    app.mediamtx.stand_in().set_delay(Duration::from_secs(3));
+    let started = Instant::now();
+    let response = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Slow", "stream_url": canary_url("192.0.2.8")}),
+        )
+        .await;
+    assert_eq!(response.status, 201);
+    assert!(
+        started.elapsed() < Duration::from_millis(2900),
+        "answered after the ~2 s wait"
+    );
+    let camera = response.json();
+    assert_eq!(camera["provisioning"]["state"], "pending");
+    app.mediamtx.stand_in().set_delay(Duration::ZERO);
+    let id = camera["id"].as_i64().unwrap();
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            provisioning_state(&app, id).await == "ready"
+        })
+        .await
+    );
+}
+
+#[tokio::test]
+async fn readiness_reports_mediamtx_without_depending_on_it() {
+    let app = TestApp::spawn().await;
+    let ready = app.get("/readyz").await.json();
+    assert!(
+        ready["checks"]["mediamtx"]
+            .as_str()
+            .unwrap()
+            .starts_with("ok"),
+        "{ready}"
+    );
+    app.mediamtx.stand_in().stop().await;
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status, 200, "the registry works without MediaMTX");
+    assert!(
+        ready.json()["checks"]["mediamtx"]
+            .as_str()
+            .unwrap()
+            .contains("unreachable")
+    );
+}
+
+async fn lock_holders(app: &TestApp) -> Vec<i32> {
+    sqlx::query_scalar(
+        "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = \
+         (SELECT oid FROM pg_database WHERE datname = current_database())",
+    )
+    .fetch_all(&app.db)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn two_replicas_reconcile_one_at_a_time_and_the_survivor_takes_over() {
+    let mut first = TestApp::spawn().await;
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            lock_holders(&first).await.len() == 1
+        })
+        .await
+    );
+    let second = first.spawn_replica().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let holders = lock_holders(&first).await;
+    assert_eq!(holders.len(), 1, "one reconciler at a time");
+
+    // Writes through either replica are provisioned by the leader.
+    let a = first.create_camera("Via first").await;
+    let b = second.create_camera("Via second").await;
+    assert_eq!(
+        (
+            a["provisioning"]["state"].as_str(),
+            b["provisioning"]["state"].as_str()
+        ),
+        (Some("ready"), Some("ready"))
+    );
+
+    first.kill().await;
+    let took_over = eventually(Duration::from_secs(5), || async {
+        let now = lock_holders(&second).await;
+        now.len() == 1 && now != holders
+    })
+    .await;
+    assert!(took_over, "the survivor takes the lock");
+    let c = second.create_camera("After failover").await;
+    assert_eq!(c["provisioning"]["state"], "ready");
+    let mut paths = second.mediamtx.camera_paths().await;
+    paths.sort();
+    assert_eq!(paths.len(), 3, "no duplicate or missing path: {paths:?}");
+}

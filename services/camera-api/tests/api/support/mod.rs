@@ -1,0 +1,305 @@
+//! The test harness: a real service on a port-0 listener, a fresh database
+//! per test, and every log line and response checked for a canary password.
+
+pub mod database;
+pub mod mediamtx;
+pub mod proxy;
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, LazyLock, Mutex, Once};
+
+use camera_api::config::{Config, LogFormat};
+use reqwest::{Method, RequestBuilder};
+use serde_json::Value;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use database::TestDatabase;
+pub use mediamtx::{MediaMtx, eventually};
+
+/// The password every test camera URL carries. No response body or log line
+/// of the whole suite may contain it.
+pub const CANARY: &str = "CanaryPw7f3a";
+
+/// A camera URL whose password is the canary.
+pub fn canary_url(host: &str) -> String {
+    format!("rtsp://admin:{CANARY}@{host}:554/stream1")
+}
+
+static LOGS: LazyLock<Arc<Mutex<Vec<u8>>>> = LazyLock::new(Arc::default);
+
+#[derive(Clone)]
+struct CapturedLogs;
+
+impl Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock().unwrap().extend_from_slice(buf);
+        if std::env::var_os("TEST_LOG").is_some() {
+            std::io::stderr().write_all(buf)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Everything logged so far by any test in this process, at debug level and
+/// above: verbose on purpose, so a leaked password has every chance to show.
+pub fn logs() -> String {
+    String::from_utf8_lossy(&LOGS.lock().unwrap()).into_owned()
+}
+
+fn capture_logs() {
+    static INIT: Once = Once::new();
+    INIT.call_once(|| {
+        let subscriber = camera_api::telemetry::subscriber(
+            "debug,camera_api=trace,hyper=info,h2=info,reqwest=info,tower=info",
+            LogFormat::Json,
+            || CapturedLogs,
+        );
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("one subscriber per test process");
+    });
+}
+
+pub fn assert_no_canary(what: &str, text: &str) {
+    assert!(
+        !text.contains(CANARY),
+        "the canary password leaked into {what}:\n{text}"
+    );
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    /// A pool on the test's database, for asserting what was stored.
+    pub db: PgPool,
+    /// The MediaMTX this service provisions; each test has its own.
+    pub mediamtx: Arc<MediaMtx>,
+    vars: HashMap<String, String>,
+    server: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
+    // Last, so it is dropped after the server and pool that use it.
+    _database: TestDatabase,
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    /// Starts the service; `configure` may set or override environment
+    /// variables (for example to point it somewhere unusual).
+    pub async fn spawn_with(configure: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+        capture_logs();
+        let database = TestDatabase::create().await;
+        let mediamtx = Arc::new(MediaMtx::start().await);
+        let mut vars = HashMap::from([
+            ("DATABASE_URL".to_owned(), database.url().to_owned()),
+            ("MEDIAMTX_API_URL".to_owned(), mediamtx.api_url().to_owned()),
+            // Fast enough that tests never wait long for a periodic pass.
+            ("CAMPLANE_RECONCILE_INTERVAL".to_owned(), "2s".to_owned()),
+        ]);
+        configure(&mut vars);
+        Self::launch(vars, mediamtx, database).await
+    }
+
+    /// A second replica: same database and MediaMTX, its own port.
+    pub async fn spawn_replica(&self) -> TestApp {
+        let database = TestDatabase::borrow(&self._database);
+        Self::launch(self.vars.clone(), self.mediamtx.clone(), database).await
+    }
+
+    async fn launch(
+        vars: HashMap<String, String>,
+        mediamtx: Arc<MediaMtx>,
+        database: TestDatabase,
+    ) -> TestApp {
+        let db = PgPool::connect_lazy(&vars["DATABASE_URL"]).expect("test pool");
+        let mut app = TestApp {
+            base: String::new(),
+            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+            db,
+            mediamtx,
+            vars,
+            server: None,
+            _database: database,
+        };
+        app.start().await;
+        app
+    }
+
+    pub fn config(&self) -> Config {
+        Config::from_lookup(|name| self.vars.get(name).cloned()).expect("valid test config")
+    }
+
+    async fn start(&mut self) {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(camera_api::serve(self.config(), listener, async move {
+            let _ = stopped.await;
+        }));
+        self.server = Some((stop, server));
+        self.wait_until_serving().await;
+    }
+
+    async fn wait_until_serving(&self) {
+        for _ in 0..200 {
+            if let Ok(response) = self.client.get(self.url("/healthz")).send().await
+                && response.status().is_success()
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the service did not start");
+    }
+
+    /// Shuts the service down gracefully and returns how `serve` ended.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        let (stop, server) = self.server.take().expect("running");
+        let _ = stop.send(());
+        server.await.expect("server task")
+    }
+
+    /// Ends the service abruptly, like SIGKILL: no drain, connections cut.
+    pub async fn kill(&mut self) {
+        let (_, server) = self.server.take().expect("running");
+        server.abort();
+        let _ = server.await;
+    }
+
+    /// Stops and starts the service again on the same database.
+    pub async fn restart(&mut self) {
+        self.stop().await.expect("clean shutdown");
+        self.start().await;
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    /// Sends a request and checks the response for the canary.
+    pub async fn send(&self, request: RequestBuilder) -> Response {
+        let response = request.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response.bytes().await.expect("response body").to_vec();
+        let text = String::from_utf8_lossy(&body).into_owned();
+        assert_no_canary("a response body", &text);
+        assert_no_canary("response headers", &format!("{headers:?}"));
+        Response {
+            status,
+            headers,
+            body,
+            text,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.send(self.request(Method::GET, path)).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.send(self.request(Method::POST, path).json(body)).await
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value, if_match: Option<&str>) -> Response {
+        let mut request = self.request(Method::PATCH, path).json(body);
+        if let Some(etag) = if_match {
+            request = request.header("if-match", etag);
+        }
+        self.send(request).await
+    }
+
+    pub async fn delete(&self, path: &str, if_match: Option<&str>) -> Response {
+        let mut request = self.request(Method::DELETE, path);
+        if let Some(etag) = if_match {
+            request = request.header("if-match", etag);
+        }
+        self.send(request).await
+    }
+
+    /// Creates a camera with the canary password and returns its JSON.
+    pub async fn create_camera(&self, name: &str) -> Value {
+        let response = self
+            .post_json(
+                "/api/cameras",
+                &serde_json::json!({"name": name, "stream_url": canary_url("192.0.2.10")}),
+            )
+            .await;
+        assert_eq!(response.status, 201, "{}", response.text);
+        response.json()
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some((stop, server)) = self.server.take() {
+            let _ = stop.send(());
+            server.abort();
+        }
+        if !std::thread::panicking() {
+            assert_no_canary("the service's logs", &logs());
+        }
+    }
+}
+
+pub struct Response {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Vec<u8>,
+    pub text: String,
+}
+
+impl Response {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|err| panic!("not JSON ({err}): {}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|value| value.to_str().ok())
+    }
+
+    /// Asserts an RFC 9457 problem with this status and returns it.
+    pub fn problem(&self, status: u16) -> Value {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.text
+        );
+        let problem = self.json();
+        assert_eq!(problem["status"], status);
+        assert!(
+            problem["type"]
+                .as_str()
+                .unwrap()
+                .starts_with("urn:camplane:problem:")
+        );
+        assert!(problem["title"].is_string() && problem["detail"].is_string());
+        problem
+    }
+
+    /// The fields a 422 problem names.
+    pub fn invalid_fields(&self) -> Vec<String> {
+        let problem = self.problem(422);
+        problem["errors"]
+            .as_array()
+            .expect("errors list")
+            .iter()
+            .map(|error| error["field"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
