@@ -40,7 +40,7 @@ async fn insert_cameras(app: &TestApp, count: i64) {
 
 #[tokio::test]
 async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_stand_in(|_| {}).await;
     let mtx = &app.mediamtx;
     let camera = app.create_camera("Dock").await;
     assert_eq!(
@@ -139,7 +139,7 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
 
 #[tokio::test]
 async fn cameras_created_while_mediamtx_is_down_are_pending_then_ready() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_stand_in(|_| {}).await;
     let stand_in = app.mediamtx.stand_in();
     stand_in.stop().await;
 
@@ -197,7 +197,7 @@ async fn cameras_created_while_mediamtx_is_down_are_pending_then_ready() {
 #[tokio::test]
 async fn a_mediamtx_restart_is_detected_and_every_path_restored() {
     // A long interval: only restart detection can explain a quick recovery.
-    let app = TestApp::spawn_with(|vars| {
+    let app = TestApp::spawn_with_stand_in(|vars| {
         vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
     })
     .await;
@@ -265,7 +265,7 @@ async fn orphans_are_removed_and_foreign_paths_left_alone() {
 
 #[tokio::test]
 async fn mediamtx_drift_is_repaired() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_stand_in(|_| {}).await;
     let camera = app.create_camera("Dock").await;
     let path = camera["path"].as_str().unwrap();
     // Someone edits the path behind Camplane's back.
@@ -283,7 +283,7 @@ async fn mediamtx_drift_is_repaired() {
 
 #[tokio::test]
 async fn refusals_show_in_plain_words_and_failures_are_retried() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_stand_in(|_| {}).await;
     let stand_in = app.mediamtx.stand_in();
 
     stand_in.fail_writes(Some(400));
@@ -318,7 +318,7 @@ async fn refusals_show_in_plain_words_and_failures_are_retried() {
 
 #[tokio::test]
 async fn a_slow_mediamtx_leaves_writes_pending_but_never_failed() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_stand_in(|_| {}).await;
     app.mediamtx.stand_in().set_delay(Duration::from_secs(3));
     let started = Instant::now();
     let response = app
@@ -346,7 +346,7 @@ async fn a_slow_mediamtx_leaves_writes_pending_but_never_failed() {
 
 #[tokio::test]
 async fn readiness_reports_mediamtx_without_depending_on_it() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::spawn_with_stand_in(|_| {}).await;
     let ready = app.get("/readyz").await.json();
     assert!(
         ready["checks"]["mediamtx"]

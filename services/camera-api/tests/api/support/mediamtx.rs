@@ -16,13 +16,12 @@ pub struct MediaMtx {
 
 impl MediaMtx {
     pub async fn start() -> MediaMtx {
-        let http = reqwest::Client::builder().no_proxy().build().unwrap();
         match std::env::var("MEDIAMTX_API_URL") {
             Ok(url) if !url.is_empty() => {
                 let mtx = MediaMtx {
                     url: url.trim_end_matches('/').to_owned(),
                     stand_in: None,
-                    http,
+                    http: reqwest::Client::builder().no_proxy().build().unwrap(),
                 };
                 // A shared MediaMTX holds the previous test's paths.
                 for name in mtx.path_names().await {
@@ -36,16 +35,18 @@ impl MediaMtx {
                 }
                 mtx
             }
-            _ => {
-                let stand_in = StandIn::start()
-                    .await
-                    .expect("starting the MediaMTX stand-in");
-                MediaMtx {
-                    url: stand_in.api_url(),
-                    stand_in: Some(stand_in),
-                    http,
-                }
-            }
+            _ => Self::start_stand_in().await,
+        }
+    }
+
+    pub async fn start_stand_in() -> MediaMtx {
+        let stand_in = StandIn::start()
+            .await
+            .expect("starting the MediaMTX stand-in");
+        MediaMtx {
+            url: stand_in.api_url(),
+            stand_in: Some(stand_in),
+            http: reqwest::Client::builder().no_proxy().build().unwrap(),
         }
     }
 
@@ -56,9 +57,9 @@ impl MediaMtx {
     /// For tests that stop, restart, slow or break MediaMTX, or read its
     /// request log: only the stand-in can be driven that way.
     pub fn stand_in(&self) -> &StandIn {
-        self.stand_in.as_ref().expect(
-            "this test drives MediaMTX's faults, which only the stand-in supports; run it without MEDIAMTX_API_URL",
-        )
+        self.stand_in
+            .as_ref()
+            .expect("a test that drives MediaMTX's faults starts with TestApp::spawn_with_stand_in")
     }
 
     pub fn is_stand_in(&self) -> bool {

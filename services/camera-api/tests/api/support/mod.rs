@@ -95,9 +95,24 @@ impl TestApp {
     /// Starts the service; `configure` may set or override environment
     /// variables (for example to point it somewhere unusual).
     pub async fn spawn_with(configure: impl FnOnce(&mut HashMap<String, String>)) -> TestApp {
+        Self::spawn_on(MediaMtx::start().await, configure).await
+    }
+
+    /// For tests that stop, restart, slow or break MediaMTX: always the
+    /// stand-in, even when `MEDIAMTX_API_URL` names a real MediaMTX.
+    pub async fn spawn_with_stand_in(
+        configure: impl FnOnce(&mut HashMap<String, String>),
+    ) -> TestApp {
+        Self::spawn_on(MediaMtx::start_stand_in().await, configure).await
+    }
+
+    async fn spawn_on(
+        mediamtx: MediaMtx,
+        configure: impl FnOnce(&mut HashMap<String, String>),
+    ) -> TestApp {
         capture_logs();
         let database = TestDatabase::create().await;
-        let mediamtx = Arc::new(MediaMtx::start().await);
+        let mediamtx = Arc::new(mediamtx);
         let mut vars = HashMap::from([
             ("DATABASE_URL".to_owned(), database.url().to_owned()),
             ("MEDIAMTX_API_URL".to_owned(), mediamtx.api_url().to_owned()),
