@@ -4,12 +4,13 @@
 
 use std::fmt;
 use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use url::Url;
 
-use crate::mediamtx;
 use crate::reconcile::{self, SourceSettings};
+use crate::{media, mediamtx};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -19,6 +20,9 @@ pub struct Config {
     pub log_format: LogFormat,
     pub mediamtx: mediamtx::Settings,
     pub reconcile: reconcile::Settings,
+    pub media: media::Settings,
+    /// The built console (`frontend/dist`), served at `/`.
+    pub console_dir: PathBuf,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,6 +108,16 @@ impl Config {
                     close_after: env.duration("CAMPLANE_SOURCE_CLOSE_AFTER", "10s")?,
                 },
             },
+            media: media::Settings {
+                ffmpeg: env.program("CAMPLANE_FFMPEG", "ffmpeg")?,
+                ffprobe: env.program("CAMPLANE_FFPROBE", "ffprobe")?,
+                probe_timeout: env.duration("CAMPLANE_PROBE_TIMEOUT", "5s")?,
+                snapshot_timeout: env.duration("CAMPLANE_SNAPSHOT_TIMEOUT", "8s")?,
+                max_processes: env.count("CAMPLANE_FFMPEG_MAX", default_processes())?,
+                queue: env.count("CAMPLANE_FFMPEG_QUEUE", 32)?,
+                rtsp_url: env.rtsp_url("MEDIAMTX_RTSP_URL")?,
+            },
+            console_dir: PathBuf::from(env.or("CAMPLANE_CONSOLE_DIR", "frontend/dist")),
         })
     }
 }
@@ -153,12 +167,64 @@ impl Env<'_> {
         }
     }
 
+    fn count(&self, var: &'static str, default: usize) -> Result<usize, ConfigError> {
+        match self.get(var) {
+            None => Ok(default),
+            Some(raw) => raw
+                .parse()
+                .ok()
+                .filter(|n| *n > 0)
+                .ok_or_else(|| invalid(var, format!("{raw:?} is not a positive whole number"))),
+        }
+    }
+
+    fn rtsp_url(&self, var: &'static str) -> Result<Option<Url>, ConfigError> {
+        let Some(raw) = self.get(var) else {
+            return Ok(None);
+        };
+        match Url::parse(&raw) {
+            Ok(url) if matches!(url.scheme(), "rtsp" | "rtsps") && url.host().is_some() => {
+                Ok(Some(url))
+            }
+            _ => Err(invalid(var, "expected an rtsp:// or rtsps:// URL")),
+        }
+    }
+
+    /// A program named by path, or looked up on `PATH`; missing is fatal at
+    /// start-up rather than a failed snapshot later.
+    fn program(&self, var: &'static str, default: &str) -> Result<PathBuf, ConfigError> {
+        let name = self.or(var, default);
+        let found = if name.contains('/') {
+            Some(PathBuf::from(&name)).filter(|path| is_executable(path))
+        } else {
+            std::env::var_os("PATH").and_then(|paths| {
+                std::env::split_paths(&paths)
+                    .map(|dir| dir.join(&name))
+                    .find(|path| is_executable(path))
+            })
+        };
+        found.ok_or_else(|| {
+            invalid(var, format!("{name:?} is not an executable program; install ffmpeg (scripts/install-deps.sh)"))
+        })
+    }
+
     fn log_filter(&self) -> Result<String, ConfigError> {
         let filter = self.or("CAMPLANE_LOG", "info");
         tracing_subscriber::EnvFilter::try_new(&filter)
             .map_err(|err| invalid("CAMPLANE_LOG", format!("{filter:?}: {err}")))?;
         Ok(filter)
     }
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+}
+
+/// Two per core: ffmpeg's work here is mostly waiting on the network.
+fn default_processes() -> usize {
+    std::thread::available_parallelism().map_or(2, |cores| cores.get() * 2)
 }
 
 fn invalid(var: &'static str, reason: impl Into<String>) -> ConfigError {
@@ -225,6 +291,24 @@ mod tests {
         ])
         .unwrap();
         assert!(!format!("{config:?}").contains("\"pw\""));
+    }
+
+    #[test]
+    fn media_settings_are_checked() {
+        let err = config(&[DB, ("CAMPLANE_FFMPEG", "/nonexistent/ffmpeg")]).unwrap_err();
+        assert!(
+            err.to_string().starts_with("CAMPLANE_FFMPEG is invalid"),
+            "{err}"
+        );
+        let err = config(&[DB, ("CAMPLANE_FFPROBE", "no-such-ffprobe")]).unwrap_err();
+        assert!(err.to_string().contains("CAMPLANE_FFPROBE"), "{err}");
+        let err = config(&[DB, ("CAMPLANE_FFMPEG_MAX", "0")]).unwrap_err();
+        assert!(err.to_string().contains("CAMPLANE_FFMPEG_MAX"), "{err}");
+        let err = config(&[DB, ("MEDIAMTX_RTSP_URL", "http://mediamtx:8554")]).unwrap_err();
+        assert!(err.to_string().contains("MEDIAMTX_RTSP_URL"), "{err}");
+        let config = config(&[DB, ("MEDIAMTX_RTSP_URL", "rtsp://mediamtx:8554")]).unwrap();
+        assert_eq!(config.media.probe_timeout, Duration::from_secs(5));
+        assert!(config.media.ffmpeg.is_absolute());
     }
 
     #[test]

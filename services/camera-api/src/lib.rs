@@ -4,9 +4,11 @@ pub mod cameras;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod media;
 pub mod mediamtx;
 pub mod reconcile;
 pub mod redact;
+pub mod status;
 pub mod telemetry;
 pub mod validation;
 
@@ -36,6 +38,7 @@ pub async fn serve(
     // Ends with this future, however it ends (a test may drop it mid-flight).
     let reconciling = AbortOnDrop(tokio::spawn(reconciler.run()));
     let state = http::AppState {
+        media: media::Media::new(config.media.clone()),
         config: Arc::new(config),
         db: db.clone(),
         mediamtx,

@@ -325,6 +325,8 @@ pub struct ListFilter {
     pub offset: i64,
     pub query: Option<String>,
     pub enabled: Option<bool>,
+    /// Only these cameras (the status of a chosen set).
+    pub ids: Option<Vec<i64>>,
 }
 
 pub struct Page {
@@ -465,12 +467,14 @@ pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
                   OR strpos(lower(c.name), $1) > 0
                   OR strpos(lower(coalesce(c.location, '')), $1) > 0)
              AND ($2::bool IS NULL OR c.enabled = $2)
+             AND ($5::bigint[] IS NULL OR c.id = ANY($5))
            ORDER BY c.id
            LIMIT $3 OFFSET $4"#,
         query,
         filter.enabled,
         filter.limit,
         filter.offset,
+        filter.ids.as_deref(),
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -479,9 +483,11 @@ pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
            WHERE ($1::text IS NULL
                   OR strpos(lower(name), $1) > 0
                   OR strpos(lower(coalesce(location, '')), $1) > 0)
-             AND ($2::bool IS NULL OR enabled = $2)"#,
+             AND ($2::bool IS NULL OR enabled = $2)
+             AND ($3::bigint[] IS NULL OR id = ANY($3))"#,
         query,
         filter.enabled,
+        filter.ids.as_deref(),
     )
     .fetch_one(&mut *tx)
     .await?;

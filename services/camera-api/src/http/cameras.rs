@@ -87,7 +87,7 @@ pub struct CameraList {
 /// so a bad one is a 422 that names the parameter.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct ListParams {
+pub(super) struct ListParams {
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
@@ -99,12 +99,40 @@ pub struct ListParams {
     /// Only enabled (`true`) or disabled (`false`) cameras.
     #[param(value_type = Option<bool>)]
     enabled: Option<String>,
+    /// Only these cameras: comma-separated ids, at most 500 (the page size
+    /// then defaults to 500).
+    #[param(example = "1,2,3")]
+    ids: Option<String>,
+}
+
+/// At most this many ids in one `ids` list.
+const IDS_MAX: usize = 500;
+
+fn parse_ids(raw: &str) -> Result<Vec<i64>, String> {
+    let ids: Option<Vec<i64>> = raw
+        .split(',')
+        .map(|id| id.trim().parse().ok().filter(|id: &i64| *id > 0))
+        .collect();
+    match ids {
+        Some(ids) if ids.len() > IDS_MAX => Err(format!("at most {IDS_MAX} ids")),
+        Some(ids) => Ok(ids),
+        None => Err("must be camera ids separated by commas, e.g. 1,2,3".to_owned()),
+    }
 }
 
 impl ListParams {
-    fn into_filter(self) -> Result<ListFilter, ApiError> {
+    pub(super) fn into_filter(self) -> Result<ListFilter, ApiError> {
         let mut errors = FieldErrors::default();
-        let limit = errors.check("limit", int_in(self.limit.as_deref(), 50, 1, 500));
+        let ids = errors.check("ids", self.ids.as_deref().map(parse_ids).transpose());
+        let default_limit = if self.ids.is_some() {
+            IDS_MAX as i64
+        } else {
+            50
+        };
+        let limit = errors.check(
+            "limit",
+            int_in(self.limit.as_deref(), default_limit, 1, 500),
+        );
         let offset = errors.check("offset", int_in(self.offset.as_deref(), 0, 0, i64::MAX));
         let enabled = errors.check(
             "enabled",
@@ -124,11 +152,12 @@ impl ListParams {
                 .filter(|q| !q.trim().is_empty())
                 .map(|q| q.trim().to_owned()),
             enabled: enabled.flatten(),
+            ids: ids.flatten(),
         })
     }
 }
 
-fn int_in(raw: Option<&str>, default: i64, min: i64, max: i64) -> Result<i64, String> {
+pub(super) fn int_in(raw: Option<&str>, default: i64, min: i64, max: i64) -> Result<i64, String> {
     let Some(raw) = raw else { return Ok(default) };
     match raw.parse::<i64>() {
         Ok(value) if (min..=max).contains(&value) => Ok(value),
@@ -172,7 +201,7 @@ fn expected_version(headers: &HeaderMap) -> Option<Expected> {
 
 /// Ids are positive integers; anything else can't name a camera, so it is a
 /// 404 like any other missing camera.
-fn camera_id(raw: &str) -> Result<i64, ApiError> {
+pub(super) fn camera_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)

@@ -6,7 +6,10 @@ mod health;
 mod problem;
 mod reconcile;
 mod request_log;
+mod snapshots;
+mod status;
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -14,7 +17,9 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
+use axum::routing::any;
 use sqlx::PgPool;
+use tower_http::services::{ServeDir, ServeFile};
 use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -31,6 +36,7 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub db: PgPool,
     pub mediamtx: crate::mediamtx::Client,
+    pub media: crate::media::Media,
 }
 
 #[derive(OpenApi)]
@@ -43,6 +49,7 @@ pub struct AppState {
     tags(
         (name = "cameras", description = "The camera registry"),
         (name = "provisioning", description = "Keeping MediaMTX converged on the registry"),
+        (name = "status", description = "Whether cameras are live, probes and snapshots"),
         (name = "health", description = "Liveness and readiness"),
     )
 )]
@@ -54,6 +61,8 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(cameras::router())
+        .merge(status::router())
+        .merge(snapshots::router())
         .merge(reconcile::router())
         .split_for_parts()
 }
@@ -64,9 +73,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 pub fn app(state: AppState) -> Router {
     let (routes, openapi) = routes();
-    routes
+    let routes = routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
-        .fallback(|| async { ApiError::not_found("no such resource") })
+        // Unknown API paths are problems, not the console's index page.
+        .route(
+            "/api/{*rest}",
+            any(|| async { ApiError::not_found("no such resource") }),
+        );
+    with_console(routes, &state.config.console_dir)
         .method_not_allowed_fallback(|| async {
             ApiError::new(
                 StatusCode::METHOD_NOT_ALLOWED,
@@ -81,4 +95,16 @@ pub fn app(state: AppState) -> Router {
             TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)),
         ))
         .with_state(state)
+}
+
+/// Serves the built console at `/`; paths it doesn't know get its index
+/// page, so the console's own routes survive a reload.
+fn with_console(routes: Router<AppState>, dir: &Path) -> Router<AppState> {
+    let index = dir.join("index.html");
+    if !index.is_file() {
+        tracing::warn!(dir = %dir.display(), "no console build found; `/` answers 404 (build it with `npm run build` in frontend/)");
+        return routes
+            .fallback(|| async { ApiError::not_found("the console is not built on this server") });
+    }
+    routes.fallback_service(ServeDir::new(dir).fallback(ServeFile::new(index)))
 }

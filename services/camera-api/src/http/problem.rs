@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::validation::FieldError;
-use crate::{cameras, db};
+use crate::{cameras, db, media};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -29,6 +29,11 @@ pub struct Problem {
     /// One entry per rejected field (422 only).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
+    /// Why a camera could not be read (snapshot errors): `AUTH`,
+    /// `NOT_FOUND`, `UNREACHABLE`, `TIMEOUT`, `BAD_STREAM` or `FFMPEG_EXIT`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "UNREACHABLE")]
+    pub code: Option<String>,
     /// Results of individual readiness checks (`/readyz` only).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub checks: BTreeMap<String, String>,
@@ -45,6 +50,7 @@ struct Details {
     kind: &'static str,
     detail: String,
     errors: Vec<FieldError>,
+    code: Option<&'static str>,
     checks: BTreeMap<String, String>,
     headers: Vec<(HeaderName, HeaderValue)>,
     /// The cause of a 5xx, for the log only: it may hold internals.
@@ -58,6 +64,7 @@ impl ApiError {
             kind,
             detail: detail.into(),
             errors: Vec::new(),
+            code: None,
             checks: BTreeMap::new(),
             headers: Vec::new(),
             cause: None,
@@ -139,6 +146,7 @@ impl IntoResponse for ApiError {
             status: this.status.as_u16(),
             detail: this.detail,
             errors: this.errors,
+            code: this.code.map(str::to_owned),
             checks: this.checks,
         };
         let mut response = (
@@ -183,6 +191,26 @@ impl From<cameras::Error> for ApiError {
             )
             .with_header(header::ETAG, super::cameras::etag(current)),
             Error::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<media::Error> for ApiError {
+    fn from(err: media::Error) -> Self {
+        match err {
+            media::Error::Busy => {
+                Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy", err.to_string())
+                    .with_header(header::RETRY_AFTER, HeaderValue::from_static("1"))
+            }
+            media::Error::Failed(failure) => {
+                let status = match failure.code {
+                    media::Code::Timeout => StatusCode::GATEWAY_TIMEOUT,
+                    _ => StatusCode::BAD_GATEWAY,
+                };
+                let mut problem = Self::new(status, "camera-unreadable", failure.detail);
+                problem.0.code = Some(failure.code.as_str());
+                problem
+            }
         }
     }
 }

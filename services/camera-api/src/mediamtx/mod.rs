@@ -103,6 +103,8 @@ pub struct PathState {
     /// `available` on v1.16+; older versions only have `ready`.
     available: Option<bool>,
     ready: bool,
+    available_time: Option<DateTime<Utc>>,
+    ready_time: Option<DateTime<Utc>>,
     pub readers: Vec<Reader>,
     inbound_bytes: Option<u64>,
     bytes_received: u64,
@@ -114,6 +116,10 @@ impl PathState {
     /// The camera is being received and can be read.
     pub fn is_available(&self) -> bool {
         self.available.unwrap_or(self.ready)
+    }
+
+    pub fn available_since(&self) -> Option<DateTime<Utc>> {
+        self.available_time.or(self.ready_time)
     }
 
     pub fn inbound_bytes(&self) -> u64 {

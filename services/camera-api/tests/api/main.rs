@@ -3,6 +3,7 @@
 
 mod cameras;
 mod health;
+mod media;
 mod openapi;
 mod provisioning;
 mod support;

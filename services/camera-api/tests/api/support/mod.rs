@@ -1,8 +1,10 @@
 //! The test harness: a real service on a port-0 listener, a fresh database
 //! per test, and every log line and response checked for a canary password.
 
+pub mod camera;
 pub mod database;
 pub mod mediamtx;
+pub mod processes;
 pub mod proxy;
 
 use std::collections::HashMap;
@@ -81,6 +83,8 @@ pub struct TestApp {
     pub db: PgPool,
     /// The MediaMTX this service provisions; each test has its own.
     pub mediamtx: Arc<MediaMtx>,
+    /// The ffmpeg/ffprobe this service runs, traced (see `processes`).
+    pub media: Arc<processes::MediaTools>,
     vars: HashMap<String, String>,
     server: Option<(oneshot::Sender<()>, JoinHandle<anyhow::Result<()>>)>,
     // Last, so it is dropped after the server and pool that use it.
@@ -113,25 +117,35 @@ impl TestApp {
         capture_logs();
         let database = TestDatabase::create().await;
         let mediamtx = Arc::new(mediamtx);
+        let media = Arc::new(processes::MediaTools::install());
         let mut vars = HashMap::from([
             ("DATABASE_URL".to_owned(), database.url().to_owned()),
+            ("CAMPLANE_FFMPEG".to_owned(), media.path("ffmpeg")),
+            ("CAMPLANE_FFPROBE".to_owned(), media.path("ffprobe")),
             ("MEDIAMTX_API_URL".to_owned(), mediamtx.api_url().to_owned()),
             // Fast enough that tests never wait long for a periodic pass.
             ("CAMPLANE_RECONCILE_INTERVAL".to_owned(), "2s".to_owned()),
         ]);
         configure(&mut vars);
-        Self::launch(vars, mediamtx, database).await
+        Self::launch(vars, mediamtx, media, database).await
     }
 
     /// A second replica: same database and MediaMTX, its own port.
     pub async fn spawn_replica(&self) -> TestApp {
         let database = TestDatabase::borrow(&self._database);
-        Self::launch(self.vars.clone(), self.mediamtx.clone(), database).await
+        Self::launch(
+            self.vars.clone(),
+            self.mediamtx.clone(),
+            self.media.clone(),
+            database,
+        )
+        .await
     }
 
     async fn launch(
         vars: HashMap<String, String>,
         mediamtx: Arc<MediaMtx>,
+        media: Arc<processes::MediaTools>,
         database: TestDatabase,
     ) -> TestApp {
         let db = PgPool::connect_lazy(&vars["DATABASE_URL"]).expect("test pool");
@@ -140,6 +154,7 @@ impl TestApp {
             client: reqwest::Client::builder().no_proxy().build().unwrap(),
             db,
             mediamtx,
+            media,
             vars,
             server: None,
             _database: database,

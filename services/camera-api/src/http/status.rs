@@ -1,0 +1,137 @@
+//! Camera status and probes: thin handlers over `crate::status` and
+//! `crate::media`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::cameras::{ListParams, camera_id};
+use super::extract::{JsonBody, Params};
+use super::problem::{ApiError, Problem};
+use crate::cameras::{self, StreamUrl};
+use crate::media::Probe;
+use crate::status::{self, CameraStatus};
+use crate::validation::FieldError;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_statuses))
+        .routes(routes!(camera_status))
+        .routes(routes!(probe_camera))
+        .routes(routes!(probe_url))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusList {
+    pub items: Vec<CameraStatus>,
+}
+
+/// The status of many cameras at once: those in `ids`, or else one page of
+/// the camera list (same filters as `GET /api/cameras`). Asks MediaMTX once,
+/// however many cameras.
+#[utoipa::path(
+    get, path = "/api/cameras/status", tag = "status",
+    params(ListParams),
+    responses(
+        (status = 200, description = "Status of each camera found, ordered by id", body = StatusList),
+        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_statuses(
+    State(state): State<AppState>,
+    Params(params): Params<ListParams>,
+) -> Result<Json<StatusList>, ApiError> {
+    let page = cameras::list(&state.db, &params.into_filter()?).await?;
+    let items = status::of_cameras(&state.db, &state.mediamtx, &page.items).await?;
+    Ok(Json(StatusList { items }))
+}
+
+/// Whether a camera is live, idle, offline, disabled or in error, and why.
+#[utoipa::path(
+    get, path = "/api/cameras/{id}/status", tag = "status",
+    params(("id" = i64, Path, description = "Camera id")),
+    responses(
+        (status = 200, description = "The camera's status", body = CameraStatus),
+        (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn camera_status(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<CameraStatus>, ApiError> {
+    let camera = cameras::get(&state.db, camera_id(&id)?).await?;
+    let mut statuses =
+        status::of_cameras(&state.db, &state.mediamtx, std::slice::from_ref(&camera)).await?;
+    Ok(Json(statuses.remove(0)))
+}
+
+/// Probe the camera now with ffprobe. A camera that can't be read is a
+/// `200` with `ok: false` and a `code`; the result is kept and shown in
+/// the camera's status.
+#[utoipa::path(
+    post, path = "/api/cameras/{id}/probe", tag = "status",
+    params(("id" = i64, Path, description = "Camera id")),
+    responses(
+        (status = 200, description = "The probe's outcome", body = Probe),
+        (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many probes and snapshots are queued, or the database is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn probe_camera(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Probe>, ApiError> {
+    let camera = cameras::get(&state.db, camera_id(&id)?).await?;
+    let probe = state.media.probe(&camera.stream_url).await?;
+    status::record_probe(&state.db, camera.id, &probe).await?;
+    tracing::info!(camera_id = camera.id, ok = probe.ok, code = ?probe.code, rtt_ms = probe.rtt_ms, "camera probed");
+    Ok(Json(probe))
+}
+
+/// Body of `POST /api/probe`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProbeInput {
+    /// The URL to try, as it would be saved.
+    #[schema(example = "rtsp://admin:secret@192.0.2.10:554/stream1")]
+    pub stream_url: String,
+    /// When editing a camera: a `***` password in `stream_url` means this
+    /// camera's stored one.
+    pub camera_id: Option<i64>,
+}
+
+/// Probe a stream URL that is not saved yet ("Test connection").
+#[utoipa::path(
+    post, path = "/api/probe", tag = "status",
+    request_body = ProbeInput,
+    responses(
+        (status = 200, description = "The probe's outcome", body = Probe),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`camera_id` names no camera", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The URL is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many probes and snapshots are queued; see Retry-After", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn probe_url(
+    State(state): State<AppState>,
+    JsonBody(input): JsonBody<ProbeInput>,
+) -> Result<Json<Probe>, ApiError> {
+    let invalid = |message: String| ApiError::invalid(vec![FieldError::new("stream_url", message)]);
+    let mut url = StreamUrl::parse(&input.stream_url).map_err(invalid)?;
+    if url.has_password_mask() {
+        let Some(id) = input.camera_id else {
+            return Err(invalid(
+                "the password is masked: type it, or send camera_id to use the stored one".into(),
+            ));
+        };
+        url = url.unmask_with(&cameras::get(&state.db, id).await?.stream_url);
+    }
+    Ok(Json(state.media.probe(&url).await?))
+}

@@ -1,0 +1,212 @@
+//! Talking to cameras with ffprobe and ffmpeg: probes (is it there, what
+//! does it send) and snapshots (one JPEG), bounded in time and in number.
+
+mod probe;
+mod process;
+mod snapshot;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::{Semaphore, SemaphorePermit};
+use url::Url;
+use utoipa::ToSchema;
+
+pub use probe::{Audio, Probe, Video};
+pub use snapshot::{Image, Served, SnapshotRequest};
+
+use crate::cameras::{Camera, StreamUrl};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub ffmpeg: PathBuf,
+    pub ffprobe: PathBuf,
+    pub probe_timeout: Duration,
+    pub snapshot_timeout: Duration,
+    /// Processes that may run at once, across all cameras.
+    pub max_processes: usize,
+    /// Requests that may wait for a process slot; beyond that, `Busy`.
+    pub queue: usize,
+    /// MediaMTX's RTSP server: snapshots read `<this>/cam_<id>` instead of
+    /// opening one more session on the camera.
+    pub rtsp_url: Option<Url>,
+}
+
+/// Why a camera could not be read, stable for clients to branch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    /// The camera refused the credentials (RTSP 401/403).
+    Auth,
+    /// The camera has no such stream (RTSP 404).
+    NotFound,
+    /// Nothing answers at that address (refused, no route, unknown host).
+    Unreachable,
+    /// The camera did not answer in time.
+    Timeout,
+    /// The camera answered but sent no decodable video.
+    BadStream,
+    /// ffmpeg failed some other way; `detail` has the end of its output.
+    FfmpegExit,
+}
+
+impl Code {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auth => "AUTH",
+            Self::NotFound => "NOT_FOUND",
+            Self::Unreachable => "UNREACHABLE",
+            Self::Timeout => "TIMEOUT",
+            Self::BadStream => "BAD_STREAM",
+            Self::FfmpegExit => "FFMPEG_EXIT",
+        }
+    }
+}
+
+/// A failed read of a camera: a code and what happened, passwords masked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{detail}")]
+pub struct Failure {
+    pub code: Code,
+    pub detail: String,
+}
+
+impl Failure {
+    fn new(code: Code, detail: impl Into<String>) -> Self {
+        Self {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    fn timeout(after: Duration) -> Self {
+        Self::new(
+            Code::Timeout,
+            format!("no answer within {:.1} s", after.as_secs_f64()),
+        )
+    }
+
+    fn ffmpeg_exit(detail: impl Into<String>) -> Self {
+        Self::new(Code::FfmpegExit, detail)
+    }
+
+    /// Reads ffmpeg's stderr (rig notes §4) for the reason it failed.
+    fn from_stderr(stderr: &str) -> Self {
+        const RULES: &[(&[&str], Code, &str)] = &[
+            (
+                &["401 Unauthorized", "403 Forbidden"],
+                Code::Auth,
+                "the camera refused the user name or password",
+            ),
+            (
+                &["404 Not Found"],
+                Code::NotFound,
+                "the camera has no stream at that path",
+            ),
+            (
+                &[
+                    "Connection refused",
+                    "No route to host",
+                    "Network is unreachable",
+                    "Name or service not known",
+                    "Temporary failure in name resolution",
+                    "Cannot assign requested address",
+                ],
+                Code::Unreachable,
+                "nothing answers at the camera's address",
+            ),
+            (
+                &["timed out"],
+                Code::Timeout,
+                "the camera did not answer in time",
+            ),
+        ];
+        let found = RULES
+            .iter()
+            .find(|(needles, _, _)| needles.iter().any(|needle| stderr.contains(needle)));
+        match found {
+            Some((_, code, words)) => Self::new(*code, *words),
+            None if stderr.is_empty() => Self::new(Code::BadStream, "the camera sent no video"),
+            None => Self::ffmpeg_exit(stderr.to_owned()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    #[error("too many camera reads are waiting; retry shortly")]
+    Busy,
+    #[error(transparent)]
+    Failed(#[from] Failure),
+}
+
+/// Bounds the ffmpeg/ffprobe processes across the service: a fixed number
+/// run, a bounded number wait, the rest are refused at once.
+struct Limiter {
+    running: Semaphore,
+    waiting: AtomicUsize,
+    queue: usize,
+}
+
+impl Limiter {
+    async fn acquire(&self) -> Result<SemaphorePermit<'_>, Error> {
+        if let Ok(permit) = self.running.try_acquire() {
+            return Ok(permit);
+        }
+        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
+            return Err(Error::Busy);
+        }
+        let permit = self.running.acquire().await;
+        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        Ok(permit.expect("the semaphore is never closed"))
+    }
+}
+
+/// Cheap to clone; one per service.
+#[derive(Clone)]
+pub struct Media {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    settings: Settings,
+    limiter: Limiter,
+    snapshots: snapshot::Store,
+}
+
+impl Media {
+    pub fn new(settings: Settings) -> Self {
+        let limiter = Limiter {
+            running: Semaphore::new(settings.max_processes),
+            waiting: AtomicUsize::new(0),
+            queue: settings.queue,
+        };
+        Self {
+            inner: Arc::new(Inner {
+                settings,
+                limiter,
+                snapshots: snapshot::Store::default(),
+            }),
+        }
+    }
+
+    /// Probes `url` now. A camera that can't be read is a `Probe` with
+    /// `ok: false`, not an error: that is what a probe is for.
+    pub async fn probe(&self, url: &StreamUrl) -> Result<Probe, Error> {
+        let _permit = self.inner.limiter.acquire().await?;
+        let settings = &self.inner.settings;
+        Ok(probe::run(&settings.ffprobe, url.expose(), settings.probe_timeout).await)
+    }
+
+    /// Where snapshots of `camera` are read from.
+    pub fn snapshot_source(&self, camera: &Camera) -> String {
+        match &self.inner.settings.rtsp_url {
+            Some(base) => format!("{}/{}", base.as_str().trim_end_matches('/'), camera.path()),
+            None => camera.stream_url.expose().to_owned(),
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! Running ffmpeg and ffprobe: an argument vector (never a shell), a hard
+//! deadline, and a process that never outlives its caller.
+
+use std::path::Path;
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+
+use super::Failure;
+use crate::redact;
+
+/// Time a process gets to exit after SIGTERM before it is killed. ffmpeg
+/// blocked on a stalled read ignores the first SIGTERM (rig notes §4).
+const GRACE: Duration = Duration::from_millis(500);
+/// A snapshot is one JPEG; anything bigger is not what we asked for.
+const STDOUT_LIMIT: u64 = 32 << 20;
+/// How much of stderr is kept for an error message.
+const STDERR_TAIL: usize = 400;
+
+pub struct Output {
+    pub status: ExitStatus,
+    pub stdout: Vec<u8>,
+    /// The last lines of stderr, passwords masked.
+    pub stderr: String,
+}
+
+/// Protocols an input may use: RTSP and what it runs over. Anything else
+/// (file, http, concat, subfile…) is refused by ffmpeg itself.
+pub const PROTOCOL_WHITELIST: &str = "rtsp,rtsps,rtp,srtp,tcp,udp,tls";
+
+/// Runs `program` with `args` until it exits or `deadline` passes; then it is
+/// terminated, killed after a grace period, and reaped. If the caller stops
+/// waiting (an HTTP client went away), dropping the future kills it too.
+pub async fn run(program: &Path, args: &[String], deadline: Duration) -> Result<Output, Failure> {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|err| {
+            Failure::ffmpeg_exit(format!("cannot start {}: {err}", program.display()))
+        })?;
+    let mut stdout = child.stdout.take().expect("piped").take(STDOUT_LIMIT);
+    let mut stderr = child.stderr.take().expect("piped");
+    let started = Instant::now();
+    let finished = async {
+        let (mut out, mut err) = (Vec::new(), Vec::new());
+        // Both pipes are drained while waiting, so a chatty process can't
+        // block on a full pipe.
+        let (status, _, _) = tokio::join!(
+            child.wait(),
+            stdout.read_to_end(&mut out),
+            stderr.read_to_end(&mut err)
+        );
+        (status, out, err)
+    };
+    let outcome = tokio::time::timeout(deadline, finished).await;
+    match outcome {
+        Ok((Ok(status), stdout, stderr)) => {
+            let stderr = tail(&stderr);
+            if !status.success() {
+                tracing::debug!(program = %program.display(), %status, %stderr, "media process failed");
+            }
+            Ok(Output {
+                status,
+                stdout,
+                stderr,
+            })
+        }
+        Ok((Err(err), _, _)) => Err(Failure::ffmpeg_exit(format!(
+            "waiting for {}: {err}",
+            program.display()
+        ))),
+        Err(_) => {
+            stop(&mut child).await;
+            Err(Failure::timeout(started.elapsed()))
+        }
+    }
+}
+
+async fn stop(child: &mut Child) {
+    if let Some(pid) = child.id().and_then(|pid| i32::try_from(pid).ok()) {
+        // SAFETY: plain kill(2) on our own child, which has not been reaped
+        // yet (`id()` is Some), so the pid can't belong to another process.
+        unsafe {
+            libc::kill(pid, libc::SIGTERM);
+        }
+    }
+    if tokio::time::timeout(GRACE, child.wait()).await.is_err() {
+        let _ = child.kill().await;
+    }
+}
+
+fn tail(stderr: &[u8]) -> String {
+    // Masked before it is cut: a cut could split `scheme://` from the
+    // password that follows it.
+    let text = redact::credentials(String::from_utf8_lossy(stderr).trim());
+    let start = text.len().saturating_sub(STDERR_TAIL);
+    let start = (start..text.len())
+        .find(|&i| text.is_char_boundary(i))
+        .unwrap_or(text.len());
+    text[start..].to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tail;
+
+    #[test]
+    fn stderr_tails_never_show_a_password() {
+        let long = format!(
+            "{}rtsp://admin:hunter2@10.0.0.1/s: Server returned 404 Not Found",
+            "x".repeat(1000)
+        );
+        let kept = tail(long.as_bytes());
+        assert!(kept.len() <= super::STDERR_TAIL + 8);
+        assert!(!kept.contains("hunter2"), "{kept}");
+        assert!(kept.ends_with("404 Not Found"));
+    }
+}

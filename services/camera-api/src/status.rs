@@ -1,0 +1,259 @@
+//! What each camera is doing now, derived from three sources: the registry
+//! (enabled, provisioning), MediaMTX's runtime paths (one `/v3/paths/list`
+//! per request, however many cameras), and the camera's last probe.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use sqlx::PgPool;
+use sqlx::types::Json;
+use utoipa::ToSchema;
+
+use crate::cameras::{Camera, ProvisioningState};
+use crate::db;
+use crate::media::Probe;
+use crate::mediamtx::{self, PathState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum State {
+    /// MediaMTX is receiving the camera.
+    Live,
+    /// On demand and nobody is watching, so nothing is pulled. Not a fault.
+    Idle,
+    /// The last pull or probe failed (see `code` and `reason`).
+    Offline,
+    /// Switched off by an operator.
+    Disabled,
+    /// MediaMTX refused the camera's configuration.
+    Error,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CameraStatus {
+    pub id: i64,
+    pub state: State,
+    /// Why, in plain words.
+    pub reason: Option<String>,
+    /// For `offline` and `error`: a probe code (`AUTH`, `NOT_FOUND`,
+    /// `UNREACHABLE`, `TIMEOUT`, `BAD_STREAM`, `FFMPEG_EXIT`), or
+    /// `NO_SOURCE`, `NOT_PROVISIONED`, `MEDIAMTX_UNREACHABLE`, `PROVISIONING`.
+    #[schema(example = "AUTH")]
+    pub code: Option<String>,
+    /// Since when the camera has been in this state, as far as is known.
+    pub since: Option<DateTime<Utc>>,
+    pub provisioning: ProvisioningState,
+    /// Viewers MediaMTX is serving.
+    pub readers: usize,
+    /// Bytes received from the camera since its stream started.
+    pub bytes_received: u64,
+    pub tracks: Vec<TrackInfo>,
+    pub probed_at: Option<DateTime<Utc>>,
+    /// The last probe, if any.
+    pub probe: Option<Probe>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TrackInfo {
+    #[schema(example = "H264")]
+    pub codec: String,
+    pub width: Option<u64>,
+    pub height: Option<u64>,
+    pub profile: Option<String>,
+}
+
+/// The last probe of a camera, as stored.
+#[derive(Debug, Clone)]
+pub struct LastProbe {
+    pub probe: Probe,
+    pub failing_since: Option<DateTime<Utc>>,
+}
+
+/// MediaMTX's view, or why there is none.
+pub enum Runtime<'a> {
+    Known(Option<&'a PathState>),
+    Unknown,
+}
+
+pub async fn record_probe(db: &PgPool, camera_id: i64, probe: &Probe) -> Result<(), db::Error> {
+    sqlx::query!(
+        r#"INSERT INTO camera_probes (camera_id, probed_at, ok, failing_since, result)
+           VALUES ($1, $2::timestamptz, $3::bool, CASE WHEN $3::bool THEN NULL ELSE $2::timestamptz END, $4)
+           ON CONFLICT (camera_id) DO UPDATE
+           SET probed_at = EXCLUDED.probed_at, ok = EXCLUDED.ok, result = EXCLUDED.result,
+               failing_since = CASE WHEN EXCLUDED.ok THEN NULL
+                                    ELSE coalesce(camera_probes.failing_since, EXCLUDED.probed_at) END"#,
+        camera_id,
+        probe.probed_at,
+        probe.ok,
+        Json(probe) as _,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+async fn last_probes(db: &PgPool, ids: &[i64]) -> Result<HashMap<i64, LastProbe>, db::Error> {
+    let rows = sqlx::query!(
+        r#"SELECT camera_id, failing_since, result AS "result: Json<Probe>"
+           FROM camera_probes WHERE camera_id = ANY($1)"#,
+        ids,
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            (
+                row.camera_id,
+                LastProbe {
+                    probe: row.result.0,
+                    failing_since: row.failing_since,
+                },
+            )
+        })
+        .collect())
+}
+
+/// The status of each camera, in the order given.
+pub async fn of_cameras(
+    db: &PgPool,
+    mediamtx: &mediamtx::Client,
+    cameras: &[Camera],
+) -> Result<Vec<CameraStatus>, db::Error> {
+    let ids: Vec<i64> = cameras.iter().map(|camera| camera.id).collect();
+    let probes = last_probes(db, &ids).await?;
+    let paths = match mediamtx.list_paths().await {
+        Ok(paths) => Some(
+            paths
+                .into_iter()
+                .map(|path| (path.name.clone(), path))
+                .collect::<HashMap<_, _>>(),
+        ),
+        Err(err) => {
+            tracing::debug!(error = %err, "MediaMTX runtime unavailable for status");
+            None
+        }
+    };
+    Ok(cameras
+        .iter()
+        .map(|camera| {
+            let runtime = match &paths {
+                Some(paths) => Runtime::Known(paths.get(&camera.path())),
+                None => Runtime::Unknown,
+            };
+            derive(camera, runtime, probes.get(&camera.id))
+        })
+        .collect())
+}
+
+/// The rules, in order: an operator's switch, then MediaMTX's refusal, then
+/// what MediaMTX sees, then the last probe. See the README's status section.
+pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -> CameraStatus {
+    let path = match runtime {
+        Runtime::Known(path) => path,
+        Runtime::Unknown => None,
+    };
+    let mut status = CameraStatus {
+        id: camera.id,
+        state: State::Idle,
+        reason: None,
+        code: None,
+        since: None,
+        provisioning: camera.provisioning.state,
+        readers: path.map_or(0, |path| path.readers.len()),
+        bytes_received: path.map_or(0, PathState::inbound_bytes),
+        tracks: path.map(tracks).unwrap_or_default(),
+        probed_at: last.map(|last| last.probe.probed_at),
+        probe: last.map(|last| last.probe.clone()),
+    };
+    let failed_probe = last.filter(|last| !last.probe.ok);
+    let (state, code, reason, since): (State, Option<&str>, String, Option<DateTime<Utc>>) =
+        if !camera.enabled {
+            (
+                State::Disabled,
+                None,
+                "disabled by an operator".into(),
+                Some(camera.updated_at),
+            )
+        } else if camera.provisioning.state == ProvisioningState::Error {
+            let detail = camera
+                .provisioning
+                .detail
+                .clone()
+                .unwrap_or_else(|| "MediaMTX refused the camera".into());
+            (
+                State::Error,
+                Some("PROVISIONING"),
+                detail,
+                Some(camera.provisioning.updated_at),
+            )
+        } else if let Runtime::Unknown = runtime {
+            (
+                State::Offline,
+                Some("MEDIAMTX_UNREACHABLE"),
+                "MediaMTX is not answering".into(),
+                None,
+            )
+        } else if path.is_some_and(PathState::is_available) {
+            (
+                State::Live,
+                None,
+                "MediaMTX is receiving the camera".into(),
+                path.and_then(PathState::available_since),
+            )
+        } else if let Some(failed) = failed_probe {
+            let code = failed.probe.code.map(|code| code.as_str());
+            let reason = failed.probe.detail.clone().unwrap_or_default();
+            (State::Offline, code, reason, failed.failing_since)
+        } else if path.is_none() {
+            let reason = "waiting for MediaMTX to be configured for this camera".into();
+            (
+                State::Offline,
+                Some("NOT_PROVISIONED"),
+                reason,
+                Some(camera.provisioning.updated_at),
+            )
+        } else if !camera.on_demand || status.readers > 0 {
+            let reason = "MediaMTX is not receiving the camera".into();
+            (State::Offline, Some("NO_SOURCE"), reason, None)
+        } else {
+            let reason = "on demand: nothing is pulled until someone watches".into();
+            (
+                State::Idle,
+                None,
+                reason,
+                Some(camera.provisioning.updated_at),
+            )
+        };
+    status.state = state;
+    status.code = code.map(str::to_owned);
+    status.reason = Some(reason);
+    status.since = since;
+    status
+}
+
+fn tracks(path: &PathState) -> Vec<TrackInfo> {
+    if path.tracks2.is_empty() {
+        // MediaMTX before v1.17 names the codecs only.
+        let names = path.tracks.iter();
+        return names
+            .map(|codec| TrackInfo {
+                codec: codec.clone(),
+                width: None,
+                height: None,
+                profile: None,
+            })
+            .collect();
+    }
+    path.tracks2
+        .iter()
+        .map(|track| TrackInfo {
+            codec: track.codec.clone(),
+            width: track.codec_props["width"].as_u64(),
+            height: track.codec_props["height"].as_u64(),
+            profile: track.codec_props["profile"].as_str().map(str::to_owned),
+        })
+        .collect()
+}

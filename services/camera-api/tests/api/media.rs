@@ -1,0 +1,461 @@
+//! Probes, snapshots and status against real RTSP cameras (GStreamer), with
+//! the real ffmpeg and ffprobe.
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use mediamtx_standin::{Runtime, Track};
+use serde_json::{Value, json};
+
+use crate::support::camera::{SilentPort, TestCamera, closed_port_url};
+use crate::support::{CANARY, TestApp};
+
+async fn add_camera(app: &TestApp, name: &str, url: &str) -> i64 {
+    let response = app
+        .post_json("/api/cameras", &json!({"name": name, "stream_url": url}))
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.json()["id"].as_i64().unwrap()
+}
+
+async fn probe_url(app: &TestApp, url: &str) -> Value {
+    let response = app
+        .post_json("/api/probe", &json!({"stream_url": url}))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.json()
+}
+
+/// Width and height from a JPEG's start-of-frame marker.
+fn jpeg_size(jpeg: &[u8]) -> (u16, u16) {
+    let mut at = 2;
+    while at + 9 < jpeg.len() {
+        let (marker, length) = (
+            jpeg[at + 1],
+            u16::from_be_bytes([jpeg[at + 2], jpeg[at + 3]]) as usize,
+        );
+        if (0xC0..=0xC2).contains(&marker) {
+            let height = u16::from_be_bytes([jpeg[at + 5], jpeg[at + 6]]);
+            let width = u16::from_be_bytes([jpeg[at + 7], jpeg[at + 8]]);
+            return (width, height);
+        }
+        at += 2 + length;
+    }
+    panic!("no frame header in the JPEG")
+}
+
+fn is_whole_jpeg(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xD8]) && bytes.ends_with(&[0xFF, 0xD9])
+}
+
+#[tokio::test]
+async fn a_live_camera_probes_as_h264_with_its_size() {
+    let camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let id = add_camera(&app, "Gate", &camera.url("cam1")).await;
+
+    let response = app
+        .post_json(&format!("/api/cameras/{id}/probe"), &json!({}))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let probe = response.json();
+    assert_eq!(probe["ok"], true, "{probe}");
+    assert_eq!(probe["video"]["codec"], "h264");
+    assert_eq!(
+        (
+            probe["video"]["width"].as_u64(),
+            probe["video"]["height"].as_u64()
+        ),
+        (Some(640), Some(360))
+    );
+    assert_eq!(probe["video"]["frame_rate"], 25.0);
+    assert_eq!(probe["audio"], Value::Null);
+    assert!(probe["rtt_ms"].as_u64().unwrap() < 5000);
+
+    let with_audio = probe_url(&app, &camera.url("cam3")).await;
+    assert_eq!(with_audio["audio"]["codec"], "aac", "{with_audio}");
+    assert_eq!(
+        with_audio["video"]["width"], 640,
+        "the audio track doesn't hide the video size"
+    );
+
+    let status = app.get(&format!("/api/cameras/{id}/status")).await.json();
+    assert_eq!(
+        status["probe"]["ok"], true,
+        "the last probe is kept: {status}"
+    );
+    app.media.assert_none_running().await;
+}
+
+#[tokio::test]
+async fn each_failure_has_its_own_code() {
+    let camera = TestCamera::start().await;
+    let silent = SilentPort::start().await;
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_PROBE_TIMEOUT".into(), "2s".into());
+    })
+    .await;
+
+    let wrong_password = camera.secure_url(TestCamera::USER, "wrong");
+    assert_eq!(probe_url(&app, &wrong_password).await["code"], "AUTH");
+    let right_password = camera.secure_url(TestCamera::USER, TestCamera::PASSWORD);
+    assert_eq!(probe_url(&app, &right_password).await["ok"], true);
+    // Credentials on a missing mount: ffmpeg echoes the URL, password and all.
+    let missing = camera
+        .secure_url(TestCamera::USER, CANARY)
+        .replace("/secure", "/nope");
+    let not_found = probe_url(&app, &missing).await;
+    assert_eq!(
+        (not_found["ok"].clone(), not_found["code"].clone()),
+        (json!(false), json!("NOT_FOUND"))
+    );
+    assert_eq!(
+        probe_url(&app, &closed_port_url()).await["code"],
+        "UNREACHABLE"
+    );
+
+    let started = Instant::now();
+    let hung = probe_url(&app, &silent.url("cam1")).await;
+    assert_eq!(hung["code"], "TIMEOUT", "{hung}");
+    assert!(
+        started.elapsed() < Duration::from_millis(3500),
+        "a hung socket is cut at the deadline"
+    );
+    app.media.assert_none_running().await;
+}
+
+#[tokio::test]
+async fn a_masked_password_is_probed_with_the_stored_one() {
+    let camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let id = add_camera(
+        &app,
+        "Secure",
+        &camera.secure_url(TestCamera::USER, TestCamera::PASSWORD),
+    )
+    .await;
+    let masked = app.get(&format!("/api/cameras/{id}")).await.json()["stream_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(masked.contains(":***@"));
+
+    let response = app
+        .post_json(
+            "/api/probe",
+            &json!({"stream_url": masked, "camera_id": id}),
+        )
+        .await;
+    assert_eq!(response.json()["ok"], true, "{}", response.text);
+    let response = app
+        .post_json("/api/probe", &json!({"stream_url": masked}))
+        .await;
+    assert_eq!(response.invalid_fields(), ["stream_url"]);
+    let response = app
+        .post_json("/api/probe", &json!({"stream_url": "file:///etc/passwd"}))
+        .await;
+    assert_eq!(
+        response.invalid_fields(),
+        ["stream_url"],
+        "only rtsp:// and rtsps:// reach ffmpeg"
+    );
+}
+
+#[tokio::test]
+async fn snapshots_are_jpegs_cached_and_revalidated() {
+    let camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let id = add_camera(&app, "Yard", &camera.url("cam1")).await;
+    let url = format!("/api/cameras/{id}/snapshot");
+
+    let first = app.get(&url).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    assert_eq!(first.header("content-type"), Some("image/jpeg"));
+    assert!(is_whole_jpeg(&first.body));
+    assert_eq!(jpeg_size(&first.body), (640, 360));
+    let etag = first.header("etag").unwrap().to_owned();
+    assert!(first.header("last-modified").is_some() && first.header("cache-control").is_some());
+    assert_eq!(first.header("age"), None, "taken for this request");
+
+    let second = app.get(&url).await;
+    assert_eq!(
+        second.header("etag"),
+        Some(etag.as_str()),
+        "served from the cache"
+    );
+    assert!(second.header("age").is_some());
+    assert_eq!(app.media.starts("ffmpeg"), 1);
+
+    let revalidated = app
+        .send(
+            app.request(reqwest::Method::GET, &url)
+                .header("if-none-match", &etag),
+        )
+        .await;
+    assert_eq!(revalidated.status, 304);
+    assert!(revalidated.body.is_empty());
+
+    let small = app.get(&format!("{url}?width=320")).await;
+    assert_eq!(
+        jpeg_size(&small.body),
+        (320, 180),
+        "scaled with the aspect kept"
+    );
+    for bad in ["width=8", "width=4000", "max_age=-1", "fallback=first"] {
+        let response = app.get(&format!("{url}?{bad}")).await;
+        assert_eq!(response.status, 422, "{bad}");
+    }
+    app.media.assert_none_running().await;
+}
+
+#[tokio::test]
+async fn fifty_concurrent_requests_start_one_ffmpeg() {
+    let camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let id = add_camera(&app, "Busy", &camera.url("cam1")).await;
+    let url = format!("/api/cameras/{id}/snapshot?max_age=0");
+    let responses = join_all((0..50).map(|_| app.get(&url))).await;
+    assert!(
+        responses
+            .iter()
+            .all(|r| r.status == 200 && is_whole_jpeg(&r.body))
+    );
+    assert_eq!(app.media.starts("ffmpeg"), 1, "one grab served all fifty");
+    app.media.assert_none_running().await;
+}
+
+#[tokio::test]
+async fn a_full_queue_is_503_with_retry_after() {
+    let silent = SilentPort::start().await;
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_FFMPEG_MAX".into(), "1".into());
+        vars.insert("CAMPLANE_FFMPEG_QUEUE".into(), "1".into());
+        vars.insert("CAMPLANE_SNAPSHOT_TIMEOUT".into(), "2s".into());
+    })
+    .await;
+    let mut ids = Vec::new();
+    for n in 0..3 {
+        ids.push(add_camera(&app, &format!("Hung {n}"), &silent.url(&format!("s{n}"))).await);
+    }
+    let app = &app;
+    let requests = ids
+        .iter()
+        .map(|id| async move { app.get(&format!("/api/cameras/{id}/snapshot")).await });
+    let mut statuses: Vec<(u16, Option<String>)> = join_all(requests)
+        .await
+        .into_iter()
+        .map(|r| (r.status, r.header("retry-after").map(str::to_owned)))
+        .collect();
+    statuses.sort();
+    assert_eq!(statuses[0], (503, Some("1".to_owned())), "{statuses:?}");
+    assert_eq!(
+        (statuses[1].0, statuses[2].0),
+        (504, 504),
+        "one ran, one waited: {statuses:?}"
+    );
+    app.media.assert_none_running().await;
+}
+
+#[tokio::test]
+async fn a_camera_that_goes_down_gets_an_error_or_its_last_image() {
+    let mut camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let id = add_camera(&app, "Dock", &camera.url("cam1")).await;
+    let url = format!("/api/cameras/{id}/snapshot?max_age=0");
+    let good = app.get(&url).await;
+    assert_eq!(good.status, 200);
+
+    camera.kill().await;
+    let failed = app.get(&url).await;
+    let problem = failed.problem(502);
+    assert_eq!(problem["code"], "UNREACHABLE", "{problem}");
+
+    let fallback = app.get(&format!("{url}&fallback=last")).await;
+    assert_eq!(fallback.status, 200);
+    assert_eq!(fallback.body, good.body, "the last good image");
+    assert!(fallback.header("age").is_some());
+    assert_eq!(
+        fallback.header("camplane-snapshot-error"),
+        Some("UNREACHABLE")
+    );
+    app.media.assert_none_running().await;
+}
+
+#[tokio::test]
+async fn a_camera_killed_mid_snapshot_is_an_error_not_a_broken_image() {
+    // A 10 s GOP and another viewer attached: the grab waits for the next
+    // keyframe, and the camera dies while it waits.
+    let mut camera = TestCamera::start_with_gop(250).await;
+    let mut viewer = tokio::process::Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-v",
+            "quiet",
+            "-rtsp_transport",
+            "tcp",
+            "-i",
+            &camera.url("cam1"),
+            "-c",
+            "copy",
+            "-f",
+            "null",
+            "-",
+        ])
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let app = TestApp::spawn().await;
+    let id = add_camera(&app, "Flaky", &camera.url("cam1")).await;
+    let url = format!("/api/cameras/{id}/snapshot");
+    let snapshot = app.get(&url);
+    let kill = async {
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        camera.kill().await;
+    };
+    let (response, ()) = tokio::join!(snapshot, kill);
+    assert!(
+        response.status == 502 || response.status == 504,
+        "{} {}",
+        response.status,
+        response.text
+    );
+    assert_ne!(response.header("content-type"), Some("image/jpeg"));
+    let _ = viewer.kill().await;
+    app.media.assert_none_running().await;
+}
+
+#[tokio::test]
+async fn a_silent_camera_times_out_within_the_deadline() {
+    let silent = SilentPort::start().await;
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_SNAPSHOT_TIMEOUT".into(), "2s".into());
+    })
+    .await;
+    let id = add_camera(&app, "Silent", &silent.url("cam1")).await;
+    let started = Instant::now();
+    let response = app.get(&format!("/api/cameras/{id}/snapshot")).await;
+    assert_eq!(response.problem(504)["code"], "TIMEOUT");
+    assert!(started.elapsed() < Duration::from_millis(3500));
+    app.media.assert_none_running().await;
+}
+
+fn h264() -> Track {
+    Track {
+        codec: "H264".into(),
+        width: 640,
+        height: 360,
+        profile: "Constrained Baseline".into(),
+    }
+}
+
+#[tokio::test]
+async fn status_tells_live_idle_offline_disabled_and_error_apart() {
+    let app = TestApp::spawn_with_stand_in(|_| {}).await;
+    let stand_in = app.mediamtx.stand_in();
+    let idle = add_camera(&app, "Idle", "rtsp://192.0.2.1/idle").await;
+    let live = add_camera(&app, "Live", "rtsp://192.0.2.2/live").await;
+    let offline = add_camera(&app, "Offline", &closed_port_url()).await;
+    let disabled = add_camera(&app, "Disabled", "rtsp://192.0.2.4/off").await;
+    app.patch_json(
+        &format!("/api/cameras/{disabled}"),
+        &json!({"enabled": false}),
+        None,
+    )
+    .await;
+    let always_on = add_camera(&app, "Always on", "rtsp://192.0.2.5/on").await;
+    app.patch_json(
+        &format!("/api/cameras/{always_on}"),
+        &json!({"on_demand": false}),
+        None,
+    )
+    .await;
+
+    let runtime = Runtime {
+        available: true,
+        readers: 2,
+        inbound_bytes: 4096,
+        tracks: vec![h264()],
+    };
+    stand_in.set_runtime(&format!("cam_{live}"), runtime);
+    let probed = app
+        .post_json(&format!("/api/cameras/{offline}/probe"), &json!({}))
+        .await;
+    assert_eq!(probed.json()["code"], "UNREACHABLE");
+
+    stand_in.clear_requests();
+    let ids = [idle, live, offline, disabled, always_on]
+        .map(|id| id.to_string())
+        .join(",");
+    let response = app.get(&format!("/api/cameras/status?ids={ids}")).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let runtime_calls = stand_in
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/v3/paths/"))
+        .count();
+    assert_eq!(runtime_calls, 1, "one MediaMTX call for all five cameras");
+    let items = response.json()["items"].as_array().unwrap().clone();
+    let state_of = |id: i64| items.iter().find(|s| s["id"] == id).unwrap().clone();
+
+    assert_eq!(state_of(idle)["state"], "idle");
+    let live_status = state_of(live);
+    assert_eq!(live_status["state"], "live");
+    assert_eq!(
+        (
+            live_status["readers"].clone(),
+            live_status["bytes_received"].clone()
+        ),
+        (json!(2), json!(4096))
+    );
+    assert_eq!(
+        live_status["tracks"][0],
+        json!({"codec": "H264", "width": 640, "height": 360, "profile": "Constrained Baseline"})
+    );
+    let offline_status = state_of(offline);
+    assert_eq!(
+        (
+            offline_status["state"].clone(),
+            offline_status["code"].clone()
+        ),
+        (json!("offline"), json!("UNREACHABLE"))
+    );
+    assert!(offline_status["since"].is_string());
+    assert_eq!(state_of(disabled)["state"], "disabled");
+    assert_eq!(
+        state_of(always_on)["code"],
+        "NO_SOURCE",
+        "an always-on camera that isn't received is offline"
+    );
+
+    stand_in.fail_writes(Some(400));
+    let refused = add_camera(&app, "Refused", "rtsp://192.0.2.6/x").await;
+    let status = app
+        .get(&format!("/api/cameras/{refused}/status"))
+        .await
+        .json();
+    assert_eq!(
+        (status["state"].clone(), status["code"].clone()),
+        (json!("error"), json!("PROVISIONING")),
+        "{status}"
+    );
+
+    stand_in.stop().await;
+    let status = app.get(&format!("/api/cameras/{idle}/status")).await.json();
+    assert_eq!(status["code"], "MEDIAMTX_UNREACHABLE");
+    assert_eq!(
+        app.get("/api/cameras/status?ids=1,x")
+            .await
+            .invalid_fields(),
+        ["ids"]
+    );
+    assert_eq!(
+        app.get(&format!(
+            "/api/cameras/status?ids={}",
+            vec!["1"; 501].join(",")
+        ))
+        .await
+        .invalid_fields(),
+        ["ids"]
+    );
+}
