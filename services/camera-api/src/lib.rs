@@ -3,6 +3,7 @@
 pub mod cameras;
 pub mod config;
 pub mod db;
+pub mod events;
 pub mod http;
 pub mod media;
 pub mod mediamtx;
@@ -37,7 +38,14 @@ pub async fn serve(
         reconcile::Reconciler::new(db.clone(), mediamtx.clone(), config.reconcile.clone());
     // Ends with this future, however it ends (a test may drop it mid-flight).
     let reconciling = AbortOnDrop(tokio::spawn(reconciler.run()));
+    let events = Arc::new(events::Hub::default());
+    let announcing = AbortOnDrop(tokio::spawn(events::run(
+        events.clone(),
+        db.clone(),
+        mediamtx.clone(),
+    )));
     let state = http::AppState {
+        events: events.clone(),
         media: media::Media::new(config.media.clone()),
         config: Arc::new(config),
         db: db.clone(),
@@ -46,11 +54,15 @@ pub async fn serve(
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     let served = axum::serve(listener, http::app(state))
-        .with_graceful_shutdown(shutdown)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            events.close();
+        })
         .await;
     // Stopping mid-pass is safe: every write is idempotent and the next
     // leader starts with a full pass.
     drop(reconciling);
+    drop(announcing);
     served.context("serving HTTP")?;
     db.close().await;
     tracing::info!("shut down");

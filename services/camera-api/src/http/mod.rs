@@ -1,6 +1,7 @@
 //! Everything HTTP: routing, OpenAPI, errors as problem documents.
 
 mod cameras;
+mod events;
 mod extract;
 mod health;
 mod problem;
@@ -37,6 +38,7 @@ pub struct AppState {
     pub db: PgPool,
     pub mediamtx: crate::mediamtx::Client,
     pub media: crate::media::Media,
+    pub events: Arc<crate::events::Hub>,
 }
 
 #[derive(OpenApi)]
@@ -63,6 +65,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(cameras::router())
         .merge(status::router())
         .merge(snapshots::router())
+        .merge(events::router())
         .merge(reconcile::router())
         .split_for_parts()
 }

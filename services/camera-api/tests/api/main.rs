@@ -2,6 +2,7 @@
 //! One binary (faster to link); each test gets its own database and port.
 
 mod cameras;
+mod events;
 mod health;
 mod media;
 mod openapi;

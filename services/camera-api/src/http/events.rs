@@ -1,0 +1,88 @@
+//! `GET /api/events`: camera changes as Server-Sent Events.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures::stream::{self, Stream, StreamExt};
+use serde_json::json;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::AppState;
+use super::cameras::CameraView;
+use crate::events::{Change, Event, Op, Subscription};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(events))
+}
+
+/// Camera changes as they happen, from every replica (Server-Sent Events).
+///
+/// - `event: camera`, data `{"op": "created"|"updated"|"deleted", "id", "camera"}`
+///   (`camera` as `GET /api/cameras/{id}` shows it; null when deleted);
+/// - `event: status`, data: the camera's status, after each camera event;
+/// - `event: reset`, data `{}`: changes may have been missed; reload.
+///
+/// Reconnect with `Last-Event-ID` (browsers do) to receive what was missed.
+#[utoipa::path(
+    get, path = "/api/events", tag = "status",
+    params(("Last-Event-ID" = Option<String>, Header, description = "Id of the last event received")),
+    responses((status = 200, description = "An endless event stream", content_type = "text/event-stream", body = String))
+)]
+async fn events(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    let last_event_id = headers
+        .get("last-event-id")
+        .and_then(|value| value.to_str().ok());
+    let Subscription { missed, receiver } = state.events.subscribe(last_event_id);
+    // A subscriber that falls too far behind is dropped; its browser
+    // reconnects with Last-Event-ID and gets a replay or a reset.
+    let live = stream::unfold(receiver, |mut receiver| async move {
+        let event = receiver.recv().await.ok()?;
+        Some((event, receiver))
+    });
+    let stream = stream::iter(missed)
+        .chain(live)
+        .flat_map(|event| stream::iter(to_sse(&event)))
+        .map(Ok)
+        .take_until(state.events.closed());
+    Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+fn to_sse(event: &Arc<Event>) -> Vec<SseEvent> {
+    let message = |kind: &str, data: serde_json::Value| {
+        SseEvent::default()
+            .id(event.id.clone())
+            .event(kind)
+            .data(data.to_string())
+    };
+    match &event.change {
+        Change::Reset => vec![message("reset", json!({}))],
+        Change::Camera {
+            op,
+            id,
+            camera,
+            status,
+        } => {
+            let op = match op {
+                Op::Created => "created",
+                Op::Updated => "updated",
+                Op::Deleted => "deleted",
+            };
+            let camera = camera.as_deref().map(CameraView::from);
+            let mut messages = vec![message(
+                "camera",
+                json!({"op": op, "id": id, "camera": camera}),
+            )];
+            if let Some(status) = status {
+                messages.push(message("status", json!(status)));
+            }
+            messages
+        }
+    }
+}
