@@ -23,6 +23,8 @@ pub struct Config {
     pub media: media::Settings,
     /// The built console (`frontend/dist`), served at `/`.
     pub console_dir: PathBuf,
+    /// Where Prometheus scrapes `/metrics`; `None` (`off`) serves none.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,6 +120,10 @@ impl Config {
                 rtsp_url: env.rtsp_url("MEDIAMTX_RTSP_URL")?,
             },
             console_dir: PathBuf::from(env.or("CAMPLANE_CONSOLE_DIR", "frontend/dist")),
+            metrics_listen: match env.or("CAMPLANE_METRICS_LISTEN", "127.0.0.1:9464").as_str() {
+                "off" => None,
+                _ => Some(env.parsed("CAMPLANE_METRICS_LISTEN", "127.0.0.1:9464")?),
+            },
         })
     }
 }

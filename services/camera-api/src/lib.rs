@@ -7,6 +7,7 @@ pub mod events;
 pub mod http;
 pub mod media;
 pub mod mediamtx;
+pub mod metrics;
 pub mod reconcile;
 pub mod redact;
 pub mod status;
@@ -17,17 +18,38 @@ use std::future::Future;
 use std::sync::Arc;
 
 use anyhow::Context;
+use futures::FutureExt;
 use tokio::net::TcpListener;
 
 use config::Config;
 
-/// Runs the service on `listener` until `shutdown` resolves, then drains
-/// in-flight requests. Tests pass a port-0 listener and their own shutdown.
+/// Runs the service on `listener` (and metrics on `CAMPLANE_METRICS_LISTEN`)
+/// until `shutdown` resolves, then drains in-flight requests.
 pub async fn serve(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let metrics = match config.metrics_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("binding CAMPLANE_METRICS_LISTEN {addr}"))?,
+        ),
+        None => None,
+    };
+    serve_with_metrics(config, listener, metrics, shutdown).await
+}
+
+/// `serve` with the metrics listener given: tests pass port-0 listeners.
+pub async fn serve_with_metrics(
+    config: Config,
+    listener: TcpListener,
+    metrics_listener: Option<TcpListener>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    crate::metrics::install();
+    let shutdown = shutdown.shared();
     let db = db::pool(&config).context("DATABASE_URL is not a usable PostgreSQL URL")?;
     db::MIGRATOR
         .run(&db)
@@ -53,6 +75,19 @@ pub async fn serve(
     };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
+    let _metrics = match metrics_listener {
+        Some(listener) => {
+            tracing::info!(addr = %listener.local_addr()?, "serving metrics");
+            let serving = metrics::serve(
+                listener,
+                db.clone(),
+                state.mediamtx.clone(),
+                shutdown.clone(),
+            );
+            Some(AbortOnDrop(tokio::spawn(serving)))
+        }
+        None => None,
+    };
     let served = axum::serve(listener, http::app(state))
         .with_graceful_shutdown(async move {
             shutdown.await;

@@ -30,6 +30,18 @@ pub enum State {
     Error,
 }
 
+impl State {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Live => "live",
+            Self::Idle => "idle",
+            Self::Offline => "offline",
+            Self::Disabled => "disabled",
+            Self::Error => "error",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct CameraStatus {
     pub id: i64,

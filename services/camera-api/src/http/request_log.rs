@@ -34,6 +34,12 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
     let span = tracing::info_span!("request", request_id = %request_id);
     let mut response = next.run(req).instrument(span.clone()).await;
     response.headers_mut().insert(REQUEST_ID, id_header);
+    crate::metrics::http_request(
+        method.as_str(),
+        &route,
+        response.status().as_u16(),
+        started.elapsed(),
+    );
     span.in_scope(|| {
         tracing::info!(
             %method,

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, SemaphorePermit};
+
 use url::Url;
 use utoipa::ToSchema;
 
@@ -146,23 +147,52 @@ pub enum Error {
 /// Bounds the ffmpeg/ffprobe processes across the service: a fixed number
 /// run, a bounded number wait, the rest are refused at once.
 struct Limiter {
+    max: usize,
     running: Semaphore,
     waiting: AtomicUsize,
     queue: usize,
 }
 
 impl Limiter {
-    async fn acquire(&self) -> Result<SemaphorePermit<'_>, Error> {
+    async fn acquire(&self) -> Result<Slot<'_>, Error> {
         if let Ok(permit) = self.running.try_acquire() {
-            return Ok(permit);
+            return Ok(self.slot(permit));
         }
         if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
             self.waiting.fetch_sub(1, Ordering::SeqCst);
             return Err(Error::Busy);
         }
+        self.report();
         let permit = self.running.acquire().await;
         self.waiting.fetch_sub(1, Ordering::SeqCst);
-        Ok(permit.expect("the semaphore is never closed"))
+        Ok(self.slot(permit.expect("the semaphore is never closed")))
+    }
+
+    fn slot<'a>(&'a self, permit: SemaphorePermit<'a>) -> Slot<'a> {
+        let slot = Slot {
+            permit: Some(permit),
+            limiter: self,
+        };
+        self.report();
+        slot
+    }
+
+    fn report(&self) {
+        let running = self.max - self.running.available_permits();
+        crate::metrics::media_processes(running, self.waiting.load(Ordering::SeqCst));
+    }
+}
+
+/// A process slot; freeing it updates the gauges.
+struct Slot<'a> {
+    permit: Option<SemaphorePermit<'a>>,
+    limiter: &'a Limiter,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        self.limiter.report();
     }
 }
 
@@ -181,6 +211,7 @@ struct Inner {
 impl Media {
     pub fn new(settings: Settings) -> Self {
         let limiter = Limiter {
+            max: settings.max_processes,
             running: Semaphore::new(settings.max_processes),
             waiting: AtomicUsize::new(0),
             queue: settings.queue,
@@ -197,9 +228,12 @@ impl Media {
     /// Probes `url` now. A camera that can't be read is a `Probe` with
     /// `ok: false`, not an error: that is what a probe is for.
     pub async fn probe(&self, url: &StreamUrl) -> Result<Probe, Error> {
-        let _permit = self.inner.limiter.acquire().await?;
+        let _slot = self.inner.limiter.acquire().await?;
         let settings = &self.inner.settings;
-        Ok(probe::run(&settings.ffprobe, url.expose(), settings.probe_timeout).await)
+        let probe = probe::run(&settings.ffprobe, url.expose(), settings.probe_timeout).await;
+        let elapsed = Duration::from_millis(probe.rtt_ms);
+        crate::metrics::media_outcome("ffprobe", probe.code, elapsed);
+        Ok(probe)
     }
 
     /// Where snapshots of `camera` are read from.

@@ -148,7 +148,20 @@ impl Media {
     }
 
     async fn grab_now(&self, (camera_id, width): Key, source: &str) -> Result<Arc<Image>, Error> {
-        let _permit = self.inner.limiter.acquire().await?;
+        let _slot = self.inner.limiter.acquire().await?;
+        let started = Instant::now();
+        let result = self.grab_with_ffmpeg(camera_id, width, source).await;
+        let code = result.as_ref().err().map(|failure| failure.code);
+        crate::metrics::media_outcome("ffmpeg", code, started.elapsed());
+        Ok(result?)
+    }
+
+    async fn grab_with_ffmpeg(
+        &self,
+        camera_id: i64,
+        width: Option<u32>,
+        source: &str,
+    ) -> Result<Arc<Image>, Failure> {
         let settings = &self.inner.settings;
         let output = process::run(
             &settings.ffmpeg,
@@ -163,7 +176,7 @@ impl Media {
                 true => Failure::new(Code::BadStream, "the camera sent no complete picture"),
                 false => Failure::from_stderr(&output.stderr),
             };
-            return Err(failure.into());
+            return Err(failure);
         }
         let taken_at = Utc::now();
         let etag = format!(

@@ -34,6 +34,17 @@ pub enum Error {
 }
 
 impl Error {
+    /// A short label for metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unreachable(_) => "unreachable",
+            Self::Timeout(_) => "timeout",
+            Self::Unauthorized => "unauthorized",
+            Self::Rejected { .. } => "rejected",
+            Self::Decode(_) => "decode",
+        }
+    }
+
     /// Whether the failure says nothing about the request itself, so the same
     /// call may succeed later.
     pub fn is_transient(&self) -> bool {
@@ -258,6 +269,23 @@ impl Client {
     }
 
     async fn send(&self, request: RequestBuilder) -> Result<reqwest::Response> {
+        let (request, operation) = match request.build() {
+            Ok(built) => {
+                let operation = operation(built.url().path());
+                (
+                    RequestBuilder::from_parts(self.http.clone(), built),
+                    operation,
+                )
+            }
+            Err(err) => return Err(self.transport_error(&err)),
+        };
+        let started = std::time::Instant::now();
+        let result = self.send_now(request).await;
+        crate::metrics::mediamtx_call(operation, started.elapsed(), result.as_ref().err());
+        result
+    }
+
+    async fn send_now(&self, request: RequestBuilder) -> Result<reqwest::Response> {
         let response = request
             .send()
             .await
@@ -299,6 +327,26 @@ impl Client {
 }
 
 /// Turns MediaMTX's 404 into `None`.
+/// The API operation a URL path names, without the path name in it:
+/// `/v3/config/paths/get/cam_1` → `config/paths/get`.
+fn operation(path: &str) -> &'static str {
+    const OPERATIONS: &[&str] = &[
+        "info",
+        "config/paths/list",
+        "config/paths/get",
+        "config/paths/replace",
+        "config/paths/delete",
+        "paths/list",
+        "paths/get",
+    ];
+    let path = path.trim_start_matches("/v3/");
+    OPERATIONS
+        .iter()
+        .find(|op| path.starts_with(*op))
+        .copied()
+        .unwrap_or("other")
+}
+
 fn optional<T>(result: Result<T>) -> Result<Option<T>> {
     match result {
         Ok(value) => Ok(Some(value)),

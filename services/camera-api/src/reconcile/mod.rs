@@ -225,6 +225,12 @@ impl Reconciler {
 
     /// Compares every camera with every `cam_*` path and converges them.
     pub async fn pass(&self) -> Report {
+        let report = self.pass_unmeasured().await;
+        crate::metrics::reconcile_pass(&report);
+        report
+    }
+
+    async fn pass_unmeasured(&self) -> Report {
         let mut report = Report {
             started_at: Utc::now(),
             ..Report::default()

@@ -3,8 +3,10 @@
 
 mod cameras;
 mod events;
+mod faults;
 mod health;
 mod media;
+mod metrics;
 mod openapi;
 mod provisioning;
 mod support;

@@ -78,6 +78,8 @@ pub fn assert_no_canary(what: &str, text: &str) {
 
 pub struct TestApp {
     pub base: String,
+    /// The service's Prometheus endpoint (its own listener).
+    pub metrics_url: String,
     pub client: reqwest::Client,
     /// A pool on the test's database, for asserting what was stored.
     pub db: PgPool,
@@ -151,6 +153,7 @@ impl TestApp {
         let db = PgPool::connect_lazy(&vars["DATABASE_URL"]).expect("test pool");
         let mut app = TestApp {
             base: String::new(),
+            metrics_url: String::new(),
             client: reqwest::Client::builder().no_proxy().build().unwrap(),
             db,
             mediamtx,
@@ -170,10 +173,17 @@ impl TestApp {
     async fn start(&mut self) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         self.base = format!("http://{}", listener.local_addr().unwrap());
+        let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.metrics_url = format!("http://{}/metrics", metrics.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(camera_api::serve(self.config(), listener, async move {
-            let _ = stopped.await;
-        }));
+        let server = tokio::spawn(camera_api::serve_with_metrics(
+            self.config(),
+            listener,
+            Some(metrics),
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         self.server = Some((stop, server));
         self.wait_until_serving().await;
     }
@@ -208,6 +218,17 @@ impl TestApp {
     pub async fn restart(&mut self) {
         self.stop().await.expect("clean shutdown");
         self.start().await;
+    }
+
+    /// Starts the service again after `stop` or `kill`.
+    pub async fn start_again(&mut self) {
+        self.start().await;
+    }
+
+    /// The environment the service runs with, e.g. to start the real binary
+    /// as a separate process.
+    pub fn env(&self) -> &HashMap<String, String> {
+        &self.vars
     }
 
     pub fn url(&self, path: &str) -> String {

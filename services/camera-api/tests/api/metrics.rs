@@ -1,0 +1,43 @@
+//! Prometheus metrics on their own listener.
+
+use serde_json::json;
+
+use crate::support::TestApp;
+
+#[tokio::test]
+async fn metrics_cover_requests_reconciles_mediamtx_and_the_fleet() {
+    let app = TestApp::spawn().await;
+    let camera = app.create_camera("Dock").await;
+    let id = camera["id"].as_i64().unwrap();
+    assert_eq!(
+        app.post_json("/api/reconcile", &json!({})).await.status,
+        200
+    );
+    let disabled = app.create_camera("Off").await;
+    let off = format!("/api/cameras/{}", disabled["id"]);
+    app.patch_json(&off, &json!({"enabled": false}), None).await;
+    app.get(&format!("/api/cameras/{id}/status")).await;
+
+    let response = app.client.get(&app.metrics_url).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for expected in [
+        r#"camplane_http_requests_total{method="POST",route="/api/cameras",status="201"}"#,
+        r#"camplane_http_request_duration_seconds_bucket{method="GET",route="/api/cameras/{id}/status""#,
+        r#"camplane_reconcile_passes_total{result="ok"}"#,
+        "camplane_reconcile_last_success_timestamp_seconds",
+        r#"camplane_mediamtx_request_duration_seconds_bucket{operation="config/paths/replace""#,
+        r#"camplane_cameras{state="idle"} 1"#,
+        r#"camplane_cameras{state="disabled"} 1"#,
+        r#"camplane_cameras{state="live"} 0"#,
+        r#"camplane_cameras_provisioning{state="ready"}"#,
+        r#"camplane_db_connections{state="in_use"}"#,
+    ] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
+    assert_eq!(
+        app.get("/metrics").await.status,
+        404,
+        "never on the API listener"
+    );
+}
