@@ -60,6 +60,8 @@ pub struct Hub {
     /// Set at shutdown: streams end, so a graceful shutdown isn't held up by
     /// consoles that never hang up.
     closed: watch::Sender<bool>,
+    /// Whether announcements are being received right now.
+    listening: watch::Sender<bool>,
 }
 
 /// What a new subscriber gets first: the events it missed, or a reset when
@@ -77,6 +79,7 @@ impl Default for Hub {
             history: Mutex::new(VecDeque::with_capacity(HISTORY)),
             sender: broadcast::channel(HISTORY).0,
             closed: watch::channel(false).0,
+            listening: watch::channel(false).0,
         }
     }
 }
@@ -97,6 +100,13 @@ impl Hub {
             },
         };
         Subscription { missed, receiver }
+    }
+
+    /// Waits (at most `limit`) until announcements are received, so a
+    /// subscriber that got its stream sees every change after that.
+    pub async fn listening(&self, limit: Duration) {
+        let mut listening = self.listening.subscribe();
+        let _ = tokio::time::timeout(limit, listening.wait_for(|listening| *listening)).await;
     }
 
     pub fn close(&self) {
@@ -147,6 +157,7 @@ pub async fn run(hub: Arc<Hub>, db: PgPool, mediamtx: mediamtx::Client) {
         if let Err(err) = listen(&hub, &db, &mediamtx).await {
             tracing::warn!(error = %err, "camera event stream interrupted; reconnecting");
         }
+        hub.listening.send_replace(false);
         // Whatever happened meanwhile is unknown to subscribers.
         hub.publish(Change::Reset);
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -157,6 +168,7 @@ async fn listen(hub: &Hub, db: &PgPool, mediamtx: &mediamtx::Client) -> Result<(
     let mut listener = PgListener::connect_with(db).await?;
     listener.ignore_pool_close_event(true);
     listener.listen(CHANNEL).await?;
+    hub.listening.send_replace(true);
     loop {
         let first = listener.recv().await?;
         let mut batch: BTreeMap<i64, Op> = BTreeMap::new();

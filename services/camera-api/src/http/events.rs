@@ -2,6 +2,7 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::HeaderMap;
@@ -36,6 +37,8 @@ async fn events(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
+    // Right after start-up (or a database outage) the stream isn't fed yet.
+    state.events.listening(Duration::from_secs(5)).await;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|value| value.to_str().ok());
