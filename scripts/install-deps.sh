@@ -11,7 +11,7 @@ packages=(
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
-  postgresql-client netcat-openbsd openssl
+  postgresql-client netcat-openbsd openssl curl
 )
 for arg in "$@"; do
   case "$arg" in

@@ -1,18 +1,177 @@
 #!/usr/bin/env bash
-# Runs Camplane on this machine without Docker, against the local PostgreSQL.
+# Runs the whole of Camplane on this machine without Docker (`make run`):
+# PostgreSQL (the local server), camera-api with the console, MediaMTX, a demo
+# RTSP camera and HAProxy with the repository's config and a self-signed
+# certificate. Ctrl-C stops everything it started; running it again needs no
+# cleanup (leftovers of a killed run are stopped first).
+#
+# MediaMTX: a `mediamtx` binary on PATH (or MEDIAMTX_BIN) runs with
+# mediamtx.yml. Without one, the MediaMTX stand-in from infra/ plays its part
+# (v3 API, and HLS by remuxing each camera with ffmpeg): a development aid
+# only, never the production path.
+#
+# Settings (environment): CAMPLANE_PG (PostgreSQL server URL, default
+# postgres://postgres@127.0.0.1:5432), CAMPLANE_EDGE_HOST (127.0.0.1),
+# CAMPLANE_HTTPS_PORT (8443), CAMPLANE_HTTP_PORT (8080), CAMPLANE_API_PORT
+# (8081), CAMPLANE_DEMO_CAMERA_PORT (8555).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+run=.run
+mkdir -p "$run"
+host=${CAMPLANE_EDGE_HOST:-127.0.0.1}
+https_port=${CAMPLANE_HTTPS_PORT:-8443}
+http_port=${CAMPLANE_HTTP_PORT:-8080}
+api_port=${CAMPLANE_API_PORT:-8081}
+camera_port=${CAMPLANE_DEMO_CAMERA_PORT:-8555}
+say() { echo "run-local: $*" >&2; }
+
+# --- a previous run that was killed (no trap) may have left processes behind
+if [[ -f $run/pids ]]; then
+  while read -r pid; do
+    # Only our own children: their command lines name this checkout's files.
+    if [[ -r /proc/$pid/cmdline ]] \
+      && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -Eq 'target/release/|haproxy/haproxy.cfg|infra/test-camera'; then
+      kill "$pid" 2>/dev/null || true
+    fi
+  done <"$run/pids"
+  sleep 1
+fi
+: >"$run/pids"
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  if ((${#pids[@]})); then
+    say "stopping"
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+  fi
+  rm -f "$run/pids"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Starts a command in the background, logging to .run/<name>.log. fd 3 (the
+# camera's stdin, below) is closed for it, so only this shell holds that open.
+start() {
+  local name=$1; shift
+  "$@" >"$run/$name.log" 2>&1 3>&- &
+  pids+=($!)
+  echo $! >>"$run/pids"
+}
+
+# Waits until a TCP port answers, or fails naming the log to read.
+wait_port() {
+  local name=$1 port=$2
+  for _ in $(seq 1 100); do
+    if (exec 5<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then return 0; fi
+    sleep 0.2
+  done
+  say "$name did not start; see $run/$name.log"
+  tail -n 20 "$run/$name.log" >&2 || true
+  exit 1
+}
+
+for port in "$https_port" "$http_port" "$api_port" "$camera_port" 9997 8888; do
+  if (exec 5<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    say "port $port is already in use; stop what uses it or pick other ports (see the top of $0)"
+    exit 1
+  fi
+done
+
+# --- PostgreSQL
 server=${CAMPLANE_PG:-postgres://postgres@127.0.0.1:5432}
 if ! pg_isready -q -d "$server/postgres"; then
-  echo "run-local: no PostgreSQL answers at $server; start one or set CAMPLANE_PG" >&2
+  say "no PostgreSQL answers at $server; start one or set CAMPLANE_PG"
   exit 1
 fi
 psql -q "$server/postgres" -tc "SELECT 1 FROM pg_database WHERE datname = 'camplane'" | grep -q 1 \
   || psql -q "$server/postgres" -c "CREATE DATABASE camplane"
 
-export DATABASE_URL="$server/camplane"
-export CAMPLANE_LISTEN=${CAMPLANE_LISTEN:-127.0.0.1:8080}
-cargo build --release --locked -p camera-api
-echo "Camplane API: http://$CAMPLANE_LISTEN/api/docs/ (Ctrl-C stops it)"
-exec target/release/camera-api
+# --- build: the service, the stand-in, the console
+cargo build --release --locked -p camera-api -p mediamtx-standin
+if [[ -f frontend/package.json ]]; then
+  say "building the console"
+  (cd frontend && npm ci --no-audit --no-fund && npm run build)
+else
+  say "no frontend/ yet: the API runs without the console"
+fi
+
+# --- the demo camera: exits when its stdin closes, i.e. when this shell
+# goes, however it goes (fd 3 is the only writer of that pipe).
+# Opened read-write first: opening a FIFO for one direction only blocks
+# until the other side opens.
+rm -f "$run/camera.stdin"
+mkfifo "$run/camera.stdin"
+exec 3<>"$run/camera.stdin"
+# Not through start(): a background command's stdin is /dev/null unless the
+# command itself redirects it.
+/usr/bin/python3 infra/test-camera/test_camera.py --port "$camera_port" \
+  <"$run/camera.stdin" >"$run/camera.log" 2>&1 3>&- &
+pids+=($!)
+echo $! >>"$run/pids"
+wait_port camera "$camera_port"
+
+# --- MediaMTX (or the stand-in)
+api_pass=$(openssl rand -hex 16)
+mediamtx=${MEDIAMTX_BIN:-$(command -v mediamtx || true)}
+if [[ -n $mediamtx ]]; then
+  say "MediaMTX: $mediamtx with mediamtx.yml"
+  start mediamtx env MTX_AUTHINTERNALUSERS_1_PASS="$api_pass" \
+    MTX_APIADDRESS=127.0.0.1:9997 MTX_METRICSADDRESS=127.0.0.1:9998 \
+    MTX_RTSPADDRESS=127.0.0.1:8554 MTX_HLSADDRESS=127.0.0.1:8888 \
+    "$mediamtx" "$PWD/mediamtx.yml"
+  export MEDIAMTX_RTSP_URL=rtsp://127.0.0.1:8554
+else
+  say "no mediamtx binary on PATH (or MEDIAMTX_BIN): using the MediaMTX STAND-IN"
+  say "  (infra/mediamtx-standin: v3 API + HLS by ffmpeg remux; a development aid, not production;"
+  say "   it has no RTSP re-stream, so snapshots read the cameras directly)"
+  start mediamtx env MTX_API_USER=camplane MTX_API_PASS="$api_pass" \
+    MTX_HLSADDRESS=127.0.0.1:8888 MTX_HLSTRUSTEDPROXIES=127.0.0.1 \
+    target/release/mediamtx-standin 127.0.0.1:9997
+fi
+wait_port mediamtx 9997
+wait_port mediamtx 8888
+
+# --- camera-api
+start camera-api env DATABASE_URL="$server/camplane" \
+  CAMPLANE_LISTEN="127.0.0.1:$api_port" CAMPLANE_CONSOLE_DIR=frontend/dist \
+  MEDIAMTX_API_URL=http://127.0.0.1:9997 MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
+  target/release/camera-api
+wait_port camera-api "$api_port"
+
+# --- HAProxy, with a self-signed certificate made once
+if [[ ! -s $run/edge.pem ]]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -days 825 -subj "/CN=$host" \
+    -addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:$host" \
+    -keyout "$run/edge.key" -out "$run/edge.crt" 2>/dev/null
+  cat "$run/edge.crt" "$run/edge.key" >"$run/edge.pem"
+  rm -f "$run/edge.key"
+fi
+start haproxy env HAP_HTTP_BIND="$host:$http_port" HAP_HTTPS_BIND="$host:$https_port" \
+  HAP_HTTPS_PORT="$https_port" HAP_CERT="$run/edge.pem" HAP_ERRORS="$PWD/haproxy/errors" \
+  HAP_API_SERVER="127.0.0.1:$api_port" HAP_HLS_SERVER=127.0.0.1:8888 HAP_HLS_TIMEOUT=25s \
+  HAP_API_RATE=100 HAP_MAX_BODY=65536 HAP_RETRY_AFTER=5 \
+  haproxy -f haproxy/haproxy.cfg -db
+wait_port haproxy "$https_port"
+
+# --- a demo camera in the registry, once
+edge="https://$host:$https_port"
+if ! curl -fsSk "$edge/api/cameras" | grep -q '"Demo camera"'; then
+  curl -fsSk -X POST -H 'content-type: application/json' \
+    -d "{\"name\":\"Demo camera\",\"stream_url\":\"rtsp://127.0.0.1:$camera_port/cam1\"}" \
+    "$edge/api/cameras" >/dev/null && say "added the demo camera"
+fi
+
+cat <<EOF
+
+  Camplane is running: open $edge/
+  (self-signed certificate: accept the browser's warning; the CA-less cert is $run/edge.pem)
+  API docs:  $edge/api/docs/
+  Logs:      $run/*.log
+  Ctrl-C stops everything.
+
+EOF
+wait -n "${pids[@]}" || true
+say "a process exited; see $run/*.log"

@@ -4,15 +4,20 @@
 //! runtime paths, `/v3/info`), plus switches a test can throw: stop, restart
 //! (which forgets every path, as MediaMTX does), slow down, fail.
 //!
+//! With `Options::hls_addr` it also serves MediaMTX's HLS contract on a second
+//! listener (`hls.rs`), remuxing each path's RTSP source with ffmpeg: a
+//! development aid so a local run shows real video without MediaMTX.
+//!
 //! It shares no code or types with Camplane's client on purpose: a
 //! misunderstanding of the contract in one must not be mirrored by the other.
 
 mod api;
 mod conf;
+mod hls;
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -33,6 +38,12 @@ pub struct Options {
     pub addr: Option<SocketAddr>,
     /// When set, every request needs these Basic credentials (action `api`).
     pub api_credentials: Option<(String, String)>,
+    /// When set, also serve HLS (`hlsAddress`) here; port 0 picks a free one.
+    pub hls_addr: Option<SocketAddr>,
+    /// `hlsTrustedProxies`: peers whose `X-Forwarded-For` names the viewer.
+    pub hls_trusted_proxies: Vec<IpAddr>,
+    /// `hlsMuxerCloseAfter`; MediaMTX's default is 60 s.
+    pub hls_muxer_close_after: Option<Duration>,
 }
 
 /// One request as it reached the stand-in, before any fault was applied.
@@ -66,6 +77,7 @@ pub struct Track {
 pub(crate) struct Shared {
     options: Options,
     state: Mutex<State>,
+    hls: hls::Muxers,
 }
 
 impl Shared {
@@ -152,15 +164,18 @@ fn source_type(url: &str) -> &'static str {
     }
 }
 
+/// The API listener, and the HLS listener with its muxer sweeper when on.
 struct Running {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<()>,
+    stops: Vec<oneshot::Sender<()>>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
-/// A running stand-in. Dropping it stops serving and closes every connection.
+/// A running stand-in. Dropping it stops serving, closes every connection
+/// and kills every ffmpeg it started.
 pub struct StandIn {
     shared: Arc<Shared>,
     addr: SocketAddr,
+    hls_addr: Option<SocketAddr>,
     running: Mutex<Option<Running>>,
 }
 
@@ -177,16 +192,26 @@ impl StandIn {
         )
         .await?;
         let addr = listener.local_addr()?;
+        let hls_listener = match options.hls_addr {
+            Some(hls_addr) => Some(TcpListener::bind(hls_addr).await?),
+            None => None,
+        };
+        let hls_addr = match &hls_listener {
+            Some(listener) => Some(listener.local_addr()?),
+            None => None,
+        };
         let shared = Arc::new(Shared {
             options,
             state: Mutex::new(State::new()),
+            hls: hls::Muxers::default(),
         });
         let stand_in = StandIn {
             shared,
             addr,
+            hls_addr,
             running: Mutex::new(None),
         };
-        stand_in.serve(listener);
+        stand_in.serve(listener, hls_listener);
         Ok(stand_in)
     }
 
@@ -198,14 +223,42 @@ impl StandIn {
         format!("http://{}", self.addr)
     }
 
-    fn serve(&self, listener: TcpListener) {
+    /// The HLS server's base URL (`http://127.0.0.1:PORT`), when it is on.
+    pub fn hls_url(&self) -> Option<String> {
+        self.hls_addr.map(|addr| format!("http://{addr}"))
+    }
+
+    /// Paths whose HLS muxer (an ffmpeg) is running.
+    pub fn hls_muxers(&self) -> Vec<String> {
+        self.shared.hls.running()
+    }
+
+    fn serve(&self, listener: TcpListener, hls_listener: Option<TcpListener>) {
+        let mut running = Running {
+            stops: Vec::new(),
+            tasks: Vec::new(),
+        };
         let (stop, stopped) = oneshot::channel();
         let app = api::router(self.shared.clone());
-        let task = tokio::spawn(accept_loop(listener, app, stopped));
+        running
+            .tasks
+            .push(tokio::spawn(accept_loop(listener, app, stopped)));
+        running.stops.push(stop);
+        if let Some(hls_listener) = hls_listener {
+            let (stop, stopped) = oneshot::channel();
+            let app = hls::router(self.shared.clone());
+            running
+                .tasks
+                .push(tokio::spawn(accept_loop(hls_listener, app, stopped)));
+            running.stops.push(stop);
+            running
+                .tasks
+                .push(tokio::spawn(hls::sweep_loop(self.shared.clone())));
+        }
         *self
             .running
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(Running { stop, task });
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(running);
     }
 
     /// Stops listening and drops every open connection, mid-request too:
@@ -216,10 +269,16 @@ impl StandIn {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take();
-        if let Some(Running { stop, task }) = running {
-            let _ = stop.send(());
-            let _ = task.await;
+        if let Some(Running { stops, tasks }) = running {
+            for stop in stops {
+                let _ = stop.send(());
+            }
+            for task in tasks {
+                task.abort();
+                let _ = task.await;
+            }
         }
+        self.shared.hls.close_all();
     }
 
     /// Serves again on the same port with the memory of a fresh process: no
@@ -232,7 +291,11 @@ impl StandIn {
             state.started = Utc::now();
         }
         let listener = TcpListener::bind(self.addr).await?;
-        self.serve(listener);
+        let hls_listener = match self.hls_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
+        self.serve(listener, hls_listener);
         Ok(())
     }
 
@@ -309,8 +372,11 @@ impl Drop for StandIn {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take()
         {
-            running.task.abort();
+            for task in running.tasks {
+                task.abort();
+            }
         }
+        self.shared.hls.close_all();
     }
 }
 
@@ -322,8 +388,10 @@ async fn accept_loop(listener: TcpListener, app: axum::Router, mut stopped: ones
         tokio::select! {
             _ = &mut stopped => return,
             accepted = listener.accept() => {
-                let Ok((stream, _)) = accepted else { continue };
-                let service = TowerToHyperService::new(app.clone());
+                let Ok((stream, peer)) = accepted else { continue };
+                // The HLS server binds sessions to the client address.
+                let app = app.clone().layer(axum::Extension(hls::Peer(peer)));
+                let service = TowerToHyperService::new(app);
                 connections.spawn(async move {
                     let connection = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service);

@@ -2,6 +2,7 @@
 //! One binary (faster to link); each test gets its own database and port.
 
 mod cameras;
+mod edge;
 mod events;
 mod faults;
 mod health;
@@ -9,4 +10,5 @@ mod media;
 mod metrics;
 mod openapi;
 mod provisioning;
+mod stack_files;
 mod support;

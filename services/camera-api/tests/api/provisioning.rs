@@ -265,7 +265,11 @@ async fn orphans_are_removed_and_foreign_paths_left_alone() {
 
 #[tokio::test]
 async fn mediamtx_drift_is_repaired() {
-    let app = TestApp::spawn_with_stand_in(|_| {}).await;
+    // No periodic pass in the way: the forced one must find the drift.
+    let app = TestApp::spawn_with_stand_in(|vars| {
+        vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+    })
+    .await;
     let camera = app.create_camera("Dock").await;
     let path = camera["path"].as_str().unwrap();
     // Someone edits the path behind Camplane's back.

@@ -1,0 +1,464 @@
+//! The edge, for real: HAProxy with `haproxy/haproxy.cfg` in front of the
+//! service and the stand-in's HLS server (ffmpeg remuxing a live GStreamer
+//! test camera), driven with curl over TLS, as a browser would.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mediamtx_standin::{Options, StandIn};
+use serde_json::{Value, json};
+use tokio::io::AsyncReadExt;
+use tokio::process::{Child, Command};
+
+use crate::stack_files::self_signed_pem;
+use crate::support::camera::{TestCamera, closed_port_url};
+use crate::support::{TestApp, eventually};
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+/// A MediaMTX stand-in serving HLS, and the service provisioning it.
+struct Stack {
+    app: TestApp,
+    mediamtx: StandIn,
+}
+
+impl Stack {
+    async fn start(extra: &[(&str, &str)]) -> Stack {
+        let mediamtx = StandIn::start_with(Options {
+            hls_addr: Some("127.0.0.1:0".parse().unwrap()),
+            // HAProxy, as mediamtx.yml's hlsTrustedProxies.
+            hls_trusted_proxies: vec![IpAddr::from([127, 0, 0, 1])],
+            ..Options::default()
+        })
+        .await
+        .unwrap();
+        let api_url = mediamtx.api_url();
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect();
+        let app = TestApp::spawn_with(|vars| {
+            vars.insert("MEDIAMTX_API_URL".into(), api_url);
+            vars.extend(extra);
+        })
+        .await;
+        Stack { app, mediamtx }
+    }
+
+    fn hls_server(&self) -> String {
+        self.mediamtx
+            .hls_url()
+            .unwrap()
+            .trim_start_matches("http://")
+            .to_owned()
+    }
+
+    /// Waits until the service has provisioned the camera's path.
+    async fn provisioned(&self, id: &Value) {
+        let path = format!("cam_{id}");
+        let found = eventually(Duration::from_secs(10), || async {
+            self.mediamtx.path_configs().contains_key(&path)
+        })
+        .await;
+        assert!(found, "{path} was not provisioned");
+    }
+}
+
+/// A running HAProxy; killed on drop.
+struct Edge {
+    child: Child,
+    dir: PathBuf,
+    https: String,
+    http: String,
+    log: Arc<Mutex<Vec<u8>>>,
+}
+
+struct Reply {
+    status: u16,
+    http_version: String,
+    url: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Reply {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    /// A problem+json body with this status and type; returns it.
+    fn problem(&self, status: u16, kind: &str) -> Value {
+        assert_eq!(self.status, status, "{}", self.text());
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let problem: Value = serde_json::from_slice(&self.body).expect("JSON problem");
+        assert_eq!(problem["status"], status);
+        assert_eq!(problem["type"], format!("urn:camplane:problem:{kind}"));
+        problem
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+impl Edge {
+    /// `api` and `hls` are `host:port`; `rate` is HAP_API_RATE.
+    async fn start(api: &str, hls: &str, rate: u32) -> Edge {
+        let dir = std::env::temp_dir().join(format!("camplane-edge-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pem = self_signed_pem(&dir);
+        // A free port can be taken between probing and binding: retry.
+        for _ in 0..3 {
+            let (https_port, http_port) = (free_port(), free_port());
+            let mut child = Command::new("haproxy")
+                .arg("-f")
+                .arg(format!("{REPO}/haproxy/haproxy.cfg"))
+                .arg("-db")
+                .env("HAP_HTTP_BIND", format!("127.0.0.1:{http_port}"))
+                .env("HAP_HTTPS_BIND", format!("127.0.0.1:{https_port}"))
+                .env("HAP_HTTPS_PORT", https_port.to_string())
+                .env("HAP_CERT", &pem)
+                .env("HAP_ERRORS", format!("{REPO}/haproxy/errors"))
+                .env("HAP_API_SERVER", api.trim_start_matches("http://"))
+                .env("HAP_HLS_SERVER", hls)
+                .env("HAP_HLS_TIMEOUT", "25s")
+                .env("HAP_API_RATE", rate.to_string())
+                .env("HAP_MAX_BODY", "65536")
+                .env("HAP_RETRY_AFTER", "5")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .kill_on_drop(true)
+                .spawn()
+                .expect("haproxy is installed (scripts/install-deps.sh)");
+            let log = Arc::new(Mutex::new(Vec::new()));
+            for stream in [
+                Box::new(child.stdout.take().unwrap())
+                    as Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+                Box::new(child.stderr.take().unwrap()),
+            ] {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut stream = stream;
+                    let mut buf = [0u8; 4096];
+                    while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                        log.lock().unwrap().extend_from_slice(&buf[..n]);
+                    }
+                });
+            }
+            let https = format!("https://127.0.0.1:{https_port}");
+            let listening = eventually(Duration::from_secs(5), || async {
+                tokio::net::TcpStream::connect(("127.0.0.1", https_port))
+                    .await
+                    .is_ok()
+            })
+            .await;
+            if listening && child.try_wait().unwrap().is_none() {
+                return Edge {
+                    child,
+                    dir,
+                    https,
+                    http: format!("http://127.0.0.1:{http_port}"),
+                    log,
+                };
+            }
+            let _ = child.kill().await;
+            eprintln!(
+                "haproxy did not start:\n{}",
+                String::from_utf8_lossy(&log.lock().unwrap())
+            );
+        }
+        panic!("haproxy did not start three times in a row");
+    }
+
+    fn log(&self) -> String {
+        String::from_utf8_lossy(&self.log.lock().unwrap()).into_owned()
+    }
+
+    /// One request with curl (TLS not verified: the certificate is
+    /// self-signed; HTTP/2 offered through ALPN).
+    async fn curl(&self, args: &[&str], url: &str) -> Reply {
+        let headers = self.dir.join(format!("headers-{}", uuid::Uuid::new_v4()));
+        let output = Command::new("curl")
+            .args(["-sS", "-k", "--http2", "--max-time", "30", "-D"])
+            .arg(&headers)
+            .args(["-w", "\n%{http_code} %{http_version} %{url_effective}"])
+            .args(args)
+            .arg(url)
+            .kill_on_drop(true)
+            .output()
+            .await
+            .expect("curl is installed");
+        assert!(
+            output.status.success(),
+            "curl {args:?} {url}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = output.stdout;
+        let split = stdout.iter().rposition(|&b| b == b'\n').unwrap();
+        let trailer = String::from_utf8_lossy(&stdout[split + 1..]).into_owned();
+        let mut fields = trailer.split(' ');
+        let status = fields.next().unwrap().parse().unwrap();
+        let http_version = fields.next().unwrap().to_owned();
+        let url = fields.next().unwrap_or_default().to_owned();
+        // With -L the file holds every response's headers: keep the last.
+        let raw = std::fs::read_to_string(&headers).unwrap_or_default();
+        let last = raw
+            .rsplit("\r\n\r\n")
+            .find(|block| !block.trim().is_empty())
+            .unwrap_or("");
+        let headers = last
+            .lines()
+            .filter_map(|line| line.split_once(':'))
+            .map(|(key, value)| (key.trim().to_ascii_lowercase(), value.trim().to_owned()))
+            .collect();
+        Reply {
+            status,
+            http_version,
+            url,
+            headers,
+            body: stdout[..split].to_vec(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.curl(&[], &format!("{}{path}", self.https)).await
+    }
+
+    /// Follows MediaMTX's cookie-check redirect, as hls.js does.
+    async fn get_following(&self, path: &str) -> Reply {
+        self.curl(&["-L"], &format!("{}{path}", self.https)).await
+    }
+
+    async fn post_json(&self, path: &str, body: &Value) -> Reply {
+        let body = body.to_string();
+        let args = [
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            &body,
+        ];
+        self.curl(&args, &format!("{}{path}", self.https)).await
+    }
+}
+
+impl Drop for Edge {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The URL of a playlist line, relative to the playlist's URL.
+fn child_url(playlist_url: &str, line: &str) -> String {
+    let base = &playlist_url[..playlist_url.rfind('/').unwrap() + 1];
+    format!("{base}{line}")
+}
+
+fn first_uri(playlist: &str) -> &str {
+    playlist
+        .lines()
+        .find(|line| !line.is_empty() && !line.starts_with('#'))
+        .unwrap_or_else(|| panic!("no URI in\n{playlist}"))
+}
+
+#[tokio::test]
+async fn the_edge_serves_the_api_and_live_video_over_http2() {
+    let camera = TestCamera::start().await;
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack.app.base, &stack.hls_server(), 1000).await;
+
+    // A camera created through the edge, over HTTP/2.
+    let created = edge
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Lobby", "stream_url": camera.url("cam1")}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    assert_eq!(created.http_version, "2", "ALPN must pick h2");
+    let request_id = created
+        .header("x-request-id")
+        .expect("a request id")
+        .to_owned();
+    let camera_json: Value = serde_json::from_slice(&created.body).unwrap();
+    let id = camera_json["id"].clone();
+    let hls_url = format!("/hls/cam_{id}/index.m3u8");
+    if let Some(advertised) = camera_json["hls_url"].as_str() {
+        assert_eq!(advertised, hls_url);
+    }
+    stack.provisioned(&id).await;
+
+    // Playlist, media playlist and a segment, through the cookie-check
+    // redirect, whose Location stays under /hls/.
+    let first = edge.get(&hls_url).await;
+    assert_eq!(first.status, 302);
+    assert_eq!(
+        first.header("location"),
+        Some(format!("/hls/cam_{id}/index.m3u8?cookieCheck=1").as_str())
+    );
+    let multivariant = edge.get_following(&hls_url).await;
+    assert_eq!(multivariant.status, 200, "{}", multivariant.text());
+    assert!(
+        multivariant.url.contains("cookieCheck=1"),
+        "{}",
+        multivariant.url
+    );
+    let media_url = child_url(&multivariant.url, first_uri(&multivariant.text()));
+    let media = edge.curl(&[], &media_url).await;
+    assert_eq!(media.status, 200, "{}", media.text());
+    let segment_url = child_url(&media_url, first_uri(&media.text()));
+    let segment = edge.curl(&[], &segment_url).await;
+    assert_eq!(segment.status, 200);
+    assert!(
+        segment.body.len() > 1000,
+        "a segment of {} bytes",
+        segment.body.len()
+    );
+
+    // MediaMTX's other faces are not reachable, and only cam_<digits> streams.
+    for path in ["/v3/config/paths/list", "/metrics", "/debug/pprof/"] {
+        assert_eq!(edge.get(path).await.status, 404, "{path}");
+    }
+    let traversal = format!("{}/hls/cam_{id}/../../v3/config/paths/list", edge.https);
+    assert_eq!(edge.curl(&["--path-as-is"], &traversal).await.status, 404);
+    edge.get("/hls/lobby/index.m3u8")
+        .await
+        .problem(404, "stream-unavailable");
+    edge.get("/hls/cam_1x/index.m3u8")
+        .await
+        .problem(404, "stream-unavailable");
+
+    // Plain HTTP redirects to HTTPS, keeping path and query.
+    let plain = edge
+        .curl(
+            &["--http1.1"],
+            &format!("{}/api/cameras?limit=1", edge.http),
+        )
+        .await;
+    assert_eq!(plain.status, 301);
+    assert_eq!(
+        plain.header("location"),
+        Some(format!("{}/api/cameras?limit=1", edge.https).as_str())
+    );
+
+    // An oversized body is refused at the edge. (Over HTTP/2 HAProxy resets
+    // the stream it refused while curl still uploads, and curl 7.88 then
+    // drops the response, so this one speaks HTTP/1.1.)
+    let big = "x".repeat(70_000);
+    let refused = edge
+        .curl(
+            &[
+                "--http1.1",
+                "-X",
+                "POST",
+                "-H",
+                "content-type: application/json",
+                "--data-binary",
+                &big,
+            ],
+            &format!("{}/api/cameras", edge.https),
+        )
+        .await;
+    refused.problem(413, "payload-too-large");
+
+    // The access log and the service's log carry the request id the client saw.
+    assert!(
+        edge.log().contains(&format!("id={request_id}")),
+        "{}",
+        edge.log()
+    );
+    assert!(
+        crate::support::logs().contains(&request_id),
+        "the service did not log {request_id}"
+    );
+}
+
+#[tokio::test]
+async fn api_bursts_from_one_address_get_429_problems() {
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack.app.base, &stack.hls_server(), 5).await;
+    let mut statuses = Vec::new();
+    let mut limited = None;
+    for _ in 0..12 {
+        let reply = edge.get("/api/cameras").await;
+        statuses.push(reply.status);
+        if reply.status == 429 {
+            limited = Some(reply);
+        }
+    }
+    assert_eq!(&statuses[..5], [200; 5], "{statuses:?}");
+    let limited = limited.unwrap_or_else(|| panic!("no 429 in {statuses:?}"));
+    limited.problem(429, "rate-limited");
+    assert_eq!(limited.header("retry-after"), Some("5"));
+    // The limit is the API's: the console and health are not counted.
+    assert_ne!(edge.get("/healthz").await.status, 429);
+}
+
+#[tokio::test]
+async fn an_offline_camera_is_a_404_the_console_can_show() {
+    // MediaMTX waits sourceOnDemandStartTimeout for the camera; keep it short.
+    let stack = Stack::start(&[("CAMPLANE_SOURCE_START_TIMEOUT", "2s")]).await;
+    let edge = Edge::start(&stack.app.base, &stack.hls_server(), 1000).await;
+    let created = edge
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Gone", "stream_url": closed_port_url()}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
+    stack.provisioned(&id).await;
+
+    let reply = edge
+        .get_following(&format!("/hls/cam_{id}/index.m3u8"))
+        .await;
+    reply.problem(404, "stream-unavailable");
+}
+
+#[tokio::test]
+async fn a_camera_at_its_reader_limit_is_a_503_with_retry_after() {
+    let camera = TestCamera::start().await;
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack.app.base, &stack.hls_server(), 1000).await;
+    let create = |name: &str, max_readers: u32| json!({"name": name, "stream_url": camera.url("cam1"), "max_readers": max_readers});
+
+    // Two slots: the first viewer's session plus the muxer (a hidden reader).
+    let two = edge.post_json("/api/cameras", &create("Two", 2)).await;
+    assert_eq!(two.status, 201, "{}", two.text());
+    let id = serde_json::from_slice::<Value>(&two.body).unwrap()["id"].clone();
+    stack.provisioned(&id).await;
+    let url = format!("/hls/cam_{id}/index.m3u8");
+    assert_eq!(edge.get_following(&url).await.status, 200);
+    let full = edge.get_following(&url).await;
+    full.problem(503, "at-capacity");
+    assert_eq!(full.header("retry-after"), Some("5"));
+
+    // One slot: the muxer finds none left ("muxer instance not available").
+    let one = edge.post_json("/api/cameras", &create("One", 1)).await;
+    assert_eq!(one.status, 201, "{}", one.text());
+    let id = serde_json::from_slice::<Value>(&one.body).unwrap()["id"].clone();
+    stack.provisioned(&id).await;
+    edge.get_following(&format!("/hls/cam_{id}/index.m3u8"))
+        .await
+        .problem(503, "at-capacity");
+}

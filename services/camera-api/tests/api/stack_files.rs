@@ -1,0 +1,386 @@
+//! The stack's files (compose.yaml, mediamtx.yml, haproxy/haproxy.cfg) hold
+//! the settings the service depends on. Docker does not run here, so these
+//! are read as data; `haproxy -c` checks the edge's configuration for real.
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn yaml(file: &str) -> Value {
+    let text = std::fs::read_to_string(repo().join(file)).unwrap();
+    serde_norway::from_str(&text).unwrap_or_else(|err| panic!("{file}: {err}"))
+}
+
+fn text(file: &str) -> String {
+    std::fs::read_to_string(repo().join(file)).unwrap()
+}
+
+/// `${NAME}`, `${NAME:-default}`, `${NAME:?message}` references, outside
+/// comments.
+fn variables(text: &str) -> BTreeSet<String> {
+    let code: Vec<&str> = text
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .collect();
+    code.join("\n")
+        .split("${")
+        .skip(1)
+        .filter_map(|rest| {
+            let end = rest.find(['}', ':', '-'])?;
+            Some(rest[..end].to_owned())
+        })
+        .collect()
+}
+
+/// A compose service's environment as a map.
+fn environment(service: &Value) -> HashMap<String, String> {
+    service["environment"]
+        .as_object()
+        .map(|env| {
+            env.iter()
+                .map(|(key, value)| {
+                    let value = match value {
+                        Value::String(text) => text.clone(),
+                        other => other.to_string(),
+                    };
+                    (key.clone(), value)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Compose's `${VAR}` interpolation, with `.env.example`'s values.
+fn interpolate(value: &str, env: &HashMap<String, String>) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let end = rest[start..].find('}').expect("closed ${") + start;
+        let inner = &rest[start + 2..end];
+        let (name, default) = match inner.split_once(":-") {
+            Some((name, default)) => (name, Some(default)),
+            None => (inner.split(":?").next().unwrap(), None),
+        };
+        out.push_str(
+            env.get(name)
+                .map(String::as_str)
+                .or(default)
+                .unwrap_or_else(|| panic!("{name} is neither in .env.example nor defaulted")),
+        );
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn env_example() -> HashMap<String, String> {
+    text(".env.example")
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+        .collect()
+}
+
+fn seconds(duration: &str) -> u64 {
+    duration
+        .strip_suffix('s')
+        .and_then(|number| number.parse().ok())
+        .unwrap_or_else(|| panic!("expected whole seconds, got {duration:?}"))
+}
+
+#[test]
+fn compose_runs_every_part_of_the_stack_pinned_and_checked() {
+    let compose = yaml("compose.yaml");
+    let services = compose["services"].as_object().unwrap();
+    for name in [
+        "postgres",
+        "mediamtx",
+        "camera-api",
+        "haproxy",
+        "demo-camera",
+    ] {
+        assert!(services.contains_key(name), "compose has no {name}");
+    }
+
+    // Images are pinned to at least a minor version, never `latest` (our
+    // own image is built from the checkout).
+    for (name, service) in services
+        .iter()
+        .filter(|(_, service)| service.get("build").is_none())
+    {
+        let Some(image) = service["image"].as_str() else {
+            panic!("{name} has no image");
+        };
+        let (_, tag) = image
+            .rsplit_once(':')
+            .unwrap_or_else(|| panic!("{name}: {image} has no tag"));
+        assert!(
+            tag != "latest" && tag.contains('.'),
+            "{name}: {image} is not pinned"
+        );
+    }
+    // The MediaMTX whose contract the stand-in follows.
+    assert_eq!(
+        services["mediamtx"]["image"],
+        format!(
+            "bluenviron/mediamtx:{}",
+            mediamtx_standin::VERSION.trim_start_matches('v')
+        )
+    );
+    assert_eq!(
+        services["camera-api"]["build"]["dockerfile"],
+        "infra/Dockerfile"
+    );
+    assert!(repo().join("infra/Dockerfile").is_file());
+
+    // Health checks where something waits on them; PostgreSQL keeps its data.
+    for name in ["postgres", "camera-api"] {
+        assert!(
+            services[name]["healthcheck"]["test"].is_array(),
+            "{name} has no health check"
+        );
+    }
+    assert!(
+        services["postgres"]["volumes"][0]
+            .as_str()
+            .unwrap()
+            .ends_with(":/var/lib/postgresql/data")
+    );
+    assert_eq!(
+        services["camera-api"]["depends_on"]["postgres"]["condition"],
+        "service_healthy"
+    );
+
+    // Only the edge is published.
+    for (name, service) in services {
+        assert_eq!(
+            service.get("ports").is_some(),
+            name == "haproxy",
+            "{name}'s ports"
+        );
+    }
+    let ports: Vec<&str> = services["haproxy"]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|port| port.as_str().unwrap())
+        .collect();
+    assert!(
+        ports.iter().any(|port| port.ends_with(":8443")),
+        "{ports:?}"
+    );
+}
+
+#[test]
+fn compose_gives_the_service_a_configuration_it_accepts() {
+    let compose = yaml("compose.yaml");
+    let example = env_example();
+    // Every variable compose needs is documented in .env.example or defaulted.
+    for name in variables(&text("compose.yaml")) {
+        assert!(
+            example.contains_key(&name) || text("compose.yaml").contains(&format!("${{{name}:-")),
+            "{name} is neither in .env.example nor defaulted"
+        );
+    }
+    let env: HashMap<String, String> = environment(&compose["services"]["camera-api"])
+        .into_iter()
+        .map(|(key, value)| (key, interpolate(&value, &example)))
+        .collect();
+    for name in [
+        "DATABASE_URL",
+        "MEDIAMTX_API_URL",
+        "MEDIAMTX_API_USER",
+        "MEDIAMTX_API_PASS",
+        "MEDIAMTX_RTSP_URL",
+    ] {
+        assert!(env.contains_key(name), "camera-api gets no {name}");
+    }
+    if let Err(err) = camera_api::config::Config::from_lookup(|name| env.get(name).cloned()) {
+        panic!("camera-api refuses compose's environment: {err}");
+    }
+
+    // The API user camera-api sends is mediamtx.yml's API user, and compose
+    // hands MediaMTX that user's password (by index) from the same variable.
+    let mediamtx = yaml("mediamtx.yml");
+    let users = mediamtx["authInternalUsers"].as_array().unwrap();
+    let index = users
+        .iter()
+        .position(|user| user["user"] == env["MEDIAMTX_API_USER"].as_str())
+        .expect("the service's MediaMTX user exists");
+    let mediamtx_env = environment(&compose["services"]["mediamtx"]);
+    let api_env = environment(&compose["services"]["camera-api"]);
+    assert_eq!(
+        variables(&mediamtx_env[&format!("MTX_AUTHINTERNALUSERS_{index}_PASS")]),
+        variables(&api_env["MEDIAMTX_API_PASS"]),
+        "MediaMTX and camera-api must get the API password from the same variable"
+    );
+    // That user is accepted from the network camera-api calls it on.
+    let core_subnet = compose["networks"]["core"]["ipam"]["config"][0]["subnet"]
+        .as_str()
+        .unwrap();
+    assert!(
+        users[index]["ips"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|ip| ip == core_subnet),
+        "the API user must be accepted from {core_subnet}"
+    );
+    assert!(env["MEDIAMTX_API_URL"].starts_with("http://mediamtx-core:"));
+    assert_eq!(
+        compose["services"]["mediamtx"]["networks"]["core"]["aliases"][0],
+        "mediamtx-core"
+    );
+
+    // MediaMTX trusts HAProxy's X-Forwarded-For, at HAProxy's fixed address.
+    let haproxy_ip = compose["services"]["haproxy"]["networks"]["edge"]["ipv4_address"]
+        .as_str()
+        .unwrap();
+    assert!(
+        mediamtx["hlsTrustedProxies"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|ip| ip == haproxy_ip),
+        "hlsTrustedProxies must list HAProxy ({haproxy_ip})"
+    );
+}
+
+#[test]
+fn mediamtx_config_has_what_the_service_relies_on() {
+    let config = yaml("mediamtx.yml");
+    let yes = Value::Bool(true);
+    for key in ["api", "metrics", "rtsp", "hls"] {
+        assert_eq!(config[key], yes, "{key} must be on");
+    }
+    assert_eq!(config["pprof"], Value::Bool(false));
+    // HLS on demand: a muxer per watched camera only, closed when idle.
+    assert_eq!(config["hlsAlwaysRemux"], Value::Bool(false));
+    assert!(["fmp4", "mpegts"].contains(&config["hlsVariant"].as_str().unwrap()));
+    assert!(seconds(config["hlsMuxerCloseAfter"].as_str().unwrap()) > 0);
+    assert_eq!(config["rtspTransports"], serde_json::json!(["tcp"]));
+
+    // No all_others (nor any other static path): only provisioned cam_* paths.
+    assert_eq!(config["paths"], serde_json::json!({}));
+
+    // pathDefaults match what camera-api provisions (README defaults).
+    let defaults = &config["pathDefaults"];
+    assert_eq!(defaults["source"], "publisher");
+    assert_eq!(defaults["sourceOnDemandStartTimeout"], "10s");
+    assert_eq!(defaults["sourceOnDemandCloseAfter"], "10s");
+    assert_eq!(defaults["rtspTransport"], "tcp");
+    assert_eq!(defaults["maxReaders"], 0);
+    assert_eq!(defaults["record"], Value::Bool(false));
+
+    // Nobody publishes; only the service's user may use the API or metrics.
+    for user in config["authInternalUsers"].as_array().unwrap() {
+        let actions: Vec<&str> = user["permissions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|permission| permission["action"].as_str().unwrap())
+            .collect();
+        assert!(
+            !actions.contains(&"publish") && !actions.contains(&"pprof"),
+            "{user}"
+        );
+        if user["user"] == "any" {
+            assert_eq!(actions, ["read"], "{user}");
+        }
+    }
+
+    // HAProxy waits longer for an on-demand start than MediaMTX does.
+    let compose = yaml("compose.yaml");
+    let hls_timeout = compose["services"]["haproxy"]["environment"]["HAP_HLS_TIMEOUT"]
+        .as_str()
+        .unwrap();
+    assert!(
+        seconds(hls_timeout) > seconds(defaults["sourceOnDemandStartTimeout"].as_str().unwrap()),
+        "HAP_HLS_TIMEOUT must exceed sourceOnDemandStartTimeout"
+    );
+}
+
+/// A throwaway self-signed certificate, for `haproxy -c` and the edge tests.
+pub fn self_signed_pem(dir: &Path) -> PathBuf {
+    let (key, cert, pem) = (
+        dir.join("key.pem"),
+        dir.join("cert.pem"),
+        dir.join("edge.pem"),
+    );
+    let status = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args([
+            "-subj",
+            "/CN=localhost",
+            "-addext",
+            "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .stderr(std::process::Stdio::null())
+        .status()
+        .expect("openssl is installed (scripts/install-deps.sh)");
+    assert!(status.success(), "openssl req failed");
+    let mut bytes = std::fs::read(&cert).unwrap();
+    bytes.extend(std::fs::read(&key).unwrap());
+    std::fs::write(&pem, bytes).unwrap();
+    pem
+}
+
+#[test]
+fn haproxy_accepts_the_config_with_composes_environment() {
+    let dir = std::env::temp_dir().join(format!("camplane-haproxy-check-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let pem = self_signed_pem(&dir);
+    let compose = yaml("compose.yaml");
+    let example = env_example();
+    let mut env: HashMap<String, String> = environment(&compose["services"]["haproxy"])
+        .into_iter()
+        .map(|(key, value)| (key, interpolate(&value, &example)))
+        .collect();
+    // The container's paths, as seen from this machine.
+    env.insert("HAP_CERT".into(), pem.display().to_string());
+    env.insert(
+        "HAP_ERRORS".into(),
+        repo().join("haproxy/errors").display().to_string(),
+    );
+
+    // Every variable the config reads is set by compose.
+    let config = repo().join("haproxy/haproxy.cfg");
+    for name in variables(&text("haproxy/haproxy.cfg")) {
+        assert!(
+            env.contains_key(&name),
+            "compose does not set {name} for haproxy"
+        );
+    }
+    let output = Command::new("haproxy")
+        .arg("-c")
+        .arg("-f")
+        .arg(&config)
+        // Only compose's variables (and PATH), so a variable this shell
+        // happens to export can't hide a missing one.
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(&env)
+        .output()
+        .expect("haproxy is installed (scripts/install-deps.sh)");
+    let _ = std::fs::remove_dir_all(&dir);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "haproxy -c failed:\n{stderr}");
+    // Compose's service names don't resolve here; anything else is a finding.
+    for line in stderr.lines().filter(|line| line.contains("[WARNING]")) {
+        assert!(line.contains("could not resolve address"), "{line}");
+    }
+}
