@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::process::{self, PROTOCOL_WHITELIST};
+use super::process;
 use super::{Code, Failure};
 
 /// The outcome of one probe.
@@ -61,32 +61,11 @@ fn millis(duration: Duration) -> u64 {
     u64::try_from(duration.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// The fast-start flags measured in the rig notes (§3): a tiny probe size
-/// answers from the SDP in ~0.2 s instead of ~1.3 s; 5000 bytes rather than
-/// 32 keeps the video size right when the camera also sends audio.
 fn args(url: &str, timeout: Duration) -> Vec<String> {
-    let timeout_us = timeout.as_micros().to_string();
-    [
-        "-v",
-        "error",
-        "-protocol_whitelist",
-        PROTOCOL_WHITELIST,
-        "-rtsp_transport",
-        "tcp",
-        "-timeout",
-        &timeout_us,
-        "-probesize",
-        "5000",
-        "-analyzeduration",
-        "0",
-        "-show_streams",
-        "-of",
-        "json",
-        "-i",
-        url,
-    ]
-    .map(str::to_owned)
-    .to_vec()
+    let mut args = vec!["-v".to_owned(), "error".to_owned()];
+    args.extend(process::input_args(url, timeout));
+    args.extend(["-show_streams", "-of", "json"].map(str::to_owned));
+    args
 }
 
 pub async fn run(ffprobe: &Path, url: &str, timeout: Duration) -> Probe {

@@ -9,7 +9,7 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use futures::future::{BoxFuture, FutureExt, Shared, WeakShared};
 
-use super::process::{self, PROTOCOL_WHITELIST};
+use super::process;
 use super::{Code, Error, Failure, Media};
 
 /// Images kept in memory; the oldest goes first beyond this.
@@ -194,30 +194,11 @@ impl Media {
 }
 
 fn args(source: &str, width: Option<u32>, timeout: Duration) -> Vec<String> {
-    let timeout_us = timeout.as_micros().to_string();
-    let mut args: Vec<String> = [
-        "-nostdin",
-        "-hide_banner",
-        "-loglevel",
-        "error",
-        "-protocol_whitelist",
-        PROTOCOL_WHITELIST,
-        "-rtsp_transport",
-        "tcp",
-        "-timeout",
-        &timeout_us,
-        "-probesize",
-        "5000",
-        "-analyzeduration",
-        "0",
-        "-i",
-        source,
-        "-an",
-        "-frames:v",
-        "1",
-    ]
-    .map(str::to_owned)
-    .to_vec();
+    let mut args: Vec<String> = ["-nostdin", "-hide_banner", "-loglevel", "error"]
+        .map(str::to_owned)
+        .to_vec();
+    args.extend(process::input_args(source, timeout));
+    args.extend(["-an", "-frames:v", "1"].map(str::to_owned));
     if let Some(width) = width {
         // -2: the height that keeps the aspect ratio, rounded to even.
         args.extend(["-vf".to_owned(), format!("scale={width}:-2")]);
