@@ -13,12 +13,13 @@ export DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null &&
 # test server, so a build needs no migrated database.
 export SQLX_OFFLINE := true
 
-.PHONY: help deps test lint run sqlx-prepare
+.PHONY: help deps test lint run bench sqlx-prepare
 
 help:
 	@echo "make run    run Camplane locally"
 	@echo "make test   run every test (installs what the tests need)"
 	@echo "make lint   rustfmt and clippy, as CI runs them"
+	@echo "make bench  benchmarks against their targets (docs/benchmarks.md)"
 
 deps:
 	@scripts/install-deps.sh
@@ -32,6 +33,10 @@ lint:
 
 run: deps
 	@scripts/run-local.sh
+
+# Benchmarks with targets; prints a table and writes docs/benchmarks.md.
+bench: deps
+	cargo bench -p camera-api --bench media --locked
 
 # After changing a query or a migration: regenerate the offline query data.
 sqlx-prepare:

@@ -96,6 +96,12 @@ async fn snapshot(
 ) -> Result<Response, ApiError> {
     let id = camera_id(&id)?;
     let (width, max_age, fallback) = params.validate()?;
+    // The hot path of a mosaic's posters: a young image is served without
+    // touching the database (a camera deleted meanwhile can show for at
+    // most `max_age`).
+    if let Some(served) = state.media.fresh(id, width, max_age) {
+        return Ok(image_response(&served, max_age, &headers));
+    }
     let camera = cameras::get(&state.db, id).await?;
     let request = SnapshotRequest {
         camera_id: id,

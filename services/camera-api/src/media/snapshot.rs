@@ -82,18 +82,25 @@ impl Store {
 }
 
 impl Media {
+    /// A cached image young enough, if there is one: no database, no ffmpeg.
+    pub fn fresh(&self, camera_id: i64, width: Option<u32>, max_age: Duration) -> Option<Served> {
+        let image = self
+            .inner
+            .snapshots
+            .cached((camera_id, width))
+            .filter(|image| image.age() <= max_age)?;
+        Some(Served {
+            image,
+            cached: true,
+            failure: None,
+        })
+    }
+
     pub async fn snapshot(&self, request: SnapshotRequest) -> Result<Served, Error> {
         let key = (request.camera_id, request.width);
         let store = &self.inner.snapshots;
-        if let Some(image) = store
-            .cached(key)
-            .filter(|image| image.age() <= request.max_age)
-        {
-            return Ok(Served {
-                image,
-                cached: true,
-                failure: None,
-            });
+        if let Some(served) = self.fresh(request.camera_id, request.width, request.max_age) {
+            return Ok(served);
         }
         match self.grab(key, request.source).await {
             Ok(image) => {
