@@ -60,3 +60,7 @@ for bin in ffmpeg ffprobe haproxy; do
     exit 1
   fi
 done
+
+# Build GStreamer's plugin registry once, here: otherwise the first test
+# cameras, started in parallel, all build it at the same time.
+gst-inspect-1.0 x264enc >/dev/null

@@ -25,7 +25,7 @@ impl Camera {
             .args([CAMERA, "--port", "0"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
             .expect("the test camera runs (scripts/install-deps.sh)");

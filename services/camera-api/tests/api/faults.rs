@@ -3,7 +3,7 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::{CANARY, TestApp, assert_no_canary, eventually};
+use crate::support::{TestApp, assert_no_canary, eventually};
 
 #[tokio::test]
 async fn a_service_killed_mid_pass_leaves_mediamtx_converging_after_restart() {
@@ -13,19 +13,7 @@ async fn a_service_killed_mid_pass_leaves_mediamtx_converging_after_restart() {
     .await;
     // Only the separate process below reconciles until it is killed.
     app.stop().await.unwrap();
-    sqlx::query(
-        r#"WITH inserted AS (
-               INSERT INTO cameras (name, stream_url)
-               SELECT 'Bulk ' || n, 'rtsp://admin:' || $2 || '@192.0.2.' || (n % 250) || '/s' || n
-               FROM generate_series(1, $1) AS n
-               RETURNING id)
-           INSERT INTO camera_provisioning (camera_id) SELECT id FROM inserted"#,
-    )
-    .bind(1000_i64)
-    .bind(CANARY)
-    .execute(&app.db)
-    .await
-    .unwrap();
+    app.insert_cameras(1000).await;
     let stand_in = app.mediamtx.stand_in();
     // Slow enough that a pass of 1,000 writes takes seconds.
     stand_in.set_delay(Duration::from_millis(3));

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
-use crate::support::{CANARY, TestApp, canary_url, eventually};
+use crate::support::{TestApp, canary_url, eventually};
 
 async fn provisioning_state(app: &TestApp, id: i64) -> String {
     app.get(&format!("/api/cameras/{id}")).await.json()["provisioning"]["state"]
@@ -18,24 +18,6 @@ async fn force_pass(app: &TestApp) -> Value {
     let response = app.post_json("/api/reconcile", &json!({})).await;
     assert_eq!(response.status, 200, "{}", response.text);
     response.json()
-}
-
-/// Inserts cameras straight into the database, as a restore or a bulk import
-/// would, without waking the reconciler.
-async fn insert_cameras(app: &TestApp, count: i64) {
-    sqlx::query(
-        r#"WITH inserted AS (
-               INSERT INTO cameras (name, stream_url)
-               SELECT 'Bulk ' || n, 'rtsp://admin:' || $2 || '@192.0.2.' || (n % 250) || ':554/s' || n
-               FROM generate_series(1, $1) AS n
-               RETURNING id)
-           INSERT INTO camera_provisioning (camera_id) SELECT id FROM inserted"#,
-    )
-    .bind(count)
-    .bind(CANARY)
-    .execute(&app.db)
-    .await
-    .unwrap();
 }
 
 #[tokio::test]
@@ -201,7 +183,7 @@ async fn a_mediamtx_restart_is_detected_and_every_path_restored() {
         vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
     })
     .await;
-    insert_cameras(&app, 1000).await;
+    app.insert_cameras(1000).await;
     let report = force_pass(&app).await;
     assert_eq!(report["added"].as_array().unwrap().len(), 1000);
 

@@ -280,6 +280,25 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// Inserts cameras (with the canary password) straight into the
+    /// database, as a restore or a bulk import would, without waking the
+    /// reconciler.
+    pub async fn insert_cameras(&self, count: i64) {
+        sqlx::query(
+            r#"WITH inserted AS (
+                   INSERT INTO cameras (name, stream_url)
+                   SELECT 'Bulk ' || n, 'rtsp://admin:' || $2 || '@192.0.2.' || (n % 250) || ':554/s' || n
+                   FROM generate_series(1, $1) AS n
+                   RETURNING id)
+               INSERT INTO camera_provisioning (camera_id) SELECT id FROM inserted"#,
+        )
+        .bind(count)
+        .bind(CANARY)
+        .execute(&self.db)
+        .await
+        .unwrap();
+    }
+
     /// Creates a camera with the canary password and returns its JSON.
     pub async fn create_camera(&self, name: &str) -> Value {
         let response = self
