@@ -31,6 +31,18 @@ pub enum State {
 }
 
 impl State {
+    pub fn parse(raw: &str) -> Option<State> {
+        [
+            State::Live,
+            State::Idle,
+            State::Offline,
+            State::Disabled,
+            State::Error,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == raw)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Live => "live",

@@ -327,6 +327,56 @@ pub struct ListFilter {
     pub enabled: Option<bool>,
     /// Only these cameras (the status of a chosen set).
     pub ids: Option<Vec<i64>>,
+    pub sort: Sort,
+}
+
+/// The order of the camera list; ties (and `id` itself) go by id, so paging
+/// is stable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Sort {
+    #[default]
+    Id,
+    IdDesc,
+    Name,
+    NameDesc,
+    Location,
+    LocationDesc,
+    CreatedAt,
+    CreatedAtDesc,
+    UpdatedAt,
+    UpdatedAtDesc,
+}
+
+impl Sort {
+    /// The query parameter's values: a field, `-` in front for descending.
+    pub const VALUES: [(&str, Sort); 10] = [
+        ("id", Sort::Id),
+        ("-id", Sort::IdDesc),
+        ("name", Sort::Name),
+        ("-name", Sort::NameDesc),
+        ("location", Sort::Location),
+        ("-location", Sort::LocationDesc),
+        ("created_at", Sort::CreatedAt),
+        ("-created_at", Sort::CreatedAtDesc),
+        ("updated_at", Sort::UpdatedAt),
+        ("-updated_at", Sort::UpdatedAtDesc),
+    ];
+
+    pub fn parse(raw: &str) -> Option<Sort> {
+        Self::VALUES
+            .iter()
+            .find(|(name, _)| *name == raw)
+            .map(|(_, sort)| *sort)
+    }
+
+    /// The name the list query's ORDER BY switches on.
+    fn key(self) -> &'static str {
+        Self::VALUES
+            .iter()
+            .find(|(_, sort)| *sort == self)
+            .map(|(name, _)| *name)
+            .expect("every sort has a name")
+    }
 }
 
 pub struct Page {
@@ -468,13 +518,24 @@ pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
                   OR strpos(lower(coalesce(c.location, '')), $1) > 0)
              AND ($2::bool IS NULL OR c.enabled = $2)
              AND ($5::bigint[] IS NULL OR c.id = ANY($5))
-           ORDER BY c.id
+           ORDER BY
+             CASE WHEN $6 = 'name' THEN lower(c.name) END ASC,
+             CASE WHEN $6 = '-name' THEN lower(c.name) END DESC,
+             CASE WHEN $6 = 'location' THEN lower(c.location) END ASC NULLS LAST,
+             CASE WHEN $6 = '-location' THEN lower(c.location) END DESC NULLS LAST,
+             CASE WHEN $6 = 'created_at' THEN c.created_at END ASC,
+             CASE WHEN $6 = '-created_at' THEN c.created_at END DESC,
+             CASE WHEN $6 = 'updated_at' THEN c.updated_at END ASC,
+             CASE WHEN $6 = '-updated_at' THEN c.updated_at END DESC,
+             CASE WHEN $6 = '-id' THEN c.id END DESC,
+             c.id
            LIMIT $3 OFFSET $4"#,
         query,
         filter.enabled,
         filter.limit,
         filter.offset,
         filter.ids.as_deref(),
+        filter.sort.key(),
     )
     .fetch_all(&mut *tx)
     .await?;

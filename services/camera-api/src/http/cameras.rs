@@ -16,7 +16,7 @@ use super::AppState;
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
 use crate::cameras::{
-    self, Camera, CameraPatch, Expected, ListFilter, NewCameraInput, Provisioning,
+    self, Camera, CameraPatch, Expected, ListFilter, NewCameraInput, Provisioning, Sort,
 };
 use crate::validation::FieldErrors;
 
@@ -103,6 +103,10 @@ pub(super) struct ListParams {
     /// then defaults to 500).
     #[param(example = "1,2,3")]
     ids: Option<String>,
+    /// Order: `id` (default), `name`, `location`, `created_at` or
+    /// `updated_at`; a leading `-` reverses it. Ties go by id.
+    #[param(example = "-created_at")]
+    sort: Option<String>,
 }
 
 /// At most this many ids in one `ids` list.
@@ -143,6 +147,16 @@ impl ListParams {
                 Some(_) => Err("must be true or false".to_owned()),
             },
         );
+        let sort = errors.check(
+            "sort",
+            match self.sort.as_deref() {
+                None => Ok(Sort::default()),
+                Some(raw) => Sort::parse(raw).ok_or_else(|| {
+                    "must be id, name, location, created_at or updated_at, optionally with a leading -"
+                        .to_owned()
+                }),
+            },
+        );
         errors.into_result().map_err(ApiError::invalid)?;
         Ok(ListFilter {
             limit: limit.unwrap_or_default(),
@@ -153,6 +167,7 @@ impl ListParams {
                 .map(|q| q.trim().to_owned()),
             enabled: enabled.flatten(),
             ids: ids.flatten(),
+            sort: sort.unwrap_or_default(),
         })
     }
 }

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -28,14 +28,26 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusList {
     pub items: Vec<CameraStatus>,
+    /// How many cameras match the filters, across all pages.
+    pub total: i64,
+}
+
+/// The status filter of `GET /api/cameras/status`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct StateParam {
+    /// Only cameras in this state (`live`, `idle`, `offline`, `disabled` or
+    /// `error`); paging then applies to the cameras in that state.
+    #[param(value_type = Option<crate::status::State>)]
+    state: Option<String>,
 }
 
 /// The status of many cameras at once: those in `ids`, or else one page of
-/// the camera list (same filters as `GET /api/cameras`). Asks MediaMTX once,
-/// however many cameras.
+/// the camera list (same filters and order as `GET /api/cameras`, plus
+/// `state`). Asks MediaMTX once, however many cameras.
 #[utoipa::path(
     get, path = "/api/cameras/status", tag = "status",
-    params(ListParams),
+    params(ListParams, StateParam),
     responses(
         (status = 200, description = "Status of each camera found, ordered by id", body = StatusList),
         (status = 422, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
@@ -45,10 +57,44 @@ pub struct StatusList {
 async fn list_statuses(
     State(state): State<AppState>,
     Params(params): Params<ListParams>,
+    Params(wanted): Params<StateParam>,
 ) -> Result<Json<StatusList>, ApiError> {
-    let page = cameras::list(&state.db, &params.into_filter()?).await?;
-    let items = status::of_cameras(&state.db, &state.mediamtx, &page.items).await?;
-    Ok(Json(StatusList { items }))
+    let mut filter = params.into_filter()?;
+    let wanted = match wanted.state.as_deref() {
+        None => None,
+        Some(raw) => Some(status::State::parse(raw).ok_or_else(|| {
+            ApiError::invalid(vec![FieldError::new(
+                "state",
+                "must be live, idle, offline, disabled or error",
+            )])
+        })?),
+    };
+    let Some(wanted) = wanted else {
+        let page = cameras::list(&state.db, &filter).await?;
+        let items = status::of_cameras(&state.db, &state.mediamtx, &page.items).await?;
+        return Ok(Json(StatusList {
+            items,
+            total: page.total,
+        }));
+    };
+    // A state is known only once derived, so every matching camera is
+    // derived (still one MediaMTX call) and the page is cut afterwards.
+    let (limit, offset) = (filter.limit, filter.offset);
+    filter.limit = i64::MAX;
+    filter.offset = 0;
+    let all = cameras::list(&state.db, &filter).await?;
+    let matching: Vec<CameraStatus> = status::of_cameras(&state.db, &state.mediamtx, &all.items)
+        .await?
+        .into_iter()
+        .filter(|status| status.state == wanted)
+        .collect();
+    let total = matching.len() as i64;
+    let items = matching
+        .into_iter()
+        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(limit).unwrap_or(usize::MAX))
+        .collect();
+    Ok(Json(StatusList { items, total }))
 }
 
 /// Whether a camera is live, idle, offline, disabled or in error, and why.

@@ -284,6 +284,61 @@ async fn list_pages_filters_and_orders_by_id() {
     );
 }
 
+async fn listed_names(app: &TestApp, query: &str) -> Vec<String> {
+    let list = app.get(&format!("/api/cameras?{query}")).await.json();
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn list_sorts_by_a_column_either_way_with_ties_by_id() {
+    let app = TestApp::spawn().await;
+    for (name, location) in [
+        ("beta", Some("Yard")),
+        ("Alpha", None),
+        ("gamma", Some("yard")),
+        ("Delta", Some("Atrium")),
+    ] {
+        let response = app
+            .post_json(
+                "/api/cameras",
+                &json!({"name": name, "stream_url": "rtsp://h/", "location": location}),
+            )
+            .await;
+        assert_eq!(response.status, 201);
+    }
+    // Case does not decide the order; unset locations come last either way;
+    // equal locations keep id order; paging follows the sort.
+    assert_eq!(
+        listed_names(&app, "sort=name").await,
+        ["Alpha", "beta", "Delta", "gamma"]
+    );
+    assert_eq!(
+        listed_names(&app, "sort=-name").await,
+        ["gamma", "Delta", "beta", "Alpha"]
+    );
+    assert_eq!(
+        listed_names(&app, "sort=location").await,
+        ["Delta", "beta", "gamma", "Alpha"]
+    );
+    assert_eq!(
+        listed_names(&app, "sort=-location").await,
+        ["beta", "gamma", "Delta", "Alpha"]
+    );
+    assert_eq!(
+        listed_names(&app, "sort=-id").await,
+        ["Delta", "gamma", "Alpha", "beta"]
+    );
+    assert_eq!(
+        listed_names(&app, "sort=-created_at&limit=2&offset=1").await,
+        ["gamma", "Alpha"]
+    );
+}
+
 #[tokio::test]
 async fn bad_list_parameters_are_422_naming_the_parameter() {
     let app = TestApp::spawn().await;
@@ -293,6 +348,8 @@ async fn bad_list_parameters_are_422_naming_the_parameter() {
         ("limit=ten", "limit"),
         ("offset=-1", "offset"),
         ("enabled=maybe", "enabled"),
+        ("sort=color", "sort"),
+        ("sort=--name", "sort"),
     ] {
         let response = app.get(&format!("/api/cameras?{query}")).await;
         assert_eq!(response.invalid_fields(), [field], "{query}");

@@ -422,6 +422,35 @@ async fn status_tells_live_idle_offline_disabled_and_error_apart() {
     );
     assert!(offline_status["since"].is_string());
     assert_eq!(state_of(disabled)["state"], "disabled");
+    assert_eq!(response.json()["total"], 5);
+
+    // Filtered by state: paging and the total count the cameras in it.
+    let offline_only = app
+        .get(&format!("/api/cameras/status?state=offline&ids={ids}"))
+        .await
+        .json();
+    let offline_ids: Vec<i64> = offline_only["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(offline_ids, [offline, always_on]);
+    assert_eq!(offline_only["total"], 2);
+    let second = app
+        .get(&format!(
+            "/api/cameras/status?state=offline&limit=1&offset=1&ids={ids}"
+        ))
+        .await
+        .json();
+    assert_eq!(second["items"][0]["id"], always_on);
+    assert_eq!(second["total"], 2);
+    assert_eq!(
+        app.get("/api/cameras/status?state=broken")
+            .await
+            .invalid_fields(),
+        ["state"]
+    );
     assert_eq!(
         state_of(always_on)["code"],
         "NO_SOURCE",
