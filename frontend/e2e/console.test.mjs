@@ -1,0 +1,186 @@
+// The console in a real browser (Debian's Chromium driven by playwright-core)
+// against the whole stack through HAProxy, with real RTSP test cameras.
+import assert from 'node:assert/strict';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { chromium } from 'playwright-core';
+
+import { Stack, TestCamera, repo } from './stack.mjs';
+
+// Offline-safe flags (see ../shared/notes/rig.md): no sandbox as root, and
+// no background calls to Google's services, which this network refuses.
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+// Screenshots go to docs/ when asked (`CAMPLANE_SCREENSHOTS=1`), else beside the tests.
+const SHOTS = process.env.CAMPLANE_SCREENSHOTS === '1' ? join(repo, 'docs') : resolve(import.meta.dirname, 'out');
+
+let stack;
+let failed = false;
+let browser;
+let context;
+const cameras = [];
+
+before(async () => {
+  stack = await Stack.start();
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+  context = await browser.newContext({
+    baseURL: stack.edge,
+    ignoreHTTPSErrors: true,
+    viewport: { width: 1920, height: 1080 },
+  });
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await Promise.all(cameras.map((camera) => camera.stop()));
+  if (failed && stack) {
+    for (const log of readdirSync(stack.runDir).filter((name) => name.endsWith('.log'))) {
+      const lines = readFileSync(join(stack.runDir, log), 'utf8').trimEnd().split('\n');
+      console.error(`--- ${log} (last 30 lines)\n${lines.slice(-30).join('\n')}`);
+    }
+  }
+  await stack?.stop();
+});
+
+/** A test whose failure also prints the stack's logs. */
+function scenario(name, body) {
+  test(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      failed = true;
+      throw error;
+    }
+  });
+}
+
+async function camera() {
+  const started = await TestCamera.start();
+  cameras.push(started);
+  return started;
+}
+
+/** Adds a camera through the API (through the edge, as the console does). */
+async function addCamera(name, streamUrl) {
+  const response = await context.request.post('/api/cameras', { data: { name, stream_url: streamUrl } });
+  assert.equal(response.status(), 201, await response.text());
+  return (await response.json()).id;
+}
+
+/** Each tile video's currentTime, in tile order. */
+function playTimes(page) {
+  return page.$$eval('.tile video', (videos) => videos.map((video) => video.currentTime));
+}
+
+/** Waits until every tile's video has advanced by at least `seconds` while watched. */
+async function assertAllPlaying(page, tiles, seconds, timeoutMs) {
+  await page.waitForFunction(
+    (count) => {
+      const videos = [...document.querySelectorAll('.tile video')];
+      return videos.length === count && videos.every((video) => video.currentTime > 0.5);
+    },
+    tiles,
+    { timeout: timeoutMs, polling: 500 },
+  );
+  const start = await playTimes(page);
+  await page.waitForTimeout(seconds * 1000 + 1000);
+  const end = await playTimes(page);
+  const advanced = end.map((time, index) => time - start[index]);
+  assert.ok(
+    advanced.every((delta) => delta >= seconds),
+    `every tile should advance by ${seconds} s; advanced: ${advanced.map((d) => d.toFixed(1)).join(', ')}`,
+  );
+}
+
+scenario('a camera added through the form plays in its tile', async () => {
+  const source = await camera();
+  const page = await context.newPage();
+  await page.goto('/cameras/new');
+  await page.getByLabel('Name').fill('Loading dock');
+  await page.getByLabel('Stream URL').fill(source.url('cam1'));
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  await page.getByText(/Connected: H264 640×360/).waitFor({ timeout: 20_000 });
+  await page.getByRole('button', { name: 'Add camera' }).click();
+  await page.getByRole('link', { name: 'Watch Loading dock' }).click();
+  await page.waitForURL(/\/live\?layout=1&tiles=\d+/);
+  await assertAllPlaying(page, 1, 3, 40_000);
+  await page.locator('.tile[data-state="live"] .live-badge').waitFor();
+  await page.close();
+});
+
+scenario('a wrong password is explained after "Test connection"', async () => {
+  const source = await camera();
+  const page = await context.newPage();
+  await page.goto('/cameras/new');
+  await page.getByLabel('Stream URL').fill(source.url('secure'));
+  await page.getByLabel('User').fill('admin');
+  await page.getByLabel('Password').fill('not-the-password');
+  await page.getByRole('button', { name: 'Test connection' }).click();
+  const result = page.locator('output.probe-result');
+  await result.getByText(/wrong user or password/i).waitFor({ timeout: 20_000 });
+  assert.match(await result.innerText(), /AUTH/);
+  assert.doesNotMatch(await page.content(), /not-the-password/, 'the typed password is not echoed into the page');
+  await page.close();
+});
+
+scenario('a tile shows a stopped camera offline with its last picture, then recovers without a reload', async () => {
+  const source = await camera();
+  const id = await addCamera('Gate', source.url('cam1'));
+  const page = await context.newPage();
+  await page.goto(`/live?layout=1&tiles=${id}`);
+  await assertAllPlaying(page, 1, 2, 40_000);
+  // A snapshot of the live camera, so there is a last picture to fall back on.
+  const snapshot = await context.request.get(`/api/cameras/${id}/snapshot`);
+  assert.equal(snapshot.status(), 200);
+  await page.evaluate(() => {
+    window.camplaneNoReload = true;
+  });
+
+  await source.stop();
+  const tile = page.locator('.tile[data-tile="0"]');
+  await tile.and(page.locator('[data-state="offline"]')).waitFor({ timeout: 60_000 });
+  await tile.getByText(/Offline/).waitFor();
+  await tile.locator('.last-picture img').waitFor({ timeout: 15_000 });
+  await tile.getByText(/Last picture .* ago/).waitFor();
+
+  await source.start();
+  await tile.and(page.locator('[data-state="live"]')).waitFor({ timeout: 90_000 });
+  await assertAllPlaying(page, 1, 2, 30_000);
+  assert.equal(await page.evaluate(() => window.camplaneNoReload), true, 'the page was not reloaded');
+  await page.close();
+});
+
+scenario('sixteen tiles play at the same time', async () => {
+  const sources = [await camera(), await camera()];
+  const ids = [];
+  for (let index = 0; index < 16; index += 1) {
+    ids.push(await addCamera(`Mosaic ${String(index + 1).padStart(2, '0')}`, sources[index % 2].url(index % 4 === 3 ? 'cam3' : 'cam1')));
+  }
+  const page = await context.newPage();
+  await page.goto(`/live?layout=16&tiles=${ids.join(',')}`);
+  await assertAllPlaying(page, 16, 3, 90_000);
+  await page.screenshot({ path: join(SHOTS, 'console-live.png') });
+
+  await page.goto('/cameras');
+  await page.locator('tr[data-camera-id]').first().waitFor();
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('img.thumb')].slice(0, 8).every((img) => img.complete),
+  );
+  await page.screenshot({ path: join(SHOTS, 'console-cameras.png') });
+  await page.close();
+});

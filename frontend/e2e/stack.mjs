@@ -1,0 +1,127 @@
+// The browser tests' rig: the whole product started by scripts/run-local.sh
+// (the same as `make run`) on free ports with its own database and run
+// directory, plus GStreamer test cameras that a test can stop and start.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+
+export const repo = resolve(import.meta.dirname, '../..');
+const PG = process.env.CAMPLANE_PG ?? 'postgres://postgres@127.0.0.1:5432';
+
+/** A port nothing listens on right now (the kernel's pick for port 0). */
+export async function freePort() {
+  return new Promise((done, fail) => {
+    const server = net.createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => done(port));
+    });
+  });
+}
+
+/** Resolves with the first line matching `pattern`, or fails when the process exits first. */
+function waitForLine(child, stream, pattern, what, timeoutMs) {
+  return new Promise((done, fail) => {
+    const lines = createInterface({ input: stream });
+    const timer = setTimeout(() => fail(new Error(`${what}: not ready after ${timeoutMs} ms`)), timeoutMs);
+    lines.on('line', (line) => {
+      const match = pattern.exec(line);
+      if (match) {
+        clearTimeout(timer);
+        done(match);
+      }
+    });
+    child.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      fail(new Error(`${what} exited (${code ?? signal}) before it was ready`));
+    });
+  });
+}
+
+/** A GStreamer RTSP test camera (infra/test-camera); `stop()` and `start()` keep its port. */
+export class TestCamera {
+  static async start() {
+    const camera = new TestCamera();
+    await camera.start();
+    return camera;
+  }
+
+  async start() {
+    this.child = spawn('/usr/bin/python3', [join(repo, 'infra/test-camera/test_camera.py'), '--port', String(this.port ?? 0)], {
+      // The camera exits when its stdin closes: if this process dies, so does it.
+      stdio: ['pipe', 'pipe', 'inherit'],
+    });
+    const [, port] = await waitForLine(this.child, this.child.stdout, /READY port=(\d+)/, 'test camera', 30_000);
+    this.port = Number(port);
+  }
+
+  url(mount = 'cam1') {
+    return `rtsp://127.0.0.1:${this.port}/${mount}`;
+  }
+
+  async stop() {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGKILL');
+    await exited;
+  }
+}
+
+/** The whole stack through HAProxy; `edge` is its public HTTPS address. */
+export class Stack {
+  static async start() {
+    const stack = new Stack();
+    const [https, http, api, demo, mediamtx, hls] = await Promise.all(Array.from({ length: 6 }, freePort));
+    stack.database = `camplane_e2e_${process.pid}_${Date.now()}`;
+    stack.runDir = mkdtempSync(join(tmpdir(), 'camplane-e2e-'));
+    stack.edge = `https://127.0.0.1:${https}`;
+    stack.child = spawn(join(repo, 'scripts/run-local.sh'), [], {
+      cwd: repo,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        CAMPLANE_PG: PG,
+        CAMPLANE_DB: stack.database,
+        CAMPLANE_RUN_DIR: stack.runDir,
+        CAMPLANE_PROFILE: process.env.CAMPLANE_PROFILE ?? 'debug',
+        CAMPLANE_HTTPS_PORT: String(https),
+        CAMPLANE_HTTP_PORT: String(http),
+        CAMPLANE_API_PORT: String(api),
+        CAMPLANE_DEMO_CAMERA_PORT: String(demo),
+        CAMPLANE_MEDIAMTX_API_PORT: String(mediamtx),
+        CAMPLANE_HLS_PORT: String(hls),
+        CAMPLANE_METRICS_LISTEN: 'off',
+      },
+    });
+    // The build happens inside; a cold one takes minutes.
+    await waitForLine(stack.child, stack.child.stdout, /Camplane is running/, 'scripts/run-local.sh', 20 * 60_000);
+    stack.child.stdout.resume();
+    return stack;
+  }
+
+  /** Stops every process of the stack (run-local.sh's trap) and drops its database. */
+  async stop() {
+    const child = this.child;
+    if (child && child.exitCode === null) {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGTERM');
+      const timeout = setTimeout(() => {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }, 15_000);
+      await exited;
+      clearTimeout(timeout);
+    }
+    execFileSync('psql', ['-q', `${PG}/postgres`, '-c', `DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`]);
+    rmSync(this.runDir, { recursive: true, force: true });
+  }
+}

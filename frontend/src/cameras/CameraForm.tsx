@@ -1,0 +1,294 @@
+import { useEffect, useId, useState, type SyntheticEvent } from 'react';
+
+import { ApiError, api, unwrap, type Camera, type Probe } from '../api/client';
+import { describeProbe } from '../api/probe';
+import { ConfirmDialog } from '../app/ConfirmDialog';
+import { Link } from '../app/Link';
+import { navigate } from '../app/router';
+import { joinStreamUrl, splitStreamUrl } from './streamUrl';
+
+interface Fields {
+  name: string;
+  address: string;
+  user: string;
+  password: string;
+  location: string;
+  enabled: boolean;
+  on_demand: boolean;
+  max_readers: string;
+}
+
+const EMPTY: Fields = {
+  name: '',
+  address: '',
+  user: '',
+  password: '',
+  location: '',
+  enabled: true,
+  on_demand: true,
+  max_readers: '0',
+};
+
+function fieldsOf(camera: Camera): Fields {
+  const parts = splitStreamUrl(camera.stream_url);
+  return {
+    name: camera.name,
+    address: parts.address,
+    user: parts.user,
+    password: '',
+    location: camera.location ?? '',
+    enabled: camera.enabled,
+    on_demand: camera.on_demand,
+    max_readers: String(camera.max_readers),
+  };
+}
+
+type ProbeState = { kind: 'idle' } | { kind: 'running' } | { kind: 'done'; probe: Probe } | { kind: 'failed'; message: string };
+
+function Field({
+  label,
+  error,
+  hint,
+  children,
+}: {
+  label: string;
+  error: string | undefined;
+  hint?: string;
+  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined }) => React.ReactNode;
+}) {
+  const id = useId();
+  const describedBy = [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined;
+  return (
+    <div className={`field${error ? ' field-invalid' : ''}`}>
+      <label htmlFor={id}>{label}</label>
+      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
+      {hint ? <small id={`${id}-hint`}>{hint}</small> : null}
+      {error ? (
+        <small id={`${id}-error`} className="error">
+          {error}
+        </small>
+      ) : null}
+    </div>
+  );
+}
+
+export function CameraForm({ id }: { id: number | null }) {
+  const [camera, setCamera] = useState<Camera | null>(null);
+  const [etag, setEtag] = useState<string | null>(null);
+  const [fields, setFields] = useState<Fields>(EMPTY);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const [message, setMessage] = useState<string | null>(null);
+  const [conflict, setConflict] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [probe, setProbe] = useState<ProbeState>({ kind: 'idle' });
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [generation, setGeneration] = useState(0);
+
+  useEffect(() => {
+    if (id === null) return;
+    let current = true;
+    api.GET('/api/cameras/{id}', { params: { path: { id } } }).then(
+      ({ data, response }) => {
+        if (!current) return;
+        if (!data) {
+          setMessage(response.status === 404 ? 'This camera no longer exists.' : `Could not load the camera (${response.status}).`);
+          return;
+        }
+        setCamera(data);
+        setEtag(response.headers.get('etag'));
+        setFields(fieldsOf(data));
+        setErrors({});
+        setConflict(false);
+        setMessage(null);
+      },
+      () => {
+        if (current) setMessage('The server cannot be reached. Check the network and retry.');
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [id, generation]);
+
+  const keepStored = Boolean(camera && splitStreamUrl(camera.stream_url).hasStoredPassword && fields.user === splitStreamUrl(camera.stream_url).user);
+  const streamUrl = joinStreamUrl(fields.address, fields.user, fields.password, keepStored);
+  const set = <K extends keyof Fields>(key: K, value: Fields[K]) => {
+    setFields((old) => ({ ...old, [key]: value }));
+  };
+
+  const fail = (err: unknown) => {
+    if (!(err instanceof ApiError)) {
+      setMessage(String(err));
+      return;
+    }
+    if (err.status === 412) {
+      setConflict(true);
+      return;
+    }
+    const fieldErrors = err.fieldErrors();
+    if (err.status === 409 && Object.keys(fieldErrors).length === 0) fieldErrors.name = err.message;
+    setErrors(fieldErrors);
+    setMessage(Object.keys(fieldErrors).length ? 'Some fields need attention.' : err.message);
+  };
+
+  const save = async (event: SyntheticEvent) => {
+    event.preventDefault();
+    setSaving(true);
+    setMessage(null);
+    setErrors({});
+    const maxReaders = Number(fields.max_readers);
+    const body = {
+      name: fields.name,
+      stream_url: streamUrl,
+      location: fields.location.trim() === '' ? null : fields.location,
+      enabled: fields.enabled,
+      on_demand: fields.on_demand,
+      max_readers: Number.isInteger(maxReaders) ? maxReaders : -1,
+    };
+    try {
+      if (id === null) {
+        const created = await unwrap(api.POST('/api/cameras', { body }));
+        navigate(`/cameras?q=${encodeURIComponent(created.name)}`);
+      } else {
+        await unwrap(
+          api.PATCH('/api/cameras/{id}', {
+            params: { path: { id }, header: etag ? { 'If-Match': etag } : {} },
+            body,
+          }),
+        );
+        navigate('/cameras');
+      }
+    } catch (err) {
+      fail(err);
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  const testConnection = async () => {
+    setProbe({ kind: 'running' });
+    try {
+      const probe = await unwrap(api.POST('/api/probe', { body: { stream_url: streamUrl, camera_id: id } }));
+      setProbe({ kind: 'done', probe });
+    } catch (err) {
+      const message = err instanceof ApiError ? (err.fieldErrors().stream_url ?? err.message) : String(err);
+      setProbe({ kind: 'failed', message });
+    }
+  };
+
+  const remove = async () => {
+    if (id === null) return;
+    setConfirmDelete(false);
+    try {
+      await unwrap(api.DELETE('/api/cameras/{id}', { params: { path: { id }, header: etag ? { 'If-Match': etag } : {} } }));
+      navigate('/cameras');
+    } catch (err) {
+      fail(err);
+    }
+  };
+
+  const title = id === null ? 'Add camera' : `Edit ${camera?.name ?? 'camera'}`;
+  return (
+    <main className="page narrow">
+      <p>
+        <Link href="/cameras">← Cameras</Link>
+      </p>
+      <h1>{title}</h1>
+      {conflict ? (
+        <div className="alert" role="alert">
+          <p>
+            Someone changed this camera after you opened it, so your changes were not saved. Reload to see the current
+            settings (your edits here are discarded), then make your change again.
+          </p>
+          <button type="button" onClick={() => { setGeneration((g) => g + 1); }}>
+            Reload the camera
+          </button>
+        </div>
+      ) : null}
+      {message ? (
+        <p className="alert" role="alert">
+          {message}
+        </p>
+      ) : null}
+      <form onSubmit={(e) => void save(e)} noValidate>
+        <Field label="Name" error={errors.name}>
+          {(props) => <input {...props} value={fields.name} required maxLength={100} onChange={(e) => { set('name', e.target.value); }} />}
+        </Field>
+        <Field label="Stream URL" error={errors.stream_url} hint="rtsp:// or rtsps:// address of the camera's stream, without user and password.">
+          {(props) => (
+            <input {...props} value={fields.address} required placeholder="rtsp://192.0.2.10:554/stream1" spellCheck={false} onChange={(e) => { set('address', e.target.value); }} />
+          )}
+        </Field>
+        <div className="field-row">
+          <Field label="User" error={undefined}>
+            {(props) => <input {...props} value={fields.user} autoComplete="off" onChange={(e) => { set('user', e.target.value); }} />}
+          </Field>
+          <Field
+            label="Password"
+            error={undefined}
+            hint={keepStored ? 'A password is stored. Leave this empty to keep it, or type a new one.' : undefined}
+          >
+            {(props) => (
+              <input
+                {...props}
+                type="password"
+                value={fields.password}
+                autoComplete="new-password"
+                placeholder={keepStored ? '•••••••• (stored)' : ''}
+                onChange={(e) => { set('password', e.target.value); }}
+              />
+            )}
+          </Field>
+        </div>
+        <div className="probe">
+          <button type="button" onClick={() => void testConnection()} disabled={probe.kind === 'running' || !fields.address}>
+            {probe.kind === 'running' ? 'Testing…' : 'Test connection'}
+          </button>
+          <output aria-live="polite" className={`probe-result probe-${probe.kind === 'done' ? (probe.probe.ok ? 'ok' : 'failed') : probe.kind}`}>
+            {probe.kind === 'done' ? (
+              <>
+                <strong>{probe.probe.ok ? 'Connected: ' : `${probe.probe.code ?? 'Failed'}: `}</strong>
+                {describeProbe(probe.probe)}
+              </>
+            ) : probe.kind === 'failed' ? (
+              probe.message
+            ) : null}
+          </output>
+        </div>
+        <Field label="Location" error={errors.location}>
+          {(props) => <input {...props} value={fields.location} maxLength={200} onChange={(e) => { set('location', e.target.value); }} />}
+        </Field>
+        <Field label="Viewer limit" error={errors.max_readers} hint="How many viewers MediaMTX serves at once; 0 means no limit.">
+          {(props) => <input {...props} type="number" min={0} max={1000} value={fields.max_readers} onChange={(e) => { set('max_readers', e.target.value); }} />}
+        </Field>
+        <label className="check">
+          <input type="checkbox" checked={fields.enabled} onChange={(e) => { set('enabled', e.target.checked); }} /> Enabled
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={fields.on_demand} onChange={(e) => { set('on_demand', e.target.checked); }} /> Pull the stream only while
+          someone watches
+        </label>
+        <div className="actions">
+          <button type="submit" className="primary" disabled={saving}>
+            {saving ? 'Saving…' : id === null ? 'Add camera' : 'Save changes'}
+          </button>
+          {id !== null ? (
+            <button type="button" className="danger" onClick={() => { setConfirmDelete(true); }}>
+              Delete camera
+            </button>
+          ) : null}
+        </div>
+      </form>
+      {confirmDelete ? (
+        <ConfirmDialog
+          title={`Delete ${camera?.name ?? 'this camera'}?`}
+          confirmLabel="Delete camera"
+          onConfirm={() => void remove()}
+          onCancel={() => { setConfirmDelete(false); }}
+        >
+          <p>Its stream stops for everyone watching and its settings are gone. This cannot be undone.</p>
+        </ConfirmDialog>
+      ) : null}
+    </main>
+  );
+}

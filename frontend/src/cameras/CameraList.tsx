@@ -1,0 +1,240 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+
+import { ApiError, api, unwrap, type Camera, type CameraStatus } from '../api/client';
+import { useCameraEvents, type CameraEvent } from '../api/events';
+import { ConfirmDialog } from '../app/ConfirmDialog';
+import { Link } from '../app/Link';
+import { navigate, useLocation, withQuery } from '../app/router';
+import {
+  PAGE_SIZE,
+  STATES,
+  apiQuery,
+  nextSort,
+  readListQuery,
+  sortDirection,
+  type ListQuery,
+  type SortField,
+} from './listQuery';
+import { StatusBadge } from './StatusBadge';
+import { Thumbnail } from './Thumbnail';
+
+interface Page {
+  cameras: Camera[];
+  statuses: Map<number, CameraStatus>;
+  total: number;
+}
+
+async function loadPage(list: ListQuery): Promise<Page> {
+  const query = apiQuery(list);
+  if (list.state) {
+    // A state is only known once derived, so the status list pages it and
+    // the cameras of that page are fetched by id.
+    const statuses = await unwrap(
+      api.GET('/api/cameras/status', { params: { query: { ...query, state: list.state } } }),
+    );
+    const ids = statuses.items.map((status) => status.id).join(',');
+    const cameras = ids
+      ? (await unwrap(api.GET('/api/cameras', { params: { query: { ids, sort: list.sort } } }))).items
+      : [];
+    return { cameras, statuses: new Map(statuses.items.map((s) => [s.id, s])), total: statuses.total };
+  }
+  const page = await unwrap(api.GET('/api/cameras', { params: { query } }));
+  const ids = page.items.map((camera) => camera.id).join(',');
+  const statuses = ids
+    ? (await unwrap(api.GET('/api/cameras/status', { params: { query: { ids } } }))).items
+    : [];
+  return { cameras: page.items, statuses: new Map(statuses.map((s) => [s.id, s])), total: page.total };
+}
+
+function SortHeader({ field, label, sort }: { field: SortField; label: string; sort: string }) {
+  const direction = sortDirection(sort, field);
+  return (
+    <th aria-sort={direction} scope="col">
+      <button type="button" className="sort" onClick={() => { navigate(withQuery({ sort: nextSort(sort, field), page: null })); }}>
+        {label}
+        <span aria-hidden="true">{direction === 'ascending' ? ' ▲' : direction === 'descending' ? ' ▼' : ''}</span>
+      </button>
+    </th>
+  );
+}
+
+export function CameraList() {
+  const { query } = useLocation();
+  const list = readListQuery(query);
+  const listKey = JSON.stringify(list);
+  const [page, setPage] = useState<Page | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [deleting, setDeleting] = useState<Camera | null>(null);
+  const [search, setSearch] = useState(list.q);
+  const [generation, setGeneration] = useState(0);
+  const reloadTimer = useRef<number | undefined>(undefined);
+
+  useEffect(() => {
+    let current = true;
+    loadPage(JSON.parse(listKey) as ListQuery).then(
+      (loaded) => {
+        if (!current) return;
+        setPage(loaded);
+        setError(null);
+      },
+      (err: unknown) => {
+        if (current) setError(err instanceof Error ? err.message : String(err));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [listKey, generation]);
+
+  // Typing filters as you go, without a history entry per keystroke.
+  useEffect(() => {
+    if (search === list.q) return;
+    const timer = window.setTimeout(() => {
+      navigate(withQuery({ q: search, page: null }), { replace: true });
+    }, 250);
+    return () => {
+      window.clearTimeout(timer);
+    };
+  }, [search, list.q]);
+
+  const onEvent = useCallback((event: CameraEvent) => {
+    if (event.kind === 'status') {
+      setPage((old) => {
+        if (!old?.statuses.has(event.status.id)) return old;
+        const statuses = new Map(old.statuses);
+        statuses.set(event.status.id, event.status);
+        return { ...old, statuses };
+      });
+      return;
+    }
+    if (event.kind === 'camera' && event.op === 'updated' && event.camera) {
+      const updated = event.camera;
+      setPage((old) =>
+        old && { ...old, cameras: old.cameras.map((camera) => (camera.id === updated.id ? updated : camera)) },
+      );
+      return;
+    }
+    // Created, deleted or missed changes move rows between pages: reload,
+    // once for a burst.
+    window.clearTimeout(reloadTimer.current);
+    reloadTimer.current = window.setTimeout(() => {
+      setGeneration((g) => g + 1);
+    }, 300);
+  }, []);
+  useCameraEvents(onEvent);
+  useEffect(() => () => { window.clearTimeout(reloadTimer.current); }, []);
+
+  const remove = async (camera: Camera) => {
+    setDeleting(null);
+    try {
+      await unwrap(api.DELETE('/api/cameras/{id}', { params: { path: { id: camera.id }, header: {} } }));
+      setGeneration((g) => g + 1);
+    } catch (err) {
+      setError(err instanceof ApiError ? `Could not delete ${camera.name}: ${err.message}` : String(err));
+    }
+  };
+
+  const pages = page ? Math.max(1, Math.ceil(page.total / PAGE_SIZE)) : 1;
+  const first = (list.page - 1) * PAGE_SIZE + 1;
+  return (
+    <main className="page">
+      <div className="page-head">
+        <h1>Cameras</h1>
+        <Link className="button primary" href="/cameras/new">
+          Add camera
+        </Link>
+      </div>
+      <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); }}>
+        <label>
+          Search
+          <input type="search" value={search} placeholder="Name or location" onChange={(e) => { setSearch(e.target.value); }} />
+        </label>
+        <label>
+          Enabled
+          <select value={list.enabled} onChange={(e) => { navigate(withQuery({ enabled: e.target.value, page: null })); }}>
+            <option value="">All</option>
+            <option value="true">Enabled</option>
+            <option value="false">Disabled</option>
+          </select>
+        </label>
+        <label>
+          State
+          <select value={list.state} onChange={(e) => { navigate(withQuery({ state: e.target.value, page: null })); }}>
+            <option value="">Any</option>
+            {STATES.map((state) => (
+              <option key={state} value={state}>
+                {state}
+              </option>
+            ))}
+          </select>
+        </label>
+      </form>
+      {error ? (
+        <p className="alert" role="alert">
+          {error}{' '}
+          <button type="button" onClick={() => { setGeneration((g) => g + 1); }}>
+            Retry
+          </button>
+        </p>
+      ) : null}
+      <table className="cameras">
+        <thead>
+          <tr>
+            <th scope="col"><span className="visually-hidden">Picture</span></th>
+            <SortHeader field="name" label="Name" sort={list.sort} />
+            <SortHeader field="location" label="Location" sort={list.sort} />
+            <th scope="col">Status</th>
+            <th scope="col">Stream</th>
+            <SortHeader field="created_at" label="Added" sort={list.sort} />
+            <th scope="col"><span className="visually-hidden">Actions</span></th>
+          </tr>
+        </thead>
+        <tbody>
+          {page?.cameras.map((camera) => (
+            <tr key={camera.id} data-camera-id={camera.id}>
+              <td><Thumbnail id={camera.id} name={camera.name} /></td>
+              <td><Link href={`/cameras/${camera.id}`}>{camera.name}</Link></td>
+              <td>{camera.location ?? ''}</td>
+              <td><StatusBadge camera={camera} status={page.statuses.get(camera.id)} /></td>
+              <td className="mono">{camera.stream_url}</td>
+              <td><time dateTime={camera.created_at}>{new Date(camera.created_at).toLocaleDateString()}</time></td>
+              <td className="row-actions">
+                <Link href={`/live?layout=1&tiles=${camera.id}`} aria-label={`Watch ${camera.name}`}>Watch</Link>
+                <Link href={`/cameras/${camera.id}`} aria-label={`Edit ${camera.name}`}>Edit</Link>
+                <button type="button" className="link danger" aria-label={`Delete ${camera.name}`} onClick={() => { setDeleting(camera); }}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      {page && page.cameras.length === 0 ? (
+        <p className="empty">{list.q || list.enabled || list.state ? 'No camera matches these filters.' : 'No cameras yet. Add the first one.'}</p>
+      ) : null}
+      {page ? (
+        <nav className="pager" aria-label="Pages">
+          <button type="button" disabled={list.page <= 1} onClick={() => { navigate(withQuery({ page: String(list.page - 1) })); }}>
+            Previous
+          </button>
+          <span>
+            {page.total === 0 ? '0' : `${first}–${first + page.cameras.length - 1}`} of {page.total}
+          </span>
+          <button type="button" disabled={list.page >= pages} onClick={() => { navigate(withQuery({ page: String(list.page + 1) })); }}>
+            Next
+          </button>
+        </nav>
+      ) : null}
+      {deleting ? (
+        <ConfirmDialog
+          title={`Delete ${deleting.name}?`}
+          confirmLabel="Delete camera"
+          onConfirm={() => void remove(deleting)}
+          onCancel={() => { setDeleting(null); }}
+        >
+          <p>Its stream stops for everyone watching and its settings are gone. This cannot be undone.</p>
+        </ConfirmDialog>
+      ) : null}
+    </main>
+  );
+}

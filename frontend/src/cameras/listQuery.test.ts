@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+
+import { apiQuery, nextSort, readListQuery, sortDirection } from './listQuery';
+
+describe('camera list query', () => {
+  it('reads filters, sort and page from the address bar, ignoring nonsense', () => {
+    expect(readListQuery(new URLSearchParams('q=dock&enabled=false&state=offline&sort=-name&page=3'))).toEqual({
+      q: 'dock',
+      enabled: 'false',
+      state: 'offline',
+      sort: '-name',
+      page: 3,
+    });
+    expect(readListQuery(new URLSearchParams('enabled=maybe&state=odd&page=-1'))).toMatchObject({
+      enabled: '',
+      state: '',
+      page: 1,
+    });
+  });
+
+  it('turns a page number into the API offset', () => {
+    expect(apiQuery(readListQuery(new URLSearchParams('page=2&enabled=true')))).toEqual({
+      enabled: true,
+      sort: 'name',
+      limit: 25,
+      offset: 25,
+    });
+  });
+
+  it('sorts by a column, then reverses it', () => {
+    expect(nextSort('name', 'location')).toBe('location');
+    expect(nextSort('location', 'location')).toBe('-location');
+    expect(sortDirection('-location', 'location')).toBe('descending');
+    expect(sortDirection('-location', 'name')).toBe('none');
+  });
+});

@@ -1,0 +1,128 @@
+import { useCallback, useEffect, useState } from 'react';
+
+import { api, unwrap, type Camera, type CameraStatus } from '../api/client';
+import { useCameraEvents, type CameraEvent } from '../api/events';
+import { navigate, useLocation, withQuery } from '../app/router';
+import { LAYOUTS, mosaicParams, readMosaic, withLayout, withTile, type Mosaic as MosaicState } from './layout';
+import { Tile } from './Tile';
+
+/** Every camera, by name, for the tiles' pickers (the API's largest page). */
+async function loadCameras(): Promise<Camera[]> {
+  return (await unwrap(api.GET('/api/cameras', { params: { query: { limit: 500, sort: 'name' } } }))).items;
+}
+
+export function Mosaic() {
+  const { query } = useLocation();
+  const mosaic = readMosaic(query);
+  const [cameras, setCameras] = useState<Camera[]>([]);
+  const [statuses, setStatuses] = useState<Map<number, CameraStatus>>(new Map());
+  const [error, setError] = useState<string | null>(null);
+  const [generation, setGeneration] = useState(0);
+  const chosen = mosaic.tiles.filter((id): id is number => id !== null);
+  const chosenKey = chosen.join(',');
+
+  useEffect(() => {
+    let current = true;
+    loadCameras().then(
+      (loaded) => {
+        if (current) {
+          setCameras(loaded);
+          setError(null);
+        }
+      },
+      (err: unknown) => {
+        if (current) setError(err instanceof Error ? err.message : String(err));
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [generation]);
+
+  useEffect(() => {
+    if (!chosenKey) return;
+    let current = true;
+    unwrap(api.GET('/api/cameras/status', { params: { query: { ids: chosenKey } } })).then(
+      (list) => {
+        if (current) setStatuses(new Map(list.items.map((status) => [status.id, status])));
+      },
+      () => {
+        // Tiles still play; reasons show once live updates arrive.
+      },
+    );
+    return () => {
+      current = false;
+    };
+  }, [chosenKey, generation]);
+
+  const onEvent = useCallback((event: CameraEvent) => {
+    if (event.kind === 'status') {
+      setStatuses((old) => new Map(old).set(event.status.id, event.status));
+    } else if (event.kind === 'camera') {
+      const { op, id, camera } = event;
+      setCameras((old) => {
+        const others = old.filter((c) => c.id !== id);
+        return op === 'deleted' || !camera ? others : [...others, camera].sort((a, b) => a.name.localeCompare(b.name));
+      });
+    } else {
+      setGeneration((g) => g + 1);
+    }
+  }, []);
+  useCameraEvents(onEvent);
+
+  const show = (next: MosaicState) => {
+    navigate(withQuery(mosaicParams(next)));
+  };
+  const byId = new Map(cameras.map((camera) => [camera.id, camera]));
+
+  return (
+    <main className="live">
+      <div className="live-toolbar">
+        <h1 className="visually-hidden">Live view</h1>
+        <div role="group" aria-label="Layout">
+          {LAYOUTS.map((layout) => (
+            <button
+              key={layout}
+              type="button"
+              aria-pressed={mosaic.layout === layout}
+              onClick={() => {
+                show(withLayout(mosaic, layout));
+              }}
+            >
+              {layout === 1 ? '1 tile' : `${layout} tiles`}
+            </button>
+          ))}
+        </div>
+        <button
+          type="button"
+          onClick={() => {
+            const firstCameras = cameras.slice(0, mosaic.layout).map((camera) => camera.id);
+            show({ ...mosaic, tiles: mosaic.tiles.map((_, index) => firstCameras[index] ?? null) });
+          }}
+          disabled={cameras.length === 0}
+        >
+          Fill with cameras
+        </button>
+        {error ? (
+          <span className="alert" role="alert">
+            {error}
+          </span>
+        ) : null}
+      </div>
+      <div className={`mosaic mosaic-${mosaic.layout}`}>
+        {mosaic.tiles.map((id, index) => (
+          <Tile
+            key={index}
+            index={index}
+            camera={id === null ? null : (byId.get(id) ?? null)}
+            status={id === null ? undefined : statuses.get(id)}
+            cameras={cameras}
+            onChoose={(next) => {
+              show(withTile(mosaic, index, next));
+            }}
+          />
+        ))}
+      </div>
+    </main>
+  );
+}

@@ -1,0 +1,199 @@
+import { useEffect, useRef, useState } from 'react';
+
+import type { Camera, CameraStatus } from '../api/client';
+import { describeFailure } from '../api/probe';
+import { LastPicture } from './LastPicture';
+import { TilePlayer, type TileState } from './player';
+
+/** Whether the element is on screen and the tab visible: only then does a tile hold a stream. */
+function useVisible(element: React.RefObject<HTMLElement | null>): boolean {
+  const [onScreen, setOnScreen] = useState(true);
+  const [tabVisible, setTabVisible] = useState(() => document.visibilityState === 'visible');
+  useEffect(() => {
+    const target = element.current;
+    if (!target || typeof IntersectionObserver === 'undefined') return;
+    const observer = new IntersectionObserver(([entry]) => {
+      if (entry) setOnScreen(entry.isIntersecting);
+    });
+    observer.observe(target);
+    return () => {
+      observer.disconnect();
+    };
+  }, [element]);
+  useEffect(() => {
+    const update = () => {
+      setTabVisible(document.visibilityState === 'visible');
+    };
+    document.addEventListener('visibilitychange', update);
+    return () => {
+      document.removeEventListener('visibilitychange', update);
+    };
+  }, []);
+  return onScreen && tabVisible;
+}
+
+function useCountdown(until: number | null): number | null {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    if (until === null) return;
+    const timer = window.setInterval(() => {
+      setNow(Date.now());
+    }, 1_000);
+    return () => {
+      window.clearInterval(timer);
+    };
+  }, [until]);
+  return until === null ? null : Math.max(0, Math.ceil((until - now) / 1000));
+}
+
+export function Tile({
+  index,
+  camera,
+  status,
+  cameras,
+  onChoose,
+}: {
+  index: number;
+  camera: Camera | null;
+  status: CameraStatus | undefined;
+  cameras: Camera[];
+  onChoose: (id: number | null) => void;
+}) {
+  const figure = useRef<HTMLElement>(null);
+  const video = useRef<HTMLVideoElement>(null);
+  const player = useRef<TilePlayer | null>(null);
+  const [state, setState] = useState<TileState>({ kind: 'stopped' });
+  const [paused, setPaused] = useState(false);
+  const visible = useVisible(figure);
+  const id = camera?.id ?? null;
+  const playable = camera !== null && camera.enabled && visible && !paused;
+  const hlsUrl = camera?.hls_url ?? null;
+
+  useEffect(() => {
+    const element = video.current;
+    if (!playable || !element || !hlsUrl) return;
+    const tilePlayer = new TilePlayer(element, hlsUrl, setState);
+    player.current = tilePlayer;
+    tilePlayer.start();
+    return () => {
+      tilePlayer.stop();
+      player.current = null;
+    };
+  }, [playable, hlsUrl]);
+
+  // The camera came back (a live update says MediaMTX receives it again):
+  // don't wait out the backoff.
+  const cameraState = status?.state;
+  useEffect(() => {
+    if (cameraState === 'live') player.current?.cameraIsLive();
+  }, [cameraState]);
+
+  const waiting = state.kind === 'offline' || state.kind === 'error';
+  const retryAt = 'retryAt' in state ? state.retryAt : null;
+  const retryIn = useCountdown(retryAt);
+  const label = camera ? camera.name : `Tile ${index + 1}`;
+  const fullscreen = () => {
+    const element = figure.current;
+    if (!element) return;
+    if (document.fullscreenElement) void document.exitFullscreen();
+    else void element.requestFullscreen();
+  };
+
+  let overlay: React.ReactNode = null;
+  if (!camera) {
+    overlay = <p className="tile-message">Choose a camera for this tile.</p>;
+  } else if (!camera.enabled) {
+    overlay = <p className="tile-message">This camera is disabled.</p>;
+  } else if (paused) {
+    overlay = <p className="tile-message">Paused: the stream is released.</p>;
+  } else if (state.kind === 'starting') {
+    overlay = <p className="tile-message">Starting…</p>;
+  } else if (state.kind === 'offline') {
+    overlay = (
+      <>
+        <LastPicture id={camera.id} refresh={retryAt ?? 0} />
+        <p className="tile-message">
+          <strong>Offline</strong>
+          {status?.code ? ` (${status.code})` : ''}: {status?.reason ?? describeFailure(status?.code)}
+          {retryIn !== null ? ` Retrying in ${retryIn} s.` : ''}
+        </p>
+      </>
+    );
+  } else if (state.kind === 'capacity') {
+    overlay = (
+      <p className="tile-message">
+        <strong>At capacity:</strong> the camera&apos;s viewer limit is reached.
+        {retryIn !== null ? ` Retrying in ${retryIn} s.` : ''}
+      </p>
+    );
+  } else if (state.kind === 'error') {
+    overlay = (
+      <p className="tile-message">
+        <strong>Error:</strong> {state.message}
+        {retryIn !== null ? ` Retrying in ${retryIn} s.` : ''}
+      </p>
+    );
+  }
+
+  return (
+    <figure
+      ref={figure}
+      className={`tile tile-${camera ? (paused ? 'paused' : state.kind) : 'empty'}`}
+      data-tile={index}
+      data-state={camera ? (paused ? 'paused' : state.kind) : 'empty'}
+      aria-label={label}
+      onDoubleClick={fullscreen}
+    >
+      <video
+        ref={video}
+        muted
+        playsInline
+        poster={id !== null ? `/api/cameras/${id}/snapshot?width=640&max_age=30&fallback=last` : undefined}
+        aria-label={camera ? `Live video of ${camera.name}` : undefined}
+      />
+      {overlay ? <div className="tile-overlay">{overlay}</div> : null}
+      <figcaption className="tile-bar">
+        <select
+          aria-label={`Camera of tile ${index + 1}`}
+          value={id ?? ''}
+          onChange={(e) => {
+            onChoose(e.target.value ? Number(e.target.value) : null);
+          }}
+        >
+          <option value="">No camera</option>
+          {cameras.map((option) => (
+            <option key={option.id} value={option.id}>
+              {option.name}
+            </option>
+          ))}
+        </select>
+        {state.kind === 'live' && !paused && camera ? (
+          <span className="live-badge" title="How far behind the camera's live edge this tile plays">
+            LIVE{state.latency !== null ? ` ${state.latency.toFixed(1)} s` : ''}
+          </span>
+        ) : null}
+        {camera ? (
+          <>
+            <button
+              type="button"
+              aria-label={paused ? `Play ${label}` : `Pause ${label}`}
+              onClick={() => {
+                setPaused((p) => !p);
+              }}
+            >
+              {paused ? '▶' : '❚❚'}
+            </button>
+            {waiting || state.kind === 'capacity' ? (
+              <button type="button" onClick={() => player.current?.retryNow()} aria-label={`Retry ${label}`}>
+                Retry
+              </button>
+            ) : null}
+            <button type="button" onClick={fullscreen} aria-label={`Full screen ${label}`}>
+              ⛶
+            </button>
+          </>
+        ) : null}
+      </figcaption>
+    </figure>
+  );
+}

@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+
+import { mosaicParams, readMosaic, withLayout, withTile } from './layout';
+
+const read = (search: string) => readMosaic(new URLSearchParams(search));
+
+describe('mosaic in the address bar', () => {
+  it('restores the layout and each tile, empty slots included', () => {
+    expect(read('layout=4&tiles=3,,12')).toEqual({ layout: 4, tiles: [3, null, 12, null] });
+  });
+
+  it('falls back to four tiles for a layout it does not offer', () => {
+    expect(read('layout=7').layout).toBe(4);
+    expect(read('').tiles).toEqual([null, null, null, null]);
+  });
+
+  it('ignores ids that are not camera ids', () => {
+    expect(read('layout=4&tiles=x,-2,1.5,9').tiles).toEqual([null, null, null, 9]);
+  });
+
+  it('round-trips, leaving trailing empty tiles out', () => {
+    const mosaic = read('layout=9&tiles=1,,3');
+    expect(mosaicParams(mosaic)).toEqual({ layout: '9', tiles: '1,,3' });
+    expect(read(new URLSearchParams(mosaicParams(mosaic) as Record<string, string>).toString())).toEqual(mosaic);
+    expect(mosaicParams(read('layout=1'))).toEqual({ layout: '1', tiles: null });
+  });
+
+  it('keeps the chosen cameras that still fit when the layout changes', () => {
+    const nine = read('layout=9&tiles=1,2,3,4,5');
+    expect(withLayout(nine, 4).tiles).toEqual([1, 2, 3, 4]);
+    expect(withLayout(withLayout(nine, 4), 16).tiles.slice(0, 5)).toEqual([1, 2, 3, 4, null]);
+  });
+
+  it('changes one tile only', () => {
+    expect(withTile(read('layout=4&tiles=1,2'), 1, 7).tiles).toEqual([1, 7, null, null]);
+  });
+});
