@@ -15,6 +15,11 @@ export SQLX_OFFLINE := true
 
 .PHONY: help deps test lint run bench sqlx-prepare
 
+# The console's packages, reinstalled only when the lock file changes.
+CONSOLE_DEPS := frontend/node_modules/.package-lock.json
+$(CONSOLE_DEPS): frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+
 help:
 	@echo "make run    run Camplane locally"
 	@echo "make test   run every test (installs what the tests need)"
@@ -22,14 +27,19 @@ help:
 	@echo "make bench  benchmarks against their targets (docs/benchmarks.md)"
 
 deps:
-	@scripts/install-deps.sh
+	@scripts/install-deps.sh --browser
 
-test: deps
+# The service's tests, the console's unit tests, then the console in a real
+# browser against the whole stack (scripts/run-local.sh on free ports).
+test: deps $(CONSOLE_DEPS)
 	cargo test --workspace --locked
+	cd frontend && npm test
+	cd frontend && npm run e2e
 
-lint:
+lint: $(CONSOLE_DEPS)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cd frontend && npm run lint
 
 run: deps
 	@scripts/run-local.sh

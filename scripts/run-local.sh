@@ -13,17 +13,32 @@
 # Settings (environment): CAMPLANE_PG (PostgreSQL server URL, default
 # postgres://postgres@127.0.0.1:5432), CAMPLANE_EDGE_HOST (127.0.0.1),
 # CAMPLANE_HTTPS_PORT (8443), CAMPLANE_HTTP_PORT (8080), CAMPLANE_API_PORT
-# (8081), CAMPLANE_DEMO_CAMERA_PORT (8555).
+# (8081), CAMPLANE_DEMO_CAMERA_PORT (8555), CAMPLANE_MEDIAMTX_API_PORT (9997),
+# CAMPLANE_HLS_PORT (8888), CAMPLANE_DB (database name, camplane),
+# CAMPLANE_RUN_DIR (logs and pids, .run), CAMPLANE_PROFILE (release, or debug
+# for a quicker build), CAMPLANE_METRICS_LISTEN (127.0.0.1:9464, or off). The
+# browser tests use these to run a stack of their
+# own beside a developer's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-run=.run
+run=${CAMPLANE_RUN_DIR:-.run}
 mkdir -p "$run"
 host=${CAMPLANE_EDGE_HOST:-127.0.0.1}
 https_port=${CAMPLANE_HTTPS_PORT:-8443}
 http_port=${CAMPLANE_HTTP_PORT:-8080}
 api_port=${CAMPLANE_API_PORT:-8081}
 camera_port=${CAMPLANE_DEMO_CAMERA_PORT:-8555}
+mediamtx_port=${CAMPLANE_MEDIAMTX_API_PORT:-9997}
+hls_port=${CAMPLANE_HLS_PORT:-8888}
+database=${CAMPLANE_DB:-camplane}
+profile=${CAMPLANE_PROFILE:-release}
+case $profile in
+  release) build_flags=(--release) ;;
+  debug) build_flags=() ;;
+  *) echo "run-local: CAMPLANE_PROFILE must be release or debug" >&2; exit 2 ;;
+esac
+bin=target/$profile
 say() { echo "run-local: $*" >&2; }
 
 # --- a previous run that was killed (no trap) may have left processes behind
@@ -31,7 +46,7 @@ if [[ -f $run/pids ]]; then
   while read -r pid; do
     # Only our own children: their command lines name this checkout's files.
     if [[ -r /proc/$pid/cmdline ]] \
-      && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -Eq 'target/release/|haproxy/haproxy.cfg|infra/test-camera'; then
+      && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -Eq 'target/(release|debug)/|haproxy/haproxy.cfg|infra/test-camera'; then
       kill "$pid" 2>/dev/null || true
     fi
   done <"$run/pids"
@@ -73,7 +88,7 @@ wait_port() {
   exit 1
 }
 
-for port in "$https_port" "$http_port" "$api_port" "$camera_port" 9997 8888; do
+for port in "$https_port" "$http_port" "$api_port" "$camera_port" "$mediamtx_port" "$hls_port"; do
   if (exec 5<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     say "port $port is already in use; stop what uses it or pick other ports (see the top of $0)"
     exit 1
@@ -86,14 +101,18 @@ if ! pg_isready -q -d "$server/postgres"; then
   say "no PostgreSQL answers at $server; start one or set CAMPLANE_PG"
   exit 1
 fi
-psql -q "$server/postgres" -tc "SELECT 1 FROM pg_database WHERE datname = 'camplane'" | grep -q 1 \
-  || psql -q "$server/postgres" -c "CREATE DATABASE camplane"
+psql -q "$server/postgres" -tc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 \
+  || psql -q "$server/postgres" -c "CREATE DATABASE \"$database\""
 
 # --- build: the service, the stand-in, the console
-cargo build --release --locked -p camera-api -p mediamtx-standin
+cargo build "${build_flags[@]}" --locked -p camera-api -p mediamtx-standin
 if [[ -f frontend/package.json ]]; then
   say "building the console"
-  (cd frontend && npm ci --no-audit --no-fund && npm run build)
+  # npm ci starts from scratch; only when the lock file changed since.
+  if [[ ! frontend/node_modules/.package-lock.json -nt frontend/package-lock.json ]]; then
+    (cd frontend && npm ci --no-audit --no-fund)
+  fi
+  (cd frontend && npm run build)
 else
   say "no frontend/ yet: the API runs without the console"
 fi
@@ -119,8 +138,8 @@ mediamtx=${MEDIAMTX_BIN:-$(command -v mediamtx || true)}
 if [[ -n $mediamtx ]]; then
   say "MediaMTX: $mediamtx with mediamtx.yml"
   start mediamtx env MTX_AUTHINTERNALUSERS_1_PASS="$api_pass" \
-    MTX_APIADDRESS=127.0.0.1:9997 MTX_METRICSADDRESS=127.0.0.1:9998 \
-    MTX_RTSPADDRESS=127.0.0.1:8554 MTX_HLSADDRESS=127.0.0.1:8888 \
+    MTX_APIADDRESS=127.0.0.1:$mediamtx_port MTX_METRICSADDRESS=127.0.0.1:9998 \
+    MTX_RTSPADDRESS=127.0.0.1:8554 MTX_HLSADDRESS=127.0.0.1:$hls_port \
     "$mediamtx" "$PWD/mediamtx.yml"
   export MEDIAMTX_RTSP_URL=rtsp://127.0.0.1:8554
 else
@@ -128,17 +147,18 @@ else
   say "  (infra/mediamtx-standin: v3 API + HLS by ffmpeg remux; a development aid, not production;"
   say "   it has no RTSP re-stream, so snapshots read the cameras directly)"
   start mediamtx env MTX_API_USER=camplane MTX_API_PASS="$api_pass" \
-    MTX_HLSADDRESS=127.0.0.1:8888 MTX_HLSTRUSTEDPROXIES=127.0.0.1 \
-    target/release/mediamtx-standin 127.0.0.1:9997
+    MTX_HLSADDRESS=127.0.0.1:$hls_port MTX_HLSTRUSTEDPROXIES=127.0.0.1 \
+    "$bin/mediamtx-standin" "127.0.0.1:$mediamtx_port"
 fi
-wait_port mediamtx 9997
-wait_port mediamtx 8888
+wait_port mediamtx "$mediamtx_port"
+wait_port mediamtx "$hls_port"
 
 # --- camera-api
-start camera-api env DATABASE_URL="$server/camplane" \
+start camera-api env DATABASE_URL="$server/$database" \
   CAMPLANE_LISTEN="127.0.0.1:$api_port" CAMPLANE_CONSOLE_DIR=frontend/dist \
-  MEDIAMTX_API_URL=http://127.0.0.1:9997 MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
-  target/release/camera-api
+  MEDIAMTX_API_URL="http://127.0.0.1:$mediamtx_port" MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
+  CAMPLANE_METRICS_LISTEN="${CAMPLANE_METRICS_LISTEN:-127.0.0.1:9464}" \
+  "$bin/camera-api"
 wait_port camera-api "$api_port"
 
 # --- HAProxy, with a self-signed certificate made once
@@ -151,7 +171,7 @@ if [[ ! -s $run/edge.pem ]]; then
 fi
 start haproxy env HAP_HTTP_BIND="$host:$http_port" HAP_HTTPS_BIND="$host:$https_port" \
   HAP_HTTPS_PORT="$https_port" HAP_CERT="$run/edge.pem" HAP_ERRORS="$PWD/haproxy/errors" \
-  HAP_API_SERVER="127.0.0.1:$api_port" HAP_HLS_SERVER=127.0.0.1:8888 HAP_HLS_TIMEOUT=25s \
+  HAP_API_SERVER="127.0.0.1:$api_port" HAP_HLS_SERVER="127.0.0.1:$hls_port" HAP_HLS_TIMEOUT=25s \
   HAP_API_RATE=100 HAP_MAX_BODY=65536 HAP_RETRY_AFTER=5 \
   haproxy -f haproxy/haproxy.cfg -db
 wait_port haproxy "$https_port"
