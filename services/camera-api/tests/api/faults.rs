@@ -1,9 +1,16 @@
 //! Faults the service must survive as a process, not just as a task.
 
+use std::collections::HashMap;
 use std::process::Stdio;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
-use crate::support::{TestApp, assert_no_canary, eventually};
+use reqwest::Method;
+use serde_json::json;
+
+use crate::events::EventStream;
+use crate::support::postgres::PgServer;
+use crate::support::{Response, TestApp, assert_no_canary, canary_url, eventually};
 
 #[tokio::test]
 async fn a_service_killed_mid_pass_leaves_mediamtx_converging_after_restart() {
@@ -78,4 +85,229 @@ async fn a_service_killed_mid_pass_leaves_mediamtx_converging_after_restart() {
     })
     .await;
     assert!(all_ready, "and every camera says so");
+}
+
+/// One write a client made while the database came and went.
+struct Attempt {
+    write: Write,
+    started: Instant,
+    took: Duration,
+    response: Response,
+}
+
+enum Write {
+    Create(String),
+    /// Sets the writer's own camera's `max_readers` (which MediaMTX sees).
+    Patch(i64),
+}
+
+/// Alternates creating cameras and editing `camera` until `stop` is set.
+async fn write_until(app: &TestApp, writer: usize, camera: i64, stop: &AtomicBool) -> Vec<Attempt> {
+    let mut attempts = Vec::new();
+    for n in 1.. {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let (write, request) = if n % 2 == 0 {
+            let name = format!("Writer {writer} camera {n}");
+            let body = json!({"name": name, "stream_url": canary_url("192.0.2.20")});
+            (
+                Write::Create(name),
+                app.request(Method::POST, "/api/cameras").json(&body),
+            )
+        } else {
+            let max_readers = n % 1000;
+            (
+                Write::Patch(max_readers),
+                app.request(Method::PATCH, &format!("/api/cameras/{camera}"))
+                    .json(&json!({"max_readers": max_readers})),
+            )
+        };
+        let started = Instant::now();
+        let response = app.send(request).await;
+        attempts.push(Attempt {
+            write,
+            started,
+            took: started.elapsed(),
+            response,
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    attempts
+}
+
+/// What still differs between the database and MediaMTX, or `None` once
+/// every camera is provisioned, with its current settings, and nothing else is.
+async fn provisioning_mismatch(app: &TestApp) -> Option<String> {
+    let cameras: Vec<(i64, i32, String)> = sqlx::query_as(
+        "SELECT c.id, c.max_readers, p.state FROM cameras c \
+         JOIN camera_provisioning p ON p.camera_id = c.id ORDER BY c.id",
+    )
+    .fetch_all(&app.db)
+    .await
+    .ok()?;
+    let paths = app.mediamtx.stand_in().path_configs();
+    if let Some((id, _, state)) = cameras.iter().find(|(_, _, state)| state != "ready") {
+        return Some(format!("camera {id} is {state}"));
+    }
+    if paths.len() != cameras.len() {
+        return Some(format!(
+            "{} paths for {} cameras",
+            paths.len(),
+            cameras.len()
+        ));
+    }
+    cameras.iter().find_map(|(id, max_readers, _)| {
+        let path = paths.get(&format!("cam_{id}"));
+        let seen = path.map(|config| config["maxReaders"].clone());
+        (seen != Some(json!(max_readers)))
+            .then(|| format!("cam_{id}: maxReaders {seen:?}, camera has {max_readers}"))
+    })
+}
+
+/// PostgreSQL itself stopped (not a cut connection: sessions are ended and
+/// the port refuses) while eight clients create and edit cameras, then
+/// started again on the same port and data.
+#[tokio::test]
+async fn postgres_stopped_under_writes_is_a_fast_503_and_nothing_is_lost_or_half_done() {
+    let mut postgres = PgServer::start().await;
+    let app = TestApp::spawn_on_postgres(&postgres).await;
+    let mut own_cameras = Vec::new();
+    for writer in 0..8 {
+        let camera = app.create_camera(&format!("Writer {writer}")).await;
+        own_cameras.push(camera["id"].as_i64().unwrap());
+    }
+
+    let stop = AtomicBool::new(false);
+    let writers = futures::future::join_all(
+        own_cameras
+            .iter()
+            .enumerate()
+            .map(|(writer, camera)| write_until(&app, writer, *camera, &stop)),
+    );
+    let outage = async {
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        postgres.stop().await;
+        let stopped = Instant::now();
+        let ready = app.get("/readyz").await;
+        assert_eq!(app.get("/healthz").await.status, 200, "still alive");
+        tokio::time::sleep(Duration::from_secs(4)).await;
+        postgres.start_again().await;
+        let restarted = Instant::now();
+        let recovered = eventually(Duration::from_secs(15), || async {
+            app.get("/readyz").await.status == 200
+        })
+        .await;
+        let recovery = restarted.elapsed();
+        // Clients keep writing for a while on the recovered service.
+        tokio::time::sleep(Duration::from_secs(2)).await;
+        stop.store(true, Ordering::Relaxed);
+        (stopped, restarted, ready, recovered, recovery)
+    };
+    let (attempts, (stopped, restarted, ready, recovered, recovery)) =
+        tokio::join!(writers, outage);
+
+    let problem = ready.problem(503);
+    let reason = problem["checks"]["database"].as_str().unwrap();
+    assert!(
+        reason.starts_with("unreachable"),
+        "readyz says why: {reason}"
+    );
+    assert!(recovered, "ready again by itself after the restart");
+    println!("ready again {recovery:?} after PostgreSQL restarted");
+
+    let all: Vec<&Attempt> = attempts.iter().flatten().collect();
+    let failed: Vec<&&Attempt> = all.iter().filter(|a| a.response.status >= 300).collect();
+    for attempt in &failed {
+        attempt.response.problem(503);
+        assert!(attempt.response.header("retry-after").is_some());
+        assert!(
+            attempt.took < Duration::from_secs(5),
+            "failed fast, not after {:?}",
+            attempt.took
+        );
+    }
+    let succeeded = |from: Instant, to: Instant| {
+        all.iter()
+            .filter(|a| a.response.status < 300 && a.started >= from && a.started < to)
+            .count()
+    };
+    let far_future = Instant::now() + Duration::from_secs(3600);
+    let (before, after) = (
+        succeeded(stopped - Duration::from_secs(3600), stopped),
+        succeeded(restarted, far_future),
+    );
+    println!(
+        "{} writes: {before} succeeded before the outage, {} failed, {after} succeeded after",
+        all.len(),
+        failed.len()
+    );
+    assert!(before > 0 && after > 0 && !failed.is_empty());
+
+    // Nothing half-done: a camera never exists without its provisioning row.
+    let orphans: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM cameras c LEFT JOIN camera_provisioning p ON p.camera_id = c.id \
+         WHERE p.camera_id IS NULL",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(orphans, 0, "cameras without provisioning state");
+    let stored: HashMap<String, (i64, i32)> =
+        sqlx::query_as::<_, (String, i64, i32)>("SELECT name, id, max_readers FROM cameras")
+            .fetch_all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|(name, id, max_readers)| (name, (id, max_readers)))
+            .collect();
+    let mut committed_but_failed = 0;
+    for attempt in &all {
+        let Write::Create(name) = &attempt.write else {
+            continue;
+        };
+        if attempt.response.status == 201 {
+            let id = attempt.response.json()["id"].as_i64().unwrap();
+            assert_eq!(stored.get(name).map(|c| c.0), Some(id), "{name} was lost");
+        } else if stored.contains_key(name) {
+            // Committed, but the acknowledgement died with the server.
+            committed_but_failed += 1;
+        }
+    }
+    assert!(
+        committed_but_failed <= 1,
+        "{committed_but_failed} creates answered 503 yet were stored"
+    );
+    // Each edit that got a 200 stands, unless a later one that failed was
+    // committed all the same (its answer lost with the connection).
+    for (writer, attempts) in attempts.iter().enumerate() {
+        let mut possible = vec![0];
+        for attempt in attempts {
+            if let Write::Patch(max_readers) = attempt.write {
+                if attempt.response.status == 200 {
+                    possible = vec![max_readers];
+                } else {
+                    possible.push(max_readers);
+                }
+            }
+        }
+        let stored = stored[&format!("Writer {writer}")].1;
+        assert!(
+            possible.contains(&i64::from(stored)),
+            "writer {writer}'s camera has max_readers {stored}, expected one of {possible:?}"
+        );
+    }
+
+    // The reconciler and the event feed recovered too.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut mismatch = provisioning_mismatch(&app).await;
+    while mismatch.is_some() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        mismatch = provisioning_mismatch(&app).await;
+    }
+    assert_eq!(mismatch, None, "MediaMTX converges after the outage");
+    let mut events = EventStream::open(&app, None).await;
+    let camera = app.create_camera("After the outage").await;
+    let id = camera["id"].as_i64().unwrap();
+    assert_eq!(events.camera_event(id).await.data["op"], "created");
 }
