@@ -137,32 +137,42 @@ async fn write_until(app: &TestApp, writer: usize, camera: i64, stop: &AtomicBoo
 }
 
 /// What still differs between the database and MediaMTX, or `None` once
-/// every camera is provisioned, with its current settings, and nothing else is.
+/// every enabled camera has its path with its current settings, no other
+/// camera path exists, and every camera says it is provisioned.
 async fn provisioning_mismatch(app: &TestApp) -> Option<String> {
-    let cameras: Vec<(i64, i32, String)> = sqlx::query_as(
-        "SELECT c.id, c.max_readers, p.state FROM cameras c \
+    let cameras: Vec<(i64, bool, i32, String)> = sqlx::query_as(
+        "SELECT c.id, c.enabled, c.max_readers, p.state FROM cameras c \
          JOIN camera_provisioning p ON p.camera_id = c.id ORDER BY c.id",
     )
     .fetch_all(&app.db)
     .await
     .ok()?;
-    let paths = app.mediamtx.stand_in().path_configs();
-    if let Some((id, _, state)) = cameras.iter().find(|(_, _, state)| state != "ready") {
+    if let Some((id, _, _, state)) = cameras.iter().find(|camera| camera.3 != "ready") {
         return Some(format!("camera {id} is {state}"));
     }
-    if paths.len() != cameras.len() {
-        return Some(format!(
-            "{} paths for {} cameras",
-            paths.len(),
-            cameras.len()
-        ));
+    let mut paths = app.mediamtx.stand_in().path_configs();
+    for (id, _, max_readers, _) in cameras.iter().filter(|camera| camera.1) {
+        let seen = paths
+            .remove(&format!("cam_{id}"))
+            .map(|config| config["maxReaders"].clone());
+        if seen != Some(json!(max_readers)) {
+            return Some(format!(
+                "cam_{id}: maxReaders {seen:?}, camera has {max_readers}"
+            ));
+        }
     }
-    cameras.iter().find_map(|(id, max_readers, _)| {
-        let path = paths.get(&format!("cam_{id}"));
-        let seen = path.map(|config| config["maxReaders"].clone());
-        (seen != Some(json!(max_readers)))
-            .then(|| format!("cam_{id}: maxReaders {seen:?}, camera has {max_readers}"))
-    })
+    (!paths.is_empty()).then(|| format!("paths of no enabled camera: {:?}", paths.keys()))
+}
+
+/// Waits (at most 20 s) for MediaMTX to match the database.
+async fn assert_converges(app: &TestApp) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut mismatch = provisioning_mismatch(app).await;
+    while mismatch.is_some() && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        mismatch = provisioning_mismatch(app).await;
+    }
+    assert_eq!(mismatch, None, "MediaMTX converges on the registry");
 }
 
 /// PostgreSQL itself stopped (not a cut connection: sessions are ended and
@@ -299,15 +309,94 @@ async fn postgres_stopped_under_writes_is_a_fast_503_and_nothing_is_lost_or_half
     }
 
     // The reconciler and the event feed recovered too.
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let mut mismatch = provisioning_mismatch(&app).await;
-    while mismatch.is_some() && Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        mismatch = provisioning_mismatch(&app).await;
-    }
-    assert_eq!(mismatch, None, "MediaMTX converges after the outage");
+    assert_converges(&app).await;
     let mut events = EventStream::open(&app, None).await;
     let camera = app.create_camera("After the outage").await;
     let id = camera["id"].as_i64().unwrap();
     assert_eq!(events.camera_event(id).await.data["op"], "created");
+}
+
+/// One of each kind of camera write, at once, while MediaMTX misbehaves:
+/// each must succeed without waiting for MediaMTX beyond the provisioning
+/// wait (2 s). `existing` are cameras to edit, disable and delete.
+async fn write_through_fault(app: &TestApp, fault: &str, existing: [i64; 3]) {
+    let [edited, disabled, deleted] = existing;
+    let create = |n: usize| {
+        let body = json!({"name": format!("{fault} {n}"), "stream_url": canary_url("192.0.2.30")});
+        app.request(Method::POST, "/api/cameras").json(&body)
+    };
+    let patch = |id: i64, body: serde_json::Value| {
+        app.request(Method::PATCH, &format!("/api/cameras/{id}"))
+            .json(&body)
+    };
+    let requests = [
+        (201, create(1)),
+        (201, create(2)),
+        (
+            200,
+            patch(edited, json!({"max_readers": 7, "location": fault})),
+        ),
+        (200, patch(disabled, json!({"enabled": false}))),
+        (
+            204,
+            app.request(Method::DELETE, &format!("/api/cameras/{deleted}")),
+        ),
+    ];
+    let started = Instant::now();
+    let responses =
+        futures::future::join_all(requests.into_iter().map(|(expected, request)| async move {
+            let response = app.send(request).await;
+            (expected, response, started.elapsed())
+        }))
+        .await;
+    for (expected, response, took) in responses {
+        assert_eq!(
+            response.status, expected,
+            "MediaMTX {fault}: {}",
+            response.text
+        );
+        assert!(
+            took < Duration::from_secs(3),
+            "MediaMTX {fault}: answered after {took:?}, not within the 2 s provisioning wait"
+        );
+        if expected != 204 {
+            let state = &response.json()["provisioning"]["state"];
+            assert!(
+                state == "pending" || state == "deleting",
+                "MediaMTX {fault}: {state}"
+            );
+        }
+    }
+}
+
+/// MediaMTX slow (seconds per call), then answering 500, then gone: camera
+/// writes of every kind still succeed, and once MediaMTX is back it
+/// converges on exactly the registry.
+#[tokio::test]
+async fn camera_writes_succeed_while_mediamtx_is_slow_failing_or_gone_and_then_converge() {
+    let app = TestApp::spawn_with_stand_in(|_| {}).await;
+    let mut existing = Vec::new();
+    for n in 0..9 {
+        existing.push(
+            app.create_camera(&format!("Existing {n}")).await["id"]
+                .as_i64()
+                .unwrap(),
+        );
+    }
+    let stand_in = app.mediamtx.stand_in();
+
+    stand_in.set_delay(Duration::from_secs(4));
+    write_through_fault(&app, "slow", [existing[0], existing[1], existing[2]]).await;
+    stand_in.set_delay(Duration::ZERO);
+    stand_in.fail_requests(Some(500));
+    write_through_fault(&app, "failing", [existing[3], existing[4], existing[5]]).await;
+    stand_in.fail_requests(None);
+    stand_in.stop().await;
+    write_through_fault(&app, "gone", [existing[6], existing[7], existing[8]]).await;
+
+    // Back, with the memory of a fresh process: no paths at all.
+    stand_in.start_again().await.unwrap();
+    assert_converges(&app).await;
+    let cameras = app.get("/api/cameras").await.json();
+    assert_eq!(cameras["total"], 9 + 6 - 3, "every write stands");
 }
