@@ -1,7 +1,6 @@
 //! Faults the service must survive as a process, not just as a task.
 
 use std::collections::HashMap;
-use std::process::Stdio;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -10,6 +9,7 @@ use serde_json::json;
 
 use crate::events::EventStream;
 use crate::support::postgres::PgServer;
+use crate::support::service::ServiceProcess;
 use crate::support::{Response, TestApp, assert_no_canary, canary_url, eventually};
 
 #[tokio::test]
@@ -25,29 +25,16 @@ async fn a_service_killed_mid_pass_leaves_mediamtx_converging_after_restart() {
     // Slow enough that a pass of 1,000 writes takes seconds.
     stand_in.set_delay(Duration::from_millis(3));
 
-    // Output goes to a file: an undrained pipe would fill up and stall the service.
-    let log_path =
-        std::env::temp_dir().join(format!("camplane-killed-{}.log", uuid::Uuid::new_v4()));
-    let log = std::fs::File::create(&log_path).unwrap();
-    let mut service = tokio::process::Command::new(env!("CARGO_BIN_EXE_camera-api"))
-        .env_clear()
-        .envs(app.env())
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("CAMPLANE_LISTEN", "127.0.0.1:0")
-        .env("CAMPLANE_LOG", "debug")
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
+    // Verbose, so a leaked password has every chance to show.
+    let mut env = app.env().clone();
+    env.insert("CAMPLANE_LOG".into(), "debug".into());
+    let mut service = ServiceProcess::start(&env);
     let midway = eventually(Duration::from_secs(60), || async {
         stand_in.writes().len() >= 200
     })
     .await;
-    service.start_kill().unwrap(); // SIGKILL
-    service.wait().await.unwrap();
-    let output = std::fs::read_to_string(&log_path).unwrap();
-    std::fs::remove_file(&log_path).unwrap();
+    service.kill().await;
+    let output = service.output();
     assert!(midway, "the pass never got going: {output}");
     let written = stand_in.writes().len();
     assert!(

@@ -6,6 +6,7 @@ mod edge;
 mod events;
 mod faults;
 mod health;
+mod load;
 mod media;
 mod metrics;
 mod openapi;

@@ -7,6 +7,7 @@ pub mod mediamtx;
 pub mod postgres;
 pub mod processes;
 pub mod proxy;
+pub mod service;
 
 use std::collections::HashMap;
 use std::io::Write;
