@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use sqlx::types::Json;
 use utoipa::ToSchema;
 
-use crate::cameras::{Camera, ProvisioningState};
+use crate::cameras::{self, Camera, ProvisioningState};
 use crate::db;
 use crate::media::Probe;
 use crate::mediamtx::{self, PathState};
@@ -100,7 +100,9 @@ pub enum Runtime<'a> {
     Unknown,
 }
 
-pub async fn record_probe(db: &PgPool, camera_id: i64, probe: &Probe) -> Result<(), db::Error> {
+/// Keeps the probe as the camera's last; `NotFound` when the camera was
+/// deleted while it was being probed.
+pub async fn record_probe(db: &PgPool, camera_id: i64, probe: &Probe) -> cameras::Result<()> {
     sqlx::query!(
         r#"INSERT INTO camera_probes (camera_id, probed_at, ok, failing_since, result)
            VALUES ($1, $2::timestamptz, $3::bool, CASE WHEN $3::bool THEN NULL ELSE $2::timestamptz END, $4)
@@ -114,7 +116,11 @@ pub async fn record_probe(db: &PgPool, camera_id: i64, probe: &Probe) -> Result<
         Json(probe) as _,
     )
     .execute(db)
-    .await?;
+    .await
+    .map_err(|err| match db::violates(&err, "camera_probes_camera_id_fkey") {
+        true => cameras::Error::NotFound,
+        false => cameras::Error::Database(err.into()),
+    })?;
     Ok(())
 }
 

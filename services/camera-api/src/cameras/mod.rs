@@ -8,6 +8,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer};
 use sqlx::PgPool;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::SchemaType;
+use utoipa::openapi::{Object, ObjectBuilder, Type};
 
 pub use stream_url::{PASSWORD_MASK, StreamUrl};
 
@@ -116,18 +118,65 @@ pub fn path_name(id: i64) -> String {
     format!("cam_{id}")
 }
 
+// In the patterns, `[^...\x00-\x1f\x7f-\x9f]` keeps out what
+// `char::is_control` rejects.
+
+/// The schema of a camera name, from the limits `parse_name` checks, so
+/// clients (and the fuzzer) know what is accepted.
+pub fn name_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(format!(
+            "1 to {NAME_MAX} characters after trimming, not blank, no control characters; \
+             unique regardless of case."
+        )))
+        .min_length(Some(1))
+        .max_length(Some(NAME_MAX))
+        .pattern(Some(
+            r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
+        ))
+        .examples(["Loading dock"])
+        .build()
+}
+
+/// The schema of a location, from what `parse_location` checks.
+pub fn location_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .description(Some(format!(
+            "Up to {LOCATION_MAX} characters, no control characters; blank or null for none."
+        )))
+        .max_length(Some(LOCATION_MAX))
+        .pattern(Some(r"^[^\x00-\x1f\x7f-\x9f]*$"))
+        .examples(["North fence"])
+        .build()
+}
+
+/// The schema of a stream URL, from what `StreamUrl::parse` checks.
+pub fn stream_url_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "`rtsp://` or `rtsps://` with a host, at most 2048 bytes, without spaces, control \
+             characters or a #fragment; a user and a password (percent-encoded), or neither. \
+             Where a camera is named (an edit, a probe with `camera_id`), `***` as the \
+             password, as responses show it, stands for the stored one.",
+        ))
+        .pattern(Some(r"^rtsps?://[^\s#\x00-\x1f\x7f-\x9f]+$"))
+        .examples(["rtsp://admin:secret@192.0.2.10:554/stream1"])
+        .build()
+}
+
 /// Body of `POST /api/cameras`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewCameraInput {
-    /// 1 to 100 characters after trimming; unique regardless of case.
-    #[schema(example = "Loading dock")]
+    #[schema(schema_with = name_schema)]
     pub name: String,
-    /// `rtsp://` or `rtsps://` with a host; credentials percent-encoded in the userinfo.
-    #[schema(example = "rtsp://admin:secret@192.0.2.10:554/stream1")]
+    #[schema(schema_with = stream_url_schema)]
     pub stream_url: String,
-    /// Up to 200 characters.
     #[serde(default)]
+    #[schema(schema_with = location_schema)]
     pub location: Option<String>,
     /// Default `true`. A disabled camera is kept but not streamed.
     #[serde(default)]
@@ -147,14 +196,14 @@ pub struct NewCameraInput {
 #[serde(deny_unknown_fields)]
 pub struct CameraPatch {
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String)]
+    #[schema(schema_with = name_schema)]
     pub name: Option<Option<String>>,
     /// Send back the masked URL (`***` as password) to keep the stored password.
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = String)]
+    #[schema(schema_with = stream_url_schema)]
     pub stream_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
-    #[schema(value_type = Option<String>)]
+    #[schema(schema_with = location_schema)]
     pub location: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = bool)]
@@ -217,6 +266,10 @@ fn parse_location(raw: Option<&str>) -> Result<Option<String>, String> {
     };
     if location.chars().count() > LOCATION_MAX {
         return Err(format!("must be at most {LOCATION_MAX} characters"));
+    }
+    // PostgreSQL can't store a NUL in text; the rest would garble a list.
+    if location.chars().any(char::is_control) {
+        return Err("must not contain control characters".into());
     }
     Ok(Some(location.to_owned()))
 }

@@ -94,7 +94,8 @@ pub(super) struct ListParams {
     /// How many cameras to skip (default 0).
     #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
-    /// Case-insensitive substring of the name or location.
+    /// Case-insensitive substring of the name or location (no control
+    /// characters: names and locations have none).
     q: Option<String>,
     /// Only enabled (`true`) or disabled (`false`) cameras.
     #[param(value_type = Option<bool>)]
@@ -157,14 +158,21 @@ impl ListParams {
                 }),
             },
         );
+        let query = errors.check(
+            "q",
+            match self.q.as_deref().map(str::trim) {
+                // PostgreSQL can't even compare text holding a NUL.
+                Some(q) if q.chars().any(char::is_control) => {
+                    Err("must not contain control characters".to_owned())
+                }
+                q => Ok(q.filter(|q| !q.is_empty()).map(str::to_owned)),
+            },
+        );
         errors.into_result().map_err(ApiError::invalid)?;
         Ok(ListFilter {
             limit: limit.unwrap_or_default(),
             offset: offset.unwrap_or_default(),
-            query: self
-                .q
-                .filter(|q| !q.trim().is_empty())
-                .map(|q| q.trim().to_owned()),
+            query: query.flatten(),
             enabled: enabled.flatten(),
             ids: ids.flatten(),
             sort: sort.unwrap_or_default(),

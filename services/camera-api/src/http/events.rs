@@ -9,6 +9,7 @@ use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use futures::stream::{self, Stream, StreamExt};
 use serde_json::json;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -31,7 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(
     get, path = "/api/events", tag = "status",
     params(("Last-Event-ID" = Option<String>, Header, description = "Id of the last event received")),
-    responses((status = 200, description = "An endless event stream", content_type = "text/event-stream", body = String))
+    responses((status = 200, description = "An endless event stream; the schema is that of each event", content_type = "text/event-stream", body = StreamEvent))
 )]
 async fn events(
     State(state): State<AppState>,
@@ -57,15 +58,50 @@ async fn events(
     Sse::new(stream).keep_alive(KeepAlive::default())
 }
 
-fn to_sse(event: &Arc<Event>) -> Vec<SseEvent> {
-    let message = |kind: &str, data: serde_json::Value| {
+/// One event of the stream, field by field as it is sent.
+#[derive(Debug, ToSchema)]
+pub struct StreamEvent {
+    /// `<replica>-<sequence>`: send the last one back as `Last-Event-ID`.
+    #[schema(example = "3f2a9c1e-42")]
+    id: String,
+    event: EventKind,
+    /// A JSON document; the operation's description gives it for each kind.
+    #[schema(example = r#"{"op":"updated","id":42,"camera":{"id":42}}"#)]
+    data: String,
+}
+
+#[derive(Debug, Clone, Copy, ToSchema)]
+#[schema(rename_all = "lowercase")]
+enum EventKind {
+    Camera,
+    Status,
+    Reset,
+}
+
+impl From<StreamEvent> for SseEvent {
+    fn from(event: StreamEvent) -> Self {
+        let kind = match event.event {
+            EventKind::Camera => "camera",
+            EventKind::Status => "status",
+            EventKind::Reset => "reset",
+        };
         SseEvent::default()
-            .id(event.id.clone())
+            .id(event.id)
             .event(kind)
-            .data(data.to_string())
+            .data(event.data)
+    }
+}
+
+fn to_sse(event: &Arc<Event>) -> Vec<SseEvent> {
+    let message = |kind: EventKind, data: serde_json::Value| {
+        SseEvent::from(StreamEvent {
+            id: event.id.clone(),
+            event: kind,
+            data: data.to_string(),
+        })
     };
     match &event.change {
-        Change::Reset => vec![message("reset", json!({}))],
+        Change::Reset => vec![message(EventKind::Reset, json!({}))],
         Change::Camera {
             op,
             id,
@@ -79,11 +115,11 @@ fn to_sse(event: &Arc<Event>) -> Vec<SseEvent> {
             };
             let camera = camera.as_deref().map(CameraView::from);
             let mut messages = vec![message(
-                "camera",
+                EventKind::Camera,
                 json!({"op": op, "id": id, "camera": camera}),
             )];
             if let Some(status) = status {
-                messages.push(message("status", json!(status)));
+                messages.push(message(EventKind::Status, json!(status)));
             }
             messages
         }

@@ -145,7 +145,7 @@ async fn probe_camera(
 #[serde(deny_unknown_fields)]
 pub struct ProbeInput {
     /// The URL to try, as it would be saved.
-    #[schema(example = "rtsp://admin:secret@192.0.2.10:554/stream1")]
+    #[schema(schema_with = cameras::stream_url_schema)]
     pub stream_url: String,
     /// When editing a camera: a `***` password in `stream_url` means this
     /// camera's stored one.

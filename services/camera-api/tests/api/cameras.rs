@@ -115,6 +115,10 @@ async fn invalid_fields_are_422_problems_naming_each_field() {
             vec!["location"],
         ),
         (
+            json!({"name": "a", "stream_url": "rtsp://h/", "location": "Bay\u{0}3"}),
+            vec!["location"],
+        ),
+        (
             json!({"name": "a", "stream_url": "rtsp://h/", "max_readers": 1001}),
             vec!["max_readers"],
         ),
@@ -350,6 +354,7 @@ async fn bad_list_parameters_are_422_naming_the_parameter() {
         ("enabled=maybe", "enabled"),
         ("sort=color", "sort"),
         ("sort=--name", "sort"),
+        ("q=a%00b", "q"),
     ] {
         let response = app.get(&format!("/api/cameras?{query}")).await;
         assert_eq!(response.invalid_fields(), [field], "{query}");
