@@ -33,6 +33,7 @@ deps:
 # browser against the whole stack (scripts/run-local.sh on free ports).
 test: deps $(CONSOLE_DEPS)
 	cargo test --workspace --locked
+	scripts/fuzz.sh
 	cd frontend && npm test
 	cd frontend && npm run e2e
 
