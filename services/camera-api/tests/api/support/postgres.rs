@@ -29,9 +29,15 @@ impl PgServer {
     /// A new cluster, started and accepting connections.
     pub async fn start() -> PgServer {
         let bin = bin_dir();
-        let dir = std::env::temp_dir().join(format!("camplane-pg-{}", uuid::Uuid::new_v4()));
-        std::fs::create_dir_all(&dir).unwrap();
         let user = unprivileged_user();
+        // Run as another user, the server must reach its directory: /tmp is
+        // open to all, where TMPDIR may be a private directory of root's.
+        let base = match user {
+            Some(_) => PathBuf::from("/tmp"),
+            None => std::env::temp_dir(),
+        };
+        let dir = base.join(format!("camplane-pg-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
         if let Some((uid, gid)) = user {
             std::os::unix::fs::chown(&dir, Some(uid), Some(gid)).unwrap();
         }
