@@ -178,8 +178,11 @@ scenario('sixteen tiles play at the same time', async () => {
 
   await page.goto('/cameras');
   await page.locator('tr[data-camera-id]').first().waitFor();
+  // Thumbnails load lazily and snapshots queue for ffmpeg: wait for every one on screen.
   await page.waitForFunction(() =>
-    [...document.querySelectorAll('img.thumb')].slice(0, 8).every((img) => img.complete),
+    [...document.querySelectorAll('img.thumb')]
+      .filter((img) => img.getBoundingClientRect().top < window.innerHeight)
+      .every((img) => img.complete && img.naturalWidth > 0),
   );
   await page.screenshot({ path: join(SHOTS, 'console-cameras.png') });
   await page.close();
