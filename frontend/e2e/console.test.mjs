@@ -176,6 +176,29 @@ scenario('sixteen tiles play at the same time', async () => {
   await assertAllPlaying(page, 16, 3, 90_000);
   await page.screenshot({ path: join(SHOTS, 'console-live.png') });
 
+  // Hours of playback can't run in CI; a steady state can. After garbage
+  // collection the script heap and the DOM must not keep growing while the
+  // sixteen streams play on.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const footprint = async () => {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const value = (name) => metrics.find((metric) => metric.name === name).value;
+    return { heap: value('JSHeapUsedSize'), nodes: value('Nodes') };
+  };
+  const settled = await footprint();
+  await assertAllPlaying(page, 16, 20, 5_000);
+  const later = await footprint();
+  const mib = (bytes) => (bytes / 2 ** 20).toFixed(1);
+  console.log(`16 tiles for 20 s: script heap ${mib(settled.heap)} → ${mib(later.heap)} MiB, DOM nodes ${settled.nodes} → ${later.nodes}`);
+  assert.ok(
+    later.heap < settled.heap * 1.25 + 4 * 2 ** 20,
+    `script heap grew from ${mib(settled.heap)} to ${mib(later.heap)} MiB in 20 s of playback`,
+  );
+  assert.ok(later.nodes <= settled.nodes + 50, `DOM nodes grew from ${settled.nodes} to ${later.nodes}`);
+  await cdp.detach();
+
   await page.goto('/cameras');
   await page.locator('tr[data-camera-id]').first().waitFor();
   // Thumbnails load lazily and snapshots queue for ffmpeg: wait for every one on screen.
