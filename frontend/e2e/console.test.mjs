@@ -29,6 +29,9 @@ let failed = false;
 let browser;
 let context;
 const cameras = [];
+// Scripts the page refused to run or that threw: the Content-Security-Policy
+// must never block the console's own code.
+const pageErrors = [];
 
 before(async () => {
   stack = await Stack.start();
@@ -41,6 +44,14 @@ before(async () => {
     baseURL: stack.edge,
     ignoreHTTPSErrors: true,
     viewport: { width: 1920, height: 1080 },
+  });
+  context.on('page', (page) => {
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+        pageErrors.push(`${page.url()}: ${message.text()}`);
+      }
+    });
   });
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -62,6 +73,7 @@ function scenario(name, body) {
   test(name, async () => {
     try {
       await body();
+      assert.deepEqual(pageErrors, [], 'the console ran without script errors');
     } catch (error) {
       failed = true;
       throw error;

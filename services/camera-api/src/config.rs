@@ -25,6 +25,9 @@ pub struct Config {
     pub console_dir: PathBuf,
     /// Where Prometheus scrapes `/metrics`; `None` (`off`) serves none.
     pub metrics_listen: Option<SocketAddr>,
+    /// Web origins (`https://vms.example.com`) whose pages may call the API
+    /// from a browser; none by default, as the console is same-origin.
+    pub cors_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +127,7 @@ impl Config {
                 "off" => None,
                 _ => Some(env.parsed("CAMPLANE_METRICS_LISTEN", "127.0.0.1:9464")?),
             },
+            cors_origins: env.origins("CAMPLANE_CORS_ORIGINS")?,
         })
     }
 }
@@ -133,6 +137,30 @@ struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
 impl Env<'_> {
     fn get(&self, var: &str) -> Option<String> {
         (self.0)(var).filter(|value| !value.trim().is_empty())
+    }
+
+    /// A comma-separated list of `scheme://host[:port]` origins, exactly as
+    /// browsers send them in `Origin` (no path, no trailing slash).
+    fn origins(&self, var: &'static str) -> Result<Vec<String>, ConfigError> {
+        let Some(list) = self.get(var) else {
+            return Ok(Vec::new());
+        };
+        list.split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| {
+                let url =
+                    Url::parse(origin).map_err(|err| invalid(var, format!("{origin:?}: {err}")))?;
+                let serialized = url.origin().ascii_serialization();
+                if !matches!(url.scheme(), "http" | "https") || serialized != origin {
+                    return Err(invalid(
+                        var,
+                        format!("{origin:?} is not an origin like https://vms.example.com"),
+                    ));
+                }
+                Ok(serialized)
+            })
+            .collect()
     }
 
     fn required(&self, var: &'static str) -> Result<String, ConfigError> {
@@ -269,6 +297,34 @@ mod tests {
     }
 
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://postgres:pw@127.0.0.1/db");
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        let parsed = config(&[
+            DB,
+            (
+                "CAMPLANE_CORS_ORIGINS",
+                "https://vms.example.com, http://10.0.0.5:8080",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed.cors_origins,
+            ["https://vms.example.com", "http://10.0.0.5:8080"]
+        );
+        for bad in [
+            "https://vms.example.com/",
+            "vms.example.com",
+            "ftp://x.example",
+            "*",
+        ] {
+            let err = config(&[DB, ("CAMPLANE_CORS_ORIGINS", bad)]).unwrap_err();
+            assert!(
+                err.to_string().contains("CAMPLANE_CORS_ORIGINS"),
+                "{bad}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn defaults_apply() {

@@ -3,6 +3,7 @@
 mod cameras;
 mod events;
 mod extract;
+mod headers;
 mod health;
 mod problem;
 mod reconcile;
@@ -75,6 +76,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn app(state: AppState) -> Router {
+    let cors = headers::cors(&state.config.cors_origins);
     let (routes, openapi) = routes();
     let routes = routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
@@ -96,6 +98,8 @@ pub fn app(state: AppState) -> Router {
             DefaultBodyLimit::max(extract::BODY_LIMIT),
             // Bounds every request, so a stuck one can't hold up a graceful shutdown.
             TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)),
+            middleware::map_response(headers::security),
+            cors,
         ))
         .with_state(state)
 }
