@@ -313,30 +313,16 @@ async fn list_sorts_by_a_column_either_way_with_ties_by_id() {
     }
     // Case does not decide the order; unset locations come last either way;
     // equal locations keep id order; paging follows the sort.
-    assert_eq!(
-        listed_names(&app, "sort=name").await,
-        ["Alpha", "beta", "Delta", "gamma"]
-    );
-    assert_eq!(
-        listed_names(&app, "sort=-name").await,
-        ["gamma", "Delta", "beta", "Alpha"]
-    );
-    assert_eq!(
-        listed_names(&app, "sort=location").await,
-        ["Delta", "beta", "gamma", "Alpha"]
-    );
-    assert_eq!(
-        listed_names(&app, "sort=-location").await,
-        ["beta", "gamma", "Delta", "Alpha"]
-    );
-    assert_eq!(
-        listed_names(&app, "sort=-id").await,
-        ["Delta", "gamma", "Alpha", "beta"]
-    );
-    assert_eq!(
-        listed_names(&app, "sort=-created_at&limit=2&offset=1").await,
-        ["gamma", "Alpha"]
-    );
+    for (query, names) in [
+        ("sort=name", ["Alpha", "beta", "Delta", "gamma"].as_slice()),
+        ("sort=-name", &["gamma", "Delta", "beta", "Alpha"]),
+        ("sort=location", &["Delta", "beta", "gamma", "Alpha"]),
+        ("sort=-location", &["beta", "gamma", "Delta", "Alpha"]),
+        ("sort=-id", &["Delta", "gamma", "Alpha", "beta"]),
+        ("sort=-created_at&limit=2&offset=1", &["gamma", "Alpha"]),
+    ] {
+        assert_eq!(listed_names(&app, query).await, names, "{query}");
+    }
 }
 
 #[tokio::test]
