@@ -240,15 +240,6 @@ async fn list_pages_filters_and_orders_by_id() {
             .await;
         assert_eq!(response.status, 201);
     }
-    let names = |list: &Value| -> Vec<String> {
-        list["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["name"].as_str().unwrap().to_owned())
-            .collect()
-    };
-
     let all = app.get("/api/cameras").await.json();
     assert_eq!(names(&all), ["Front door", "Back door", "Parking", "Roof"]);
     assert_eq!(
@@ -285,7 +276,10 @@ async fn list_pages_filters_and_orders_by_id() {
 }
 
 async fn listed_names(app: &TestApp, query: &str) -> Vec<String> {
-    let list = app.get(&format!("/api/cameras?{query}")).await.json();
+    names(&app.get(&format!("/api/cameras?{query}")).await.json())
+}
+
+fn names(list: &Value) -> Vec<String> {
     list["items"]
         .as_array()
         .unwrap()
