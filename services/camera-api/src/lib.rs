@@ -1,5 +1,6 @@
 //! Camplane's camera API: the registry of cameras, kept in PostgreSQL.
 
+pub mod audit;
 pub mod cameras;
 pub mod config;
 pub mod db;

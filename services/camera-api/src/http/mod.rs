@@ -1,5 +1,6 @@
 //! Everything HTTP: routing, OpenAPI, errors as problem documents.
 
+mod audit;
 mod cameras;
 mod events;
 mod extract;
@@ -54,6 +55,7 @@ pub struct AppState {
         (name = "provisioning", description = "Keeping MediaMTX converged on the registry"),
         (name = "status", description = "Whether cameras are live, probes and snapshots"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "audit", description = "Who changed what, and when"),
     )
 )]
 struct ApiDoc;
@@ -68,6 +70,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(snapshots::router())
         .merge(events::router())
         .merge(reconcile::router())
+        .merge(audit::router())
         .split_for_parts()
 }
 
