@@ -30,9 +30,20 @@ impl From<sqlx::Error> for Error {
             | sqlx::Error::Io(_)
             | sqlx::Error::Tls(_)
             | sqlx::Error::WorkerCrashed => Self::Unavailable(err),
+            sqlx::Error::Database(ref db) if db.code().as_deref().is_some_and(is_outage) => {
+                Self::Unavailable(err)
+            }
             _ => Self::Query(err),
         }
     }
+}
+
+/// SQLSTATEs a server sends while it stops, restarts or drops connections:
+/// the statement did not run, and a retry once it is back will work.
+fn is_outage(code: &str) -> bool {
+    // 08: connection exception; 57P01-57P03: admin shutdown, crash shutdown,
+    // cannot connect now (starting up or shutting down).
+    code.starts_with("08") || matches!(code, "57P01" | "57P02" | "57P03")
 }
 
 /// Whether `err` is a violation of the named constraint or unique index.
@@ -50,4 +61,20 @@ pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
         // seconds, not hang until the client gives up.
         .acquire_timeout(Duration::from_secs(3))
         .connect_lazy_with(options))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_outage;
+
+    #[test]
+    fn shutdowns_and_lost_connections_are_outages_other_failures_are_not() {
+        for code in ["57P01", "57P02", "57P03", "08006", "08001"] {
+            assert!(is_outage(code), "{code}");
+        }
+        // Unique violation, serialization failure, statement cancelled.
+        for code in ["23505", "40001", "57014"] {
+            assert!(!is_outage(code), "{code}");
+        }
+    }
 }

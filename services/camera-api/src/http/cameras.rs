@@ -224,13 +224,29 @@ pub(super) fn camera_id(raw: &str) -> Result<i64, ApiError> {
 }
 
 /// The camera once MediaMTX has answered for it, or as it is after
-/// `PROVISIONING_WAIT` (then `pending`). The write is committed either way.
-async fn provisioned(state: &AppState, camera: Camera) -> Result<Camera, ApiError> {
-    cameras::wait_for_provisioning(&state.db, camera.id, camera.version, PROVISIONING_WAIT).await?;
-    match cameras::get(&state.db, camera.id).await {
-        // Deleted meanwhile by someone else: report what was written.
-        Err(cameras::Error::NotFound) => Ok(camera),
-        other => Ok(other?),
+/// `PROVISIONING_WAIT` (then `pending`). The write is committed either way,
+/// so a failure to look again (the camera deleted meanwhile, the database
+/// gone) reports what was written: an error would tell the client its
+/// committed write failed, and its retry would make a twin.
+async fn provisioned(state: &AppState, camera: Camera) -> Camera {
+    let current = match cameras::wait_for_provisioning(
+        &state.db,
+        camera.id,
+        camera.version,
+        PROVISIONING_WAIT,
+    )
+    .await
+    {
+        Ok(()) => cameras::get(&state.db, camera.id).await,
+        Err(err) => Err(err),
+    };
+    match current {
+        Ok(current) => current,
+        Err(cameras::Error::NotFound) => camera,
+        Err(err) => {
+            tracing::warn!(camera_id = camera.id, error = %err, "committed, but could not read the provisioning outcome");
+            camera
+        }
     }
 }
 
@@ -288,7 +304,7 @@ async fn create_camera(
 ) -> Result<Response, ApiError> {
     let camera = cameras::create(&state.db, input).await?;
     tracing::info!(camera_id = camera.id, "camera created");
-    let camera = provisioned(&state, camera).await?;
+    let camera = provisioned(&state, camera).await;
     let mut response = camera_response(StatusCode::CREATED, &camera);
     let location = HeaderValue::try_from(format!("/api/cameras/{}", camera.id))
         .expect("digits are a valid header value");
@@ -345,7 +361,7 @@ async fn update_camera(
 ) -> Result<Response, ApiError> {
     let id = camera_id(&id)?;
     let camera = cameras::update(&state.db, id, patch, expected_version(&headers)).await?;
-    let camera = provisioned(&state, camera).await?;
+    let camera = provisioned(&state, camera).await;
     tracing::info!(
         camera_id = camera.id,
         version = camera.version,

@@ -6,6 +6,7 @@ use std::time::Duration;
 use axum::Json;
 use axum::extract::State;
 use serde::Serialize;
+use sqlx::{Connection, PgConnection, PgPool};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -58,26 +59,43 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(&state.db),
     )
     .await;
-    match database {
+    let pool_failure = match database {
         Ok(Ok(_)) => {
             checks.insert("database".to_owned(), "ok".to_owned());
-            Ok(Json(Health {
+            return Ok(Json(Health {
                 status: "ok",
                 checks,
-            }))
+            }));
         }
-        failed => {
-            let reason = match failed {
-                Err(_) => "timed out after 2 s".to_owned(),
-                Ok(Err(err)) => crate::db::Error::from(err).to_string(),
-                Ok(Ok(_)) => unreachable!(),
-            };
-            checks.insert("database".to_owned(), reason.clone());
-            Err(ApiError::unavailable(
-                format!("database: {reason}"),
-                anyhow::anyhow!("readiness: database {reason}"),
-            )
-            .with_checks(checks))
+        Ok(Err(err)) => crate::db::Error::from(err).to_string(),
+        Err(_) => "no pooled connection answered within 2 s (pool exhausted?)".to_owned(),
+    };
+    let reason = database_failure(&state.db, pool_failure).await;
+    checks.insert("database".to_owned(), reason.clone());
+    Err(ApiError::unavailable(
+        format!("database: {reason}"),
+        anyhow::anyhow!("readiness: database {reason}"),
+    )
+    .with_checks(checks))
+}
+
+/// Why the pool could not answer. It retries refused connections until it
+/// times out, so its own error hides the cause; a connection of our own
+/// tells an operator whether the server is down, refusing or starting.
+/// When that connects, the pool's failure is the story.
+async fn database_failure(db: &PgPool, pool_failure: String) -> String {
+    let connect_options = db.connect_options();
+    let attempt = tokio::time::timeout(
+        Duration::from_secs(1),
+        PgConnection::connect_with(&connect_options),
+    )
+    .await;
+    match attempt {
+        Err(_) => "unreachable: no answer within 1 s".to_owned(),
+        Ok(Err(err)) => format!("unreachable: {err}"),
+        Ok(Ok(connection)) => {
+            let _ = connection.close().await;
+            pool_failure
         }
     }
 }

@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 
 use crate::stack_files::self_signed_pem;
 use crate::support::camera::{TestCamera, closed_port_url};
-use crate::support::{TestApp, eventually};
+use crate::support::{TestApp, eventually, free_port};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -108,14 +108,6 @@ impl Reply {
         assert_eq!(problem["type"], format!("urn:camplane:problem:{kind}"));
         problem
     }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 impl Edge {

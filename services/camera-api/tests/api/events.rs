@@ -7,20 +7,20 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 /// A minimal SSE client: enough to read `id`, `event` and `data` lines.
-struct EventStream {
+pub(crate) struct EventStream {
     response: reqwest::Response,
     buffer: String,
 }
 
 #[derive(Debug)]
-struct Message {
-    id: String,
-    kind: String,
-    data: Value,
+pub(crate) struct Message {
+    pub id: String,
+    pub kind: String,
+    pub data: Value,
 }
 
 impl EventStream {
-    async fn open(app: &TestApp, last_event_id: Option<&str>) -> EventStream {
+    pub(crate) async fn open(app: &TestApp, last_event_id: Option<&str>) -> EventStream {
         let mut request = app.client.get(app.url("/api/events"));
         if let Some(id) = last_event_id {
             request = request.header("last-event-id", id);
@@ -34,7 +34,7 @@ impl EventStream {
         }
     }
 
-    async fn next(&mut self) -> Message {
+    pub(crate) async fn next(&mut self) -> Message {
         loop {
             if let Some(end) = self.buffer.find("\n\n") {
                 let block: String = self.buffer.drain(..end + 2).collect();
@@ -65,7 +65,7 @@ impl EventStream {
     }
 
     /// The next `camera` event about camera `id`.
-    async fn camera_event(&mut self, id: i64) -> Message {
+    pub(crate) async fn camera_event(&mut self, id: i64) -> Message {
         loop {
             let message = self.next().await;
             if message.kind == "camera" && message.data["id"] == id {

@@ -8,6 +8,7 @@ mod edge;
 mod events;
 mod faults;
 mod health;
+mod load;
 mod media;
 mod metrics;
 mod openapi;

@@ -17,7 +17,11 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub async fn create() -> TestDatabase {
-        let server = server_url().await;
+        Self::create_on(&server_url().await).await
+    }
+
+    /// On a given server, e.g. a `PgServer` the test will stop.
+    pub async fn create_on(server: &Url) -> TestDatabase {
         let name = format!("camplane_test_{}", uuid::Uuid::new_v4().simple());
         let mut admin = PgConnection::connect(server.as_str())
             .await

@@ -4,8 +4,10 @@
 pub mod camera;
 pub mod database;
 pub mod mediamtx;
+pub mod postgres;
 pub mod processes;
 pub mod proxy;
+pub mod service;
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -69,6 +71,16 @@ fn capture_logs() {
     });
 }
 
+/// A port nothing listens on right now, for programs that can't be handed
+/// a bound socket; one that lost the race to another process fails to start.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
 pub fn assert_no_canary(what: &str, text: &str) {
     assert!(
         !text.contains(CANARY),
@@ -112,12 +124,26 @@ impl TestApp {
         Self::spawn_on(MediaMtx::start_stand_in().await, configure).await
     }
 
+    /// For tests that stop PostgreSQL: the database is on the test's own
+    /// server, and MediaMTX is the stand-in.
+    pub async fn spawn_on_postgres(server: &postgres::PgServer) -> TestApp {
+        let database = TestDatabase::create_on(&server.url()).await;
+        Self::spawn_in(MediaMtx::start_stand_in().await, database, |_| {}).await
+    }
+
     async fn spawn_on(
         mediamtx: MediaMtx,
         configure: impl FnOnce(&mut HashMap<String, String>),
     ) -> TestApp {
+        Self::spawn_in(mediamtx, TestDatabase::create().await, configure).await
+    }
+
+    async fn spawn_in(
+        mediamtx: MediaMtx,
+        database: TestDatabase,
+        configure: impl FnOnce(&mut HashMap<String, String>),
+    ) -> TestApp {
         capture_logs();
-        let database = TestDatabase::create().await;
         let mediamtx = Arc::new(mediamtx);
         let media = Arc::new(processes::MediaTools::install());
         let mut vars = HashMap::from([

@@ -1,0 +1,94 @@
+//! The real `camera-api` binary as a process of its own, for what a service
+//! inside the test process can't show: being SIGKILLed, its own memory, and
+//! its log on its own.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub struct ServiceProcess {
+    process: tokio::process::Child,
+    /// JSON log lines, stdout and stderr. A file, not a pipe: an undrained
+    /// pipe would fill up and stall the service.
+    log: PathBuf,
+}
+
+impl ServiceProcess {
+    /// Starts the binary with `env` (a test app's, see `TestApp::env`) on a
+    /// port of its own, without a metrics listener.
+    pub fn start(env: &HashMap<String, String>) -> ServiceProcess {
+        let log =
+            std::env::temp_dir().join(format!("camplane-service-{}.log", uuid::Uuid::new_v4()));
+        let file = std::fs::File::create(&log).unwrap();
+        let process = tokio::process::Command::new(env!("CARGO_BIN_EXE_camera-api"))
+            .env_clear()
+            .envs(env)
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CAMPLANE_LISTEN", "127.0.0.1:0")
+            .env("CAMPLANE_METRICS_LISTEN", "off")
+            .env("CAMPLANE_LOG_FORMAT", "json")
+            .stdout(Stdio::from(file.try_clone().unwrap()))
+            .stderr(Stdio::from(file))
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        ServiceProcess { process, log }
+    }
+
+    /// The base URL, once the service says it listens.
+    pub async fn base_url(&self) -> String {
+        for _ in 0..400 {
+            let addr = self.log_lines().into_iter().find_map(|line| {
+                (line["fields"]["message"] == "listening")
+                    .then(|| line["fields"]["addr"].as_str().map(str::to_owned))
+                    .flatten()
+            });
+            if let Some(addr) = addr {
+                return format!("http://{addr}");
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the service did not start:\n{}", self.output());
+    }
+
+    /// Resident memory now, in KiB (`VmRSS` in /proc/<pid>/status).
+    pub fn rss_kib(&self) -> u64 {
+        let pid = self.process.id().expect("running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("VmRSS:"))
+            .and_then(|value| value.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/<pid>/status")
+    }
+
+    /// SIGKILL: no drain, no clean-up, as when the machine's OOM killer or an
+    /// orchestrator strikes.
+    pub async fn kill(&mut self) {
+        self.process.start_kill().unwrap();
+        self.process.wait().await.unwrap();
+    }
+
+    /// Everything the service wrote.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Its log lines, parsed (a line that isn't JSON is skipped).
+    pub fn log_lines(&self) -> Vec<Value> {
+        self.output()
+            .lines()
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        // kill_on_drop ends the process; the log goes with it.
+        let _ = std::fs::remove_file(&self.log);
+    }
+}
