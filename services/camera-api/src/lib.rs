@@ -11,6 +11,7 @@ pub mod mediamtx;
 pub mod metrics;
 pub mod reconcile;
 pub mod redact;
+pub mod secrets;
 pub mod status;
 pub mod telemetry;
 pub mod validation;
