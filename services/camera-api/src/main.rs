@@ -2,15 +2,15 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use camera_api::config::Config;
-use camera_api::{db, serve, shutdown_signal, telemetry};
+use camera_api::{db, prepare_database, serve, shutdown_signal, telemetry};
 
 const USAGE: &str = "\
 usage: camera-api [COMMAND]
 
 commands:
-  serve     run the API (the default)
-  migrate   apply database migrations and exit
-  openapi   print the OpenAPI document and exit
+  serve       run the API (the default)
+  migrate     apply database migrations and exit
+  openapi     print the OpenAPI document and exit
 
 Configuration comes from the environment; see README.md.";
 
@@ -66,10 +66,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
     let pool = db::pool(&config)?;
-    db::MIGRATOR
-        .run(&pool)
-        .await
-        .context("applying migrations")?;
+    prepare_database(&pool, &config.secret_key).await?;
     tracing::info!("migrations applied");
     Ok(())
 }

@@ -3,12 +3,11 @@ use serde_json::{Value, json};
 
 use crate::support::{CANARY, TestApp, canary_url};
 
+/// The stored URL as MediaMTX gets it: its password opened with the key.
 async fn stored_url(app: &TestApp, id: i64) -> String {
-    sqlx::query_scalar("SELECT stream_url FROM cameras WHERE id = $1")
-        .bind(id)
-        .fetch_one(&app.db)
-        .await
-        .unwrap()
+    let camera = camera_api::cameras::get(&app.db, id).await.unwrap();
+    let url = camera.source_url(&app.config().secret_key).unwrap();
+    url.expose().to_owned()
 }
 
 #[tokio::test]

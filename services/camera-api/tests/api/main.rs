@@ -13,5 +13,6 @@ mod media;
 mod metrics;
 mod openapi;
 mod provisioning;
+mod secrets;
 mod stack_files;
 mod support;

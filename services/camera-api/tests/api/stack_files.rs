@@ -196,7 +196,7 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
             "{name} is neither in .env.example nor defaulted"
         );
     }
-    let env: HashMap<String, String> = environment(&compose["services"]["camera-api"])
+    let mut env: HashMap<String, String> = environment(&compose["services"]["camera-api"])
         .into_iter()
         .map(|(key, value)| (key, interpolate(&value, &example)))
         .collect();
@@ -206,9 +206,18 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
         "MEDIAMTX_API_USER",
         "MEDIAMTX_API_PASS",
         "MEDIAMTX_RTSP_URL",
+        "CAMPLANE_SECRET_KEY",
     ] {
         assert!(env.contains_key(name), "camera-api gets no {name}");
     }
+    // The one value .env.example must not hold: a key every copy would
+    // share. Compose refuses to start until the operator generates one.
+    assert_eq!(example["CAMPLANE_SECRET_KEY"], "");
+    assert!(text("compose.yaml").contains("CAMPLANE_SECRET_KEY: ${CAMPLANE_SECRET_KEY:?"));
+    env.insert(
+        "CAMPLANE_SECRET_KEY".into(),
+        crate::support::new_secret_key(),
+    );
     if let Err(err) = camera_api::config::Config::from_lookup(|name| env.get(name).cloned()) {
         panic!("camera-api refuses compose's environment: {err}");
     }
