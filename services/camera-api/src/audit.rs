@@ -14,9 +14,12 @@ use crate::db;
 pub struct Entry {
     pub id: i64,
     pub at: DateTime<Utc>,
-    /// Who acted; `anonymous` until the API requires credentials.
+    /// Who acted; `anonymous` until the API requires credentials, and
+    /// `camera-api rotate-key` for a key rotation.
     pub actor: String,
-    /// `camera.create`, `camera.update`, `camera.delete` or `reconcile.force`.
+    /// `camera.create`, `camera.update`, `camera.delete`, `reconcile.force`
+    /// or `secrets.rotate_key` (by `camera-api rotate-key`: the key ids and
+    /// how many passwords were re-sealed).
     #[schema(example = "camera.update")]
     pub action: String,
     pub camera_id: Option<i64>,
@@ -84,9 +87,10 @@ pub async fn list(db: &PgPool, filter: &Filter) -> Result<Page, db::Error> {
     Ok(Page { items, total })
 }
 
-/// Records an action that changes no camera row.
+/// Records an action that changes no camera row (on a pool, or inside the
+/// transaction whose work it records).
 pub async fn record(
-    db: &PgPool,
+    db: impl sqlx::PgExecutor<'_>,
     action: &str,
     details: serde_json::Value,
 ) -> Result<(), db::Error> {

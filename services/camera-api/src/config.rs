@@ -31,6 +31,9 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Seals camera passwords in the database (`CAMPLANE_SECRET_KEY`).
     pub secret_key: SecretKey,
+    /// What `camera-api rotate-key` re-seals them with
+    /// (`CAMPLANE_NEW_SECRET_KEY`); nothing else reads it.
+    pub new_secret_key: Option<SecretKey>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -134,6 +137,7 @@ impl Config {
             secret_key: env
                 .secret_key("CAMPLANE_SECRET_KEY")?
                 .ok_or(ConfigError::Missing("CAMPLANE_SECRET_KEY"))?,
+            new_secret_key: env.secret_key("CAMPLANE_NEW_SECRET_KEY")?,
         })
     }
 }
@@ -415,15 +419,17 @@ mod tests {
             ConfigError::Missing("CAMPLANE_SECRET_KEY")
         );
         for bad in ["hunter2!", "aHVudGVyMg=="] {
-            let err = config(&[DB, ("CAMPLANE_SECRET_KEY", bad)]).unwrap_err();
-            assert!(
-                err.to_string()
-                    .starts_with("CAMPLANE_SECRET_KEY is invalid"),
-                "{err}"
-            );
-            assert!(!err.to_string().contains(bad), "{err}");
+            for var in ["CAMPLANE_SECRET_KEY", "CAMPLANE_NEW_SECRET_KEY"] {
+                let err = config(&[DB, SECRET_KEY, (var, bad)]).unwrap_err();
+                assert!(
+                    err.to_string().starts_with(&format!("{var} is invalid")),
+                    "{err}"
+                );
+                assert!(!err.to_string().contains(bad), "{err}");
+            }
         }
         let config = config(&[DB, SECRET_KEY]).unwrap();
+        assert!(config.new_secret_key.is_none());
         assert!(!format!("{config:?}").contains(KEY));
     }
 

@@ -10,7 +10,7 @@ use serde::{Deserialize, Deserializer};
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
-pub use passwords::seal_stored;
+pub use passwords::{rotate_key, seal_stored};
 pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl};
 
 use crate::config::Secret;
@@ -36,6 +36,12 @@ pub enum Error {
     Database(#[from] db::Error),
     #[error(transparent)]
     Secret(#[from] secrets::Error),
+    /// For `rotate-key`, which must run alone.
+    #[error(
+        "a camera-api service is running on this database; stop every replica first (cameras \
+         keep streaming meanwhile)"
+    )]
+    InUse,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,12 +1,13 @@
-//! Camera passwords as a whole: checked and sealed at start-up, in one
-//! transaction, so a failure (a wrong key, a crash) changes nothing and loses
-//! nothing.
+//! Camera passwords as a whole: checked and sealed at start-up, re-sealed
+//! under a new key by `camera-api rotate-key`. Each runs in one transaction,
+//! so a failure (a wrong key, a crash) changes nothing and loses nothing.
 
 use sqlx::{PgConnection, PgPool};
 
 use super::{Error, Result, StreamUrl};
-use crate::db;
+use crate::reconcile::LEADER_LOCK;
 use crate::secrets::{self, Sealed, SecretKey};
+use crate::{audit, db};
 
 /// Run after the migrations, before serving. Refuses a key that is not the
 /// one the stored passwords are sealed with, then seals any password still
@@ -71,6 +72,53 @@ async fn check_key(conn: &mut PgConnection, key: &SecretKey) -> Result<()> {
         .into()),
         None => Ok(()),
     }
+}
+
+/// Re-seals every camera password from `old` to `new`, all or none: one
+/// password that `old` can't open aborts the whole rotation. Afterwards only
+/// `new` opens them. Returns how many it re-sealed.
+///
+/// Refused while a service runs on the database: it would go on sealing new
+/// passwords under `old`, leaving two keys in use.
+pub async fn rotate_key(db: &PgPool, old: &SecretKey, new: &SecretKey) -> Result<usize> {
+    let mut tx = db.begin().await?;
+    // A running service always has a leader, which holds this lock.
+    let alone: bool = sqlx::query_scalar!(
+        r#"SELECT pg_try_advisory_xact_lock($1) AS "alone!""#,
+        LEADER_LOCK
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if !alone {
+        return Err(Error::InUse);
+    }
+    let rows = sqlx::query!(
+        r#"SELECT id, stream_url, password_sealed AS "bytes!", password_key_id AS "key_id!"
+           FROM cameras WHERE password_sealed IS NOT NULL ORDER BY id FOR UPDATE"#
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut resealed = Resealed::default();
+    for row in rows {
+        let sealed = Sealed {
+            key_id: row.key_id,
+            bytes: row.bytes,
+        };
+        let password = old.open(row.id, &sealed)?;
+        resealed.push(row.id, row.stream_url, new.seal(row.id, password.expose()));
+    }
+    let count = resealed.store(&mut tx).await?;
+    sqlx::query_scalar!("SELECT set_config('camplane.actor', 'camera-api rotate-key', true)")
+        .fetch_one(&mut *tx)
+        .await?;
+    audit::record(
+        &mut *tx,
+        "secrets.rotate_key",
+        serde_json::json!({"from_key": old.id(), "to_key": new.id(), "cameras": count}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(count)
 }
 
 /// Rows to write back with their masked URL and newly sealed password.

@@ -192,6 +192,8 @@ impl From<cameras::Error> for ApiError {
             .with_header(header::ETAG, super::cameras::etag(current)),
             Error::Database(err) => err.into(),
             Error::Secret(err) => err.into(),
+            // Only `rotate-key` can meet it, never a request.
+            Error::InUse => Self::internal(err),
         }
     }
 }

@@ -33,7 +33,7 @@ use plan::{Desired, PutKind, Write};
 /// The channel on which forced passes are requested (payload: request id).
 pub const REQUEST_CHANNEL: &str = "camplane_reconcile";
 /// Identifies Camplane's reconciler lock among advisory locks.
-const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"
+pub(crate) const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"
 /// How often the leader asks MediaMTX whether it restarted.
 const INFO_POLL: Duration = Duration::from_secs(1);
 /// How often a follower tries to take over.

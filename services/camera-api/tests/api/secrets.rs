@@ -1,6 +1,7 @@
 //! Camera passwords at rest: sealed in the database, absent from a dump,
-//! sealed at start-up when an older version left them in the clear, and
-//! opened only with the right key.
+//! sealed at start-up when an older version left them in the clear, opened
+//! only with the right key, and re-sealed by `camera-api rotate-key` without
+//! losing one.
 
 use std::collections::HashMap;
 use std::process::ExitStatus;
@@ -10,6 +11,7 @@ use camera_api::config::Config;
 use camera_api::secrets::{Sealed, SecretKey};
 use serde_json::json;
 
+use crate::support::camera::TestCamera;
 use crate::support::{
     CANARY, MediaMtx, TestApp, TestDatabase, assert_no_canary, canary_url, new_secret_key,
 };
@@ -297,4 +299,112 @@ async fn a_wrong_key_is_refused_at_start_up_and_a_moved_password_fails_loudly() 
     assert_eq!(camera["provisioning"]["state"], "error", "{camera}");
     assert_eq!(source_of(&app, other).await, Some(gate_source));
     assert!(crate::support::logs().contains("does not decrypt with key"));
+}
+
+#[tokio::test]
+async fn rotate_key_keeps_every_camera_working_and_retires_the_old_key() {
+    let camera = TestCamera::start().await;
+    let mut app = TestApp::spawn_with_stand_in(|_| {}).await;
+    let secure_url = camera.secure_url(TestCamera::USER, TestCamera::PASSWORD);
+    let secure = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Secure", "stream_url": secure_url}),
+        )
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    app.insert_cameras(50).await;
+    app.post_json(
+        "/api/cameras",
+        &json!({"name": "Open", "stream_url": camera.url("cam1")}),
+    )
+    .await;
+    let old = app.config().secret_key;
+    let new_text = new_secret_key();
+    let new = SecretKey::from_base64(&new_text).unwrap();
+    let mut env = app.env().clone();
+    env.insert("CAMPLANE_NEW_SECRET_KEY".into(), new_text.clone());
+
+    // Not while a service runs: it would go on sealing with the old key.
+    let (status, output) = camera_api(&["rotate-key"], &env).await;
+    assert!(!status.success());
+    assert!(output.contains("stop every replica"), "{output}");
+    assert!(
+        stored_rows(&app)
+            .await
+            .iter()
+            .filter_map(StoredRow::sealed)
+            .all(|sealed| sealed.key_id == old.id()),
+        "a refused rotation changes nothing"
+    );
+
+    app.stop().await.unwrap();
+    let (status, output) = camera_api(&["rotate-key"], &env).await;
+    assert!(status.success(), "{output}");
+    assert!(output.contains("camera passwords re-encrypted"), "{output}");
+
+    let rows = stored_rows(&app).await;
+    let sealed: Vec<(i64, Sealed)> = rows
+        .iter()
+        .filter_map(|row| Some((row.id, row.sealed()?)))
+        .collect();
+    assert_eq!(sealed.len(), 51, "every password is still there");
+    for (id, sealed) in &sealed {
+        assert_eq!(sealed.key_id, new.id());
+        assert!(
+            old.open(*id, sealed).is_err(),
+            "the old key no longer opens"
+        );
+        // Not even under a forged key id: the ciphertext itself is new.
+        let forged = Sealed {
+            key_id: old.id().to_owned(),
+            bytes: sealed.bytes.clone(),
+        };
+        assert!(old.open(*id, &forged).is_err());
+        assert_eq!(new.open(*id, sealed).unwrap().expose(), CANARY);
+    }
+    let err = start_up_error(app.env()).await;
+    assert!(
+        err.contains(&format!("is sealed with key {}", new.id())),
+        "{err}"
+    );
+
+    // With the new key, and MediaMTX emptied meanwhile, every path comes
+    // back with its password, and the service reads the camera with it.
+    app.mediamtx.stand_in().restart().await.unwrap();
+    app.set_env("CAMPLANE_SECRET_KEY", &new_text);
+    app.start_again().await;
+    let report = app.post_json("/api/reconcile", &json!({})).await.json();
+    assert_eq!(report["failed"], json!([]), "{report}");
+    assert_eq!(app.mediamtx.camera_paths().await.len(), 52);
+    assert_eq!(source_of(&app, secure).await, Some(secure_url));
+    for (id, _) in &sealed {
+        let source = source_of(&app, *id).await.unwrap();
+        assert!(
+            source.contains(&format!(":{CANARY}@")),
+            "camera {id}'s source has its password"
+        );
+    }
+    let probe = app
+        .post_json(&format!("/api/cameras/{secure}/probe"), &json!({}))
+        .await;
+    assert_eq!(probe.json()["ok"], true, "{}", probe.text);
+    let snapshot = app
+        .get(&format!("/api/cameras/{secure}/snapshot?max_age=0"))
+        .await;
+    assert_eq!(snapshot.status, 200, "{}", snapshot.text);
+
+    // One audit entry for the rotation; no camera reads as changed.
+    let audit = app.get("/api/audit?action=secrets.rotate_key").await.json();
+    assert_eq!(audit["total"], 1, "{audit}");
+    let entry = &audit["items"][0];
+    assert_eq!(entry["actor"], "camera-api rotate-key");
+    assert_eq!(
+        entry["details"],
+        json!({"from_key": old.id(), "to_key": new.id(), "cameras": 51})
+    );
+    let updates = app.get("/api/audit?action=camera.update").await.json();
+    assert_eq!(updates["total"], 0, "{updates}");
 }

@@ -348,6 +348,11 @@ impl TestApp {
         .unwrap();
     }
 
+    /// Changes a setting for the next `start_again` or `restart`.
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_owned(), value.to_owned());
+    }
+
     /// Creates a camera with the canary password and returns its JSON.
     pub async fn create_camera(&self, name: &str) -> Value {
         let response = self
