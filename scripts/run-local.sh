@@ -16,9 +16,10 @@
 # (8081), CAMPLANE_DEMO_CAMERA_PORT (8555), CAMPLANE_MEDIAMTX_API_PORT (9997),
 # CAMPLANE_HLS_PORT (8888), CAMPLANE_DB (database name, camplane),
 # CAMPLANE_RUN_DIR (logs and pids, .run), CAMPLANE_PROFILE (release, or debug
-# for a quicker build), CAMPLANE_METRICS_LISTEN (127.0.0.1:9464, or off). The
-# browser tests use these to run a stack of their
-# own beside a developer's.
+# for a quicker build), CAMPLANE_METRICS_LISTEN (127.0.0.1:9464, or off),
+# CAMPLANE_SECRET_KEY (seals camera passwords; unset, one is generated once
+# into the run directory's secret-key and reused). The browser tests use these
+# to run a stack of their own beside a developer's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -153,8 +154,20 @@ fi
 wait_port mediamtx "$mediamtx_port"
 wait_port mediamtx "$hls_port"
 
-# --- camera-api
-start camera-api env DATABASE_URL="$server/$database" \
+# --- the key that seals camera passwords in the database: it must stay with
+# the database, so a generated one is kept in the run directory.
+if [[ -z ${CAMPLANE_SECRET_KEY:-} ]]; then
+  if [[ ! -s $run/secret-key ]]; then
+    (umask 077 && openssl rand -base64 32 >"$run/secret-key")
+    say "no CAMPLANE_SECRET_KEY given: generated one into $run/secret-key (it seals the camera passwords of database $database; keep the two together)"
+  else
+    say "CAMPLANE_SECRET_KEY from $run/secret-key"
+  fi
+  CAMPLANE_SECRET_KEY=$(<"$run/secret-key")
+fi
+
+# --- camera-api (the key goes through the environment, never a command line)
+CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY start camera-api env DATABASE_URL="$server/$database" \
   CAMPLANE_LISTEN="127.0.0.1:$api_port" CAMPLANE_CONSOLE_DIR=frontend/dist \
   MEDIAMTX_API_URL="http://127.0.0.1:$mediamtx_port" MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
   CAMPLANE_METRICS_LISTEN="${CAMPLANE_METRICS_LISTEN:-127.0.0.1:9464}" \

@@ -25,9 +25,13 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
+# One slice per frame: zerolatency's sliced threads split keyframes over RTP
+# packets that ffmpeg's stream copy (the stand-in's HLS) writes as separate
+# samples, and browsers then show a half-green picture. MediaMTX itself
+# reassembles slices; this keeps the development stand-in honest.
 VIDEO = (
     "videotestsrc is-live=true pattern={pattern} ! video/x-raw,width=640,height=360,framerate=25/1 ! "
-    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=800 ! "
+    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=800 sliced-threads=false ! "
     "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
 )
 AAC = (

@@ -229,10 +229,14 @@ export function CameraForm({ id }: { id: number | null }) {
             hint={keepStored ? 'A password is stored. Leave this empty to keep it, or type a new one.' : undefined}
           >
             {(props) => (
+              // Uncontrolled on purpose: React mirrors a controlled input's value
+              // into the DOM attribute, which would put the password in the page.
+              // The key empties it whenever the camera is (re)loaded.
               <input
                 {...props}
+                key={`${id ?? 'new'}-${String(generation)}`}
                 type="password"
-                value={fields.password}
+                defaultValue=""
                 autoComplete="new-password"
                 placeholder={keepStored ? '•••••••• (stored)' : ''}
                 onChange={(e) => { set('password', e.target.value); }}

@@ -5,6 +5,7 @@ import { useCameraEvents, type CameraEvent } from '../api/events';
 import { ConfirmDialog } from '../app/ConfirmDialog';
 import { Link } from '../app/Link';
 import { navigate, useLocation, withQuery } from '../app/router';
+import { useLoaded } from '../app/useLoaded';
 import {
   PAGE_SIZE,
   STATES,
@@ -23,6 +24,8 @@ interface Page {
   statuses: Map<number, CameraStatus>;
   total: number;
 }
+
+const loadListed = (key: string) => loadPage(JSON.parse(key) as ListQuery);
 
 async function loadPage(list: ListQuery): Promise<Page> {
   const query = apiQuery(list);
@@ -62,29 +65,11 @@ export function CameraList() {
   const { query } = useLocation();
   const list = readListQuery(query);
   const listKey = JSON.stringify(list);
-  const [page, setPage] = useState<Page | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [deleting, setDeleting] = useState<Camera | null>(null);
   const [search, setSearch] = useState(list.q);
   const [generation, setGeneration] = useState(0);
+  const { value: page, setValue: setPage, error, setError } = useLoaded(loadListed, listKey, generation);
   const reloadTimer = useRef<number | undefined>(undefined);
-
-  useEffect(() => {
-    let current = true;
-    loadPage(JSON.parse(listKey) as ListQuery).then(
-      (loaded) => {
-        if (!current) return;
-        setPage(loaded);
-        setError(null);
-      },
-      (err: unknown) => {
-        if (current) setError(err instanceof Error ? err.message : String(err));
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [listKey, generation]);
 
   // Typing filters as you go, without a history entry per keystroke.
   useEffect(() => {
@@ -120,7 +105,7 @@ export function CameraList() {
     reloadTimer.current = window.setTimeout(() => {
       setGeneration((g) => g + 1);
     }, 300);
-  }, []);
+  }, [setPage]);
   useCameraEvents(onEvent);
   useEffect(() => () => { window.clearTimeout(reloadTimer.current); }, []);
 

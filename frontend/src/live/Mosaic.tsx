@@ -3,6 +3,7 @@ import { useCallback, useEffect, useState } from 'react';
 import { api, unwrap, type Camera, type CameraStatus } from '../api/client';
 import { useCameraEvents, type CameraEvent } from '../api/events';
 import { navigate, useLocation, withQuery } from '../app/router';
+import { useLoaded } from '../app/useLoaded';
 import { LAYOUTS, mosaicParams, readMosaic, withLayout, withTile, type Mosaic as MosaicState } from './layout';
 import { Tile } from './Tile';
 
@@ -11,33 +12,19 @@ async function loadCameras(): Promise<Camera[]> {
   return (await unwrap(api.GET('/api/cameras', { params: { query: { limit: 500, sort: 'name' } } }))).items;
 }
 
+const NO_CAMERAS: Camera[] = [];
+
 export function Mosaic() {
   const { query } = useLocation();
   const mosaic = readMosaic(query);
-  const [cameras, setCameras] = useState<Camera[]>([]);
   const [statuses, setStatuses] = useState<Map<number, CameraStatus>>(new Map());
-  const [error, setError] = useState<string | null>(null);
   const [generation, setGeneration] = useState(0);
+  const loaded = useLoaded(loadCameras, '', generation);
+  const { setValue: setCameras, error } = loaded;
+  const cameras = loaded.value ?? NO_CAMERAS;
   const chosen = mosaic.tiles.filter((id): id is number => id !== null);
   const chosenKey = chosen.join(',');
 
-  useEffect(() => {
-    let current = true;
-    loadCameras().then(
-      (loaded) => {
-        if (current) {
-          setCameras(loaded);
-          setError(null);
-        }
-      },
-      (err: unknown) => {
-        if (current) setError(err instanceof Error ? err.message : String(err));
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [generation]);
 
   useEffect(() => {
     if (!chosenKey) return;
@@ -61,13 +48,13 @@ export function Mosaic() {
     } else if (event.kind === 'camera') {
       const { op, id, camera } = event;
       setCameras((old) => {
-        const others = old.filter((c) => c.id !== id);
+        const others = (old ?? NO_CAMERAS).filter((c) => c.id !== id);
         return op === 'deleted' || !camera ? others : [...others, camera].sort((a, b) => a.name.localeCompare(b.name));
       });
     } else {
       setGeneration((g) => g + 1);
     }
-  }, []);
+  }, [setCameras]);
   useCameraEvents(onEvent);
 
   const show = (next: MosaicState) => {

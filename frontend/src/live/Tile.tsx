@@ -189,7 +189,9 @@ export function Tile({
               </button>
             ) : null}
             <button type="button" onClick={fullscreen} aria-label={`Full screen ${label}`}>
-              ⛶
+              <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2">
+                <path d="M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4" />
+              </svg>
             </button>
           </>
         ) : null}

@@ -51,6 +51,8 @@ async fn main() {
         "-hide_banner",
         "-loglevel",
         "error",
+        "-skip_frame",
+        "nokey",
         "-rtsp_transport",
         "tcp",
         "-timeout",

@@ -10,6 +10,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::reconcile::{self, SourceSettings};
+use crate::secrets::SecretKey;
 use crate::{media, mediamtx};
 
 #[derive(Debug, Clone)]
@@ -25,6 +26,14 @@ pub struct Config {
     pub console_dir: PathBuf,
     /// Where Prometheus scrapes `/metrics`; `None` (`off`) serves none.
     pub metrics_listen: Option<SocketAddr>,
+    /// Web origins (`https://vms.example.com`) whose pages may call the API
+    /// from a browser; none by default, as the console is same-origin.
+    pub cors_origins: Vec<String>,
+    /// Seals camera passwords in the database (`CAMPLANE_SECRET_KEY`).
+    pub secret_key: SecretKey,
+    /// What `camera-api rotate-key` re-seals them with
+    /// (`CAMPLANE_NEW_SECRET_KEY`); nothing else reads it.
+    pub new_secret_key: Option<SecretKey>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -124,6 +133,11 @@ impl Config {
                 "off" => None,
                 _ => Some(env.parsed("CAMPLANE_METRICS_LISTEN", "127.0.0.1:9464")?),
             },
+            cors_origins: env.origins("CAMPLANE_CORS_ORIGINS")?,
+            secret_key: env
+                .secret_key("CAMPLANE_SECRET_KEY")?
+                .ok_or(ConfigError::Missing("CAMPLANE_SECRET_KEY"))?,
+            new_secret_key: env.secret_key("CAMPLANE_NEW_SECRET_KEY")?,
         })
     }
 }
@@ -133,6 +147,30 @@ struct Env<'a>(&'a dyn Fn(&str) -> Option<String>);
 impl Env<'_> {
     fn get(&self, var: &str) -> Option<String> {
         (self.0)(var).filter(|value| !value.trim().is_empty())
+    }
+
+    /// A comma-separated list of `scheme://host[:port]` origins, exactly as
+    /// browsers send them in `Origin` (no path, no trailing slash).
+    fn origins(&self, var: &'static str) -> Result<Vec<String>, ConfigError> {
+        let Some(list) = self.get(var) else {
+            return Ok(Vec::new());
+        };
+        list.split(',')
+            .map(str::trim)
+            .filter(|origin| !origin.is_empty())
+            .map(|origin| {
+                let url =
+                    Url::parse(origin).map_err(|err| invalid(var, format!("{origin:?}: {err}")))?;
+                let serialized = url.origin().ascii_serialization();
+                if !matches!(url.scheme(), "http" | "https") || serialized != origin {
+                    return Err(invalid(
+                        var,
+                        format!("{origin:?} is not an origin like https://vms.example.com"),
+                    ));
+                }
+                Ok(serialized)
+            })
+            .collect()
     }
 
     fn required(&self, var: &'static str) -> Result<String, ConfigError> {
@@ -214,6 +252,12 @@ impl Env<'_> {
         })
     }
 
+    fn secret_key(&self, var: &'static str) -> Result<Option<SecretKey>, ConfigError> {
+        self.get(var)
+            .map(|text| SecretKey::from_base64(&text).map_err(|err| invalid(var, err.to_string())))
+            .transpose()
+    }
+
     fn log_filter(&self) -> Result<String, ConfigError> {
         let filter = self.or("CAMPLANE_LOG", "info");
         tracing_subscriber::EnvFilter::try_new(&filter)
@@ -269,10 +313,41 @@ mod tests {
     }
 
     const DB: (&str, &str) = ("DATABASE_URL", "postgres://postgres:pw@127.0.0.1/db");
+    const KEY: &str = "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const SECRET_KEY: (&str, &str) = ("CAMPLANE_SECRET_KEY", KEY);
+
+    #[test]
+    fn cors_origins_are_exact_origins() {
+        let parsed = config(&[
+            DB,
+            SECRET_KEY,
+            (
+                "CAMPLANE_CORS_ORIGINS",
+                "https://vms.example.com, http://10.0.0.5:8080",
+            ),
+        ])
+        .unwrap();
+        assert_eq!(
+            parsed.cors_origins,
+            ["https://vms.example.com", "http://10.0.0.5:8080"]
+        );
+        for bad in [
+            "https://vms.example.com/",
+            "vms.example.com",
+            "ftp://x.example",
+            "*",
+        ] {
+            let err = config(&[DB, SECRET_KEY, ("CAMPLANE_CORS_ORIGINS", bad)]).unwrap_err();
+            assert!(
+                err.to_string().contains("CAMPLANE_CORS_ORIGINS"),
+                "{bad}: {err}"
+            );
+        }
+    }
 
     #[test]
     fn defaults_apply() {
-        let config = config(&[DB]).unwrap();
+        let config = config(&[DB, SECRET_KEY]).unwrap();
         assert_eq!(config.listen, "0.0.0.0:8080".parse().unwrap());
         assert_eq!(config.log_filter, "info");
         assert_eq!(config.log_format, LogFormat::Text);
@@ -283,15 +358,16 @@ mod tests {
 
     #[test]
     fn mediamtx_settings_are_checked() {
-        let err = config(&[DB, ("MEDIAMTX_API_URL", "ftp://x")]).unwrap_err();
+        let err = config(&[DB, SECRET_KEY, ("MEDIAMTX_API_URL", "ftp://x")]).unwrap_err();
         assert!(err.to_string().starts_with("MEDIAMTX_API_URL"), "{err}");
-        let err = config(&[DB, ("CAMPLANE_RECONCILE_INTERVAL", "soon")]).unwrap_err();
+        let err = config(&[DB, SECRET_KEY, ("CAMPLANE_RECONCILE_INTERVAL", "soon")]).unwrap_err();
         assert!(
             err.to_string().starts_with("CAMPLANE_RECONCILE_INTERVAL"),
             "{err}"
         );
         let config = config(&[
             DB,
+            SECRET_KEY,
             ("MEDIAMTX_API_USER", "svc"),
             ("MEDIAMTX_API_PASS", "pw"),
         ])
@@ -301,18 +377,29 @@ mod tests {
 
     #[test]
     fn media_settings_are_checked() {
-        let err = config(&[DB, ("CAMPLANE_FFMPEG", "/nonexistent/ffmpeg")]).unwrap_err();
+        let err =
+            config(&[DB, SECRET_KEY, ("CAMPLANE_FFMPEG", "/nonexistent/ffmpeg")]).unwrap_err();
         assert!(
             err.to_string().starts_with("CAMPLANE_FFMPEG is invalid"),
             "{err}"
         );
-        let err = config(&[DB, ("CAMPLANE_FFPROBE", "no-such-ffprobe")]).unwrap_err();
+        let err = config(&[DB, SECRET_KEY, ("CAMPLANE_FFPROBE", "no-such-ffprobe")]).unwrap_err();
         assert!(err.to_string().contains("CAMPLANE_FFPROBE"), "{err}");
-        let err = config(&[DB, ("CAMPLANE_FFMPEG_MAX", "0")]).unwrap_err();
+        let err = config(&[DB, SECRET_KEY, ("CAMPLANE_FFMPEG_MAX", "0")]).unwrap_err();
         assert!(err.to_string().contains("CAMPLANE_FFMPEG_MAX"), "{err}");
-        let err = config(&[DB, ("MEDIAMTX_RTSP_URL", "http://mediamtx:8554")]).unwrap_err();
+        let err = config(&[
+            DB,
+            SECRET_KEY,
+            ("MEDIAMTX_RTSP_URL", "http://mediamtx:8554"),
+        ])
+        .unwrap_err();
         assert!(err.to_string().contains("MEDIAMTX_RTSP_URL"), "{err}");
-        let config = config(&[DB, ("MEDIAMTX_RTSP_URL", "rtsp://mediamtx:8554")]).unwrap();
+        let config = config(&[
+            DB,
+            SECRET_KEY,
+            ("MEDIAMTX_RTSP_URL", "rtsp://mediamtx:8554"),
+        ])
+        .unwrap();
         assert_eq!(config.media.probe_timeout, Duration::from_secs(5));
         assert!(config.media.ffmpeg.is_absolute());
     }
@@ -326,27 +413,48 @@ mod tests {
     }
 
     #[test]
+    fn the_secret_key_is_required_and_checked_without_being_quoted() {
+        assert_eq!(
+            config(&[DB]).unwrap_err(),
+            ConfigError::Missing("CAMPLANE_SECRET_KEY")
+        );
+        for bad in ["hunter2!", "aHVudGVyMg=="] {
+            for var in ["CAMPLANE_SECRET_KEY", "CAMPLANE_NEW_SECRET_KEY"] {
+                let err = config(&[DB, SECRET_KEY, (var, bad)]).unwrap_err();
+                assert!(
+                    err.to_string().starts_with(&format!("{var} is invalid")),
+                    "{err}"
+                );
+                assert!(!err.to_string().contains(bad), "{err}");
+            }
+        }
+        let config = config(&[DB, SECRET_KEY]).unwrap();
+        assert!(config.new_secret_key.is_none());
+        assert!(!format!("{config:?}").contains(KEY));
+    }
+
+    #[test]
     fn errors_name_the_variable_but_never_the_database_password() {
         let err = config(&[("DATABASE_URL", "mysql://u:hunter2@h/db")]).unwrap_err();
         assert!(err.to_string().contains("DATABASE_URL"));
         assert!(!err.to_string().contains("hunter2"));
 
-        let err = config(&[DB, ("CAMPLANE_LISTEN", "nowhere")]).unwrap_err();
+        let err = config(&[DB, SECRET_KEY, ("CAMPLANE_LISTEN", "nowhere")]).unwrap_err();
         assert!(
             err.to_string().starts_with("CAMPLANE_LISTEN is invalid"),
             "{err}"
         );
 
-        let err = config(&[DB, ("CAMPLANE_LOG_FORMAT", "xml")]).unwrap_err();
+        let err = config(&[DB, SECRET_KEY, ("CAMPLANE_LOG_FORMAT", "xml")]).unwrap_err();
         assert!(err.to_string().contains("CAMPLANE_LOG_FORMAT"), "{err}");
 
-        let err = config(&[DB, ("CAMPLANE_LOG", "camera_api=loud")]).unwrap_err();
+        let err = config(&[DB, SECRET_KEY, ("CAMPLANE_LOG", "camera_api=loud")]).unwrap_err();
         assert!(err.to_string().contains("CAMPLANE_LOG"), "{err}");
     }
 
     #[test]
     fn secrets_do_not_show_in_debug_output() {
-        let config = config(&[DB]).unwrap();
+        let config = config(&[DB, SECRET_KEY]).unwrap();
         assert!(!format!("{config:?}").contains("pw@"));
     }
 

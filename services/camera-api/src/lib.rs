@@ -1,5 +1,6 @@
 //! Camplane's camera API: the registry of cameras, kept in PostgreSQL.
 
+pub mod audit;
 pub mod cameras;
 pub mod config;
 pub mod db;
@@ -10,6 +11,7 @@ pub mod mediamtx;
 pub mod metrics;
 pub mod reconcile;
 pub mod redact;
+pub mod secrets;
 pub mod status;
 pub mod telemetry;
 pub mod validation;
@@ -22,6 +24,7 @@ use futures::FutureExt;
 use tokio::net::TcpListener;
 
 use config::Config;
+use secrets::SecretKey;
 
 /// Runs the service on `listener` (and metrics on `CAMPLANE_METRICS_LISTEN`)
 /// until `shutdown` resolves, then drains in-flight requests.
@@ -51,13 +54,14 @@ pub async fn serve_with_metrics(
     crate::metrics::install();
     let shutdown = shutdown.shared();
     let db = db::pool(&config).context("DATABASE_URL is not a usable PostgreSQL URL")?;
-    db::MIGRATOR
-        .run(&db)
-        .await
-        .context("applying database migrations (is PostgreSQL reachable at DATABASE_URL?)")?;
+    prepare_database(&db, &config.secret_key).await?;
     let mediamtx = mediamtx::Client::new(&config.mediamtx);
-    let reconciler =
-        reconcile::Reconciler::new(db.clone(), mediamtx.clone(), config.reconcile.clone());
+    let reconciler = reconcile::Reconciler::new(
+        db.clone(),
+        mediamtx.clone(),
+        config.reconcile.clone(),
+        config.secret_key.clone(),
+    );
     // Ends with this future, however it ends (a test may drop it mid-flight).
     let reconciling = AbortOnDrop(tokio::spawn(reconciler.run()));
     let events = Arc::new(events::Hub::default());
@@ -101,6 +105,27 @@ pub async fn serve_with_metrics(
     served.context("serving HTTP")?;
     db.close().await;
     tracing::info!("shut down");
+    Ok(())
+}
+
+/// Brings the database up to date before anything uses it: the migrations,
+/// then the camera passwords (checked against the key, and sealed where a
+/// row from before encryption still holds one in the clear).
+pub async fn prepare_database(db: &sqlx::PgPool, key: &SecretKey) -> anyhow::Result<()> {
+    db::MIGRATOR
+        .run(db)
+        .await
+        .context("applying database migrations (is PostgreSQL reachable at DATABASE_URL?)")?;
+    let sealed = cameras::seal_stored(db, key)
+        .await
+        .context("preparing the stored camera passwords")?;
+    if sealed > 0 {
+        tracing::info!(
+            cameras = sealed,
+            key_id = key.id(),
+            "sealed the camera passwords stored in the clear"
+        );
+    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! The camera registry: validated camera records in PostgreSQL.
 
+mod passwords;
 mod stream_url;
 
 use std::time::Duration;
@@ -11,9 +12,12 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::SchemaType;
 use utoipa::openapi::{Object, ObjectBuilder, Type};
 
-pub use stream_url::{PASSWORD_MASK, StreamUrl};
+pub use passwords::{rotate_key, seal_stored};
+pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl};
 
+use crate::config::Secret;
 use crate::db;
+use crate::secrets::{self, Sealed, SecretKey};
 use crate::validation::{FieldError, FieldErrors};
 
 const NAME_MAX: usize = 100;
@@ -32,6 +36,14 @@ pub enum Error {
     Stale { current: i64 },
     #[error(transparent)]
     Database(#[from] db::Error),
+    #[error(transparent)]
+    Secret(#[from] secrets::Error),
+    /// For `rotate-key`, which must run alone.
+    #[error(
+        "a camera-api service is running on this database; stop every replica first (cameras \
+         keep streaming meanwhile)"
+    )]
+    InUse,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -51,7 +63,7 @@ impl From<sqlx::Error> for Error {
 pub struct Camera {
     pub id: i64,
     pub name: String,
-    pub stream_url: StreamUrl,
+    pub stream_url: StoredUrl,
     pub location: Option<String>,
     pub enabled: bool,
     pub on_demand: bool,
@@ -111,6 +123,11 @@ impl Camera {
     /// `cam_<digits>` path and nothing else.
     pub fn path(&self) -> String {
         path_name(self.id)
+    }
+
+    /// The stream URL with its password: only for MediaMTX and ffmpeg.
+    pub fn source_url(&self, key: &SecretKey) -> Result<StreamUrl, secrets::Error> {
+        self.stream_url.open(self.id, key)
     }
 }
 
@@ -227,18 +244,39 @@ fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Fields {
     name: String,
+    /// Masked; the password, if any, is in `password`.
     stream_url: StreamUrl,
+    password: Option<Password>,
     location: Option<String>,
     enabled: bool,
     on_demand: bool,
     max_readers: i32,
 }
 
+/// The password a write leaves a camera with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Password {
+    /// The stored one, still sealed: the client sent the mask back.
+    Kept(Sealed),
+    /// Typed by the client; sealed as it is written.
+    Typed(Secret),
+}
+
+impl Password {
+    fn seal(self, camera_id: i64, key: &SecretKey) -> Sealed {
+        match self {
+            Self::Kept(sealed) => sealed,
+            Self::Typed(password) => key.seal(camera_id, password.expose()),
+        }
+    }
+}
+
 impl From<&Camera> for Fields {
     fn from(camera: &Camera) -> Self {
         Self {
             name: camera.name.clone(),
-            stream_url: camera.stream_url.clone(),
+            stream_url: camera.stream_url.masked_url().clone(),
+            password: camera.stream_url.sealed().cloned().map(Password::Kept),
             location: camera.location.clone(),
             enabled: camera.enabled,
             on_demand: camera.on_demand,
@@ -284,14 +322,15 @@ fn parse_max_readers(raw: i64) -> Result<i32, String> {
     }
 }
 
-fn parse_new_stream_url(raw: &str) -> Result<StreamUrl, String> {
+fn parse_new_stream_url(raw: &str) -> Result<(StreamUrl, Option<Password>), String> {
     let url = StreamUrl::parse(raw)?;
     if url.has_password_mask() {
         return Err(format!(
             "{PASSWORD_MASK} stands for a hidden password; type the real one"
         ));
     }
-    Ok(url)
+    let (masked, password) = url.split_password();
+    Ok((masked, password.map(Password::Typed)))
 }
 
 fn required<T>(field: &str, value: Option<T>, errors: &mut FieldErrors) -> Option<T> {
@@ -312,9 +351,11 @@ impl NewCameraInput {
             parse_max_readers(self.max_readers.unwrap_or(0)),
         );
         errors.into_result().map_err(Error::Invalid)?;
+        let (stream_url, password) = stream_url.expect("checked above");
         Ok(Fields {
             name: name.unwrap_or_default(),
-            stream_url: stream_url.expect("checked above"),
+            stream_url,
+            password,
             location: location.flatten(),
             enabled: self.enabled.unwrap_or(true),
             on_demand: self.on_demand.unwrap_or(true),
@@ -335,16 +376,23 @@ impl CameraPatch {
         if let Some(url) = self.stream_url
             && let Some(url) = required("stream_url", url, &mut errors)
         {
-            let parsed = StreamUrl::parse(&url)
-                .map(|url| url.unmask_with(&current.stream_url))
-                .and_then(|url| match url.has_password_mask() {
-                    true => Err(format!(
-                        "{PASSWORD_MASK} stands for a hidden password, but none is stored; type the real one"
-                    )),
-                    false => Ok(url),
-                });
-            if let Some(url) = errors.check("stream_url", parsed) {
+            let stored = current.stream_url.sealed();
+            let parsed = StreamUrl::parse(&url).and_then(|url| match stored {
+                // The mask keeps the stored password, sealed as it is.
+                Some(sealed) if url.has_password_mask() => {
+                    Ok((url, Some(Password::Kept(sealed.clone()))))
+                }
+                None if url.has_password_mask() => Err(format!(
+                    "{PASSWORD_MASK} stands for a hidden password, but none is stored; type the real one"
+                )),
+                _ => {
+                    let (masked, password) = url.split_password();
+                    Ok((masked, password.map(Password::Typed)))
+                }
+            });
+            if let Some((url, password)) = errors.check("stream_url", parsed) {
                 fields.stream_url = url;
+                fields.password = password;
             }
         }
         if let Some(location) = self.location
@@ -441,6 +489,8 @@ struct Row {
     id: i64,
     name: String,
     stream_url: String,
+    password_sealed: Option<Vec<u8>>,
+    password_key_id: Option<String>,
     location: Option<String>,
     enabled: bool,
     on_demand: bool,
@@ -463,8 +513,9 @@ impl TryFrom<Row> for Camera {
         };
         let state = ProvisioningState::parse(&row.provisioning_state)
             .ok_or_else(|| corrupt(format!("provisioning state {:?}", row.provisioning_state)))?;
-        let stream_url = StreamUrl::parse(&row.stream_url)
-            .map_err(|reason| corrupt(format!("stream_url {reason}")))?;
+        let stream_url =
+            StoredUrl::from_columns(&row.stream_url, row.password_sealed, row.password_key_id)
+                .map_err(|reason| corrupt(format!("stream_url {reason}")))?;
         Ok(Camera {
             id: row.id,
             name: row.name,
@@ -490,7 +541,8 @@ impl TryFrom<Row> for Camera {
 async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<Camera> {
     sqlx::query_as!(
         Row,
-        r#"SELECT c.id, c.name, c.stream_url, c.location, c.enabled, c.on_demand, c.max_readers,
+        r#"SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
+                  c.location, c.enabled, c.on_demand, c.max_readers,
                   c.version, c.created_at, c.updated_at,
                   p.state AS provisioning_state, p.detail AS provisioning_detail,
                   p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at
@@ -520,21 +572,32 @@ async fn notify_changed(conn: &mut sqlx::PgConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub async fn create(db: &PgPool, input: NewCameraInput) -> Result<Camera> {
+pub async fn create(db: &PgPool, key: &SecretKey, input: NewCameraInput) -> Result<Camera> {
     let fields = input.validate()?;
     let mut tx = db.begin().await?;
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO cameras (name, stream_url, location, enabled, on_demand, max_readers)
-           VALUES ($1, $2, $3, $4, $5, $6)
-           RETURNING id"#,
+    // The id first: it is the associated data of the sealed password, and
+    // one INSERT (not an INSERT and an UPDATE) is one audit entry.
+    let id =
+        sqlx::query_scalar!(r#"SELECT nextval(pg_get_serial_sequence('cameras', 'id')) AS "id!""#)
+            .fetch_one(&mut *tx)
+            .await?;
+    let sealed = fields.password.map(|password| password.seal(id, key));
+    sqlx::query!(
+        r#"INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id,
+                                location, enabled, on_demand, max_readers)
+           OVERRIDING SYSTEM VALUE
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+        id,
         fields.name,
         fields.stream_url.expose(),
+        sealed.as_ref().map(|sealed| sealed.bytes.as_slice()),
+        sealed.as_ref().map(|sealed| sealed.key_id.as_str()),
         fields.location,
         fields.enabled,
         fields.on_demand,
         fields.max_readers,
     )
-    .fetch_one(&mut *tx)
+    .execute(&mut *tx)
     .await?;
     sqlx::query!(
         "INSERT INTO camera_provisioning (camera_id) VALUES ($1)",
@@ -561,7 +624,8 @@ pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
         .await?;
     let rows = sqlx::query_as!(
         Row,
-        r#"SELECT c.id, c.name, c.stream_url, c.location, c.enabled, c.on_demand, c.max_readers,
+        r#"SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
+                  c.location, c.enabled, c.on_demand, c.max_readers,
                   c.version, c.created_at, c.updated_at,
                   p.state AS provisioning_state, p.detail AS provisioning_detail,
                   p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at
@@ -618,6 +682,7 @@ pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
 /// nothing on MediaMTX.
 pub async fn update(
     db: &PgPool,
+    key: &SecretKey,
     id: i64,
     patch: CameraPatch,
     expected: Option<Expected>,
@@ -629,14 +694,18 @@ pub async fn update(
     if fields == Fields::from(&current) {
         return Ok(current);
     }
+    let sealed = fields.password.map(|password| password.seal(id, key));
     sqlx::query!(
         r#"UPDATE cameras
-           SET name = $2, stream_url = $3, location = $4, enabled = $5, on_demand = $6,
-               max_readers = $7, version = version + 1, updated_at = now()
+           SET name = $2, stream_url = $3, password_sealed = $4, password_key_id = $5,
+               location = $6, enabled = $7, on_demand = $8, max_readers = $9,
+               version = version + 1, updated_at = now()
            WHERE id = $1"#,
         id,
         fields.name,
         fields.stream_url.expose(),
+        sealed.as_ref().map(|sealed| sealed.bytes.as_slice()),
+        sealed.as_ref().map(|sealed| sealed.key_id.as_str()),
         fields.location,
         fields.enabled,
         fields.on_demand,

@@ -5,6 +5,9 @@ use std::fmt;
 
 use url::Url;
 
+use crate::config::Secret;
+use crate::secrets::{self, Sealed, SecretKey};
+
 /// What every response shows instead of a password.
 pub const PASSWORD_MASK: &str = "***";
 const MAX_LEN: usize = 2048;
@@ -53,20 +56,90 @@ impl StreamUrl {
 
     /// Puts back the stored password where a client sent the mask it was shown,
     /// so editing other parts of the URL does not require retyping it.
-    pub fn unmask_with(mut self, stored: &StreamUrl) -> Self {
-        if let (true, Some(password)) = (self.has_password_mask(), stored.0.password()) {
+    pub fn unmask_with(self, stored: &StreamUrl) -> Self {
+        match stored.0.password() {
+            Some(password) => self.with_password(password),
+            None => self,
+        }
+    }
+
+    /// `password` (percent-encoded, as `Url::password` gives it) in place of
+    /// the mask.
+    fn with_password(mut self, password: &str) -> Self {
+        if self.has_password_mask() {
             // Infallible: the URL already has a user and host.
             let _ = self.0.set_password(Some(password));
         }
         self
     }
 
-    pub fn masked(&self) -> String {
+    fn mask(&self) -> Url {
         let mut url = self.0.clone();
         if url.password().is_some() {
             let _ = url.set_password(Some(PASSWORD_MASK));
         }
-        url.into()
+        url
+    }
+
+    pub fn masked(&self) -> String {
+        self.mask().into()
+    }
+
+    /// The URL as stored, its password masked, and the password to seal.
+    pub fn split_password(&self) -> (StreamUrl, Option<Secret>) {
+        (StreamUrl(self.mask()), self.0.password().map(Secret::new))
+    }
+}
+
+/// A camera's stream URL as the database holds it: masked, with the
+/// password sealed apart. Only `open` gives the password back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredUrl {
+    masked: StreamUrl,
+    password: Option<Sealed>,
+}
+
+impl StoredUrl {
+    /// From the `stream_url`, `password_sealed` and `password_key_id`
+    /// columns; `Err` says what is inconsistent (never quoting a password).
+    pub fn from_columns(
+        stream_url: &str,
+        sealed: Option<Vec<u8>>,
+        key_id: Option<String>,
+    ) -> Result<Self, String> {
+        let masked = StreamUrl::parse(stream_url)?;
+        let password = match (sealed, key_id) {
+            (Some(bytes), Some(key_id)) => Some(Sealed { key_id, bytes }),
+            (None, None) => None,
+            _ => return Err("has a sealed password without its key id".into()),
+        };
+        if masked.0.password() != password.as_ref().map(|_| PASSWORD_MASK) {
+            return Err("holds a password that is not sealed".into());
+        }
+        Ok(Self { masked, password })
+    }
+
+    pub fn masked(&self) -> String {
+        self.masked.masked()
+    }
+
+    pub(super) fn masked_url(&self) -> &StreamUrl {
+        &self.masked
+    }
+
+    pub(super) fn sealed(&self) -> Option<&Sealed> {
+        self.password.as_ref()
+    }
+
+    /// The full URL, password included: only for MediaMTX and ffmpeg.
+    pub fn open(&self, camera_id: i64, key: &SecretKey) -> Result<StreamUrl, secrets::Error> {
+        match &self.password {
+            Some(sealed) => {
+                let password = key.open(camera_id, sealed)?;
+                Ok(self.masked.clone().with_password(password.expose()))
+            }
+            None => Ok(self.masked.clone()),
+        }
     }
 }
 
@@ -144,5 +217,45 @@ mod tests {
         // With nothing stored, the mask stays for validation to reject.
         let open = StreamUrl::parse("rtsp://10.1.2.3/stream1").unwrap();
         assert!(edited.unmask_with(&open).has_password_mask());
+    }
+
+    #[test]
+    fn a_stored_url_keeps_the_password_only_sealed() {
+        let key = SecretKey::from_base64("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=").unwrap();
+        let typed = StreamUrl::parse("rtsp://admin:s%40cret@10.1.2.3/stream1").unwrap();
+        let (masked, password) = typed.split_password();
+        assert_eq!(masked.expose(), "rtsp://admin:***@10.1.2.3/stream1");
+        let sealed = key.seal(4, password.unwrap().expose());
+        let stored = StoredUrl::from_columns(
+            masked.expose(),
+            Some(sealed.bytes.clone()),
+            Some(sealed.key_id.clone()),
+        )
+        .unwrap();
+        assert_eq!(stored.masked(), masked.expose());
+        assert_eq!(stored.open(4, &key).unwrap(), typed);
+        assert!(stored.open(5, &key).is_err());
+
+        let open = StreamUrl::parse("rtsp://10.1.2.3/stream1").unwrap();
+        assert_eq!(open.split_password(), (open.clone(), None));
+        let stored = StoredUrl::from_columns(open.expose(), None, None).unwrap();
+        assert_eq!(stored.open(4, &key).unwrap(), open);
+
+        // A row can't pass off a plaintext password, or a mask with nothing
+        // sealed behind it.
+        for (url, sealed) in [
+            ("rtsp://admin:hunter2@10.1.2.3/", None),
+            ("rtsp://admin:***@10.1.2.3/", None),
+            ("rtsp://admin:hunter2@10.1.2.3/", Some(sealed.clone())),
+            ("rtsp://10.1.2.3/", Some(sealed)),
+        ] {
+            let err = StoredUrl::from_columns(
+                url,
+                sealed.as_ref().map(|s| s.bytes.clone()),
+                sealed.map(|s| s.key_id),
+            )
+            .unwrap_err();
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 }

@@ -310,7 +310,7 @@ async fn create_camera(
     State(state): State<AppState>,
     JsonBody(input): JsonBody<NewCameraInput>,
 ) -> Result<Response, ApiError> {
-    let camera = cameras::create(&state.db, input).await?;
+    let camera = cameras::create(&state.db, &state.config.secret_key, input).await?;
     tracing::info!(camera_id = camera.id, "camera created");
     let camera = provisioned(&state, camera).await;
     let mut response = camera_response(StatusCode::CREATED, &camera);
@@ -368,7 +368,14 @@ async fn update_camera(
     JsonBody(patch): JsonBody<CameraPatch>,
 ) -> Result<Response, ApiError> {
     let id = camera_id(&id)?;
-    let camera = cameras::update(&state.db, id, patch, expected_version(&headers)).await?;
+    let camera = cameras::update(
+        &state.db,
+        &state.config.secret_key,
+        id,
+        patch,
+        expected_version(&headers),
+    )
+    .await?;
     let camera = provisioned(&state, camera).await;
     tracing::info!(
         camera_id = camera.id,

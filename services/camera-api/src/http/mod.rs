@@ -1,8 +1,10 @@
 //! Everything HTTP: routing, OpenAPI, errors as problem documents.
 
+mod audit;
 mod cameras;
 mod events;
 mod extract;
+mod headers;
 mod health;
 mod problem;
 mod reconcile;
@@ -53,6 +55,7 @@ pub struct AppState {
         (name = "provisioning", description = "Keeping MediaMTX converged on the registry"),
         (name = "status", description = "Whether cameras are live, probes and snapshots"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "audit", description = "Who changed what, and when"),
     )
 )]
 struct ApiDoc;
@@ -67,6 +70,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(snapshots::router())
         .merge(events::router())
         .merge(reconcile::router())
+        .merge(audit::router())
         .split_for_parts()
 }
 
@@ -75,6 +79,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 }
 
 pub fn app(state: AppState) -> Router {
+    let cors = headers::cors(&state.config.cors_origins);
     let (routes, openapi) = routes();
     let routes = routes
         .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
@@ -96,6 +101,8 @@ pub fn app(state: AppState) -> Router {
             DefaultBodyLimit::max(extract::BODY_LIMIT),
             // Bounds every request, so a stuck one can't hold up a graceful shutdown.
             TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)),
+            middleware::map_response(headers::security),
+            cors,
         ))
         .with_state(state)
 }

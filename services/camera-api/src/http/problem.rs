@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::validation::FieldError;
-use crate::{cameras, db, media};
+use crate::{cameras, db, media, secrets};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -191,7 +191,18 @@ impl From<cameras::Error> for ApiError {
             )
             .with_header(header::ETAG, super::cameras::etag(current)),
             Error::Database(err) => err.into(),
+            Error::Secret(err) => err.into(),
+            // Only `rotate-key` can meet it, never a request.
+            Error::InUse => Self::internal(err),
         }
+    }
+}
+
+/// A stored password that does not open is the server's fault, never the
+/// client's; the log says which camera and key.
+impl From<secrets::Error> for ApiError {
+    fn from(err: secrets::Error) -> Self {
+        Self::internal(err)
     }
 }
 

@@ -9,6 +9,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::problem::{ApiError, Problem};
+use crate::audit;
 use crate::reconcile::{self, Report};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -29,6 +30,7 @@ const PASS_WAIT: Duration = Duration::from_secs(30);
     )
 )]
 async fn force_pass(State(state): State<AppState>) -> Result<Json<Report>, ApiError> {
+    audit::record(&state.db, "reconcile.force", serde_json::json!({})).await?;
     let report = reconcile::request_pass(&state.db, PASS_WAIT)
         .await
         .map_err(|err| ApiError::from(crate::db::Error::from(err)))?;

@@ -31,7 +31,14 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
     let id_header = HeaderValue::try_from(request_id.as_str()).expect("checked by is_safe_id");
     req.headers_mut().insert(REQUEST_ID, id_header.clone());
 
-    let span = tracing::info_span!("request", request_id = %request_id);
+    let span = tracing::info_span!(
+        "request",
+        request_id = %request_id,
+        camera_id = tracing::field::Empty
+    );
+    if let Some(id) = camera_id(&route, req.uri().path()) {
+        span.record("camera_id", id);
+    }
     let mut response = next.run(req).instrument(span.clone()).await;
     response.headers_mut().insert(REQUEST_ID, id_header);
     crate::metrics::http_request(
@@ -52,6 +59,16 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
     response
 }
 
+/// The camera a request is about, so every line it logs can be found by
+/// camera: the path segment under the route's `{id}`.
+fn camera_id(route: &str, path: &str) -> Option<i64> {
+    let position = route.split('/').position(|segment| segment == "{id}")?;
+    route
+        .starts_with("/api/cameras/")
+        .then(|| path.split('/').nth(position)?.parse().ok())
+        .flatten()
+}
+
 /// Ids end up in log lines: only short, plain tokens are taken from outside.
 fn is_safe_id(id: &str) -> bool {
     (1..=128).contains(&id.len())
@@ -69,5 +86,18 @@ mod tests {
         assert!(!super::is_safe_id("a b"));
         assert!(!super::is_safe_id("a\nfake log line"));
         assert!(!super::is_safe_id(&"a".repeat(129)));
+    }
+
+    #[test]
+    fn the_camera_id_comes_from_the_id_segment_of_a_camera_route() {
+        let id = |route, path| super::camera_id(route, path);
+        assert_eq!(id("/api/cameras/{id}", "/api/cameras/42"), Some(42));
+        assert_eq!(
+            id("/api/cameras/{id}/snapshot", "/api/cameras/7/snapshot"),
+            Some(7)
+        );
+        assert_eq!(id("/api/cameras/{id}", "/api/cameras/abc"), None);
+        assert_eq!(id("/api/cameras", "/api/cameras"), None);
+        assert_eq!(id("(unmatched)", "/api/cameras/42"), None);
     }
 }

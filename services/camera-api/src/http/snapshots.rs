@@ -105,7 +105,9 @@ async fn snapshot(
     let camera = cameras::get(&state.db, id).await?;
     let request = SnapshotRequest {
         camera_id: id,
-        source: state.media.snapshot_source(&camera),
+        source: state
+            .media
+            .snapshot_source(&camera, &state.config.secret_key)?,
         width,
         max_age,
         fallback,

@@ -134,7 +134,8 @@ async fn probe_camera(
     Path(id): Path<String>,
 ) -> Result<Json<Probe>, ApiError> {
     let camera = cameras::get(&state.db, camera_id(&id)?).await?;
-    let probe = state.media.probe(&camera.stream_url).await?;
+    let url = camera.source_url(&state.config.secret_key)?;
+    let probe = state.media.probe(&url).await?;
     status::record_probe(&state.db, camera.id, &probe).await?;
     tracing::info!(camera_id = camera.id, ok = probe.ok, code = ?probe.code, rtt_ms = probe.rtt_ms, "camera probed");
     Ok(Json(probe))
@@ -177,7 +178,8 @@ async fn probe_url(
                 "the password is masked: type it, or send camera_id to use the stored one".into(),
             ));
         };
-        url = url.unmask_with(&cameras::get(&state.db, id).await?.stream_url);
+        let camera = cameras::get(&state.db, id).await?;
+        url = url.unmask_with(&camera.source_url(&state.config.secret_key)?);
     }
     Ok(Json(state.media.probe(&url).await?))
 }

@@ -20,6 +20,7 @@ pub use probe::{Audio, Probe, Video};
 pub use snapshot::{Image, Served, SnapshotRequest};
 
 use crate::cameras::{Camera, StreamUrl};
+use crate::secrets::{self, SecretKey};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -236,11 +237,16 @@ impl Media {
         Ok(probe)
     }
 
-    /// Where snapshots of `camera` are read from.
-    pub fn snapshot_source(&self, camera: &Camera) -> String {
-        match &self.inner.settings.rtsp_url {
+    /// Where snapshots of `camera` are read from; its password is opened
+    /// only when that is the camera itself.
+    pub fn snapshot_source(
+        &self,
+        camera: &Camera,
+        key: &SecretKey,
+    ) -> Result<String, secrets::Error> {
+        Ok(match &self.inner.settings.rtsp_url {
             Some(base) => format!("{}/{}", base.as_str().trim_end_matches('/'), camera.path()),
-            None => camera.stream_url.expose().to_owned(),
-        }
+            None => camera.source_url(key)?.expose().to_owned(),
+        })
     }
 }

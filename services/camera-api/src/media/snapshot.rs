@@ -204,6 +204,9 @@ fn args(source: &str, width: Option<u32>, timeout: Duration) -> Vec<String> {
     let mut args: Vec<String> = ["-nostdin", "-hide_banner", "-loglevel", "error"]
         .map(str::to_owned)
         .to_vec();
+    // A reader that joins a running stream mid-GOP gets P-frames first;
+    // decoding those gives a grey or black picture, so decode keyframes only.
+    args.extend(["-skip_frame", "nokey"].map(str::to_owned));
     args.extend(process::input_args(source, timeout));
     args.extend(["-an", "-frames:v", "1"].map(str::to_owned));
     if let Some(width) = width {

@@ -25,14 +25,15 @@ use utoipa::ToSchema;
 pub use plan::{SourceSettings, is_owned, parse_go_duration};
 
 use crate::AbortOnDrop;
-use crate::cameras::{CHANGED_CHANNEL, path_name};
+use crate::cameras::{CHANGED_CHANNEL, StoredUrl, path_name};
 use crate::mediamtx::{self, PathConfig};
+use crate::secrets::SecretKey;
 use plan::{Desired, PutKind, Write};
 
 /// The channel on which forced passes are requested (payload: request id).
 pub const REQUEST_CHANNEL: &str = "camplane_reconcile";
 /// Identifies Camplane's reconciler lock among advisory locks.
-const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"
+pub(crate) const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"
 /// How often the leader asks MediaMTX whether it restarted.
 const INFO_POLL: Duration = Duration::from_secs(1);
 /// How often a follower tries to take over.
@@ -88,14 +89,17 @@ pub struct Reconciler {
     db: PgPool,
     mediamtx: mediamtx::Client,
     settings: Settings,
+    /// Opens camera passwords, only to write them into MediaMTX sources.
+    key: SecretKey,
 }
 
 impl Reconciler {
-    pub fn new(db: PgPool, mediamtx: mediamtx::Client, settings: Settings) -> Self {
+    pub fn new(db: PgPool, mediamtx: mediamtx::Client, settings: Settings, key: SecretKey) -> Self {
         Self {
             db,
             mediamtx,
             settings,
+            key,
         }
     }
 
@@ -258,8 +262,8 @@ impl Reconciler {
         let written: BTreeSet<&str> = writes.iter().map(Write::path).collect();
         for camera in &cameras {
             if !written.contains(path_name(camera.id).as_str()) {
-                report.unchanged += 1;
-                outcomes.insert(camera.id, (camera.version, Outcome::Converged));
+                let outcome = unwritten(camera, &mut report);
+                outcomes.insert(camera.id, (camera.version, outcome));
             }
         }
         self.record(&outcomes).await;
@@ -313,7 +317,7 @@ impl Reconciler {
         for camera in &cameras {
             outcomes
                 .entry(camera.id)
-                .or_insert((camera.version, Outcome::Converged));
+                .or_insert_with(|| (camera.version, unwritten(camera, &mut report)));
         }
         self.record(&outcomes).await;
         report.failed.is_empty()
@@ -388,10 +392,13 @@ impl Reconciler {
             .collect()
     }
 
-    /// The desired state of every camera, or of one.
+    /// The desired state of every camera, or of one. Passwords are opened
+    /// for enabled cameras only: a disabled camera has no source.
     async fn load(&self, only: Option<i64>) -> Result<Vec<Desired>, sqlx::Error> {
         let rows = sqlx::query!(
-            r#"SELECT id, version, stream_url, enabled, on_demand, max_readers FROM cameras
+            r#"SELECT id, version, stream_url, password_sealed, password_key_id,
+                      enabled, on_demand, max_readers
+               FROM cameras
                WHERE $1::bigint IS NULL OR id = $1 ORDER BY id"#,
             only
         )
@@ -399,17 +406,34 @@ impl Reconciler {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|row| Desired {
-                id: row.id,
-                version: row.version,
-                spec: row.enabled.then(|| {
-                    plan::spec(
+            .map(|row| {
+                let spec = match row.enabled {
+                    false => Ok(None),
+                    true => StoredUrl::from_columns(
                         &row.stream_url,
-                        row.on_demand,
-                        row.max_readers,
-                        self.settings.source,
+                        row.password_sealed,
+                        row.password_key_id,
                     )
-                }),
+                    .map_err(|reason| format!("the stored stream URL {reason}"))
+                    .and_then(|stored| {
+                        stored
+                            .open(row.id, &self.key)
+                            .map_err(|err| err.to_string())
+                    })
+                    .map(|url| {
+                        Some(plan::spec(
+                            url.expose(),
+                            row.on_demand,
+                            row.max_readers,
+                            self.settings.source,
+                        ))
+                    }),
+                };
+                Desired {
+                    id: row.id,
+                    version: row.version,
+                    spec,
+                }
             })
             .collect())
     }
@@ -471,6 +495,24 @@ impl Reconciler {
         .await;
         if let Err(err) = noted {
             tracing::warn!(error = %err, "could not store provisioning states");
+        }
+    }
+}
+
+/// The outcome of a camera that needed no write: converged, or stuck
+/// until its password opens (reported as a failure, so it is retried).
+fn unwritten(camera: &Desired, report: &mut Report) -> Outcome {
+    match &camera.spec {
+        Ok(_) => {
+            report.unchanged += 1;
+            Outcome::Converged
+        }
+        Err(detail) => {
+            report.failed.push(Failure {
+                path: path_name(camera.id),
+                detail: detail.clone(),
+            });
+            Outcome::Rejected(detail.clone())
         }
     }
 }

@@ -15,12 +15,13 @@ pub struct SourceSettings {
 }
 
 /// A camera as the reconciler sees it: its version and the path it wants
-/// (`None` when disabled: a disabled camera has no path).
+/// (`None` when disabled: a disabled camera has no path), or why that can't
+/// be known (its password does not open); MediaMTX is then left as it is.
 #[derive(Debug, Clone)]
 pub struct Desired {
     pub id: i64,
     pub version: i64,
-    pub spec: Option<PathSpec>,
+    pub spec: Result<Option<PathSpec>, String>,
 }
 
 pub fn spec(
@@ -78,17 +79,17 @@ pub fn is_owned(path: &str) -> bool {
 pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write> {
     let path = path_name(desired.id);
     match (&desired.spec, actual) {
-        (Some(spec), None) => Some(Write::Put {
+        (Ok(Some(spec)), None) => Some(Write::Put {
             path,
             spec: spec.clone(),
             kind: PutKind::Add,
         }),
-        (Some(spec), Some(actual)) if !same(spec, actual) => Some(Write::Put {
+        (Ok(Some(spec)), Some(actual)) if !same(spec, actual) => Some(Write::Put {
             path,
             spec: spec.clone(),
             kind: PutKind::Update,
         }),
-        (None, Some(_)) => Some(Write::Delete {
+        (Ok(None), Some(_)) => Some(Write::Delete {
             path,
             orphan: false,
         }),
@@ -191,7 +192,7 @@ mod tests {
         Desired {
             id,
             version: 1,
-            spec: enabled.then(|| spec(&format!("rtsp://u:p@h/{id}"), true, 0, SETTINGS)),
+            spec: Ok(enabled.then(|| spec(&format!("rtsp://u:p@h/{id}"), true, 0, SETTINGS))),
         }
     }
 
@@ -237,14 +238,14 @@ mod tests {
     #[test]
     fn a_path_reported_back_reformatted_needs_no_write() {
         let camera = desired(1, true);
-        let actual = reported(camera.spec.as_ref().unwrap(), "cam_1");
+        let actual = reported(camera.spec.as_ref().unwrap().as_ref().unwrap(), "cam_1");
         assert_eq!(write_for(&camera, Some(&actual)), None);
     }
 
     #[test]
     fn each_difference_is_one_write() {
         let camera = desired(1, true);
-        let spec = camera.spec.clone().unwrap();
+        let spec = camera.spec.clone().unwrap().unwrap();
         assert!(matches!(
             write_for(&camera, None),
             Some(Write::Put {
@@ -284,6 +285,22 @@ mod tests {
     }
 
     #[test]
+    fn a_camera_whose_path_is_unknown_is_left_alone_and_is_no_orphan() {
+        let camera = desired(1, true);
+        let spec = camera.spec.clone().unwrap().unwrap();
+        let unknown = Desired {
+            spec: Err("its password does not open".into()),
+            ..camera
+        };
+        let mut other = reported(&spec, "cam_1");
+        other.source = "rtsp://u:p@h/other".into();
+        assert_eq!(write_for(&unknown, Some(&other)), None);
+        assert_eq!(write_for(&unknown, None), None);
+        let actual = BTreeMap::from([("cam_1".to_owned(), other)]);
+        assert_eq!(writes(&[unknown], &actual), vec![]);
+    }
+
+    #[test]
     fn orphans_go_and_foreign_paths_stay() {
         let cameras = [desired(1, true), desired(2, false)];
         let mut actual = BTreeMap::new();
@@ -298,7 +315,7 @@ mod tests {
         ] {
             actual.insert(
                 name.to_owned(),
-                reported(cameras[0].spec.as_ref().unwrap(), name),
+                reported(cameras[0].spec.as_ref().unwrap().as_ref().unwrap(), name),
             );
         }
         let writes = writes(&cameras, &actual);

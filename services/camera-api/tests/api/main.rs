@@ -1,6 +1,8 @@
 //! Integration tests: the real service against real PostgreSQL, over HTTP.
 //! One binary (faster to link); each test gets its own database and port.
 
+mod audit;
+mod browser;
 mod cameras;
 mod edge;
 mod events;
@@ -11,5 +13,6 @@ mod media;
 mod metrics;
 mod openapi;
 mod provisioning;
+mod secrets;
 mod stack_files;
 mod support;

@@ -41,3 +41,29 @@ async fn metrics_cover_requests_reconciles_mediamtx_and_the_fleet() {
         "never on the API listener"
     );
 }
+
+#[tokio::test]
+async fn log_lines_carry_the_request_id_and_the_camera_id() {
+    let app = TestApp::spawn().await;
+    let id = app.create_camera("Dock").await["id"].as_i64().unwrap();
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let response = app
+        .client
+        .get(format!("{}/api/cameras/{id}", app.base))
+        .header("x-request-id", &request_id)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+
+    let logs = crate::support::logs();
+    let line: serde_json::Value = logs
+        .lines()
+        .filter(|line| line.contains(&request_id))
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .find(|line: &serde_json::Value| line["fields"]["message"] == "request")
+        .unwrap_or_else(|| panic!("no request line for {request_id}"));
+    assert_eq!(line["span"]["request_id"], request_id.as_str());
+    assert_eq!(line["span"]["camera_id"], id);
+    assert_eq!(line["fields"]["route"], "/api/cameras/{id}");
+}

@@ -159,12 +159,18 @@ fn compose_runs_every_part_of_the_stack_pinned_and_checked() {
         "service_healthy"
     );
 
-    // Only the edge is published.
+    // Only the edge is published, and Grafana on the host's loopback.
     for (name, service) in services {
         assert_eq!(
             service.get("ports").is_some(),
-            name == "haproxy",
+            name == "haproxy" || name == "grafana",
             "{name}'s ports"
+        );
+    }
+    for port in services["grafana"]["ports"].as_array().unwrap() {
+        assert!(
+            port.as_str().unwrap().starts_with("127.0.0.1:"),
+            "Grafana published beyond loopback: {port}"
         );
     }
     let ports: Vec<&str> = services["haproxy"]["ports"]
@@ -190,7 +196,7 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
             "{name} is neither in .env.example nor defaulted"
         );
     }
-    let env: HashMap<String, String> = environment(&compose["services"]["camera-api"])
+    let mut env: HashMap<String, String> = environment(&compose["services"]["camera-api"])
         .into_iter()
         .map(|(key, value)| (key, interpolate(&value, &example)))
         .collect();
@@ -200,9 +206,18 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
         "MEDIAMTX_API_USER",
         "MEDIAMTX_API_PASS",
         "MEDIAMTX_RTSP_URL",
+        "CAMPLANE_SECRET_KEY",
     ] {
         assert!(env.contains_key(name), "camera-api gets no {name}");
     }
+    // The one value .env.example must not hold: a key every copy would
+    // share. Compose refuses to start until the operator generates one.
+    assert_eq!(example["CAMPLANE_SECRET_KEY"], "");
+    assert!(text("compose.yaml").contains("CAMPLANE_SECRET_KEY: ${CAMPLANE_SECRET_KEY:?"));
+    env.insert(
+        "CAMPLANE_SECRET_KEY".into(),
+        crate::support::new_secret_key(),
+    );
     if let Err(err) = camera_api::config::Config::from_lookup(|name| env.get(name).cloned()) {
         panic!("camera-api refuses compose's environment: {err}");
     }
@@ -382,5 +397,107 @@ fn haproxy_accepts_the_config_with_composes_environment() {
     // Compose's service names don't resolve here; anything else is a finding.
     for line in stderr.lines().filter(|line| line.contains("[WARNING]")) {
         assert!(line.contains("could not resolve address"), "{line}");
+    }
+}
+
+#[test]
+fn prometheus_scrapes_the_service_and_mediamtx_where_compose_puts_them() {
+    let compose = yaml("compose.yaml");
+    let services = &compose["services"];
+    let prometheus = yaml("infra/prometheus/prometheus.yml");
+    let job = |name: &str| {
+        prometheus["scrape_configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|job| job["job_name"] == name)
+            .unwrap_or_else(|| panic!("no {name} job"))
+            .clone()
+    };
+    let target = |job: &Value| {
+        job["static_configs"][0]["targets"][0]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+
+    let api = environment(&services["camera-api"]);
+    let metrics_port = api["CAMPLANE_METRICS_LISTEN"].rsplit(':').next().unwrap();
+    assert_eq!(
+        target(&job("camera-api")),
+        format!("camera-api:{metrics_port}")
+    );
+
+    let mediamtx_config = yaml("mediamtx.yml");
+    assert_eq!(mediamtx_config["metrics"], true);
+    let metrics_address = mediamtx_config["metricsAddress"].as_str().unwrap();
+    let alias = services["mediamtx"]["networks"]["core"]["aliases"][0]
+        .as_str()
+        .unwrap();
+    let mediamtx = job("mediamtx");
+    assert_eq!(target(&mediamtx), format!("{alias}{metrics_address}"));
+    // MediaMTX's user with the metrics action, its password from the
+    // environment compose hands MediaMTX.
+    assert_eq!(
+        mediamtx["basic_auth"]["username"].as_str().unwrap(),
+        api["MEDIAMTX_API_USER"]
+    );
+    let secret = mediamtx["basic_auth"]["password_file"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("/run/secrets/")
+        .expect("a compose secret");
+    assert_eq!(
+        compose["secrets"][secret]["environment"],
+        "MEDIAMTX_API_PASS"
+    );
+    assert!(
+        services["prometheus"]["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|name| name == secret)
+    );
+    let networks = |name: &str| services[name]["networks"].to_string();
+    assert!(networks("prometheus").contains("core"));
+
+    let datasource = yaml("infra/grafana/provisioning/datasources/prometheus.yml");
+    assert_eq!(
+        datasource["datasources"][0]["url"], "http://prometheus:9090",
+        "Grafana reads the compose service"
+    );
+    assert!(networks("grafana").contains("core"));
+}
+
+/// A dashboard panel that names a metric the service doesn't export shows
+/// "No data" forever; this catches the typo.
+#[test]
+fn the_dashboard_queries_metrics_the_service_exports() {
+    let dashboard: Value =
+        serde_json::from_str(&text("infra/grafana/dashboards/camplane.json")).unwrap();
+    let exported = text("services/camera-api/src/metrics.rs");
+    let mut queried = BTreeSet::new();
+    for panel in dashboard["panels"].as_array().unwrap() {
+        for target in panel["targets"].as_array().into_iter().flatten() {
+            let expr = target["expr"].as_str().unwrap();
+            for (start, _) in expr.match_indices("camplane_") {
+                let name: String = expr[start..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                queried.insert(name);
+            }
+        }
+    }
+    assert!(queried.len() >= 10, "{queried:?}");
+    for name in queried {
+        let family = ["_bucket", "_sum", "_count"]
+            .iter()
+            .find_map(|suffix| name.strip_suffix(suffix))
+            .unwrap_or(&name);
+        assert!(
+            exported.contains(&format!("\"{family}\"")),
+            "the dashboard queries {name}, which src/metrics.rs does not export"
+        );
     }
 }

@@ -28,6 +28,13 @@ pub use mediamtx::{MediaMtx, eventually};
 /// of the whole suite may contain it.
 pub const CANARY: &str = "CanaryPw7f3a";
 
+/// A fresh `CAMPLANE_SECRET_KEY`: 32 random bytes in base64.
+pub fn new_secret_key() -> String {
+    use base64::Engine;
+    use chacha20poly1305::aead::Generate;
+    base64::engine::general_purpose::STANDARD.encode(chacha20poly1305::Key::generate())
+}
+
 /// A camera URL whose password is the canary.
 pub fn canary_url(host: &str) -> String {
     format!("rtsp://admin:{CANARY}@{host}:554/stream1")
@@ -138,7 +145,8 @@ impl TestApp {
         Self::spawn_in(mediamtx, TestDatabase::create().await, configure).await
     }
 
-    async fn spawn_in(
+    /// On a database the test prepared (e.g. migrated only part of the way).
+    pub async fn spawn_in(
         mediamtx: MediaMtx,
         database: TestDatabase,
         configure: impl FnOnce(&mut HashMap<String, String>),
@@ -153,6 +161,7 @@ impl TestApp {
             ("MEDIAMTX_API_URL".to_owned(), mediamtx.api_url().to_owned()),
             // Fast enough that tests never wait long for a periodic pass.
             ("CAMPLANE_RECONCILE_INTERVAL".to_owned(), "2s".to_owned()),
+            ("CAMPLANE_SECRET_KEY".to_owned(), new_secret_key()),
         ]);
         configure(&mut vars);
         Self::launch(vars, mediamtx, media, database).await
@@ -310,19 +319,38 @@ impl TestApp {
     /// database, as a restore or a bulk import would, without waking the
     /// reconciler.
     pub async fn insert_cameras(&self, count: i64) {
+        // Sealed as the service stores passwords: the camera id is part of
+        // the seal, so the ids come first.
+        let key = self.config().secret_key;
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT nextval(pg_get_serial_sequence('cameras', 'id')) FROM generate_series(1, $1)",
+        )
+        .bind(count)
+        .fetch_all(&self.db)
+        .await
+        .unwrap();
+        let sealed: Vec<Vec<u8>> = ids.iter().map(|id| key.seal(*id, CANARY).bytes).collect();
         sqlx::query(
             r#"WITH inserted AS (
-                   INSERT INTO cameras (name, stream_url)
-                   SELECT 'Bulk ' || n, 'rtsp://admin:' || $2 || '@192.0.2.' || (n % 250) || ':554/s' || n
-                   FROM generate_series(1, $1) AS n
+                   INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id)
+                   OVERRIDING SYSTEM VALUE
+                   SELECT id, 'Bulk ' || n, 'rtsp://admin:***@192.0.2.' || (n % 250) || ':554/s' || n,
+                          sealed, $3
+                   FROM unnest($1::bigint[], $2::bytea[]) WITH ORDINALITY AS u(id, sealed, n)
                    RETURNING id)
                INSERT INTO camera_provisioning (camera_id) SELECT id FROM inserted"#,
         )
-        .bind(count)
-        .bind(CANARY)
+        .bind(&ids)
+        .bind(&sealed)
+        .bind(key.id())
         .execute(&self.db)
         .await
         .unwrap();
+    }
+
+    /// Changes a setting for the next `start_again` or `restart`.
+    pub fn set_env(&mut self, name: &str, value: &str) {
+        self.vars.insert(name.to_owned(), value.to_owned());
     }
 
     /// Creates a camera with the canary password and returns its JSON.
