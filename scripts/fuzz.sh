@@ -62,10 +62,12 @@ address_in() {
 "$bin/mediamtx-standin" 127.0.0.1:0 >"$run/mediamtx.log" 2>&1 &
 pids+=($!)
 mediamtx=$(address_in "$run/mediamtx.log" '.*serving the v3 API at (http:[^ ]+).*')
-# Probes and snapshots of the fuzzer's unreachable cameras end sooner.
-env DATABASE_URL="$server/$database" CAMPLANE_LISTEN=127.0.0.1:0 CAMPLANE_METRICS_LISTEN=off \
-  CAMPLANE_LOG_FORMAT=json MEDIAMTX_API_URL="$mediamtx" \
-  CAMPLANE_PROBE_TIMEOUT=500ms CAMPLANE_SNAPSHOT_TIMEOUT=500ms \
+# Probes and snapshots of the fuzzer's unreachable cameras end sooner. The
+# settings go through the environment, never a command line (the key seals
+# the passwords of this throwaway database only).
+DATABASE_URL="$server/$database" CAMPLANE_SECRET_KEY=$(openssl rand -base64 32) \
+  CAMPLANE_LISTEN=127.0.0.1:0 CAMPLANE_METRICS_LISTEN=off CAMPLANE_LOG_FORMAT=json \
+  MEDIAMTX_API_URL="$mediamtx" CAMPLANE_PROBE_TIMEOUT=500ms CAMPLANE_SNAPSHOT_TIMEOUT=500ms \
   "$bin/camera-api" >"$run/camera-api.log" 2>&1 &
 pids+=($!)
 api=$(address_in "$run/camera-api.log" '.*"message":"listening","addr":"([^"]+)".*')
