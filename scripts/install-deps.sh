@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test rig needs: GStreamer's RTSP server for
-# the test cameras, ffmpeg/ffprobe, haproxy, psql and nc. `--browser` adds
+# the test cameras, ffmpeg/ffprobe, haproxy, psql and nc, and PostgreSQL's
+# server binaries (the outage test runs a throwaway cluster). `--browser` adds
 # Chromium for the browser tests.
 # Only what is missing is installed, so on a ready machine this makes no
 # network call and returns at once (it runs before every test command).
@@ -11,7 +12,7 @@ packages=(
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
-  postgresql-client netcat-openbsd openssl curl
+  postgresql-client postgresql netcat-openbsd openssl curl
 )
 for arg in "$@"; do
   case "$arg" in
