@@ -55,7 +55,7 @@ impl Row {
 
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
-    let machine_before = machine();
+    let load_before = load_average();
     // The stand-in, always: the restart benchmark throws its switches.
     let mut app = TestApp::spawn_with_stand_in(|vars| {
         // The production default, not the tests' quick 2 s.
@@ -77,10 +77,9 @@ async fn main() {
     provisioning::restore_after_restart(&app, &service, &mut rows).await;
     cameras::memory(&service, &idle, &mut rows).await;
 
-    report(&rows, &machine_before, &machine());
+    report(&rows, &load_before, &load_average());
 }
 
-/// The machine, and how busy it is.
 fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
@@ -91,11 +90,15 @@ fn machine() -> String {
         })
         .unwrap_or_else(|| "unknown CPU".into());
     let cores = std::thread::available_parallelism().map_or(0, usize::from);
-    let load = std::fs::read_to_string("/proc/loadavg")
+    format!("{cores} cores ({cpu})")
+}
+
+/// Over the last minute, from the kernel.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
         .ok()
         .and_then(|text| text.split_whitespace().next().map(str::to_owned))
-        .unwrap_or_default();
-    format!("{cores} cores ({cpu}), load average {load}")
+        .unwrap_or_default()
 }
 
 fn report(rows: &[Row], before: &str, after: &str) {
@@ -119,11 +122,12 @@ fn report(rows: &[Row], before: &str, after: &str) {
          Written by `make bench` on {date}. The release binary runs as its own process with its \
          default settings against the MediaMTX stand-in and a local PostgreSQL; the load \
          generator (64 connections, closed loop) runs on the same machine.\n\n\
-         Machine: {before} at the start, {after} at the end. It is shared with other engineers' \
-         builds, so absolute times are noisy and for orientation only; where a target is a ratio \
-         its baseline was measured in the same run, beside it. A missed target is reported with \
-         its measured figure, never relaxed.\n\n{table}",
+         Machine: {machine}, load average {before} at the start and {after} at the end. It is \
+         shared with other engineers' builds, so absolute times are noisy and for orientation \
+         only; where a target is a ratio its baseline was measured in the same run, beside it. A \
+         missed target is reported with its measured figure, never relaxed.\n\n{table}",
         date = chrono::Utc::now().format("%Y-%m-%d"),
+        machine = machine(),
     );
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/benchmarks.md");
     std::fs::write(path, doc).expect("writing docs/benchmarks.md");
