@@ -47,7 +47,7 @@ run: deps
 
 # Benchmarks with targets; prints a table and writes docs/benchmarks.md.
 bench: deps
-	cargo bench -p camera-api --bench media --locked
+	cargo bench -p camera-api --bench targets --locked
 
 # After changing a query or a migration: regenerate the offline query data.
 sqlx-prepare:

@@ -321,6 +321,11 @@ impl StandIn {
         self.shared.state().write_failure = status;
     }
 
+    /// How many paths are configured: cheap to poll, unlike `path_configs`.
+    pub fn path_count(&self) -> usize {
+        self.shared.state().paths.len()
+    }
+
     pub fn requests(&self) -> Vec<RecordedRequest> {
         self.shared.state().requests.clone()
     }

@@ -15,8 +15,11 @@ use url::Url;
 use crate::config::Secret;
 use crate::redact;
 
-/// Items per page when listing; MediaMTX's default is 100.
-const PAGE_SIZE: usize = 1000;
+/// Items per page when listing; MediaMTX's default is 100. MediaMTX builds
+/// and sorts the whole list for every page it serves, so one page holding
+/// every path is its cheapest answer, and keeps a fleet's status to one call;
+/// pages remain for a server with more paths than this.
+const PAGE_SIZE: usize = 100_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

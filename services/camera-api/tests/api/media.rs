@@ -8,7 +8,7 @@ use mediamtx_standin::{Runtime, Track};
 use serde_json::{Value, json};
 
 use crate::support::camera::{SilentPort, TestCamera, closed_port_url};
-use crate::support::{CANARY, TestApp};
+use crate::support::{CANARY, TestApp, eventually};
 
 async fn add_camera(app: &TestApp, name: &str, url: &str) -> i64 {
     let response = app
@@ -486,5 +486,54 @@ async fn status_tells_live_idle_offline_disabled_and_error_apart() {
         .await
         .invalid_fields(),
         ["ids"]
+    );
+}
+
+#[tokio::test]
+async fn a_fleet_status_asks_mediamtx_once_past_a_thousand_paths() {
+    let app = TestApp::spawn_with_stand_in(|vars| {
+        // No pass during the test: its writes would be announced, and each
+        // announcement reads MediaMTX's runtime too.
+        vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+    })
+    .await;
+    let stand_in = app.mediamtx.stand_in();
+    app.insert_cameras(1500).await;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cameras")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    for id in ids {
+        stand_in.seed_path(
+            &format!("cam_{id}"),
+            json!({"source": "rtsp://192.0.2.1/s", "sourceOnDemand": true}),
+        );
+    }
+    let runtime_calls = || {
+        stand_in
+            .requests()
+            .iter()
+            .filter(|r| r.path.starts_with("/v3/paths/"))
+            .count()
+    };
+    // The bulk insert's announcements are published first.
+    let quiet = eventually(Duration::from_secs(10), || async {
+        let before = runtime_calls();
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        runtime_calls() == before
+    })
+    .await;
+    assert!(quiet, "the insert's announcements settle");
+
+    stand_in.clear_requests();
+    let response = app.get("/api/cameras/status?offset=1000&limit=500").await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(runtime_calls(), 1, "one MediaMTX call for 1,500 paths");
+    let items = response.json()["items"].as_array().unwrap().clone();
+    assert_eq!(items.len(), 500);
+    assert!(
+        items.iter().all(|status| status["state"] == "idle"),
+        "every path was found, the last ones too: {:?}",
+        items.last()
     );
 }

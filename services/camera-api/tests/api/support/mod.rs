@@ -224,15 +224,10 @@ impl TestApp {
     }
 
     async fn wait_until_serving(&self) {
-        for _ in 0..200 {
-            if let Ok(response) = self.client.get(self.url("/healthz")).send().await
-                && response.status().is_success()
-            {
-                return;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-        }
-        panic!("the service did not start");
+        assert!(
+            serving(&self.client, &self.base).await,
+            "the service did not start"
+        );
     }
 
     /// Shuts the service down gracefully and returns how `serve` ended.
@@ -276,19 +271,7 @@ impl TestApp {
 
     /// Sends a request and checks the response for the canary.
     pub async fn send(&self, request: RequestBuilder) -> Response {
-        let response = request.send().await.expect("request sent");
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let body = response.bytes().await.expect("response body").to_vec();
-        let text = String::from_utf8_lossy(&body).into_owned();
-        assert_no_canary("a response body", &text);
-        assert_no_canary("response headers", &format!("{headers:?}"));
-        Response {
-            status,
-            headers,
-            body,
-            text,
-        }
+        send(request).await
     }
 
     pub async fn get(&self, path: &str) -> Response {
@@ -375,6 +358,37 @@ impl Drop for TestApp {
         if !std::thread::panicking() {
             assert_no_canary("the service's logs", &logs());
         }
+    }
+}
+
+/// Whether the service at `base` answers `/healthz` within five seconds.
+pub async fn serving(client: &reqwest::Client, base: &str) -> bool {
+    for _ in 0..200 {
+        if let Ok(response) = client.get(format!("{base}/healthz")).send().await
+            && response.status().is_success()
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    false
+}
+
+/// Sends a request to any service under test (this process's or a separate
+/// one) and checks the response for the canary.
+pub async fn send(request: RequestBuilder) -> Response {
+    let response = request.send().await.expect("request sent");
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await.expect("response body").to_vec();
+    let text = String::from_utf8_lossy(&body).into_owned();
+    assert_no_canary("a response body", &text);
+    assert_no_canary("response headers", &format!("{headers:?}"));
+    Response {
+        status,
+        headers,
+        body,
+        text,
     }
 }
 

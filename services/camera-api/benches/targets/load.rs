@@ -1,0 +1,58 @@
+//! The load generator every throughput and latency figure comes from.
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+
+use crate::service::ServiceProcess;
+
+pub const CLIENTS: usize = 64;
+const LOAD: Duration = Duration::from_secs(5);
+
+pub struct Load {
+    pub p99: Duration,
+    /// Requests per second.
+    pub rate: f64,
+}
+
+/// `CLIENTS` concurrent loops requesting `path` for `LOAD`.
+pub async fn load(service: &ServiceProcess, path: &str) -> Load {
+    let deadline = Instant::now() + LOAD;
+    let clients = (0..CLIENTS).map(|_| async move {
+        let mut latencies = Vec::new();
+        while Instant::now() < deadline {
+            let started = Instant::now();
+            let response = service.get(path).await;
+            assert_eq!(response.status, 200, "{path}");
+            latencies.push(started.elapsed());
+        }
+        latencies
+    });
+    let mut latencies: Vec<Duration> = join_all(clients).await.into_iter().flatten().collect();
+    latencies.sort();
+    let p99 = latencies[latencies.len() * 99 / 100];
+    Load {
+        p99,
+        rate: latencies.len() as f64 / LOAD.as_secs_f64(),
+    }
+}
+
+/// `path` under load, and `/healthz` under the same load just before it:
+/// the baseline for its ratios.
+pub async fn against_healthz(service: &ServiceProcess, path: &str) -> (Load, Load) {
+    let health = load(service, "/healthz").await;
+    (load(service, path).await, health)
+}
+
+pub fn median(samples: &mut [Duration]) -> Duration {
+    samples.sort();
+    samples[samples.len() / 2]
+}
+
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+pub fn mib(bytes: u64) -> f64 {
+    bytes as f64 / (1024.0 * 1024.0)
+}

@@ -1,0 +1,134 @@
+//! The benchmark suite (`make bench`): the targets of issue 9, measured on
+//! the release binary running as its own process, as in production (its
+//! default settings, INFO logs to a file), against the MediaMTX stand-in and
+//! a real PostgreSQL. Prints one table and writes docs/benchmarks.md.
+//!
+//! Where a target is a ratio, its baseline is measured in the same run,
+//! beside it, so the figure holds on a noisy machine. A missed target is
+//! reported with its measured figure; nothing is retried until it passes.
+
+// The test rig (database, MediaMTX stand-in, GStreamer camera, the service
+// as a process), shared with the integration tests; a bench uses only part.
+#[allow(dead_code, unused_imports)]
+#[path = "../../tests/api/support/mod.rs"]
+mod support;
+
+mod cameras;
+mod load;
+mod media;
+mod provisioning;
+mod service;
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use service::ServiceProcess;
+use support::TestApp;
+
+pub struct Row {
+    what: String,
+    measured: String,
+    target: &'static str,
+    /// `None`: reported for context, no target.
+    pass: Option<bool>,
+}
+
+impl Row {
+    pub fn new(what: impl Into<String>, measured: String, target: &'static str, pass: bool) -> Row {
+        Row {
+            what: what.into(),
+            measured,
+            target,
+            pass: Some(pass),
+        }
+    }
+
+    pub fn reported(what: impl Into<String>, measured: String) -> Row {
+        Row {
+            what: what.into(),
+            measured,
+            target: "(reported)",
+            pass: None,
+        }
+    }
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    let load_before = load_average();
+    // The stand-in, always: the restart benchmark throws its switches.
+    let mut app = TestApp::spawn_with_stand_in(|vars| {
+        // The production default, not the tests' quick 2 s.
+        vars.remove("CAMPLANE_RECONCILE_INTERVAL");
+    })
+    .await;
+    // Only the process below serves and reconciles.
+    app.stop().await.expect("the in-process service stops");
+    let service = ServiceProcess::start(&app).await;
+    // Past start-up: migrations checked, leadership taken, a first pass run.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let idle = service.memory();
+
+    let mut rows = Vec::new();
+    media::snapshots(&app, &service, &mut rows).await;
+    provisioning::create_through_api(&app, &service, &mut rows).await;
+    cameras::list(&app, &service, &mut rows).await;
+    cameras::status(&app, &service, &mut rows).await;
+    provisioning::restore_after_restart(&app, &service, &mut rows).await;
+    cameras::memory(&service, &idle, &mut rows).await;
+
+    report(&rows, &load_before, &load_average());
+}
+
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find_map(|line| line.strip_prefix("model name"))
+                .map(|name| name.trim_start_matches([' ', '\t', ':']).to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    format!("{cores} cores ({cpu})")
+}
+
+/// Over the last minute, from the kernel.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+fn report(rows: &[Row], before: &str, after: &str) {
+    let mut table = String::from("| what | measured | target | |\n| --- | --- | --- | --- |\n");
+    for row in rows {
+        let verdict = match row.pass {
+            Some(true) => "PASS",
+            Some(false) => "MISSED",
+            None => "",
+        };
+        writeln!(
+            table,
+            "| {} | {} | {} | {verdict} |",
+            row.what, row.measured, row.target
+        )
+        .unwrap();
+    }
+    println!("\n{table}");
+    let doc = format!(
+        "# Benchmarks\n\n\
+         Written by `make bench` on {date}. The release binary runs as its own process with its \
+         default settings against the MediaMTX stand-in and a local PostgreSQL; the load \
+         generator (64 connections, closed loop) runs on the same machine.\n\n\
+         Machine: {machine}, load average {before} at the start and {after} at the end. It is \
+         shared with other engineers' builds, so absolute times are noisy and for orientation \
+         only; where a target is a ratio its baseline was measured in the same run, beside it. A \
+         missed target is reported with its measured figure, never relaxed.\n\n{table}",
+        date = chrono::Utc::now().format("%Y-%m-%d"),
+        machine = machine(),
+    );
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/benchmarks.md");
+    std::fs::write(path, doc).expect("writing docs/benchmarks.md");
+}

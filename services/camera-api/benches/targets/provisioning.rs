@@ -1,0 +1,113 @@
+//! Provisioning speed: cameras created through the API reach MediaMTX, and a
+//! MediaMTX that restarted empty gets every path back.
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use serde_json::json;
+
+use crate::Row;
+use crate::load::CLIENTS;
+use crate::service::ServiceProcess;
+use crate::support::{TestApp, canary_url, eventually};
+
+const CREATED: usize = 1_000;
+/// Cameras in the database when MediaMTX restarts.
+const RESTORED: usize = 10_000;
+/// How long to wait before calling a target missed by far.
+const GIVE_UP: Duration = Duration::from_secs(60);
+
+/// 1,000 cameras created by 64 concurrent clients, until every one is
+/// `ready` and has its path on the stand-in.
+pub async fn create_through_api(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) {
+    let total = cameras(app).await + CREATED;
+    let started = Instant::now();
+    join_all((0..CLIENTS).map(|client| async move {
+        for n in (client..CREATED).step_by(CLIENTS) {
+            let camera = json!({
+                "name": format!("Created {n}"),
+                "stream_url": canary_url(&format!("192.0.2.{}", n % 250 + 1)),
+            });
+            let response = service.post_json("/api/cameras", &camera).await;
+            assert_eq!(response.status, 201, "{}", response.text);
+        }
+    }))
+    .await;
+    let answered = started.elapsed();
+    let ready = eventually(GIVE_UP, || converged(app, total)).await;
+    let elapsed = started.elapsed();
+    rows.push(Row::new(
+        "create 1,000 cameras through the API (64 connections) until all `ready` on the stand-in",
+        if ready {
+            format!(
+                "{:.2} s (all created after {:.2} s)",
+                elapsed.as_secs_f64(),
+                answered.as_secs_f64()
+            )
+        } else {
+            format!("not all ready after {} s", GIVE_UP.as_secs())
+        },
+        "≤ 3 s",
+        ready && elapsed <= Duration::from_secs(3),
+    ));
+}
+
+/// Fills the database up to 10,000 cameras, provisions them, restarts the
+/// stand-in empty and times how long until every path is back.
+pub async fn restore_after_restart(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) {
+    let added = RESTORED - cameras(app).await;
+    app.insert_cameras(added as i64).await;
+    let started = Instant::now();
+    let response = service.post_json("/api/reconcile", &json!({})).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let pass = started.elapsed();
+    let report = response.json();
+    assert_eq!(
+        report["added"].as_array().map(Vec::len),
+        Some(added),
+        "{report}"
+    );
+    assert!(converged(app, RESTORED).await, "every camera provisioned");
+    rows.push(Row::reported(
+        format!("forced reconcile pass adding {added} paths"),
+        format!("{:.2} s", pass.as_secs_f64()),
+    ));
+
+    let stand_in = app.mediamtx.stand_in();
+    stand_in.restart().await.expect("the stand-in restarts");
+    let restarted = Instant::now();
+    let restored = eventually(GIVE_UP, || async { stand_in.path_count() == RESTORED }).await;
+    let elapsed = restarted.elapsed();
+    rows.push(Row::new(
+        "MediaMTX restarted empty with 10,000 cameras: until every path is back",
+        if restored {
+            format!("{:.2} s", elapsed.as_secs_f64())
+        } else {
+            format!(
+                "{} of {RESTORED} paths after {} s",
+                stand_in.path_count(),
+                GIVE_UP.as_secs()
+            )
+        },
+        "≤ 5 s",
+        restored && elapsed <= Duration::from_secs(5),
+    ));
+}
+
+pub async fn cameras(app: &TestApp) -> usize {
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM cameras")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    count as usize
+}
+
+/// Every one of `cameras` is `ready`, with exactly one path each.
+async fn converged(app: &TestApp, cameras: usize) -> bool {
+    let ready: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM camera_provisioning WHERE state = 'ready'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    ready as usize == cameras && app.mediamtx.stand_in().path_count() == cameras
+}

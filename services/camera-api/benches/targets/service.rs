@@ -1,0 +1,110 @@
+//! The service's real binary as a process of its own, with the environment a
+//! `TestApp` gives its in-process service: for what only a separate process
+//! shows, such as its resident memory, or latency under a load generator
+//! that doesn't share its runtime.
+
+use std::path::PathBuf;
+use std::process::Stdio;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::support::{Response, TestApp, assert_no_canary, send, serving};
+
+pub struct ServiceProcess {
+    child: tokio::process::Child,
+    base: String,
+    client: reqwest::Client,
+    /// Output goes to a file: an undrained pipe would fill up and stall it.
+    log: PathBuf,
+}
+
+/// Resident memory in bytes, as the kernel counts it.
+pub struct Memory {
+    /// `VmRSS`: now.
+    pub resident: u64,
+    /// `VmHWM`: the most it has held since it started.
+    pub peak: u64,
+}
+
+impl ServiceProcess {
+    /// Starts the binary on a free port and waits until it serves. Stop
+    /// `app`'s own service first when this one should reconcile alone.
+    pub async fn start(app: &TestApp) -> ServiceProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let log =
+            std::env::temp_dir().join(format!("camplane-service-{}.log", uuid::Uuid::new_v4()));
+        let output = std::fs::File::create(&log).expect("creating the service's log");
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_camera-api"))
+            .env_clear()
+            .envs(app.env())
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("CAMPLANE_LISTEN", format!("127.0.0.1:{port}"))
+            // Metrics stay on, as in production, on a port nobody else has.
+            .env("CAMPLANE_METRICS_LISTEN", "127.0.0.1:0")
+            .stdout(Stdio::from(output.try_clone().unwrap()))
+            .stderr(Stdio::from(output))
+            .kill_on_drop(true)
+            .spawn()
+            .expect("starting the service binary");
+        let service = ServiceProcess {
+            child,
+            base: format!("http://127.0.0.1:{port}"),
+            client: app.client.clone(),
+            log,
+        };
+        assert!(
+            serving(&service.client, &service.base).await,
+            "the service process did not start:\n{}",
+            service.output()
+        );
+        service
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        send(self.client.request(Method::GET, self.url(path))).await
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        send(self.client.request(Method::POST, self.url(path)).json(body)).await
+    }
+
+    pub fn memory(&self) -> Memory {
+        let pid = self.child.id().expect("the service is running");
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("its status");
+        let kib = |field: &str| -> u64 {
+            status
+                .lines()
+                .find_map(|line| line.strip_prefix(field))
+                .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+                .unwrap_or_else(|| panic!("{field} in /proc/{pid}/status"))
+        };
+        Memory {
+            resident: kib("VmRSS:") * 1024,
+            peak: kib("VmHWM:") * 1024,
+        }
+    }
+
+    /// Everything it has logged so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.child.start_kill();
+        let output = self.output();
+        let _ = std::fs::remove_file(&self.log);
+        if !std::thread::panicking() {
+            assert_no_canary("the service process's output", &output);
+        }
+    }
+}
