@@ -17,7 +17,7 @@ use crate::support::{
 };
 
 /// The last migration before passwords were sealed.
-const BEFORE_SEALING: i64 = 20261125000005;
+const BEFORE_SEALING: i64 = 20261125000004;
 
 /// Runs the real binary with `env` (and nothing else but `PATH`); returns
 /// how it ended and what it printed (log and errors).

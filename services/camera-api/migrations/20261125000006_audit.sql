@@ -62,10 +62,16 @@ BEGIN
       INTO changes
       FROM jsonb_each(after)
      WHERE before -> key IS DISTINCT FROM value;
-    -- A new password changes the URL but not its masked form: say that it
-    -- changed, never what it was or became.
-    IF OLD.stream_url IS DISTINCT FROM NEW.stream_url
-       AND before -> 'stream_url' = after -> 'stream_url' THEN
+    -- The masked form hides the user and the password: say that they
+    -- changed (another user, or a password sealed anew under the same key),
+    -- never what they were or became. Re-sealing under a new key
+    -- (rotate-key) or sealing a plaintext row at start-up changes no
+    -- credentials, so neither is recorded as a change.
+    IF before -> 'stream_url' = after -> 'stream_url'
+       AND OLD.password_sealed IS NOT NULL AND NEW.password_sealed IS NOT NULL
+       AND (OLD.stream_url IS DISTINCT FROM NEW.stream_url
+            OR (OLD.password_sealed IS DISTINCT FROM NEW.password_sealed
+                AND OLD.password_key_id = NEW.password_key_id)) THEN
         changes := coalesce(changes, '{}') || '{"credentials": "changed"}';
     END IF;
     IF changes IS NOT NULL THEN
