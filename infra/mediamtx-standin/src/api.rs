@@ -3,22 +3,22 @@
 //! plain-text 404s for routes that don't exist.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
-use base64::Engine;
-use base64::prelude::BASE64_STANDARD;
 use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
+use crate::auth::{self, AuthAction};
 use crate::conf;
-use crate::{RecordedRequest, Shared};
+use crate::{Peer, RecordedRequest, Shared};
 
 type Reply = Result<Response, Refusal>;
 
@@ -83,28 +83,24 @@ async fn record(State(shared): State<Arc<Shared>>, request: Request, next: Next)
 }
 
 /// Authentication (action `api`), then the switches a test has thrown.
-async fn faults(
-    State(shared): State<Arc<Shared>>,
-    headers: HeaderMap,
-    request: Request,
-    next: Next,
-) -> Response {
-    if let Some(expected) = &shared.options.api_credentials {
-        match basic_credentials(&headers) {
-            None => {
-                let mut response =
-                    error(StatusCode::UNAUTHORIZED, "authentication error").into_response();
-                let challenge = header::HeaderValue::from_static("Basic realm=\"mediamtx\"");
-                response
-                    .headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, challenge);
-                return response;
-            }
-            Some(given) if &given != expected => {
-                return error(StatusCode::UNAUTHORIZED, "authentication error").into_response();
-            }
-            Some(_) => {}
-        }
+async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let ip = request
+        .extensions()
+        .get::<Peer>()
+        .map_or(IpAddr::from([127, 0, 0, 1]), |peer| peer.0.ip());
+    // `middlewareAuth`: no path, no protocol, no session, the raw query.
+    let access = auth::Request {
+        action: AuthAction::Api,
+        path: "",
+        query: request.uri().query().unwrap_or_default(),
+        protocol: "",
+        id: None,
+        user_agent: "",
+        headers: request.headers(),
+        ip,
+    };
+    if let Err(refusal) = auth::authenticate(&shared, access).await {
+        return refusal;
     }
     let (delay, failure) = {
         let state = shared.state();
@@ -121,14 +117,6 @@ async fn faults(
         return error(status, "stand-in fault: the test asked for this status").into_response();
     }
     next.run(request).await
-}
-
-fn basic_credentials(headers: &HeaderMap) -> Option<(String, String)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let encoded = value.strip_prefix("Basic ")?;
-    let decoded = String::from_utf8(BASE64_STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (user, pass) = decoded.split_once(':')?;
-    Some((user.to_owned(), pass.to_owned()))
 }
 
 async fn info(State(shared): State<Arc<Shared>>) -> Reply {

@@ -9,11 +9,9 @@
 //! configuration changes, when its source ends, and when the stand-in stops.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -26,16 +24,12 @@ use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
 use crate::conf::{self, Overrides};
-use crate::{Runtime, Shared, Track};
+use crate::{Peer, Runtime, Shared, Track, random_u64};
 
 /// `sessionCloseAfter`: a viewer that asks nothing for this long is gone.
 const SESSION_CLOSE_AFTER: Duration = Duration::from_secs(30);
 /// MediaMTX retries a failed static source every 5 s; one second keeps tests short.
 const SOURCE_RETRY_PAUSE: Duration = Duration::from_secs(1);
-
-/// The peer address of a connection, set by the accept loop.
-#[derive(Clone, Copy)]
-pub(crate) struct Peer(pub SocketAddr);
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
     Router::new().fallback(handle).with_state(shared)
@@ -608,21 +602,6 @@ fn sweep(shared: &Arc<Shared>) {
             publish_runtime(shared, &name, &muxer);
         }
     }
-}
-
-static COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Random enough for a test double's secrets and directory names.
-fn random_u64() -> u64 {
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    hasher.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_nanos(),
-    );
-    hasher.finish()
 }
 
 fn random_hex() -> String {

@@ -8,16 +8,22 @@
 //! listener (`hls.rs`), remuxing each path's RTSP source with ffmpeg: a
 //! development aid so a local run shows real video without MediaMTX.
 //!
+//! Authentication is MediaMTX's `internal` method with one API user, or its
+//! `http` method, where a hook the test runs decides (`auth.rs`).
+//!
 //! It shares no code or types with Camplane's client on purpose: a
 //! misunderstanding of the contract in one must not be mirrored by the other.
 
 mod api;
+mod auth;
 mod conf;
 mod hls;
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasher, Hasher};
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -29,15 +35,34 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::{JoinHandle, JoinSet};
 
+pub use auth::{AuthAction, AuthHttp};
+
 /// The MediaMTX release whose behaviour this stand-in follows.
 pub const VERSION: &str = "v1.20.1";
+
+/// MediaMTX's bound on the random pause before it refuses credentials that
+/// were supplied and rejected (`internal/auth/log_and_delay_error.go`).
+pub const AUTH_FAILURE_PAUSE: Duration = Duration::from_secs(4);
 
 #[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Where to listen; port 0 picks a free one.
     pub addr: Option<SocketAddr>,
-    /// When set, every request needs these Basic credentials (action `api`).
+    /// `authMethod: internal` with one user: when set, every API request
+    /// needs these credentials (action `api`). Ignored under `auth_http`.
     pub api_credentials: Option<(String, String)>,
+    /// `authMethod: http`: every authentication is a POST to this hook. It replaces internal auth entirely, so
+    /// `api_credentials` no longer applies: MediaMTX has no mixed mode
+    /// (#4659), an excluded action is simply not authenticated.
+    pub auth_http: Option<AuthHttp>,
+    /// `readTimeout`, which MediaMTX also puts on each hook call; `None` is
+    /// its 10 s default.
+    pub read_timeout: Option<Duration>,
+    /// The bound of the random pause before refusing credentials that were
+    /// supplied and rejected; a refusal that asks for credentials is never
+    /// delayed. MediaMTX's is [`AUTH_FAILURE_PAUSE`]; zero, the default,
+    /// answers at once so tests stay fast.
+    pub auth_failure_pause: Duration,
     /// When set, also serve HLS (`hlsAddress`) here; port 0 picks a free one.
     pub hls_addr: Option<SocketAddr>,
     /// `hlsTrustedProxies`: peers whose `X-Forwarded-For` names the viewer.
@@ -200,6 +225,7 @@ impl StandIn {
             Some(listener) => Some(listener.local_addr()?),
             None => None,
         };
+        auth::validate(&options)?;
         let shared = Arc::new(Shared {
             options,
             state: Mutex::new(State::new()),
@@ -385,6 +411,26 @@ impl Drop for StandIn {
     }
 }
 
+/// The peer address of a connection, set by the accept loop: HLS binds
+/// sessions to it and the auth hook is told it.
+#[derive(Clone, Copy)]
+pub(crate) struct Peer(pub SocketAddr);
+
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// Random enough for a test double's secrets, names and pauses.
+pub(crate) fn random_u64() -> u64 {
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    hasher.finish()
+}
+
 /// Connections live in a `JoinSet` owned by this loop, so ending the loop
 /// (stop, or abort on drop) closes them all at once.
 async fn accept_loop(listener: TcpListener, app: axum::Router, mut stopped: oneshot::Receiver<()>) {
@@ -394,8 +440,7 @@ async fn accept_loop(listener: TcpListener, app: axum::Router, mut stopped: ones
             _ = &mut stopped => return,
             accepted = listener.accept() => {
                 let Ok((stream, peer)) = accepted else { continue };
-                // The HLS server binds sessions to the client address.
-                let app = app.clone().layer(axum::Extension(hls::Peer(peer)));
+                let app = app.clone().layer(axum::Extension(Peer(peer)));
                 let service = TowerToHyperService::new(app);
                 connections.spawn(async move {
                     let connection = hyper::server::conn::http1::Builder::new()

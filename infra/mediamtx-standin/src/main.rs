@@ -13,7 +13,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use mediamtx_standin::{Options, StandIn};
+use mediamtx_standin::{AUTH_FAILURE_PAUSE, Options, StandIn};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -49,6 +49,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         hls_addr,
         hls_trusted_proxies,
         hls_muxer_close_after,
+        auth_failure_pause: AUTH_FAILURE_PAUSE,
+        ..Options::default()
     })
     .await?;
     println!(

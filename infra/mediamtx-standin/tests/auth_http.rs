@@ -1,0 +1,347 @@
+//! `authMethod: http` as MediaMTX v1.20.1 does it (`internal/auth/manager.go`,
+//! `../shared/notes/mediamtx.md` §5): what reaches the hook, and what the
+//! client sees when the hook says no.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use mediamtx_standin::{AuthAction, AuthHttp, Options, StandIn};
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+/// One call to the hook.
+#[derive(Clone, Debug)]
+struct Call {
+    body: Value,
+    content_type: String,
+    peer: SocketAddr,
+}
+
+type Rule = Arc<dyn Fn(&Value) -> StatusCode + Send + Sync>;
+
+#[derive(Clone)]
+struct HookState {
+    calls: Arc<Mutex<Vec<Call>>>,
+    rule: Rule,
+}
+
+/// An auth hook on a free port that records every call and answers by
+/// `rule`; `/slow` answers only after 5 s.
+struct Hook {
+    addr: SocketAddr,
+    calls: Arc<Mutex<Vec<Call>>>,
+    server: JoinHandle<()>,
+}
+
+impl Hook {
+    async fn start(rule: impl Fn(&Value) -> StatusCode + Send + Sync + 'static) -> Hook {
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let state = HookState {
+            calls: calls.clone(),
+            rule: Arc::new(rule),
+        };
+        let app = axum::Router::new()
+            .route("/auth", post(answer))
+            .route(
+                "/slow",
+                post(|| async {
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    StatusCode::OK
+                }),
+            )
+            .with_state(state);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let service = app.into_make_service_with_connect_info::<SocketAddr>();
+            axum::serve(listener, service).await.unwrap();
+        });
+        Hook {
+            addr,
+            calls,
+            server,
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}/auth", self.addr)
+    }
+
+    fn calls(&self) -> Vec<Call> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn bodies(&self) -> Vec<Value> {
+        self.calls().into_iter().map(|call| call.body).collect()
+    }
+}
+
+impl Drop for Hook {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+async fn answer(
+    State(state): State<HookState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let status = (state.rule)(&body);
+    state.calls.lock().unwrap().push(Call {
+        content_type: headers
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned(),
+        body,
+        peer,
+    });
+    status
+}
+
+/// Allows only the user `camplane` with the password `pw`.
+fn camplane_only(body: &Value) -> StatusCode {
+    if body["user"] == "camplane" && body["password"] == "pw" {
+        StatusCode::NO_CONTENT
+    } else {
+        StatusCode::UNAUTHORIZED
+    }
+}
+
+async fn stand_in(address: String, options: Options) -> StandIn {
+    StandIn::start_with(Options {
+        auth_http: Some(AuthHttp {
+            address,
+            exclude: Vec::new(),
+        }),
+        ..options
+    })
+    .await
+    .unwrap()
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn status_and_body(request: reqwest::RequestBuilder) -> (u16, HeaderMap, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, headers, body)
+}
+
+fn refusal() -> Value {
+    json!({"status": "error", "error": "authentication error"})
+}
+
+#[tokio::test]
+async fn api_requests_ask_the_hook_on_a_new_connection_each_time() {
+    let hook = Hook::start(camplane_only).await;
+    let stand_in = stand_in(hook.url(), Options::default()).await;
+    let url = format!("{}/v3/config/paths/list?page=0", stand_in.api_url());
+
+    for _ in 0..2 {
+        let (status, _, _) =
+            status_and_body(http().get(&url).basic_auth("camplane", Some("pw"))).await;
+        assert_eq!(status, 200);
+    }
+
+    let calls = hook.calls();
+    assert_eq!(calls.len(), 2);
+    assert_eq!(
+        calls[0].body,
+        json!({
+            "ip": "127.0.0.1",
+            "user": "camplane",
+            "password": "pw",
+            // The password stands in for a missing bearer token.
+            "token": "pw",
+            "action": "api",
+            "path": "",
+            "protocol": "",
+            "id": null,
+            "query": "page=0",
+            "userAgent": "",
+        })
+    );
+    assert_eq!(calls[0].content_type, "application/json");
+    assert_ne!(calls[0].peer, calls[1].peer, "no keep-alive to the hook");
+}
+
+#[tokio::test]
+async fn a_refusal_challenges_only_a_client_that_sent_no_credentials() {
+    let hook = Hook::start(camplane_only).await;
+    let stand_in = stand_in(hook.url(), Options::default()).await;
+    let url = format!("{}/v3/info", stand_in.api_url());
+
+    let (status, headers, body) = status_and_body(http().get(&url)).await;
+    assert_eq!((status, body), (401, refusal()));
+    assert_eq!(headers["www-authenticate"], "Basic realm=\"mediamtx\"");
+    // The hook is asked even with nothing to go on.
+    assert_eq!(hook.bodies()[0]["user"], "");
+    assert_eq!(hook.bodies()[0]["token"], "");
+
+    let (status, headers, body) =
+        status_and_body(http().get(&url).basic_auth("camplane", Some("no"))).await;
+    assert_eq!((status, body), (401, refusal()));
+    assert!(!headers.contains_key("www-authenticate"));
+
+    // A bearer token is a credential too.
+    let (status, headers, _) = status_and_body(http().get(&url).bearer_auth("t0k3n")).await;
+    assert_eq!(status, 401);
+    assert!(!headers.contains_key("www-authenticate"));
+    let last = hook.bodies().pop().unwrap();
+    assert_eq!(
+        (&last["user"], &last["password"], &last["token"]),
+        (&json!(""), &json!(""), &json!("t0k3n"))
+    );
+
+    // `Bearer user:pass` carries a user and a password.
+    let (status, _, _) = status_and_body(http().get(&url).bearer_auth("camplane:pw")).await;
+    assert_eq!(status, 200);
+
+    // Unknown routes are authenticated before they are looked up.
+    let (status, _, _) = status_and_body(http().get(format!("{url}/nope"))).await;
+    assert_eq!(status, 401);
+}
+
+#[tokio::test]
+async fn only_supplied_credentials_are_refused_after_a_pause() {
+    let hook = Hook::start(camplane_only).await;
+    let slow = stand_in(
+        hook.url(),
+        Options {
+            auth_failure_pause: Duration::from_secs(10),
+            ..Options::default()
+        },
+    )
+    .await;
+    let started = Instant::now();
+    let (status, _, _) = status_and_body(http().get(format!("{}/v3/info", slow.api_url()))).await;
+    assert_eq!(status, 401);
+    assert!(started.elapsed() < Duration::from_secs(1));
+
+    // Random below the bound: three refusals can't all be instant.
+    let bound = Duration::from_millis(600);
+    let paused = stand_in(
+        hook.url(),
+        Options {
+            auth_failure_pause: bound,
+            ..Options::default()
+        },
+    )
+    .await;
+    let mut total = Duration::ZERO;
+    for _ in 0..3 {
+        let started = Instant::now();
+        let request = http()
+            .get(format!("{}/v3/info", paused.api_url()))
+            .basic_auth("camplane", Some("no"));
+        assert_eq!(status_and_body(request).await.0, 401);
+        let elapsed = started.elapsed();
+        assert!(elapsed < bound + Duration::from_millis(500), "{elapsed:?}");
+        total += elapsed;
+    }
+    assert!(total > Duration::from_millis(30), "{total:?}");
+}
+
+#[tokio::test]
+async fn a_hook_that_is_down_or_too_slow_denies() {
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap()
+    };
+    let down = stand_in(format!("http://{closed}/auth"), Options::default()).await;
+    let request = http()
+        .get(format!("{}/v3/info", down.api_url()))
+        .basic_auth("camplane", Some("pw"));
+    assert_eq!(status_and_body(request).await.0, 401);
+
+    let hook = Hook::start(camplane_only).await;
+    let slow = stand_in(
+        format!("http://{}/slow", hook.addr),
+        Options {
+            read_timeout: Some(Duration::from_millis(300)),
+            ..Options::default()
+        },
+    )
+    .await;
+    let started = Instant::now();
+    let request = http()
+        .get(format!("{}/v3/info", slow.api_url()))
+        .basic_auth("camplane", Some("pw"));
+    assert_eq!(status_and_body(request).await.0, 401);
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[tokio::test]
+async fn excluded_actions_skip_the_hook_and_internal_users_are_ignored() {
+    let hook = Hook::start(|_| StatusCode::FORBIDDEN).await;
+    let excluded = StandIn::start_with(Options {
+        auth_http: Some(AuthHttp {
+            address: hook.url(),
+            exclude: vec![AuthAction::Api],
+        }),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let (status, _, _) =
+        status_and_body(http().get(format!("{}/v3/info", excluded.api_url()))).await;
+    assert_eq!(status, 200);
+    assert!(hook.calls().is_empty());
+
+    // No mixed mode: internal credentials neither admit nor are required.
+    let allow_all = Hook::start(|_| StatusCode::OK).await;
+    let mixed = stand_in(
+        allow_all.url(),
+        Options {
+            api_credentials: Some(("camplane".into(), "pw".into())),
+            ..Options::default()
+        },
+    )
+    .await;
+    let (status, _, _) = status_and_body(http().get(format!("{}/v3/info", mixed.api_url()))).await;
+    assert_eq!(status, 200);
+    let refusing = stand_in(
+        hook.url(),
+        Options {
+            api_credentials: Some(("camplane".into(), "pw".into())),
+            ..Options::default()
+        },
+    )
+    .await;
+    let request = http()
+        .get(format!("{}/v3/info", refusing.api_url()))
+        .basic_auth("camplane", Some("pw"));
+    assert_eq!(status_and_body(request).await.0, 401);
+}
+
+#[tokio::test]
+async fn an_address_the_stand_in_cannot_call_stops_the_start() {
+    for address in ["", "https://hook.example/auth"] {
+        let started = StandIn::start_with(Options {
+            auth_http: Some(AuthHttp {
+                address: address.into(),
+                exclude: Vec::new(),
+            }),
+            ..Options::default()
+        })
+        .await;
+        assert!(started.is_err(), "{address:?}");
+    }
+}
