@@ -3,6 +3,8 @@
 //! per-viewer sessions bound to the client address, one muxer per path shared
 //! by every viewer, the reader limit (the muxer is a hidden reader), the
 //! on-demand start timeout and the 500/404/401 answers with their messages.
+//! Viewers authenticate on the player page and on the request that creates
+//! their session; queries are rewritten as Go's `net/url` rewrites them.
 //!
 //! The muxer is `ffmpeg -c copy` from the path's RTSP source into fMP4 HLS in
 //! a temporary directory. It is killed when idle, when the path's
@@ -23,7 +25,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
+use crate::auth::{self, AuthAction};
 use crate::conf::{self, Overrides};
+use crate::query::Values;
 use crate::{Peer, Runtime, Shared, Track, random_u64};
 
 /// `sessionCloseAfter`: a viewer that asks nothing for this long is gone.
@@ -225,17 +229,47 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let query = request.uri().query().unwrap_or_default().to_owned();
     let path = request.uri().path().trim_start_matches('/').to_owned();
     let Some((name, file)) = path.rsplit_once('/') else {
-        // `/{path}` → the player page `/{path}/`.
-        return redirect(&format!("/{path}/"), None);
+        // `/{path}` → the player page `/{path}/`, keeping the query.
+        let location = match query.as_str() {
+            "" => format!("/{path}/"),
+            query => format!("/{path}/?{query}"),
+        };
+        return redirect(&location, None);
     };
+    let headers = request.headers();
     match file {
-        "index.m3u8" => multivariant(&shared, name, &query, ip).await,
-        "" => match shared.state().paths.contains_key(name) {
-            true => ([(header::CONTENT_TYPE, "text/html")], PAGE).into_response(),
-            false => not_configured(name),
-        },
+        "index.m3u8" => multivariant(&shared, name, &query, ip, headers).await,
+        "" => page(&shared, name, &query, ip, headers).await,
         _ => child(&shared, name, file, &query, ip).await,
     }
+}
+
+/// `FindPathConf`: an unconfigured path is refused before anyone is asked,
+/// and the hook gets the raw query, no session and no user agent.
+async fn page(
+    shared: &Shared,
+    name: &str,
+    query: &str,
+    ip: IpAddr,
+    headers: &HeaderMap,
+) -> Response {
+    if !shared.state().paths.contains_key(name) {
+        return not_configured(name);
+    }
+    let access = auth::Request {
+        action: AuthAction::Read,
+        path: name,
+        query,
+        protocol: "hls",
+        id: None,
+        user_agent: "",
+        headers,
+        ip,
+    };
+    if let Err(refusal) = auth::authenticate(shared, access).await {
+        return refusal;
+    }
+    ([(header::CONTENT_TYPE, "text/html")], PAGE).into_response()
 }
 
 const PAGE: &str =
@@ -280,26 +314,24 @@ fn client_ip(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
         .unwrap_or(peer)
 }
 
-fn query_without(query: &str, key: &str) -> Vec<String> {
-    query
-        .split('&')
-        .filter(|pair| !pair.is_empty() && pair.split('=').next() != Some(key))
-        .map(str::to_owned)
-        .collect()
-}
-
-async fn multivariant(shared: &Arc<Shared>, name: &str, query: &str, ip: IpAddr) -> Response {
+async fn multivariant(
+    shared: &Arc<Shared>,
+    name: &str,
+    query: &str,
+    ip: IpAddr,
+    headers: &HeaderMap,
+) -> Response {
+    // Go's `url.Values` rewrites the query in both steps.
+    let mut values = Values::parse(query);
     // Step 1: no auth and no path check, just the cookie check.
-    if !query.split('&').any(|pair| pair == "cookieCheck=1") {
-        let location = match query {
-            "" => format!("/{name}/index.m3u8?cookieCheck=1"),
-            query => format!("/{name}/index.m3u8?cookieCheck=1&{query}"),
-        };
+    if values.get("cookieCheck") != Some(b"1") {
+        values.set("cookieCheck", "1");
         return redirect(
-            &location,
+            &format!("/{name}/index.m3u8?{}", values.encode()),
             Some("cookieCheck=1; Secure; SameSite=None; Partitioned; HttpOnly"),
         );
     }
+    values.remove("cookieCheck");
     let Some(conf) = shared.state().paths.get(name).cloned() else {
         return not_configured(name);
     };
@@ -307,6 +339,24 @@ async fn multivariant(shared: &Arc<Shared>, name: &str, query: &str, ip: IpAddr)
     let on_demand = resolved["sourceOnDemand"] == Value::Bool(true);
     let max_readers = resolved["maxReaders"].as_u64().unwrap_or(0) as usize;
     let source = resolved["source"].as_str().unwrap_or_default();
+
+    // `AddReader`: configuration, then authentication, then the stream.
+    let access = auth::Request {
+        action: AuthAction::Read,
+        path: name,
+        query: &values.encode(),
+        protocol: "hls",
+        id: Some(uuid_like()),
+        user_agent: headers
+            .get(header::USER_AGENT)
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default(),
+        headers,
+        ip,
+    };
+    if let Err(refusal) = auth::authenticate(shared, access).await {
+        return refusal;
+    }
     if source == "publisher" || source == "redirect" {
         return no_stream(name);
     }
@@ -379,10 +429,8 @@ async fn multivariant(shared: &Arc<Shared>, name: &str, query: &str, ip: IpAddr)
     }
     publish_runtime(shared, name, &muxer);
 
-    let mut params = query_without(query, "cookieCheck");
-    params.retain(|pair| pair.split('=').next() != Some("session"));
-    params.push(format!("session={secret}"));
-    let child_query = params.join("&");
+    values.set("session", &secret);
+    let child_query = values.encode();
     let resolution = muxer
         .inner()
         .tracks

@@ -18,6 +18,7 @@ mod api;
 mod auth;
 mod conf;
 mod hls;
+mod query;
 
 use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasher, Hasher};

@@ -2,6 +2,8 @@
 //! `../shared/notes/mediamtx.md` §5): what reaches the hook, and what the
 //! client sees when the hook says no.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -11,6 +13,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use mediamtx_standin::{AuthAction, AuthHttp, Options, StandIn};
 use serde_json::{Value, json};
+use support::Camera;
 use tokio::task::JoinHandle;
 
 /// One call to the hook.
@@ -344,4 +347,205 @@ async fn an_address_the_stand_in_cannot_call_stops_the_start() {
         .await;
         assert!(started.is_err(), "{address:?}");
     }
+}
+
+/// Allows the bearer token `t0k3n` or the user `viewer` with `pw`.
+fn viewers(body: &Value) -> StatusCode {
+    let user = body["user"] == "viewer" && body["password"] == "pw";
+    if body["token"] == "t0k3n" || user {
+        StatusCode::OK
+    } else {
+        StatusCode::FORBIDDEN
+    }
+}
+
+/// HLS on, behind the hook; returns the HLS base URL.
+async fn hls_stand_in(hook: &Hook) -> (StandIn, String) {
+    let stand_in = stand_in(
+        hook.url(),
+        Options {
+            hls_addr: Some("127.0.0.1:0".parse().unwrap()),
+            ..Options::default()
+        },
+    )
+    .await;
+    let base = stand_in.hls_url().expect("HLS is on");
+    (stand_in, base)
+}
+
+#[tokio::test]
+async fn hls_asks_the_hook_when_the_session_is_created_with_the_query_re_encoded() {
+    let hook = Hook::start(viewers).await;
+    let (stand_in, base) = hls_stand_in(&hook).await;
+    // A publisher path with nobody publishing: once allowed, 404.
+    stand_in.seed_path("cam_1", json!({}));
+
+    // Step 1: Go re-encodes the query, keys sorted; nobody is asked.
+    let (status, headers, _) =
+        status_and_body(http().get(format!("{base}/cam_1/index.m3u8?z=1&token=abc"))).await;
+    assert_eq!(status, 302);
+    assert_eq!(
+        headers["location"],
+        "/cam_1/index.m3u8?cookieCheck=1&token=abc&z=1"
+    );
+    assert!(hook.calls().is_empty());
+
+    // Step 2 with a bearer token: it arrives as `token`, not user/pass.
+    let step2 = format!("{base}/cam_1/index.m3u8?z=1&cookieCheck=1&token=abc&a=b%20c");
+    let request = http()
+        .get(&step2)
+        .bearer_auth("t0k3n")
+        .header("user-agent", "player/1.0");
+    let (status, _, body) = status_and_body(request).await;
+    assert_eq!(
+        (status, body),
+        (
+            404,
+            json!({"status": "error", "error": "no stream is available on path 'cam_1'"})
+        )
+    );
+    let mut call = hook.bodies().pop().unwrap();
+    let id = call["id"].take();
+    assert_eq!(
+        call,
+        json!({
+            "ip": "127.0.0.1",
+            "user": "",
+            "password": "",
+            "token": "t0k3n",
+            "action": "read",
+            "path": "cam_1",
+            "protocol": "hls",
+            "id": null,
+            // Sorted, cookieCheck gone, the space re-escaped.
+            "query": "a=b+c&token=abc&z=1",
+            "userAgent": "player/1.0",
+        })
+    );
+    let id = id.as_str().expect("a session id").to_owned();
+    assert_eq!(id.len(), 36, "{id}");
+
+    // `Bearer user:pass`: a user and a password; each session its own id.
+    let (status, _, _) = status_and_body(http().get(&step2).bearer_auth("viewer:pw")).await;
+    assert_eq!(status, 404);
+    let call = hook.bodies().pop().unwrap();
+    assert_eq!(
+        (&call["user"], &call["password"], &call["token"]),
+        (&json!("viewer"), &json!("pw"), &json!("pw"))
+    );
+    assert_ne!(call["id"], json!(id));
+
+    // Refused: a challenge only without credentials.
+    let (status, headers, body) = status_and_body(http().get(&step2)).await;
+    assert_eq!((status, body), (401, refusal()));
+    assert_eq!(headers["www-authenticate"], "Basic realm=\"mediamtx\"");
+    let (status, headers, _) = status_and_body(http().get(&step2).bearer_auth("stale")).await;
+    assert_eq!(status, 401);
+    assert!(!headers.contains_key("www-authenticate"));
+
+    // An unconfigured path, and a child without a session: nobody asked.
+    let calls = hook.calls().len();
+    let (status, _, _) =
+        status_and_body(http().get(format!("{base}/lobby/index.m3u8?cookieCheck=1"))).await;
+    assert_eq!(status, 500);
+    let (status, _, body) = status_and_body(
+        http()
+            .get(format!("{base}/cam_1/stream.m3u8?session=nope"))
+            .bearer_auth("t0k3n"),
+    )
+    .await;
+    assert_eq!((status, body), (401, refusal()));
+    assert_eq!(hook.calls().len(), calls);
+}
+
+#[tokio::test]
+async fn the_player_page_is_authenticated_with_the_raw_query() {
+    let hook = Hook::start(viewers).await;
+    let (stand_in, base) = hls_stand_in(&hook).await;
+    stand_in.seed_path("cam_1", json!({}));
+
+    let (status, headers, _) = status_and_body(http().get(format!("{base}/cam_1?b=2&a=1"))).await;
+    assert_eq!(status, 302);
+    assert_eq!(headers["location"], "/cam_1/?b=2&a=1");
+    assert!(hook.calls().is_empty());
+
+    let request = http()
+        .get(format!("{base}/cam_1/?b=2&a=1"))
+        .basic_auth("viewer", Some("pw"))
+        .header("user-agent", "browser/1.0");
+    let (status, headers, _) = status_and_body(request).await;
+    assert_eq!(status, 200);
+    assert_eq!(headers["content-type"], "text/html");
+    let call = hook.bodies().pop().unwrap();
+    assert_eq!(
+        (
+            &call["action"],
+            &call["protocol"],
+            &call["path"],
+            &call["query"]
+        ),
+        (
+            &json!("read"),
+            &json!("hls"),
+            &json!("cam_1"),
+            &json!("b=2&a=1")
+        )
+    );
+    // `FindPathConf` carries neither a session nor the user agent.
+    assert_eq!(
+        (&call["id"], &call["userAgent"]),
+        (&Value::Null, &json!(""))
+    );
+
+    let request = http()
+        .get(format!("{base}/cam_1/"))
+        .basic_auth("viewer", Some("no"));
+    let (status, headers, body) = status_and_body(request).await;
+    assert_eq!((status, body), (401, refusal()));
+    assert!(!headers.contains_key("www-authenticate"));
+
+    let calls = hook.calls().len();
+    let (status, _, _) = status_and_body(http().get(format!("{base}/lobby/"))).await;
+    assert_eq!(status, 500);
+    assert_eq!(hook.calls().len(), calls);
+}
+
+#[tokio::test]
+async fn child_playlists_and_segments_ride_on_the_session_alone() {
+    let camera = Camera::start().await;
+    let hook = Hook::start(viewers).await;
+    let (stand_in, base) = hls_stand_in(&hook).await;
+    stand_in.seed_path(
+        "cam_1",
+        json!({"source": camera.url("cam1"), "sourceOnDemand": true, "rtspTransport": "tcp"}),
+    );
+
+    let request = http()
+        .get(format!("{base}/cam_1/index.m3u8?cookieCheck=1"))
+        .bearer_auth("t0k3n");
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let playlist = response.text().await.unwrap();
+    let child = playlist.lines().last().unwrap().to_owned();
+    assert!(child.contains("session="), "{playlist}");
+
+    // No credentials from here on: the session secret and the address do.
+    let response = http()
+        .get(format!("{base}/cam_1/{child}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let media = response.text().await.unwrap();
+    let segment = media
+        .lines()
+        .find(|line| !line.starts_with('#') && !line.is_empty())
+        .expect("a segment");
+    let response = http()
+        .get(format!("{base}/cam_1/{segment}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(hook.calls().len(), 1);
 }
