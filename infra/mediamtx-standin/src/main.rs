@@ -3,20 +3,31 @@
 //!
 //! Usage: `mediamtx-standin [LISTEN_ADDR]` (default `127.0.0.1:9997`).
 //! Environment, named as MediaMTX's own overrides where one exists:
-//! - `MTX_API_USER` / `MTX_API_PASS`: require Basic credentials on the API;
+//! - `MTX_API_USER` / `MTX_API_PASS`: require these credentials on the API
+//!   (`authMethod: internal` with one user);
+//! - `MTX_AUTHMETHOD=http` with `MTX_AUTHHTTPADDRESS` (an `http://` URL):
+//!   every authentication asks that hook instead, and `MTX_API_*` are
+//!   ignored; `MTX_AUTHHTTPEXCLUDE_0_ACTION`, `_1_ACTION`, … list the actions
+//!   that skip it (MediaMTX's form for a list of permissions: a plain
+//!   `MTX_AUTHHTTPEXCLUDE=api` is ignored by MediaMTX, so it is refused here);
+//! - `MTX_READTIMEOUT`: the hook's timeout, e.g. `10s` (the default);
 //! - `MTX_HLSADDRESS` (e.g. `127.0.0.1:8888`): also serve HLS there, remuxing
 //!   each path's RTSP source with ffmpeg (ffmpeg must be on PATH);
 //! - `MTX_HLSTRUSTEDPROXIES`: comma-separated proxy addresses whose
 //!   `X-Forwarded-For` names the viewer;
 //! - `MTX_HLSMUXERCLOSEAFTER`: idle muxer lifetime, e.g. `60s` (the default).
+//!
+//! Refused credentials are answered after MediaMTX's random pause (< 4 s).
 
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
-use mediamtx_standin::{AUTH_FAILURE_PAUSE, Options, StandIn};
+use mediamtx_standin::{AUTH_FAILURE_PAUSE, AuthAction, AuthHttp, Options, StandIn};
+
+type Error = Box<dyn std::error::Error>;
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> Result<(), Error> {
     let addr: SocketAddr = std::env::args()
         .nth(1)
         .as_deref()
@@ -36,21 +47,16 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .filter(|item| !item.trim().is_empty())
         .map(|item| item.trim().parse::<IpAddr>())
         .collect::<Result<Vec<_>, _>>()?;
-    let hls_muxer_close_after = match std::env::var("MTX_HLSMUXERCLOSEAFTER") {
-        Ok(text) if !text.is_empty() => {
-            let seconds = text.trim_end_matches('s').parse::<u64>()?;
-            Some(Duration::from_secs(seconds))
-        }
-        _ => None,
-    };
+    let hls_muxer_close_after = seconds("MTX_HLSMUXERCLOSEAFTER")?;
     let stand_in = StandIn::start_with(Options {
         addr: Some(addr),
         api_credentials,
         hls_addr,
         hls_trusted_proxies,
         hls_muxer_close_after,
+        auth_http: auth_http()?,
+        read_timeout: seconds("MTX_READTIMEOUT")?,
         auth_failure_pause: AUTH_FAILURE_PAUSE,
-        ..Options::default()
     })
     .await?;
     println!(
@@ -69,4 +75,43 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // Kills every ffmpeg before exiting.
     stand_in.stop().await;
     Ok(())
+}
+
+/// A duration in whole seconds, e.g. `60s`.
+fn seconds(name: &str) -> Result<Option<Duration>, Error> {
+    match std::env::var(name) {
+        Ok(text) if !text.is_empty() => {
+            let seconds = text.trim_end_matches('s').parse::<u64>()?;
+            Ok(Some(Duration::from_secs(seconds)))
+        }
+        _ => Ok(None),
+    }
+}
+
+fn auth_http() -> Result<Option<AuthHttp>, Error> {
+    match std::env::var("MTX_AUTHMETHOD").as_deref() {
+        Err(_) | Ok("" | "internal") => return Ok(None),
+        Ok("http") => {}
+        Ok(other) => return Err(format!("the stand-in has no authMethod '{other}'").into()),
+    }
+    if std::env::var("MTX_AUTHHTTPEXCLUDE").is_ok_and(|text| !text.is_empty()) {
+        return Err("MediaMTX ignores MTX_AUTHHTTPEXCLUDE=<list>; \
+             set MTX_AUTHHTTPEXCLUDE_0_ACTION, MTX_AUTHHTTPEXCLUDE_1_ACTION, …"
+            .into());
+    }
+    let mut exclude = Vec::new();
+    for index in 0.. {
+        let prefix = format!("MTX_AUTHHTTPEXCLUDE_{index}_");
+        if std::env::var(format!("{prefix}PATH")).is_ok_and(|text| !text.is_empty()) {
+            return Err(format!("the stand-in excludes whole actions only: {prefix}PATH").into());
+        }
+        match std::env::var(format!("{prefix}ACTION")) {
+            Ok(action) => exclude.push(action.parse::<AuthAction>()?),
+            Err(_) => break,
+        }
+    }
+    Ok(Some(AuthHttp {
+        address: std::env::var("MTX_AUTHHTTPADDRESS").unwrap_or_default(),
+        exclude,
+    }))
 }
