@@ -253,6 +253,7 @@ async fn list_paths(
     State(shared): State<Arc<Shared>>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Reply {
+    let _path_manager = shared.path_manager.lock().await;
     let state = shared.state();
     let items = state
         .paths
@@ -265,6 +266,7 @@ async fn list_paths(
 
 async fn get_path(State(shared): State<Arc<Shared>>, Path(name): Path<String>) -> Reply {
     let name = checked_name(&name)?;
+    let _path_manager = shared.path_manager.lock().await;
     let state = shared.state();
     match state.paths.get(name) {
         Some(overrides) => Ok(axum::Json(state.runtime_path(name, overrides)).into_response()),

@@ -184,6 +184,12 @@ struct HookRequest<'a> {
 pub(crate) async fn authenticate(shared: &Shared, request: Request<'_>) -> Result<(), Response> {
     let options = &shared.options;
     let credentials = credentials(request.headers);
+    // Reads and publishes are authenticated inside the path manager; the
+    // API (and playback, metrics, pprof) on their own goroutines.
+    let path_manager = match request.action {
+        AuthAction::Read | AuthAction::Publish => Some(shared.path_manager.lock().await),
+        _ => None,
+    };
     let (allowed, token) = match &options.auth_http {
         Some(hook) => {
             // `getToken`: the bearer token, or failing that the password.
@@ -208,6 +214,7 @@ pub(crate) async fn authenticate(shared: &Shared, request: Request<'_>) -> Resul
             (allowed, "")
         }
     };
+    drop(path_manager);
     if allowed {
         return Ok(());
     }

@@ -104,6 +104,10 @@ pub(crate) struct Shared {
     options: Options,
     state: Mutex<State>,
     hls: hls::Muxers,
+    /// MediaMTX's path manager, one goroutine: it authenticates every path
+    /// access (a hook call included) and answers `/v3/paths/*`, so a slow
+    /// hook stalls both, and a hook that calls those routes waits on itself.
+    path_manager: tokio::sync::Mutex<()>,
 }
 
 impl Shared {
@@ -231,6 +235,7 @@ impl StandIn {
             options,
             state: Mutex::new(State::new()),
             hls: hls::Muxers::default(),
+            path_manager: tokio::sync::Mutex::new(()),
         });
         let stand_in = StandIn {
             shared,

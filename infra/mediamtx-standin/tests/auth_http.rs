@@ -14,6 +14,7 @@ use axum::routing::post;
 use mediamtx_standin::{AuthAction, AuthHttp, Options, StandIn};
 use serde_json::{Value, json};
 use support::Camera;
+use tokio::sync::Semaphore;
 use tokio::task::JoinHandle;
 
 /// One call to the hook.
@@ -30,25 +31,31 @@ type Rule = Arc<dyn Fn(&Value) -> StatusCode + Send + Sync>;
 struct HookState {
     calls: Arc<Mutex<Vec<Call>>>,
     rule: Rule,
+    gate: Arc<Semaphore>,
 }
 
 /// An auth hook on a free port that records every call and answers by
-/// `rule`; `/slow` answers only after 5 s.
+/// `rule`; `/slow` answers only after 5 s, `/held` holds reads until
+/// `release`.
 struct Hook {
     addr: SocketAddr,
     calls: Arc<Mutex<Vec<Call>>>,
+    gate: Arc<Semaphore>,
     server: JoinHandle<()>,
 }
 
 impl Hook {
     async fn start(rule: impl Fn(&Value) -> StatusCode + Send + Sync + 'static) -> Hook {
         let calls = Arc::new(Mutex::new(Vec::new()));
+        let gate = Arc::new(Semaphore::new(0));
         let state = HookState {
             calls: calls.clone(),
             rule: Arc::new(rule),
+            gate: gate.clone(),
         };
         let app = axum::Router::new()
             .route("/auth", post(answer))
+            .route("/held", post(held))
             .route(
                 "/slow",
                 post(|| async {
@@ -66,8 +73,13 @@ impl Hook {
         Hook {
             addr,
             calls,
+            gate,
             server,
         }
+    }
+
+    fn release(&self) {
+        self.gate.add_permits(1);
     }
 
     fn url(&self) -> String {
@@ -106,6 +118,20 @@ async fn answer(
         body,
         peer,
     });
+    status
+}
+
+async fn held(
+    State(state): State<HookState>,
+    peer: ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> StatusCode {
+    let status = answer(State(state.clone()), peer, headers, body).await;
+    let last = state.calls.lock().unwrap().last().cloned();
+    if last.is_some_and(|call| call.body["action"] == "read") {
+        state.gate.acquire().await.unwrap().forget();
+    }
     status
 }
 
@@ -548,4 +574,47 @@ async fn child_playlists_and_segments_ride_on_the_session_alone() {
         .unwrap();
     assert_eq!(response.status(), 200);
     assert_eq!(hook.calls().len(), 1);
+}
+
+#[tokio::test]
+async fn a_read_waiting_on_the_hook_stalls_the_runtime_api_as_mediamtx_does() {
+    let hook = Hook::start(|_| StatusCode::OK).await;
+    let stand_in = stand_in(
+        format!("http://{}/held", hook.addr),
+        Options {
+            hls_addr: Some("127.0.0.1:0".parse().unwrap()),
+            ..Options::default()
+        },
+    )
+    .await;
+    stand_in.seed_path("cam_1", json!({}));
+    let step2 = format!(
+        "{}/cam_1/index.m3u8?cookieCheck=1",
+        stand_in.hls_url().unwrap()
+    );
+    let viewer = tokio::spawn(async move { http().get(step2).send().await.unwrap().status() });
+    let reached = async {
+        while !hook.bodies().iter().any(|body| body["action"] == "read") {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(5), reached)
+        .await
+        .expect("the read reaches the hook");
+
+    // The path manager is busy: runtime state waits, configuration doesn't.
+    let api = stand_in.api_url();
+    let runtime = http().get(format!("{api}/v3/paths/list")).send();
+    assert!(
+        tokio::time::timeout(Duration::from_millis(300), runtime)
+            .await
+            .is_err()
+    );
+    let (status, _, _) = status_and_body(http().get(format!("{api}/v3/config/paths/list"))).await;
+    assert_eq!(status, 200);
+
+    hook.release();
+    assert_eq!(viewer.await.unwrap(), 404);
+    let (status, _, _) = status_and_body(http().get(format!("{api}/v3/paths/get/cam_1"))).await;
+    assert_eq!(status, 200);
 }
