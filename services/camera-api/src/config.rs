@@ -11,7 +11,7 @@ use url::Url;
 
 use crate::reconcile::{self, SourceSettings};
 use crate::secrets::SecretKey;
-use crate::{media, mediamtx};
+use crate::{auth, media, mediamtx};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -31,6 +31,7 @@ pub struct Config {
     pub cors_origins: Vec<String>,
     /// Seals camera passwords in the database (`CAMPLANE_SECRET_KEY`).
     pub secret_key: SecretKey,
+    pub access: auth::Settings,
     /// What `camera-api rotate-key` re-seals them with
     /// (`CAMPLANE_NEW_SECRET_KEY`); nothing else reads it.
     pub new_secret_key: Option<SecretKey>,
@@ -127,6 +128,11 @@ impl Config {
                 max_processes: env.count("CAMPLANE_FFMPEG_MAX", default_processes())?,
                 queue: env.count("CAMPLANE_FFMPEG_QUEUE", 32)?,
                 rtsp_url: env.rtsp_url("MEDIAMTX_RTSP_URL")?,
+                // MediaMTX asks Camplane's hook about every read, and lets
+                // these credentials read any camera.
+                rtsp_login: env
+                    .get("MEDIAMTX_API_USER")
+                    .zip(env.get("MEDIAMTX_API_PASS").map(Secret)),
             },
             console_dir: PathBuf::from(env.or("CAMPLANE_CONSOLE_DIR", "frontend/dist")),
             metrics_listen: match env.or("CAMPLANE_METRICS_LISTEN", "127.0.0.1:9464").as_str() {
@@ -138,6 +144,12 @@ impl Config {
                 .secret_key("CAMPLANE_SECRET_KEY")?
                 .ok_or(ConfigError::Missing("CAMPLANE_SECRET_KEY"))?,
             new_secret_key: env.secret_key("CAMPLANE_NEW_SECRET_KEY")?,
+            access: auth::Settings {
+                video_token_lifetime: env.duration("CAMPLANE_VIDEO_TOKEN_TTL", "5m")?,
+                initial_admin: env.get("CAMPLANE_INITIAL_ADMIN_PASSWORD").map(|password| {
+                    (env.or("CAMPLANE_INITIAL_ADMIN", "admin"), Secret(password))
+                }),
+            },
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Camplane's camera API: the registry of cameras, kept in PostgreSQL.
 
 pub mod audit;
+pub mod auth;
 pub mod cameras;
 pub mod config;
 pub mod db;
@@ -55,6 +56,13 @@ pub async fn serve_with_metrics(
     let shutdown = shutdown.shared();
     let db = db::pool(&config).context("DATABASE_URL is not a usable PostgreSQL URL")?;
     prepare_database(&db, &config.secret_key).await?;
+    if let Some((username, password)) = &config.access.initial_admin
+        && let Some(admin) = auth::users::create_first_admin(&db, username, password.clone())
+            .await
+            .context("creating the initial admin (CAMPLANE_INITIAL_ADMIN_PASSWORD)")?
+    {
+        tracing::info!(user = admin.username, "created the initial admin; CAMPLANE_INITIAL_ADMIN_PASSWORD is ignored from now on");
+    }
     let mediamtx = mediamtx::Client::new(&config.mediamtx);
     let reconciler = reconcile::Reconciler::new(
         db.clone(),

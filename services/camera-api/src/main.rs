@@ -2,6 +2,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use camera_api::config::Config;
+use camera_api::auth::{Role, tokens, users};
 use camera_api::{cameras, db, prepare_database, serve, shutdown_signal, telemetry};
 
 const USAGE: &str = "\
@@ -13,6 +14,12 @@ commands:
   rotate-key  re-encrypt every camera password from CAMPLANE_SECRET_KEY to
               CAMPLANE_NEW_SECRET_KEY, with every replica stopped, and exit
   openapi     print the OpenAPI document and exit
+  create-admin USERNAME
+              add an admin user, reading the password from standard input
+              (for the first admin; later, admins manage users in the console)
+  create-token NAME ROLE
+              add an API token with role admin, operator or viewer and print
+              it (the only time it is shown)
 
 Configuration comes from the environment; see README.md and docs/security.md.";
 
@@ -46,6 +53,10 @@ async fn main() -> ExitCode {
         "serve" => run(config).await,
         "migrate" => migrate(config).await,
         "rotate-key" => rotate_key(config).await,
+        "create-admin" => create_admin(config, std::env::args().nth(2)).await,
+        "create-token" => {
+            create_token(config, std::env::args().nth(2), std::env::args().nth(3)).await
+        }
         other => {
             eprintln!("camera-api: unknown command {other:?}\n\n{USAGE}");
             return ExitCode::from(2);
@@ -96,4 +107,65 @@ async fn rotate_key(config: Config) -> anyhow::Result<()> {
         "camera passwords re-encrypted: set CAMPLANE_SECRET_KEY to the new key, then start the service"
     );
     Ok(())
+}
+
+async fn create_admin(config: Config, username: Option<String>) -> anyhow::Result<()> {
+    let username = username.context("usage: camera-api create-admin USERNAME < password-file")?;
+    let mut password = String::new();
+    std::io::stdin()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\r', '\n']).to_owned();
+    let pool = db::pool(&config)?;
+    prepare_database(&pool, &config.secret_key).await?;
+    let input = users::NewUserInput {
+        username,
+        password,
+        role: Role::Admin,
+        groups: None,
+    };
+    let user = users::create(&pool, "camera-api", input)
+        .await
+        .map_err(describe)?;
+    tracing::info!(user = user.username, "admin created");
+    Ok(())
+}
+
+async fn create_token(
+    config: Config,
+    name: Option<String>,
+    role: Option<String>,
+) -> anyhow::Result<()> {
+    let usage = "usage: camera-api create-token NAME admin|operator|viewer";
+    let role = role.as_deref().and_then(Role::parse).context(usage)?;
+    let name = name.context(usage)?;
+    let pool = db::pool(&config)?;
+    prepare_database(&pool, &config.secret_key).await?;
+    let input = tokens::NewApiTokenInput {
+        name,
+        role,
+        groups: None,
+        expires_at: None,
+    };
+    let token = tokens::create(&pool, "camera-api", input)
+        .await
+        .map_err(describe)?;
+    // Standard output carries the token alone, for scripts to capture.
+    println!("{}", token.token);
+    Ok(())
+}
+
+/// Field errors as an operator at a terminal reads them.
+fn describe(err: camera_api::auth::Error) -> anyhow::Error {
+    match err {
+        camera_api::auth::Error::Invalid(errors) => anyhow::anyhow!(
+            "{}",
+            errors
+                .iter()
+                .map(|error| format!("{}: {}", error.field, error.message))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        other => other.into(),
+    }
 }

@@ -16,6 +16,7 @@ pub use passwords::{rotate_key, seal_stored};
 pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl};
 
 use crate::config::Secret;
+use crate::auth::{self, Principal};
 use crate::db;
 use crate::secrets::{self, Sealed, SecretKey};
 use crate::validation::{FieldError, FieldErrors};
@@ -23,6 +24,8 @@ use crate::validation::{FieldError, FieldErrors};
 const NAME_MAX: usize = 100;
 const LOCATION_MAX: usize = 200;
 const MAX_READERS_MAX: i64 = 1000;
+const GROUP_MAX: usize = 64;
+const GROUPS_MAX: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -68,6 +71,8 @@ pub struct Camera {
     pub enabled: bool,
     pub on_demand: bool,
     pub max_readers: i32,
+    /// Principals limited to groups see the camera when they share one.
+    pub groups: Vec<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -205,6 +210,11 @@ pub struct NewCameraInput {
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000)]
     pub max_readers: Option<i64>,
+    /// Camera groups (default none): users and tokens limited to groups see
+    /// the camera when they share one.
+    #[serde(default)]
+    #[schema(schema_with = groups_schema)]
+    pub groups: Option<Vec<String>>,
 }
 
 /// Body of `PATCH /api/cameras/{id}`: only the fields sent change; `null`
@@ -231,6 +241,9 @@ pub struct CameraPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = i64, minimum = 0, maximum = 1000)]
     pub max_readers: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = groups_schema)]
+    pub groups: Option<Option<Vec<String>>>,
 }
 
 /// Tells a field sent as `null` (Some(None)) from a field left out (None).
@@ -251,6 +264,7 @@ struct Fields {
     enabled: bool,
     on_demand: bool,
     max_readers: i32,
+    groups: Vec<String>,
 }
 
 /// The password a write leaves a camera with.
@@ -281,6 +295,7 @@ impl From<&Camera> for Fields {
             enabled: camera.enabled,
             on_demand: camera.on_demand,
             max_readers: camera.max_readers,
+            groups: camera.groups.clone(),
         }
     }
 }
@@ -310,6 +325,40 @@ fn parse_location(raw: Option<&str>) -> Result<Option<String>, String> {
         return Err("must not contain control characters".into());
     }
     Ok(Some(location.to_owned()))
+}
+
+/// Groups are names like `lobby` or `site-2.dock`; stored sorted and
+/// without duplicates, so equal sets compare equal.
+pub fn parse_groups(raw: &[String]) -> Result<Vec<String>, String> {
+    if raw.len() > GROUPS_MAX {
+        return Err(format!("at most {GROUPS_MAX} groups"));
+    }
+    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
+    let mut groups = Vec::with_capacity(raw.len());
+    for group in raw {
+        let group = group.trim();
+        if group.is_empty() || group.len() > GROUP_MAX || !group.chars().all(valid) {
+            return Err(format!(
+                "each group is 1 to {GROUP_MAX} letters, digits, '.', '_' or '-'"
+            ));
+        }
+        groups.push(group.to_owned());
+    }
+    groups.sort();
+    groups.dedup();
+    Ok(groups)
+}
+
+pub fn groups_schema() -> utoipa::openapi::Array {
+    utoipa::openapi::ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .pattern(Some(r"^[A-Za-z0-9._-]{1,64}$")),
+        )
+        .max_items(Some(GROUPS_MAX))
+        .examples([serde_json::json!(["lobby", "site-2"])])
+        .build()
 }
 
 fn parse_max_readers(raw: i64) -> Result<i32, String> {
@@ -350,6 +399,7 @@ impl NewCameraInput {
             "max_readers",
             parse_max_readers(self.max_readers.unwrap_or(0)),
         );
+        let groups = errors.check("groups", parse_groups(&self.groups.unwrap_or_default()));
         errors.into_result().map_err(Error::Invalid)?;
         let (stream_url, password) = stream_url.expect("checked above");
         Ok(Fields {
@@ -360,6 +410,7 @@ impl NewCameraInput {
             enabled: self.enabled.unwrap_or(true),
             on_demand: self.on_demand.unwrap_or(true),
             max_readers: max_readers.unwrap_or_default(),
+            groups: groups.unwrap_or_default(),
         })
     }
 }
@@ -414,6 +465,12 @@ impl CameraPatch {
                 .check("max_readers", parse_max_readers(max_readers))
                 .unwrap_or_default();
         }
+        if let Some(groups) = self.groups {
+            // `null` clears them, like an empty list.
+            fields.groups = errors
+                .check("groups", parse_groups(&groups.unwrap_or_default()))
+                .unwrap_or_default();
+        }
         errors.into_result().map_err(Error::Invalid)?;
         Ok(fields)
     }
@@ -428,6 +485,8 @@ pub struct ListFilter {
     pub enabled: Option<bool>,
     /// Only these cameras (the status of a chosen set).
     pub ids: Option<Vec<i64>>,
+    /// Only cameras sharing one of these groups: the principal's limit.
+    pub groups: Option<Vec<String>>,
     pub sort: Sort,
 }
 
@@ -498,12 +557,27 @@ async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<Camera> {
         .ok_or(Error::NotFound)
 }
 
-/// Locks the camera for a read-modify-write and returns its version.
-async fn lock(conn: &mut sqlx::PgConnection, id: i64) -> Result<i64> {
-    sqlx::query_scalar!("SELECT version FROM cameras WHERE id = $1 FOR UPDATE", id)
+/// Locks the camera for a read-modify-write and returns its version; a
+/// camera `by` can't see is not there.
+async fn lock(conn: &mut sqlx::PgConnection, by: &Principal, id: i64) -> Result<i64> {
+    let row = sqlx::query!("SELECT version, groups FROM cameras WHERE id = $1 FOR UPDATE", id)
         .fetch_optional(conn)
         .await?
-        .ok_or(Error::NotFound)
+        .filter(|row| by.sees(&row.groups))
+        .ok_or(Error::NotFound)?;
+    Ok(row.version)
+}
+
+/// A principal limited to groups may only leave a camera where it can
+/// still see it.
+fn check_reach(by: &Principal, groups: &[String]) -> Result<()> {
+    match &by.groups {
+        Some(own) if !by.sees(groups) => Err(Error::Invalid(vec![FieldError::new(
+            "groups",
+            format!("must include one of your groups: {}", own.join(", ")),
+        )])),
+        _ => Ok(()),
+    }
 }
 
 /// Wakes the reconciler; delivered only if the transaction commits.
@@ -514,9 +588,16 @@ async fn notify_changed(conn: &mut sqlx::PgConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub async fn create(db: &PgPool, key: &SecretKey, input: NewCameraInput) -> Result<Camera> {
+pub async fn create(
+    db: &PgPool,
+    key: &SecretKey,
+    by: &Principal,
+    input: NewCameraInput,
+) -> Result<Camera> {
     let fields = input.validate()?;
+    check_reach(by, &fields.groups)?;
     let mut tx = db.begin().await?;
+    auth::act_as(&mut tx, &by.actor()).await?;
     // The id first: it is the associated data of the sealed password, and
     // one INSERT (not an INSERT and an UPDATE) is one audit entry.
     let id =
@@ -526,9 +607,9 @@ pub async fn create(db: &PgPool, key: &SecretKey, input: NewCameraInput) -> Resu
     let sealed = fields.password.map(|password| password.seal(id, key));
     sqlx::query!(
         r#"INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id,
-                                location, enabled, on_demand, max_readers)
+                                location, enabled, on_demand, max_readers, groups)
            OVERRIDING SYSTEM VALUE
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"#,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
         id,
         fields.name,
         fields.stream_url.expose(),
@@ -538,6 +619,7 @@ pub async fn create(db: &PgPool, key: &SecretKey, input: NewCameraInput) -> Resu
         fields.enabled,
         fields.on_demand,
         fields.max_readers,
+        &fields.groups,
     )
     .execute(&mut *tx)
     .await?;
@@ -555,6 +637,13 @@ pub async fn create(db: &PgPool, key: &SecretKey, input: NewCameraInput) -> Resu
 
 pub async fn get(db: &PgPool, id: i64) -> Result<Camera> {
     fetch(&mut *db.acquire().await?, id).await
+}
+
+/// The camera, if `by` may see it: one it can't is not there.
+pub async fn get_seen_by(db: &PgPool, by: &Principal, id: i64) -> Result<Camera> {
+    Some(get(db, id).await?)
+        .filter(|camera| by.sees(&camera.groups))
+        .ok_or(Error::NotFound)
 }
 
 pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
@@ -582,7 +671,7 @@ async fn page(
     // extra round trips were most of what a page cost.
     let rows = sqlx::query!(
         r#"SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
-                  c.location, c.enabled, c.on_demand, c.max_readers,
+                  c.location, c.enabled, c.on_demand, c.max_readers, c.groups,
                   c.version, c.created_at, c.updated_at,
                   p.state AS provisioning_state, p.detail AS provisioning_detail,
                   p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at,
@@ -591,13 +680,15 @@ async fn page(
                           OR strpos(lower(name), $1) > 0
                           OR strpos(lower(coalesce(location, '')), $1) > 0)
                      AND ($2::bool IS NULL OR enabled = $2)
-                     AND ($5::bigint[] IS NULL OR id = ANY($5))) AS "total!"
+                     AND ($5::bigint[] IS NULL OR id = ANY($5))
+                     AND ($7::text[] IS NULL OR groups && $7)) AS "total!"
            FROM cameras c JOIN camera_provisioning p ON p.camera_id = c.id
            WHERE ($1::text IS NULL
                   OR strpos(lower(c.name), $1) > 0
                   OR strpos(lower(coalesce(c.location, '')), $1) > 0)
              AND ($2::bool IS NULL OR c.enabled = $2)
              AND ($5::bigint[] IS NULL OR c.id = ANY($5))
+             AND ($7::text[] IS NULL OR c.groups && $7)
            ORDER BY
              CASE WHEN $6 = 'name' THEN lower(c.name) END ASC,
              CASE WHEN $6 = '-name' THEN lower(c.name) END DESC,
@@ -616,6 +707,7 @@ async fn page(
         offset,
         filter.ids.as_deref(),
         filter.sort.key(),
+        filter.groups.as_deref(),
     )
     .fetch_all(db)
     .await?;
@@ -640,6 +732,7 @@ async fn page(
                 enabled: row.enabled,
                 on_demand: row.on_demand,
                 max_readers: row.max_readers,
+                groups: row.groups,
                 version: row.version,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
@@ -661,14 +754,17 @@ async fn page(
 pub async fn update(
     db: &PgPool,
     key: &SecretKey,
+    by: &Principal,
     id: i64,
     patch: CameraPatch,
     expected: Option<Expected>,
 ) -> Result<Camera> {
     let mut tx = db.begin().await?;
-    check_version(lock(&mut tx, id).await?, expected)?;
+    auth::act_as(&mut tx, &by.actor()).await?;
+    check_version(lock(&mut tx, by, id).await?, expected)?;
     let current = fetch(&mut tx, id).await?;
     let fields = patch.apply_to(&current)?;
+    check_reach(by, &fields.groups)?;
     if fields == Fields::from(&current) {
         return Ok(current);
     }
@@ -676,7 +772,7 @@ pub async fn update(
     sqlx::query!(
         r#"UPDATE cameras
            SET name = $2, stream_url = $3, password_sealed = $4, password_key_id = $5,
-               location = $6, enabled = $7, on_demand = $8, max_readers = $9,
+               location = $6, enabled = $7, on_demand = $8, max_readers = $9, groups = $10,
                version = version + 1, updated_at = now()
            WHERE id = $1"#,
         id,
@@ -688,6 +784,7 @@ pub async fn update(
         fields.enabled,
         fields.on_demand,
         fields.max_readers,
+        &fields.groups,
     )
     .execute(&mut *tx)
     .await?;
@@ -713,9 +810,15 @@ pub async fn update(
 
 /// Deletes the camera. Its MediaMTX path goes with the reconciler's next
 /// look at it: a `cam_<id>` path without a camera is an orphan.
-pub async fn delete(db: &PgPool, id: i64, expected: Option<Expected>) -> Result<()> {
+pub async fn delete(
+    db: &PgPool,
+    by: &Principal,
+    id: i64,
+    expected: Option<Expected>,
+) -> Result<()> {
     let mut tx = db.begin().await?;
-    check_version(lock(&mut tx, id).await?, expected)?;
+    auth::act_as(&mut tx, &by.actor()).await?;
+    check_version(lock(&mut tx, by, id).await?, expected)?;
     sqlx::query!("DELETE FROM cameras WHERE id = $1", id)
         .execute(&mut *tx)
         .await?;

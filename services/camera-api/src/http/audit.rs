@@ -9,6 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::auth::{Admin, Authorized};
 use super::cameras::int_in;
 use super::extract::Params;
 use super::problem::{ApiError, Problem};
@@ -91,6 +92,7 @@ impl AuditParams {
 /// secrets masked) and deletes, and forced reconciles.
 #[utoipa::path(
     get, path = "/api/audit", tag = "audit",
+    security(("token" = ["admin"]), ("session" = ["admin"])),
     params(AuditParams),
     responses(
         (status = 200, description = "One page of entries, newest first", body = AuditList),
@@ -100,6 +102,7 @@ impl AuditParams {
 )]
 async fn list_audit(
     State(state): State<AppState>,
+    _auth: Authorized<Admin>,
     Params(params): Params<AuditParams>,
 ) -> Result<Json<AuditList>, ApiError> {
     let filter = params.into_filter()?;

@@ -13,11 +13,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::auth::{Authorized, Operator, Viewer};
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
 use crate::cameras::{
     self, Camera, CameraPatch, Expected, ListFilter, NewCameraInput, Provisioning, Sort,
 };
+use crate::auth::Principal;
 use crate::validation::FieldErrors;
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -39,6 +41,8 @@ pub struct CameraView {
     pub on_demand: bool,
     /// 0 means no limit.
     pub max_readers: i32,
+    /// Users and tokens limited to groups see the camera when they share one.
+    pub groups: Vec<String>,
     /// The MediaMTX path, `cam_<id>`.
     #[schema(example = "cam_42")]
     pub path: String,
@@ -65,6 +69,7 @@ impl From<&Camera> for CameraView {
             enabled: camera.enabled,
             on_demand: camera.on_demand,
             max_readers: camera.max_readers,
+            groups: camera.groups.clone(),
             hls_url: format!("/hls/{path}/index.m3u8"),
             path,
             created_at: camera.created_at,
@@ -126,7 +131,7 @@ fn parse_ids(raw: &str) -> Result<Vec<i64>, String> {
 }
 
 impl ListParams {
-    pub(super) fn into_filter(self) -> Result<ListFilter, ApiError> {
+    pub(super) fn into_filter(self, by: &Principal) -> Result<ListFilter, ApiError> {
         let mut errors = FieldErrors::default();
         let ids = errors.check("ids", self.ids.as_deref().map(parse_ids).transpose());
         let default_limit = if self.ids.is_some() {
@@ -175,6 +180,7 @@ impl ListParams {
             query: query.flatten(),
             enabled: enabled.flatten(),
             ids: ids.flatten(),
+            groups: by.groups.clone(),
             sort: sort.unwrap_or_default(),
         })
     }
@@ -270,6 +276,7 @@ fn camera_response(status: StatusCode, camera: &Camera) -> Response {
 /// List cameras, ordered by id.
 #[utoipa::path(
     get, path = "/api/cameras", tag = "cameras",
+    security(("token" = ["viewer"]), ("session" = ["viewer"])),
     params(ListParams),
     responses(
         (status = 200, description = "One page of cameras", body = CameraList),
@@ -279,9 +286,10 @@ fn camera_response(status: StatusCode, camera: &Camera) -> Response {
 )]
 async fn list_cameras(
     State(state): State<AppState>,
+    auth: Authorized<Viewer>,
     Params(params): Params<ListParams>,
 ) -> Result<Json<CameraList>, ApiError> {
-    let filter = params.into_filter()?;
+    let filter = params.into_filter(&auth.principal)?;
     let page = cameras::list(&state.db, &filter).await?;
     Ok(Json(CameraList {
         items: page.items.iter().map(CameraView::from).collect(),
@@ -294,6 +302,7 @@ async fn list_cameras(
 /// Add a camera.
 #[utoipa::path(
     post, path = "/api/cameras", tag = "cameras",
+    security(("token" = ["operator"]), ("session" = ["operator"])),
     request_body = NewCameraInput,
     responses(
         (status = 201, description = "Created", body = CameraView,
@@ -308,9 +317,11 @@ async fn list_cameras(
 )]
 async fn create_camera(
     State(state): State<AppState>,
+    auth: Authorized<Operator>,
     JsonBody(input): JsonBody<NewCameraInput>,
 ) -> Result<Response, ApiError> {
-    let camera = cameras::create(&state.db, &state.config.secret_key, input).await?;
+    let camera =
+        cameras::create(&state.db, &state.config.secret_key, &auth.principal, input).await?;
     tracing::info!(camera_id = camera.id, "camera created");
     let camera = provisioned(&state, camera).await;
     let mut response = camera_response(StatusCode::CREATED, &camera);
@@ -323,6 +334,7 @@ async fn create_camera(
 /// Get one camera.
 #[utoipa::path(
     get, path = "/api/cameras/{id}", tag = "cameras",
+    security(("token" = ["viewer"]), ("session" = ["viewer"])),
     params(("id" = i64, Path, description = "Camera id")),
     responses(
         (status = 200, description = "The camera", body = CameraView,
@@ -333,9 +345,10 @@ async fn create_camera(
 )]
 async fn get_camera(
     State(state): State<AppState>,
+    auth: Authorized<Viewer>,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let camera = cameras::get(&state.db, camera_id(&id)?).await?;
+    let camera = cameras::get_seen_by(&state.db, &auth.principal, camera_id(&id)?).await?;
     Ok(camera_response(StatusCode::OK, &camera))
 }
 
@@ -343,6 +356,7 @@ async fn get_camera(
 /// be sure you don't overwrite someone else's change.
 #[utoipa::path(
     patch, path = "/api/cameras/{id}", tag = "cameras",
+    security(("token" = ["operator"]), ("session" = ["operator"])),
     params(
         ("id" = i64, Path, description = "Camera id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version being edited"),
@@ -363,6 +377,7 @@ async fn get_camera(
 )]
 async fn update_camera(
     State(state): State<AppState>,
+    auth: Authorized<Operator>,
     Path(id): Path<String>,
     headers: HeaderMap,
     JsonBody(patch): JsonBody<CameraPatch>,
@@ -371,6 +386,7 @@ async fn update_camera(
     let camera = cameras::update(
         &state.db,
         &state.config.secret_key,
+        &auth.principal,
         id,
         patch,
         expected_version(&headers),
@@ -388,6 +404,7 @@ async fn update_camera(
 /// Delete a camera.
 #[utoipa::path(
     delete, path = "/api/cameras/{id}", tag = "cameras",
+    security(("token" = ["operator"]), ("session" = ["operator"])),
     params(
         ("id" = i64, Path, description = "Camera id"),
         ("If-Match" = Option<String>, Header, description = "ETag of the version being deleted"),
@@ -401,11 +418,12 @@ async fn update_camera(
 )]
 async fn delete_camera(
     State(state): State<AppState>,
+    auth: Authorized<Operator>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<StatusCode, ApiError> {
     let id = camera_id(&id)?;
-    cameras::delete(&state.db, id, expected_version(&headers)).await?;
+    cameras::delete(&state.db, &auth.principal, id, expected_version(&headers)).await?;
     tracing::info!(camera_id = id, "camera deleted");
     Ok(StatusCode::NO_CONTENT)
 }

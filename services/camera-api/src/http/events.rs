@@ -14,7 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::auth::{Authorized, Viewer};
 use super::cameras::CameraView;
+use crate::auth::Principal;
 use crate::events::{Change, Event, Op, Subscription};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -31,11 +33,13 @@ pub fn router() -> OpenApiRouter<AppState> {
 /// Reconnect with `Last-Event-ID` (browsers do) to receive what was missed.
 #[utoipa::path(
     get, path = "/api/events", tag = "status",
+    security(("token" = ["viewer"]), ("session" = ["viewer"])),
     params(("Last-Event-ID" = Option<String>, Header, description = "Id of the last event received")),
     responses((status = 200, description = "An endless event stream; the schema is that of each event", content_type = "text/event-stream", body = StreamEvent))
 )]
 async fn events(
     State(state): State<AppState>,
+    auth: Authorized<Viewer>,
     headers: HeaderMap,
 ) -> Sse<impl Stream<Item = Result<SseEvent, Infallible>>> {
     // Right after start-up (or a database outage) the stream isn't fed yet.
@@ -52,6 +56,7 @@ async fn events(
     });
     let stream = stream::iter(missed)
         .chain(live)
+        .filter(move |event| std::future::ready(visible(&auth.principal, event)))
         .flat_map(|event| stream::iter(to_sse(&event)))
         .map(Ok)
         .take_until(state.events.closed());
@@ -89,6 +94,18 @@ impl From<StreamEvent> for SseEvent {
             .id(event.id)
             .event(kind)
             .data(event.data)
+    }
+}
+
+/// A principal limited to groups hears only of its cameras (and of
+/// deletions, which carry nothing but an id).
+fn visible(principal: &Principal, event: &Event) -> bool {
+    match &event.change {
+        Change::Camera {
+            camera: Some(camera),
+            ..
+        } => principal.sees(&camera.groups),
+        _ => true,
     }
 }
 

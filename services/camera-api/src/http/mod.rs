@@ -1,6 +1,7 @@
 //! Everything HTTP: routing, OpenAPI, errors as problem documents.
 
 mod audit;
+mod auth;
 mod cameras;
 mod events;
 mod extract;
@@ -9,8 +10,12 @@ mod health;
 mod problem;
 mod reconcile;
 mod request_log;
+mod session;
 mod snapshots;
 mod status;
+mod tokens;
+mod users;
+mod video;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -56,14 +61,44 @@ pub struct AppState {
         (name = "status", description = "Whether cameras are live, probes and snapshots"),
         (name = "health", description = "Liveness and readiness"),
         (name = "audit", description = "Who changed what, and when"),
-    )
+        (name = "access", description = "Logins, users, API tokens and video access"),
+    ),
+    modifiers(&SecuritySchemes)
 )]
 struct ApiDoc;
+
+/// Each operation's `security` names the role it needs as the scope of
+/// either scheme (OpenAPI 3.1 allows role names there).
+struct SecuritySchemes;
+
+impl utoipa::Modify for SecuritySchemes {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("An API token (`cpl_…`) made by an admin: `Authorization: Bearer <token>`."))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "session",
+            SecurityScheme::ApiKey(ApiKey::Cookie(ApiKeyValue::with_description(
+                auth::SESSION_COOKIE,
+                "The console's session cookie, from `POST /api/session`. Writes made with it \
+                 must send the session's `csrf_token` in `X-CSRF-Token`.",
+            ))),
+        );
+    }
+}
 
 /// The routes and the OpenAPI document they describe, built together so the
 /// document can't drift from what is served.
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(cameras::router())
         .merge(status::router())
@@ -71,7 +106,52 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(events::router())
         .merge(reconcile::router())
         .merge(audit::router())
-        .split_for_parts()
+        .merge(session::router())
+        .merge(users::router())
+        .merge(tokens::router())
+        .merge(video::router())
+        .split_for_parts();
+    document_access_errors(&mut openapi);
+    (router, openapi)
+}
+
+/// Every operation that needs credentials can answer 401 and 403; said once
+/// here rather than in each handler's list.
+fn document_access_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        for operation in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete]
+            .into_iter()
+            .flatten()
+        {
+            let open = operation.security.as_ref().is_some_and(|security| {
+                security.iter().all(|requirement| {
+                    serde_json::to_value(requirement).is_ok_and(|value| value == serde_json::json!({}))
+                })
+            });
+            if open {
+                continue;
+            }
+            let responses = &mut operation.responses.responses;
+            responses.entry("401".into()).or_insert_with(|| {
+                problem("No credentials, or unknown, expired or revoked ones (`unauthenticated`)").into()
+            });
+            responses.entry("403".into()).or_insert_with(|| {
+                problem("The role is too small (`forbidden`), or a cookie-authenticated write lacks X-CSRF-Token (`csrf`)").into()
+            });
+        }
+    }
 }
 
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -82,7 +162,13 @@ pub fn app(state: AppState) -> Router {
     let cors = headers::cors(&state.config.cors_origins);
     let (routes, openapi) = routes();
     let routes = routes
-        .merge(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+        .merge(
+            Router::from(SwaggerUi::new("/api/docs").url("/api/openapi.json", openapi))
+                .route_layer(middleware::from_fn_with_state(
+                    state.clone(),
+                    auth::require::<auth::Viewer>,
+                )),
+        )
         // Unknown API paths are problems, not the console's index page.
         .route(
             "/api/{*rest}",

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::validation::FieldError;
-use crate::{cameras, db, media, secrets};
+use crate::{auth, cameras, db, media, secrets};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -194,6 +194,33 @@ impl From<cameras::Error> for ApiError {
             Error::Secret(err) => err.into(),
             // Only `rotate-key` can meet it, never a request.
             Error::InUse => Self::internal(err),
+        }
+    }
+}
+
+impl From<auth::Error> for ApiError {
+    fn from(err: auth::Error) -> Self {
+        use auth::Error;
+        let detail = err.to_string();
+        match err {
+            Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated",
+                "log in, or send an API token as Authorization: Bearer <token>")
+            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"camplane\"")),
+            Error::LoginFailed => Self::new(StatusCode::UNAUTHORIZED, "login-failed", detail),
+            Error::Throttled { retry_after_secs } => {
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", detail).with_header(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_secs),
+                )
+            }
+            Error::Forbidden { .. } => Self::new(StatusCode::FORBIDDEN, "forbidden", detail),
+            Error::Csrf => Self::new(StatusCode::FORBIDDEN, "csrf", detail),
+            Error::Invalid(errors) => Self::invalid(errors),
+            Error::NotFound(_) => Self::not_found(detail),
+            Error::UsernameTaken => Self::new(StatusCode::CONFLICT, "conflict", detail.clone())
+                .with_errors(vec![FieldError::new("username", detail)]),
+            Error::LastAdmin => Self::new(StatusCode::CONFLICT, "last-admin", detail),
+            Error::Database(err) => err.into(),
         }
     }
 }

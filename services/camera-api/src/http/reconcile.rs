@@ -8,6 +8,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::auth::{Authorized, Operator};
 use super::problem::{ApiError, Problem};
 use crate::audit;
 use crate::reconcile::{self, Report};
@@ -24,13 +25,20 @@ const PASS_WAIT: Duration = Duration::from_secs(30);
 /// one that leads runs the pass.
 #[utoipa::path(
     post, path = "/api/reconcile", tag = "provisioning",
+    security(("token" = ["operator"]), ("session" = ["operator"])),
     responses(
         (status = 200, description = "The pass ran; `error` is set if it could not reach MediaMTX", body = Report),
         (status = 503, description = "No reconciler answered in time, or the database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
-async fn force_pass(State(state): State<AppState>) -> Result<Json<Report>, ApiError> {
-    audit::record(&state.db, "reconcile.force", serde_json::json!({})).await?;
+async fn force_pass(
+    State(state): State<AppState>,
+    auth: Authorized<Operator>,
+) -> Result<Json<Report>, ApiError> {
+    let mut tx = state.db.begin().await.map_err(crate::db::Error::from)?;
+    crate::auth::act_as(&mut tx, &auth.principal.actor()).await?;
+    audit::record(&mut *tx, "reconcile.force", serde_json::json!({})).await?;
+    tx.commit().await.map_err(crate::db::Error::from)?;
     let report = reconcile::request_pass(&state.db, PASS_WAIT)
         .await
         .map_err(|err| ApiError::from(crate::db::Error::from(err)))?;

@@ -34,7 +34,9 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
     let span = tracing::info_span!(
         "request",
         request_id = %request_id,
-        camera_id = tracing::field::Empty
+        camera_id = tracing::field::Empty,
+        // Filled in by `auth::Authorized` once it knows who is asking.
+        actor = tracing::field::Empty
     );
     if let Some(id) = camera_id(&route, req.uri().path()) {
         span.record("camera_id", id);

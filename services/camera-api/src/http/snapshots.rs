@@ -11,6 +11,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::auth::{Authorized, Viewer};
 use super::cameras::{camera_id, int_in};
 use super::extract::Params;
 use super::problem::{ApiError, Problem};
@@ -73,6 +74,7 @@ impl SnapshotParams {
 /// viewers), else from the camera. Concurrent requests share one ffmpeg.
 #[utoipa::path(
     get, path = "/api/cameras/{id}/snapshot", tag = "status",
+    security(("token" = ["viewer"]), ("session" = ["viewer"])),
     params(("id" = i64, Path, description = "Camera id"), SnapshotParams,
         ("If-None-Match" = Option<String>, Header, description = "ETag of an image you have")),
     responses(
@@ -90,6 +92,7 @@ impl SnapshotParams {
 )]
 async fn snapshot(
     State(state): State<AppState>,
+    auth: Authorized<Viewer>,
     Path(id): Path<String>,
     Params(params): Params<SnapshotParams>,
     headers: HeaderMap,
@@ -98,11 +101,18 @@ async fn snapshot(
     let (width, max_age, fallback) = params.validate()?;
     // The hot path of a mosaic's posters: a young image is served without
     // touching the database (a camera deleted meanwhile can show for at
-    // most `max_age`).
+    // most `max_age`), unless the principal is limited to groups.
+    let seen = match auth.principal.groups {
+        None => None,
+        Some(_) => Some(cameras::get_seen_by(&state.db, &auth.principal, id).await?),
+    };
     if let Some(served) = state.media.fresh(id, width, max_age) {
         return Ok(image_response(&served, max_age, &headers));
     }
-    let camera = cameras::get(&state.db, id).await?;
+    let camera = match seen {
+        Some(camera) => camera,
+        None => cameras::get(&state.db, id).await?,
+    };
     let request = SnapshotRequest {
         camera_id: id,
         source: state

@@ -9,6 +9,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
+use super::auth::{Authorized, Operator, Viewer};
 use super::cameras::{ListParams, camera_id};
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
@@ -47,6 +48,7 @@ struct StateParam {
 /// `state`). Asks MediaMTX once, however many cameras.
 #[utoipa::path(
     get, path = "/api/cameras/status", tag = "status",
+    security(("token" = ["viewer"]), ("session" = ["viewer"])),
     params(ListParams, StateParam),
     responses(
         (status = 200, description = "Status of each camera found, ordered by id", body = StatusList),
@@ -56,10 +58,11 @@ struct StateParam {
 )]
 async fn list_statuses(
     State(state): State<AppState>,
+    auth: Authorized<Viewer>,
     Params(params): Params<ListParams>,
     Params(wanted): Params<StateParam>,
 ) -> Result<Json<StatusList>, ApiError> {
-    let mut filter = params.into_filter()?;
+    let mut filter = params.into_filter(&auth.principal)?;
     let wanted = match wanted.state.as_deref() {
         None => None,
         Some(raw) => Some(status::State::parse(raw).ok_or_else(|| {
@@ -100,6 +103,7 @@ async fn list_statuses(
 /// Whether a camera is live, idle, offline, disabled or in error, and why.
 #[utoipa::path(
     get, path = "/api/cameras/{id}/status", tag = "status",
+    security(("token" = ["viewer"]), ("session" = ["viewer"])),
     params(("id" = i64, Path, description = "Camera id")),
     responses(
         (status = 200, description = "The camera's status", body = CameraStatus),
@@ -109,9 +113,10 @@ async fn list_statuses(
 )]
 async fn camera_status(
     State(state): State<AppState>,
+    auth: Authorized<Viewer>,
     Path(id): Path<String>,
 ) -> Result<Json<CameraStatus>, ApiError> {
-    let camera = cameras::get(&state.db, camera_id(&id)?).await?;
+    let camera = cameras::get_seen_by(&state.db, &auth.principal, camera_id(&id)?).await?;
     let mut statuses =
         status::of_cameras(&state.db, &state.mediamtx, std::slice::from_ref(&camera)).await?;
     Ok(Json(statuses.remove(0)))
@@ -122,6 +127,7 @@ async fn camera_status(
 /// the camera's status.
 #[utoipa::path(
     post, path = "/api/cameras/{id}/probe", tag = "status",
+    security(("token" = ["operator"]), ("session" = ["operator"])),
     params(("id" = i64, Path, description = "Camera id")),
     responses(
         (status = 200, description = "The probe's outcome", body = Probe),
@@ -131,9 +137,10 @@ async fn camera_status(
 )]
 async fn probe_camera(
     State(state): State<AppState>,
+    auth: Authorized<Operator>,
     Path(id): Path<String>,
 ) -> Result<Json<Probe>, ApiError> {
-    let camera = cameras::get(&state.db, camera_id(&id)?).await?;
+    let camera = cameras::get_seen_by(&state.db, &auth.principal, camera_id(&id)?).await?;
     let url = camera.source_url(&state.config.secret_key)?;
     let probe = state.media.probe(&url).await?;
     status::record_probe(&state.db, camera.id, &probe).await?;
@@ -156,6 +163,7 @@ pub struct ProbeInput {
 /// Probe a stream URL that is not saved yet ("Test connection").
 #[utoipa::path(
     post, path = "/api/probe", tag = "status",
+    security(("token" = ["operator"]), ("session" = ["operator"])),
     request_body = ProbeInput,
     responses(
         (status = 200, description = "The probe's outcome", body = Probe),
@@ -168,6 +176,7 @@ pub struct ProbeInput {
 )]
 async fn probe_url(
     State(state): State<AppState>,
+    auth: Authorized<Operator>,
     JsonBody(input): JsonBody<ProbeInput>,
 ) -> Result<Json<Probe>, ApiError> {
     let invalid = |message: String| ApiError::invalid(vec![FieldError::new("stream_url", message)]);
@@ -178,7 +187,7 @@ async fn probe_url(
                 "the password is masked: type it, or send camera_id to use the stored one".into(),
             ));
         };
-        let camera = cameras::get(&state.db, id).await?;
+        let camera = cameras::get_seen_by(&state.db, &auth.principal, id).await?;
         url = url.unmask_with(&camera.source_url(&state.config.secret_key)?);
     }
     Ok(Json(state.media.probe(&url).await?))

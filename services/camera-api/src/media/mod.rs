@@ -20,6 +20,7 @@ pub use probe::{Audio, Probe, Video};
 pub use snapshot::{Image, Served, SnapshotRequest};
 
 use crate::cameras::{Camera, StreamUrl};
+use crate::config::Secret;
 use crate::secrets::{self, SecretKey};
 
 #[derive(Debug, Clone)]
@@ -35,6 +36,9 @@ pub struct Settings {
     /// MediaMTX's RTSP server: snapshots read `<this>/cam_<id>` instead of
     /// opening one more session on the camera.
     pub rtsp_url: Option<Url>,
+    /// Who Camplane is to MediaMTX on that server (its auth hook lets this
+    /// login read every camera).
+    pub rtsp_login: Option<(String, Secret)>,
 }
 
 /// Why a camera could not be read, stable for clients to branch on.
@@ -244,9 +248,16 @@ impl Media {
         camera: &Camera,
         key: &SecretKey,
     ) -> Result<String, secrets::Error> {
-        Ok(match &self.inner.settings.rtsp_url {
-            Some(base) => format!("{}/{}", base.as_str().trim_end_matches('/'), camera.path()),
-            None => camera.source_url(key)?.expose().to_owned(),
-        })
+        let settings = &self.inner.settings;
+        let Some(base) = &settings.rtsp_url else {
+            return Ok(camera.source_url(key)?.expose().to_owned());
+        };
+        let mut url = base.clone();
+        if let Some((user, password)) = &settings.rtsp_login {
+            // Only fails for URLs without a host, which config refuses.
+            let _ = url.set_username(user);
+            let _ = url.set_password(Some(password.expose()));
+        }
+        Ok(format!("{}/{}", url.as_str().trim_end_matches('/'), camera.path()))
     }
 }

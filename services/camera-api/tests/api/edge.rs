@@ -1,6 +1,8 @@
 //! The edge, for real: HAProxy with `haproxy/haproxy.cfg` in front of the
 //! service and the stand-in's HLS server (ffmpeg remuxing a live GStreamer
-//! test camera), driven with curl over TLS, as a browser would.
+//! test camera), driven with curl over TLS, as a browser would. The stand-in
+//! asks the service's hook before every read, as MediaMTX with
+//! `authMethod: http` does.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -8,7 +10,8 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use mediamtx_standin::{Options, StandIn};
+use camera_api::auth::Role;
+use mediamtx_standin::{AuthHttp, Options, StandIn};
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
@@ -27,7 +30,26 @@ struct Stack {
 
 impl Stack {
     async fn start(extra: &[(&str, &str)]) -> Stack {
+        // The service first, as the stand-in needs its hook's address: it
+        // provisions once MediaMTX answers at the port set aside for it.
+        let port = free_port();
+        let extra: Vec<(String, String)> = extra
+            .iter()
+            .map(|(key, value)| (key.to_string(), value.to_string()))
+            .collect();
+        let app = TestApp::spawn_with(|vars| {
+            vars.insert("MEDIAMTX_API_URL".into(), format!("http://127.0.0.1:{port}"));
+            vars.insert("MEDIAMTX_API_USER".into(), "camplane".into());
+            vars.insert("MEDIAMTX_API_PASS".into(), "edge-service-pass".into());
+            vars.extend(extra);
+        })
+        .await;
         let mediamtx = StandIn::start_with(Options {
+            addr: Some(([127, 0, 0, 1], port).into()),
+            auth_http: Some(AuthHttp {
+                address: app.url("/api/mediamtx/auth"),
+                exclude: Vec::new(),
+            }),
             hls_addr: Some("127.0.0.1:0".parse().unwrap()),
             // HAProxy, as mediamtx.yml's hlsTrustedProxies.
             hls_trusted_proxies: vec![IpAddr::from([127, 0, 0, 1])],
@@ -35,17 +57,15 @@ impl Stack {
         })
         .await
         .unwrap();
-        let api_url = mediamtx.api_url();
-        let extra: Vec<(String, String)> = extra
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.to_string()))
-            .collect();
-        let app = TestApp::spawn_with(|vars| {
-            vars.insert("MEDIAMTX_API_URL".into(), api_url);
-            vars.extend(extra);
-        })
-        .await;
         Stack { app, mediamtx }
+    }
+
+    /// A video token of a new viewer limited to `groups`.
+    async fn video_token(&self, groups: Option<&[&str]>) -> String {
+        let viewer = self.app.client_as(Role::Viewer, groups).await;
+        let response = crate::support::send(viewer.post(self.app.url("/api/video-tokens"))).await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json()["token"].as_str().unwrap().to_owned()
     }
 
     fn hls_server(&self) -> String {
@@ -74,6 +94,8 @@ struct Edge {
     https: String,
     http: String,
     log: Arc<Mutex<Vec<u8>>>,
+    /// Sent as `Authorization: Bearer` unless a request says otherwise.
+    token: String,
 }
 
 struct Reply {
@@ -112,7 +134,8 @@ impl Reply {
 
 impl Edge {
     /// `api` and `hls` are `host:port`; `rate` is HAP_API_RATE.
-    async fn start(api: &str, hls: &str, rate: u32) -> Edge {
+    async fn start(stack: &Stack, rate: u32) -> Edge {
+        let (api, hls) = (stack.app.base.as_str(), stack.hls_server());
         let dir = std::env::temp_dir().join(format!("camplane-edge-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let pem = self_signed_pem(&dir);
@@ -129,7 +152,7 @@ impl Edge {
                 .env("HAP_CERT", &pem)
                 .env("HAP_ERRORS", format!("{REPO}/haproxy/errors"))
                 .env("HAP_API_SERVER", api.trim_start_matches("http://"))
-                .env("HAP_HLS_SERVER", hls)
+                .env("HAP_HLS_SERVER", &hls)
                 .env("HAP_HLS_TIMEOUT", "25s")
                 .env("HAP_API_RATE", rate.to_string())
                 .env("HAP_MAX_BODY", "65536")
@@ -169,6 +192,7 @@ impl Edge {
                     https,
                     http: format!("http://127.0.0.1:{http_port}"),
                     log,
+                    token: stack.app.token.clone(),
                 };
             }
             let _ = child.kill().await;
@@ -187,10 +211,16 @@ impl Edge {
     /// One request with curl (TLS not verified: the certificate is
     /// self-signed; HTTP/2 offered through ALPN).
     async fn curl(&self, args: &[&str], url: &str) -> Reply {
+        self.curl_as(Some(&self.token), args, url).await
+    }
+
+    async fn curl_as(&self, token: Option<&str>, args: &[&str], url: &str) -> Reply {
         let headers = self.dir.join(format!("headers-{}", uuid::Uuid::new_v4()));
+        let authorization = token.map(|token| format!("Authorization: Bearer {token}"));
         let output = Command::new("curl")
             .args(["-sS", "-k", "--http2", "--max-time", "30", "-D"])
             .arg(&headers)
+            .args(authorization.iter().flat_map(|header| ["-H", header.as_str()]))
             .args(["-w", "\n%{http_code} %{http_version} %{url_effective}"])
             .args(args)
             .arg(url)
@@ -234,9 +264,11 @@ impl Edge {
         self.curl(&[], &format!("{}{path}", self.https)).await
     }
 
-    /// Follows MediaMTX's cookie-check redirect, as hls.js does.
-    async fn get_following(&self, path: &str) -> Reply {
-        self.curl(&["-L"], &format!("{}{path}", self.https)).await
+    /// Follows MediaMTX's cookie-check redirect, as hls.js does, with a
+    /// video token.
+    async fn get_following(&self, video_token: &str, path: &str) -> Reply {
+        self.curl_as(Some(video_token), &["-L"], &format!("{}{path}", self.https))
+            .await
     }
 
     async fn post_json(&self, path: &str, body: &Value) -> Reply {
@@ -277,7 +309,7 @@ fn first_uri(playlist: &str) -> &str {
 async fn the_edge_serves_the_api_and_live_video_over_http2() {
     let camera = TestCamera::start().await;
     let stack = Stack::start(&[]).await;
-    let edge = Edge::start(&stack.app.base, &stack.hls_server(), 1000).await;
+    let edge = Edge::start(&stack, 1000).await;
 
     // A camera created through the edge, over HTTP/2.
     let created = edge
@@ -308,7 +340,8 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
         first.header("location"),
         Some(format!("/hls/cam_{id}/index.m3u8?cookieCheck=1").as_str())
     );
-    let multivariant = edge.get_following(&hls_url).await;
+    let video = stack.video_token(None).await;
+    let multivariant = edge.get_following(&video, &hls_url).await;
     assert_eq!(multivariant.status, 200, "{}", multivariant.text());
     assert!(
         multivariant.url.contains("cookieCheck=1"),
@@ -316,16 +349,41 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
         multivariant.url
     );
     let media_url = child_url(&multivariant.url, first_uri(&multivariant.text()));
-    let media = edge.curl(&[], &media_url).await;
+    // Past the session-creating playlist, the session secret in the URL
+    // (bound to the viewer's address) is the credential.
+    let media = edge.curl_as(None, &[], &media_url).await;
     assert_eq!(media.status, 200, "{}", media.text());
     let segment_url = child_url(&media_url, first_uri(&media.text()));
-    let segment = edge.curl(&[], &segment_url).await;
+    let segment = edge.curl_as(None, &[], &segment_url).await;
     assert_eq!(segment.status, 200);
     assert!(
         segment.body.len() > 1000,
         "a segment of {} bytes",
         segment.body.len()
     );
+
+    // Video follows the API's permissions: no credential, an API token (not
+    // a video token), or a viewer limited to other groups get nothing.
+    let elsewhere = stack.video_token(Some(&["vault"])).await;
+    let url = format!("{}{hls_url}", edge.https);
+    for token in [None, Some(edge.token.as_str()), Some(elsewhere.as_str())] {
+        let refused = edge.curl_as(token, &["-L"], &url).await;
+        assert_eq!(refused.status, 401, "{token:?}: {}", refused.text());
+    }
+    let lobby_viewer = stack.video_token(Some(&["lobby"])).await;
+    let patched = edge
+        .curl(
+            &["-X", "PATCH", "-H", "content-type: application/json", "--data-binary", r#"{"groups":["lobby"]}"#],
+            &format!("{}/api/cameras/{id}", edge.https),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    let allowed = edge.get_following(&lobby_viewer, &hls_url).await;
+    assert_eq!(allowed.status, 200, "{}", allowed.text());
+    // MediaMTX's hook is for MediaMTX, not for the world.
+    for path in ["/api/mediamtx/auth", "/API/MediaMTX/auth"] {
+        edge.get(path).await.problem(404, "not-found");
+    }
 
     // MediaMTX's other faces are not reachable, and only cam_<digits> streams.
     for path in ["/v3/config/paths/list", "/metrics", "/debug/pprof/"] {
@@ -388,7 +446,7 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
 #[tokio::test]
 async fn api_bursts_from_one_address_get_429_problems() {
     let stack = Stack::start(&[]).await;
-    let edge = Edge::start(&stack.app.base, &stack.hls_server(), 5).await;
+    let edge = Edge::start(&stack, 5).await;
     let mut statuses = Vec::new();
     let mut limited = None;
     for _ in 0..12 {
@@ -410,7 +468,7 @@ async fn api_bursts_from_one_address_get_429_problems() {
 async fn an_offline_camera_is_a_404_the_console_can_show() {
     // MediaMTX waits sourceOnDemandStartTimeout for the camera; keep it short.
     let stack = Stack::start(&[("CAMPLANE_SOURCE_START_TIMEOUT", "2s")]).await;
-    let edge = Edge::start(&stack.app.base, &stack.hls_server(), 1000).await;
+    let edge = Edge::start(&stack, 1000).await;
     let created = edge
         .post_json(
             "/api/cameras",
@@ -421,8 +479,9 @@ async fn an_offline_camera_is_a_404_the_console_can_show() {
     let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
     stack.provisioned(&id).await;
 
+    let video = stack.video_token(None).await;
     let reply = edge
-        .get_following(&format!("/hls/cam_{id}/index.m3u8"))
+        .get_following(&video, &format!("/hls/cam_{id}/index.m3u8"))
         .await;
     reply.problem(404, "stream-unavailable");
 }
@@ -431,7 +490,7 @@ async fn an_offline_camera_is_a_404_the_console_can_show() {
 async fn a_camera_at_its_reader_limit_is_a_503_with_retry_after() {
     let camera = TestCamera::start().await;
     let stack = Stack::start(&[]).await;
-    let edge = Edge::start(&stack.app.base, &stack.hls_server(), 1000).await;
+    let edge = Edge::start(&stack, 1000).await;
     let create = |name: &str, max_readers: u32| json!({"name": name, "stream_url": camera.url("cam1"), "max_readers": max_readers});
 
     // Two slots: the first viewer's session plus the muxer (a hidden reader).
@@ -440,8 +499,9 @@ async fn a_camera_at_its_reader_limit_is_a_503_with_retry_after() {
     let id = serde_json::from_slice::<Value>(&two.body).unwrap()["id"].clone();
     stack.provisioned(&id).await;
     let url = format!("/hls/cam_{id}/index.m3u8");
-    assert_eq!(edge.get_following(&url).await.status, 200);
-    let full = edge.get_following(&url).await;
+    let video = stack.video_token(None).await;
+    assert_eq!(edge.get_following(&video, &url).await.status, 200);
+    let full = edge.get_following(&video, &url).await;
     full.problem(503, "at-capacity");
     assert_eq!(full.header("retry-after"), Some("5"));
 
@@ -450,7 +510,7 @@ async fn a_camera_at_its_reader_limit_is_a_503_with_retry_after() {
     assert_eq!(one.status, 201, "{}", one.text());
     let id = serde_json::from_slice::<Value>(&one.body).unwrap()["id"].clone();
     stack.provisioned(&id).await;
-    edge.get_following(&format!("/hls/cam_{id}/index.m3u8"))
+    edge.get_following(&video, &format!("/hls/cam_{id}/index.m3u8"))
         .await
         .problem(503, "at-capacity");
 }

@@ -136,8 +136,14 @@ async fn sixty_four_clients_for_a_minute_no_5xx_no_errors_memory_flat() {
     .await;
     assert!(provisioned, "the start-up pass provisions every camera");
 
+    let mut auth = reqwest::header::HeaderMap::new();
+    auth.insert(
+        reqwest::header::AUTHORIZATION,
+        format!("Bearer {}", app.token).try_into().unwrap(),
+    );
     let http = reqwest::Client::builder()
         .no_proxy()
+        .default_headers(auth)
         .timeout(Duration::from_secs(30))
         .build()
         .unwrap();

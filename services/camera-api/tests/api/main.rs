@@ -1,6 +1,7 @@
 //! Integration tests: the real service against real PostgreSQL, over HTTP.
 //! One binary (faster to link); each test gets its own database and port.
 
+mod access;
 mod audit;
 mod browser;
 mod cameras;

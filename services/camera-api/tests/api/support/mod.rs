@@ -13,6 +13,8 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::sync::{Arc, LazyLock, Mutex, Once};
 
+use camera_api::auth::Role;
+use camera_api::auth::tokens::NewApiTokenInput;
 use camera_api::config::{Config, LogFormat};
 use reqwest::{Method, RequestBuilder};
 use serde_json::Value;
@@ -99,7 +101,12 @@ pub struct TestApp {
     pub base: String,
     /// The service's Prometheus endpoint (its own listener).
     pub metrics_url: String,
+    /// Sends an admin's API token with every request.
     pub client: reqwest::Client,
+    /// That token, for clients of other processes (the real binary).
+    pub token: String,
+    /// Sends no credentials.
+    pub anonymous: reqwest::Client,
     /// A pool on the test's database, for asserting what was stored.
     pub db: PgPool,
     /// The MediaMTX this service provisions; each test has its own.
@@ -186,10 +193,13 @@ impl TestApp {
         database: TestDatabase,
     ) -> TestApp {
         let db = PgPool::connect_lazy(&vars["DATABASE_URL"]).expect("test pool");
+        let anonymous = reqwest::Client::builder().no_proxy().build().unwrap();
         let mut app = TestApp {
             base: String::new(),
             metrics_url: String::new(),
-            client: reqwest::Client::builder().no_proxy().build().unwrap(),
+            client: anonymous.clone(),
+            token: String::new(),
+            anonymous,
             db,
             mediamtx,
             media,
@@ -198,7 +208,28 @@ impl TestApp {
             _database: database,
         };
         app.start().await;
+        app.token = app.new_token(Role::Admin, None).await;
+        app.client = client_with_token(&app.token);
         app
+    }
+
+    /// A new API token of `role`, limited to `groups` if given.
+    pub async fn new_token(&self, role: Role, groups: Option<&[&str]>) -> String {
+        let input = NewApiTokenInput {
+            name: format!("test {}", role.as_str()),
+            role,
+            groups: groups.map(|groups| groups.iter().map(|g| g.to_string()).collect()),
+            expires_at: None,
+        };
+        camera_api::auth::tokens::create(&self.db, "test", input)
+            .await
+            .expect("token created")
+            .token
+    }
+
+    /// A client that acts with a new token of `role`.
+    pub async fn client_as(&self, role: Role, groups: Option<&[&str]>) -> reqwest::Client {
+        client_with_token(&self.new_token(role, groups).await)
     }
 
     pub fn config(&self) -> Config {
@@ -359,6 +390,19 @@ impl Drop for TestApp {
             assert_no_canary("the service's logs", &logs());
         }
     }
+}
+
+/// A client that sends `token` as `Authorization: Bearer` on every request.
+pub fn client_with_token(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    let mut value = reqwest::header::HeaderValue::try_from(format!("Bearer {token}")).unwrap();
+    value.set_sensitive(true);
+    headers.insert(reqwest::header::AUTHORIZATION, value);
+    reqwest::Client::builder()
+        .no_proxy()
+        .default_headers(headers)
+        .build()
+        .unwrap()
 }
 
 /// Whether the service at `base` answers `/healthz` within five seconds.

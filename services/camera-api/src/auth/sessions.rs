@@ -1,0 +1,192 @@
+//! Console sessions: a login checks the password (throttled per username),
+//! then hands out a random cookie value of which only the hash is stored, so
+//! a logout or an admin's change ends the session on every replica at once.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use sqlx::PgPool;
+use utoipa::ToSchema;
+
+use super::users::{self, User};
+use super::{Error, Principal, Result, act_as, bearer, passwords};
+use crate::audit;
+use crate::config::Secret;
+
+/// How long a login lasts, whatever the activity: a console left open
+/// overnight asks again in the morning.
+pub const LIFETIME: Duration = Duration::from_secs(12 * 3600);
+/// Failed logins a username gets before each further one must wait.
+const FREE_FAILURES: i32 = 5;
+const MAX_BLOCK_SECS: i64 = 15 * 60;
+
+/// Body of `POST /api/session`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginInput {
+    pub username: String,
+    #[schema(format = Password)]
+    pub password: String,
+}
+
+impl std::fmt::Debug for LoginInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginInput")
+            .field("username", &self.username)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A logged-in session, as the service knows it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub user: User,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+/// Checks the credentials and opens a session; returns it with the cookie
+/// value, which exists nowhere else.
+pub async fn login(db: &PgPool, input: LoginInput, ip: Option<IpAddr>) -> Result<(Session, String)> {
+    let key = input.username.to_lowercase();
+    let blocked = sqlx::query_scalar!(
+        r#"SELECT ceil(extract(epoch FROM blocked_until - now()))::bigint AS "secs!"
+           FROM login_throttle WHERE username = $1 AND blocked_until > now()"#,
+        key
+    )
+    .fetch_optional(db)
+    .await?;
+    if let Some(secs) = blocked {
+        return Err(Error::Throttled {
+            retry_after_secs: secs.max(1).unsigned_abs(),
+        });
+    }
+    let stored = sqlx::query!(
+        "SELECT id, password_hash FROM users WHERE lower(username) = $1 AND NOT disabled",
+        key
+    )
+    .fetch_optional(db)
+    .await?;
+    let id = stored.as_ref().map(|row| row.id);
+    let verified = passwords::verify(Secret::new(input.password), stored.map(|row| row.password_hash)).await;
+    let Some(id) = id.filter(|_| verified) else {
+        failed(db, &key, &input.username, ip).await?;
+        return Err(Error::LoginFailed);
+    };
+    let cookie = bearer::generate("cps_");
+    let csrf_token = bearer::generate("");
+    let mut tx = db.begin().await?;
+    sqlx::query!("DELETE FROM login_throttle WHERE username = $1", key)
+        .execute(&mut *tx)
+        .await?;
+    // Expired sessions go as new ones come; nothing else needs to sweep.
+    sqlx::query!("DELETE FROM sessions WHERE expires_at < now()")
+        .execute(&mut *tx)
+        .await?;
+    let expires_at = sqlx::query_scalar!(
+        r#"INSERT INTO sessions (token_hash, user_id, csrf_token, expires_at)
+           VALUES ($1, $2, $3, now() + make_interval(secs => $4))
+           RETURNING expires_at"#,
+        bearer::hash(&cookie),
+        id,
+        csrf_token,
+        LIFETIME.as_secs_f64(),
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    let username = sqlx::query_scalar!(
+        "UPDATE users SET last_login_at = now() WHERE id = $1 RETURNING username",
+        id
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    act_as(&mut tx, &username).await?;
+    audit::record(&mut *tx, "auth.login", serde_json::json!({"ip": ip})).await?;
+    tx.commit().await?;
+    let user = users::get(db, id).await?;
+    Ok((
+        Session {
+            user,
+            csrf_token,
+            expires_at,
+        },
+        cookie,
+    ))
+}
+
+/// Counts a failure; past the free ones each blocks the username for twice
+/// as long as the last (1 s, 2 s, 4 s, … 15 min), which makes guessing
+/// hopeless without locking a user out for long.
+async fn failed(db: &PgPool, key: &str, typed: &str, ip: Option<IpAddr>) -> Result<()> {
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        r#"INSERT INTO login_throttle AS t (username, failures) VALUES ($1, 1)
+           ON CONFLICT (username) DO UPDATE SET failures = t.failures + 1,
+             blocked_until = CASE WHEN t.failures + 1 > $2
+               THEN now() + make_interval(secs => least(power(2, t.failures + 1 - $2 - 1), $3))
+             END"#,
+        key,
+        FREE_FAILURES,
+        MAX_BLOCK_SECS as f64,
+    )
+    .execute(&mut *tx)
+    .await?;
+    let username: String = typed.chars().take(64).collect();
+    audit::record(
+        &mut *tx,
+        "auth.login_failed",
+        serde_json::json!({"username": username, "ip": ip}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The session behind a cookie value, if it is still open.
+pub async fn find(db: &PgPool, cookie: &str) -> Result<Option<(Principal, Session)>> {
+    let row = sqlx::query!(
+        r#"SELECT u.id, u.username, u.role, u.groups, u.disabled, u.created_at, u.updated_at,
+                  u.last_login_at, s.csrf_token, s.expires_at
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled"#,
+        bearer::hash(cookie)
+    )
+    .fetch_optional(db)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let Some(principal) = users::principal(row.id, row.username.clone(), &row.role, row.groups.clone())
+    else {
+        return Ok(None);
+    };
+    let session = Session {
+        user: User {
+            id: row.id,
+            username: row.username,
+            role: principal.role,
+            groups: row.groups,
+            disabled: row.disabled,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            last_login_at: row.last_login_at,
+        },
+        csrf_token: row.csrf_token,
+        expires_at: row.expires_at,
+    };
+    Ok(Some((principal, session)))
+}
+
+pub async fn logout(db: &PgPool, cookie: &str, actor: &str) -> Result<()> {
+    let mut tx = db.begin().await?;
+    let ended = sqlx::query!("DELETE FROM sessions WHERE token_hash = $1", bearer::hash(cookie))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if ended > 0 {
+        act_as(&mut tx, actor).await?;
+        audit::record(&mut *tx, "auth.logout", serde_json::json!({})).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,149 @@
+//! Who is asking, and may they: every handler but the health checks, the
+//! login and MediaMTX's hook takes an `Authorized<Role>` argument, and its
+//! OpenAPI `security` names the same role (the table-driven test in
+//! tests/api/access.rs holds the two together).
+
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+
+use super::AppState;
+use super::problem::ApiError;
+use crate::auth::{self, Principal, Role, sessions, tokens};
+
+pub const SESSION_COOKIE: &str = "camplane_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A role a handler requires, as a type: `Authorized<Operator>`.
+pub trait Requirement {
+    const ROLE: Role;
+}
+
+pub struct Viewer;
+pub struct Operator;
+pub struct Admin;
+
+impl Requirement for Viewer {
+    const ROLE: Role = Role::Viewer;
+}
+impl Requirement for Operator {
+    const ROLE: Role = Role::Operator;
+}
+impl Requirement for Admin {
+    const ROLE: Role = Role::Admin;
+}
+
+/// The principal of a request that has at least role `R`.
+pub struct Authorized<R> {
+    pub principal: Principal,
+    role: PhantomData<R>,
+}
+
+impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let principal = authenticate(parts, state).await?;
+        tracing::Span::current().record("actor", principal.actor());
+        if !principal.has(R::ROLE) {
+            return Err(auth::Error::Forbidden {
+                needed: R::ROLE,
+                has: principal.role,
+            }
+            .into());
+        }
+        Ok(Self {
+            principal,
+            role: PhantomData,
+        })
+    }
+}
+
+/// For routes that aren't handlers of ours (the API documentation).
+pub async fn require<R: Requirement>(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let (mut parts, body) = request.into_parts();
+    Authorized::<R>::from_request_parts(&mut parts, &state).await?;
+    Ok(next.run(Request::from_parts(parts, body)).await)
+}
+
+/// A bearer token wins over a cookie: an API client that happens to hold
+/// one shouldn't be judged by the other.
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    if let Some(token) = bearer(&parts.headers) {
+        return tokens::find(&state.db, token)
+            .await?
+            .ok_or_else(|| auth::Error::Unauthenticated.into());
+    }
+    let Some(cookie) = session_cookie(&parts.headers) else {
+        return Err(auth::Error::Unauthenticated.into());
+    };
+    let (principal, session) = sessions::find(&state.db, cookie)
+        .await?
+        .ok_or(auth::Error::Unauthenticated)?;
+    // SameSite=Strict already keeps other sites' requests cookie-less; the
+    // header is the second lock, for browsers or proxies that don't honour it.
+    if !parts.method.is_safe() && csrf_header(&parts.headers) != Some(session.csrf_token.as_str()) {
+        return Err(auth::Error::Csrf.into());
+    }
+    Ok(principal)
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+        .filter(|value| !value.is_empty())
+}
+
+fn csrf_header(headers: &HeaderMap) -> Option<&str> {
+    headers.get(CSRF_HEADER)?.to_str().ok()
+}
+
+/// `Secure` always: browsers accept it from http://localhost too, and a
+/// session must never travel in the clear.
+pub fn set_session_cookie(value: &str, max_age_secs: u64) -> HeaderValue {
+    HeaderValue::try_from(format!(
+        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age_secs}; HttpOnly; Secure; SameSite=Strict"
+    ))
+    .expect("a session token is a valid cookie value")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_read_from_their_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer cpl_abc"));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("theme=dark; camplane_session=cps_xyz"),
+        );
+        assert_eq!(bearer(&headers), Some("cpl_abc"));
+        assert_eq!(session_cookie(&headers), Some("cps_xyz"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic eDp5"));
+        assert_eq!(bearer(&headers), None);
+        headers.insert(header::COOKIE, HeaderValue::from_static("camplane_session="));
+        assert_eq!(session_cookie(&headers), None);
+    }
+}

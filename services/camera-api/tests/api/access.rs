@@ -1,0 +1,489 @@
+//! Access control: every operation needs the role its OpenAPI document
+//! names; logins, sessions, API tokens, camera groups and video tokens
+//! behave as an operator relies on.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, client_with_token, send};
+use camera_api::auth::Role;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A console login: the session cookie and its CSRF token.
+struct Login {
+    cookie: String,
+    csrf: String,
+}
+
+async fn add_user(app: &TestApp, username: &str, role: &str, groups: Option<&[&str]>) -> Value {
+    let mut body = json!({"username": username, "password": PASSWORD, "role": role});
+    if let Some(groups) = groups {
+        body["groups"] = json!(groups);
+    }
+    let response = app.post_json("/api/users", &body).await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.json()
+}
+
+async fn try_login(app: &TestApp, username: &str, password: &str) -> crate::support::Response {
+    send(
+        app.anonymous
+            .post(app.url("/api/session"))
+            .json(&json!({"username": username, "password": password})),
+    )
+    .await
+}
+
+async fn login(app: &TestApp, username: &str) -> Login {
+    let response = try_login(app, username, PASSWORD).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let set_cookie = response.header("set-cookie").expect("a session cookie");
+    let cookie = set_cookie.split(';').next().unwrap().to_owned();
+    Login {
+        cookie,
+        csrf: response.json()["csrf_token"].as_str().unwrap().to_owned(),
+    }
+}
+
+/// A request with the session cookie, and its CSRF token when `csrf`.
+fn with_session(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    login: &Login,
+    csrf: bool,
+) -> reqwest::RequestBuilder {
+    let request = app
+        .anonymous
+        .request(method, app.url(path))
+        .header("cookie", &login.cookie);
+    if csrf {
+        request.header("x-csrf-token", &login.csrf)
+    } else {
+        request
+    }
+}
+
+/// The role each operation's `security` names; `None` for open ones.
+fn required_role(operation: &Value) -> Option<Role> {
+    let requirements = operation["security"].as_array()?;
+    let roles: Vec<Role> = requirements
+        .iter()
+        .flat_map(|requirement| requirement.as_object().unwrap().values())
+        .map(|scopes| {
+            let [role] = scopes.as_array().unwrap().as_slice() else {
+                panic!("one role per scheme: {operation}");
+            };
+            Role::parse(role.as_str().unwrap()).expect("a role name")
+        })
+        .collect();
+    let first = *roles.first()?;
+    assert!(roles.iter().all(|role| *role == first), "{operation}");
+    Some(first)
+}
+
+/// Status only: the event stream never ends, so bodies aren't read.
+async fn status_of(request: reqwest::RequestBuilder) -> u16 {
+    request.send().await.expect("sent").status().as_u16()
+}
+
+#[tokio::test]
+async fn every_operation_needs_the_role_its_document_names() {
+    let app = TestApp::spawn().await;
+    let mut sessions = Vec::new();
+    for role in Role::ALL {
+        add_user(&app, role.as_str(), role.as_str(), None).await;
+        sessions.push((role, login(&app, role.as_str()).await));
+    }
+    let spec = app.get("/api/openapi.json").await.json();
+    let mut open = Vec::new();
+    let mut checked = 0;
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        // No such row: credentials are judged before anything is looked up,
+        // and an allowed request changes nothing.
+        let concrete = path.replace("{id}", "999999");
+        for (method, operation) in item.as_object().unwrap() {
+            let method: Method = method.to_uppercase().parse().unwrap();
+            let Some(needed) = required_role(operation) else {
+                open.push(format!("{method} {path}"));
+                continue;
+            };
+            let request = |client: &reqwest::Client| {
+                let request = client.request(method.clone(), app.url(&concrete));
+                match method {
+                    Method::POST | Method::PATCH => request.json(&json!({})),
+                    _ => request,
+                }
+            };
+            let anonymous = send(request(&app.anonymous)).await;
+            let problem = anonymous.problem(401);
+            assert_eq!(
+                problem["type"], "urn:camplane:problem:unauthenticated",
+                "{method} {path}"
+            );
+            let bad_token = client_with_token("cpl_not-a-real-token");
+            assert_eq!(send(request(&bad_token)).await.status, 401, "{method} {path}");
+            for (role, login) in &mut sessions {
+                let allowed = *role >= needed;
+                let request = with_session(&app, method.clone(), &concrete, login, true);
+                let request = match method {
+                    Method::POST | Method::PATCH => request.json(&json!({})),
+                    _ => request,
+                };
+                if allowed {
+                    let status = status_of(request).await;
+                    assert!(
+                        status != 401 && status != 403,
+                        "{method} {path} refused a {} ({status})",
+                        role.as_str()
+                    );
+                    if path == "/api/session" && method == Method::DELETE {
+                        *login = self::login(&app, role.as_str()).await;
+                    }
+                } else {
+                    let refused = send(request).await;
+                    let problem = refused.problem(403);
+                    assert_eq!(
+                        problem["type"], "urn:camplane:problem:forbidden",
+                        "{method} {path} as {}",
+                        role.as_str()
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    open.sort();
+    assert_eq!(
+        open,
+        [
+            "GET /healthz",
+            "GET /readyz",
+            "POST /api/mediamtx/auth",
+            "POST /api/session",
+        ],
+        "only health checks, the login and MediaMTX's hook (which carries its own \
+         credentials) are open"
+    );
+    assert!(checked >= 20, "{checked} operations checked");
+    // The document and its explorer need credentials too.
+    for path in ["/api/openapi.json", "/api/docs/"] {
+        assert_eq!(send(app.anonymous.get(app.url(path))).await.status, 401, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_session_is_a_strict_cookie_needs_csrf_for_writes_and_ends_at_logout() {
+    let app = TestApp::spawn().await;
+    add_user(&app, "Alice", "operator", None).await;
+    // Usernames are matched without regard to case.
+    let response = try_login(&app, "alice", PASSWORD).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let cookie = response.header("set-cookie").unwrap().to_owned();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{cookie}");
+    }
+    assert!(!response.text.contains("password"), "{}", response.text);
+    let session = response.json();
+    assert_eq!(session["user"]["username"], "Alice");
+    assert_eq!(session["user"]["role"], "operator");
+    let login = Login {
+        cookie: cookie.split(';').next().unwrap().to_owned(),
+        csrf: session["csrf_token"].as_str().unwrap().to_owned(),
+    };
+    let current = send(with_session(&app, Method::GET, "/api/session", &login, false)).await;
+    assert_eq!(current.status, 200);
+    assert_eq!(current.json()["csrf_token"], session["csrf_token"]);
+
+    let body = json!({"name": "Yard", "stream_url": "rtsp://192.0.2.20/"});
+    let forged = send(with_session(&app, Method::POST, "/api/cameras", &login, false).json(&body)).await;
+    assert_eq!(forged.problem(403)["type"], "urn:camplane:problem:csrf");
+    let created = send(with_session(&app, Method::POST, "/api/cameras", &login, true).json(&body)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    // Reads need no CSRF token.
+    assert_eq!(
+        send(with_session(&app, Method::GET, "/api/cameras", &login, false)).await.status,
+        200
+    );
+
+    let logout = send(with_session(&app, Method::DELETE, "/api/session", &login, true)).await;
+    assert_eq!(logout.status, 204);
+    assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
+    // The cookie is dead on the server, not just forgotten by the browser.
+    let after = send(with_session(&app, Method::GET, "/api/cameras", &login, false)).await;
+    assert_eq!(after.status, 401);
+
+    let audit = app.get("/api/audit?action=camera.create").await.json();
+    assert_eq!(audit["items"][0]["actor"], "Alice");
+    let logins = app.get("/api/audit?action=auth.login").await.json();
+    assert_eq!(logins["total"], 1);
+    assert_eq!(app.get("/api/audit?action=auth.logout").await.json()["total"], 1);
+}
+
+#[tokio::test]
+async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username() {
+    let app = TestApp::spawn().await;
+    add_user(&app, "bob", "viewer", None).await;
+    let wrong = try_login(&app, "bob", "not the password").await;
+    let unknown = try_login(&app, "nobody", "not the password").await;
+    assert_eq!(wrong.problem(401)["type"], "urn:camplane:problem:login-failed");
+    assert_eq!(wrong.json()["detail"], unknown.problem(401)["detail"]);
+    // Five failures are free (one is above); the sixth blocks for a second.
+    for _ in 0..5 {
+        assert_eq!(try_login(&app, "bob", "still wrong").await.status, 401);
+    }
+    let blocked = try_login(&app, "BOB", PASSWORD).await;
+    blocked.problem(429);
+    assert_eq!(blocked.json()["type"], "urn:camplane:problem:too-many-attempts");
+    assert!(blocked.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    // Other usernames are unaffected.
+    add_user(&app, "carol", "viewer", None).await;
+    login(&app, "carol").await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    login(&app, "bob").await;
+
+    let failed = app.get("/api/audit?action=auth.login_failed").await.json();
+    // Attempts refused while blocked never reach a password check.
+    assert_eq!(failed["total"], 7, "{failed}");
+    assert!(!failed.to_string().contains("still wrong"), "no typed password is kept");
+}
+
+#[tokio::test]
+async fn api_tokens_are_shown_once_stored_hashed_and_stop_at_expiry_or_revocation() {
+    let app = TestApp::spawn().await;
+    let created = app
+        .post_json("/api/tokens", &json!({"name": "exporter", "role": "viewer"}))
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let created = created.json();
+    let token = created["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("cpl_"));
+    let viewer = client_with_token(&token);
+    assert_eq!(send(viewer.get(app.url("/api/cameras"))).await.status, 200);
+    let listed = app.get("/api/tokens").await;
+    assert!(!listed.text.contains(&token), "a token is shown once");
+    let entry = listed.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|item| item["id"] == created["id"])
+        .cloned()
+        .unwrap();
+    assert!(entry["last_used_at"].is_string(), "{entry}");
+    assert_eq!(entry["created_by"], format!("token:test admin#1"));
+    let stored: Vec<u8> = sqlx::query_scalar("SELECT token_hash FROM api_tokens WHERE id = $1")
+        .bind(created["id"].as_i64())
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&stored).contains(&token[4..]));
+
+    let path = format!("/api/tokens/{}", created["id"]);
+    assert_eq!(app.delete(&path, None).await.status, 204);
+    assert_eq!(send(viewer.get(app.url("/api/cameras"))).await.status, 401);
+    let revoked = app.get("/api/tokens").await.json();
+    assert!(revoked["items"].to_string().contains("revoked_at\":\"20"));
+
+    let expires_at = (chrono::Utc::now() + chrono::Duration::seconds(2)).to_rfc3339();
+    let brief = app
+        .post_json(
+            "/api/tokens",
+            &json!({"name": "brief", "role": "operator", "expires_at": expires_at}),
+        )
+        .await
+        .json();
+    let brief = client_with_token(brief["token"].as_str().unwrap());
+    assert_eq!(send(brief.get(app.url("/api/cameras"))).await.status, 200);
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    assert_eq!(send(brief.get(app.url("/api/cameras"))).await.status, 401);
+
+    let past = app
+        .post_json(
+            "/api/tokens",
+            &json!({"name": "x", "role": "viewer", "expires_at": "2020-01-01T00:00:00Z"}),
+        )
+        .await;
+    assert_eq!(past.invalid_fields(), ["expires_at"]);
+    let actions = app.get("/api/audit?action=token.revoke").await.json();
+    assert_eq!(actions["total"], 1);
+}
+
+#[tokio::test]
+async fn camera_groups_limit_what_users_and_tokens_see_and_change() {
+    let app = TestApp::spawn().await;
+    let camera = |name: &str, groups: &[&str]| {
+        json!({"name": name, "stream_url": "rtsp://192.0.2.30/", "groups": groups})
+    };
+    let lobby = app.post_json("/api/cameras", &camera("Lobby", &["lobby", "lobby"])).await;
+    assert_eq!(lobby.status, 201, "{}", lobby.text);
+    let lobby = lobby.json();
+    assert_eq!(lobby["groups"], json!(["lobby"]), "stored without duplicates");
+    let vault = app.post_json("/api/cameras", &camera("Vault", &["vault"])).await.json();
+    let bad = app.post_json("/api/cameras", &camera("Bad", &["no spaces"])).await;
+    assert_eq!(bad.invalid_fields(), ["groups"]);
+
+    let viewer = app.client_as(Role::Viewer, Some(&["lobby"])).await;
+    let list = send(viewer.get(app.url("/api/cameras"))).await.json();
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["name"], "Lobby");
+    let statuses = send(viewer.get(app.url("/api/cameras/status"))).await.json();
+    assert_eq!(statuses["total"], 1);
+    for path in ["", "/status", "/snapshot"] {
+        let url = app.url(&format!("/api/cameras/{}{path}", vault["id"]));
+        assert_eq!(send(viewer.get(url)).await.status, 404, "{path}");
+    }
+
+    let operator = app.client_as(Role::Operator, Some(&["lobby"])).await;
+    let outside = send(operator.post(app.url("/api/cameras")).json(&camera("Away", &["vault"]))).await;
+    assert_eq!(outside.invalid_fields(), ["groups"]);
+    let vault_path = app.url(&format!("/api/cameras/{}", vault["id"]));
+    let hidden = send(operator.patch(&vault_path).json(&json!({"name": "Mine"}))).await;
+    assert_eq!(hidden.status, 404);
+    assert_eq!(send(operator.delete(&vault_path)).await.status, 404);
+    let lobby_path = app.url(&format!("/api/cameras/{}", lobby["id"]));
+    let away = send(operator.patch(&lobby_path).json(&json!({"groups": ["vault"]}))).await;
+    assert_eq!(away.invalid_fields(), ["groups"], "it would lose sight of it");
+    let both = send(operator.patch(&lobby_path).json(&json!({"groups": ["lobby", "hall"]}))).await;
+    assert_eq!(both.status, 200, "{}", both.text);
+}
+
+#[tokio::test]
+async fn the_last_admin_stays_and_a_changed_user_is_logged_out() {
+    let app = TestApp::spawn().await;
+    let admin = add_user(&app, "root", "admin", None).await;
+    let path = format!("/api/users/{}", admin["id"]);
+    for patch in [json!({"role": "operator"}), json!({"disabled": true})] {
+        let refused = app.patch_json(&path, &patch, None).await;
+        assert_eq!(refused.problem(409)["type"], "urn:camplane:problem:last-admin");
+    }
+    assert_eq!(app.delete(&path, None).await.problem(409)["type"], "urn:camplane:problem:last-admin");
+
+    let user = add_user(&app, "dave", "operator", None).await;
+    let session = login(&app, "dave").await;
+    let user_path = format!("/api/users/{}", user["id"]);
+    let demoted = app.patch_json(&user_path, &json!({"role": "viewer"}), None).await;
+    assert_eq!(demoted.json()["role"], "viewer");
+    let after = send(with_session(&app, Method::GET, "/api/session", &session, false)).await;
+    assert_eq!(after.status, 401, "a changed user logs in again");
+    let short = app.patch_json(&user_path, &json!({"password": "short"}), None).await;
+    assert_eq!(short.invalid_fields(), ["password"]);
+    let listed = app.get("/api/users").await;
+    assert!(!listed.text.contains("argon2"), "{}", listed.text);
+    let audit = app.get("/api/audit?action=user.update").await.json();
+    assert_eq!(audit["items"][0]["details"]["changes"]["role"], json!({"from": "operator", "to": "viewer"}));
+    assert_eq!(app.delete(&user_path, None).await.status, 204);
+    assert_eq!(app.get("/api/audit?action=user.delete").await.json()["total"], 1);
+}
+
+#[tokio::test]
+async fn the_first_admin_comes_from_the_environment_once() {
+    let mut app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_INITIAL_ADMIN".into(), "boss".into());
+        vars.insert("CAMPLANE_INITIAL_ADMIN_PASSWORD".into(), PASSWORD.into());
+    })
+    .await;
+    let session = login(&app, "boss").await;
+    let me = send(with_session(&app, Method::GET, "/api/session", &session, false)).await;
+    assert_eq!(me.json()["user"]["role"], "admin");
+    // Once a user exists the variable changes nothing, even a new password.
+    app.set_env("CAMPLANE_INITIAL_ADMIN_PASSWORD", "another long password");
+    app.restart().await;
+    assert_eq!(try_login(&app, "boss", "another long password").await.status, 401);
+    login(&app, "boss").await;
+}
+
+/// What MediaMTX sends its auth hook.
+fn hook(action: &str, path: &str, user: &str, password: &str, token: &str) -> Value {
+    json!({
+        "ip": "192.0.2.7", "user": user, "password": password, "token": token,
+        "action": action, "path": path, "protocol": if action == "read" { "hls" } else { "" },
+        "id": null, "query": "", "userAgent": "test",
+    })
+}
+
+async fn ask(app: &TestApp, body: &Value) -> u16 {
+    send(app.anonymous.post(app.url("/api/mediamtx/auth")).json(body))
+        .await
+        .status
+}
+
+async fn video_token(app: &TestApp, client: &reqwest::Client) -> String {
+    let response = send(client.post(app.url("/api/video-tokens"))).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let token = response.json()["token"].as_str().unwrap().to_owned();
+    assert!(token.starts_with("cpv_"));
+    token
+}
+
+#[tokio::test]
+async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("MEDIAMTX_API_USER".into(), "camplane".into());
+        vars.insert("MEDIAMTX_API_PASS".into(), "mediamtx-service-pass".into());
+        vars.insert("CAMPLANE_VIDEO_TOKEN_TTL".into(), "2s".into());
+    })
+    .await;
+    let new = |name: &str, groups: &[&str]| {
+        json!({"name": name, "stream_url": "rtsp://192.0.2.40/", "groups": groups})
+    };
+    let lobby = app.post_json("/api/cameras", &new("Lobby", &["lobby"])).await.json()["id"].clone();
+    let vault = app.post_json("/api/cameras", &new("Vault", &["vault"])).await.json()["id"].clone();
+    let (lobby, vault) = (format!("cam_{lobby}"), format!("cam_{vault}"));
+
+    let token = app.new_token(Role::Viewer, Some(&["lobby"])).await;
+    let viewer = client_with_token(&token);
+    let video = video_token(&app, &viewer).await;
+    assert_eq!(ask(&app, &hook("read", &lobby, "", "", &video)).await, 204);
+    assert_eq!(ask(&app, &hook("read", &vault, "", "", &video)).await, 401);
+    assert_eq!(ask(&app, &hook("read", "cam_999999", "", "", &video)).await, 401);
+    assert_eq!(ask(&app, &hook("read", "someone_elses_path", "", "", &video)).await, 401);
+    for action in ["publish", "api", "playback"] {
+        assert_eq!(ask(&app, &hook(action, &lobby, "", "", &video)).await, 401, "{action}");
+    }
+    // Neither an API token nor nothing at all opens video.
+    assert_eq!(ask(&app, &hook("read", &lobby, "", "", &token)).await, 401);
+    assert_eq!(ask(&app, &hook("read", &lobby, "", "", "")).await, 401);
+
+    // Camplane itself: its API calls, its reads through the re-stream, the
+    // metrics scrape; never publishing, never with a wrong password.
+    let service = |action: &str, password: &str| hook(action, "", "camplane", password, password);
+    for action in ["api", "metrics"] {
+        assert_eq!(ask(&app, &service(action, "mediamtx-service-pass")).await, 204, "{action}");
+    }
+    let read = hook("read", &vault, "camplane", "mediamtx-service-pass", "mediamtx-service-pass");
+    assert_eq!(ask(&app, &read).await, 204);
+    let publish = hook("publish", &vault, "camplane", "mediamtx-service-pass", "mediamtx-service-pass");
+    assert_eq!(ask(&app, &publish).await, 401);
+    assert_eq!(ask(&app, &service("api", "mediamtx-service-pasS")).await, 401);
+
+    // Short-lived: gone when it expires, or as soon as its holder is revoked.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(ask(&app, &hook("read", &lobby, "", "", &video)).await, 401, "expired");
+    let fresh = video_token(&app, &viewer).await;
+    assert_eq!(ask(&app, &hook("read", &lobby, "", "", &fresh)).await, 204);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE name = 'test viewer'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(app.delete(&format!("/api/tokens/{id}"), None).await.status, 204);
+    assert_eq!(ask(&app, &hook("read", &lobby, "", "", &fresh)).await, 401, "revoked");
+
+    // A user's video token ends when an admin disables the user.
+    add_user(&app, "erin", "viewer", None).await;
+    let session = login(&app, "erin").await;
+    let issued = send(with_session(&app, Method::POST, "/api/video-tokens", &session, true)).await;
+    let video = issued.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(ask(&app, &hook("read", &vault, "", "", &video)).await, 204);
+    let erin: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'erin'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap();
+    let disabled = app
+        .patch_json(&format!("/api/users/{erin}"), &json!({"disabled": true}), None)
+        .await;
+    assert_eq!(disabled.status, 200);
+    assert_eq!(ask(&app, &hook("read", &vault, "", "", &video)).await, 401, "disabled");
+}
