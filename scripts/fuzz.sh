@@ -65,19 +65,21 @@ mediamtx=$(address_in "$run/mediamtx.log" '.*serving the v3 API at (http:[^ ]+).
 # Probes and snapshots of the fuzzer's unreachable cameras end sooner. The
 # settings go through the environment, never a command line (the key seals
 # the passwords of this throwaway database only).
-DATABASE_URL="$server/$database" CAMPLANE_SECRET_KEY=$(openssl rand -base64 32) \
-  CAMPLANE_LISTEN=127.0.0.1:0 CAMPLANE_METRICS_LISTEN=off CAMPLANE_LOG_FORMAT=json \
+export DATABASE_URL="$server/$database" CAMPLANE_SECRET_KEY=$(openssl rand -base64 32)
+CAMPLANE_LISTEN=127.0.0.1:0 CAMPLANE_METRICS_LISTEN=off CAMPLANE_LOG_FORMAT=json \
   MEDIAMTX_API_URL="$mediamtx" CAMPLANE_PROBE_TIMEOUT=500ms CAMPLANE_SNAPSHOT_TIMEOUT=500ms \
   "$bin/camera-api" >"$run/camera-api.log" 2>&1 &
 pids+=($!)
 api=$(address_in "$run/camera-api.log" '.*"message":"listening","addr":"([^"]+)".*')
+# The fuzzer acts as an admin, so every operation gets past access control.
+token=$("$bin/camera-api" create-token fuzz admin 2>>"$run/camera-api.log" | grep "^cpl_")
 
 # One worker: with two, hypothesis (describing its strategies with Python's
 # ast module, which isn't thread-safe in 3.11) crashes now and then with
 # "SystemError: AST constructor recursion depth mismatch".
 say "fuzzing http://$api"
 if ! "$venv/bin/schemathesis" --config-file scripts/schemathesis.toml run \
-  "http://$api/api/openapi.json" \
+  "http://$api/api/openapi.json" --header "Authorization: Bearer $token" \
   --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
   --max-examples "${FUZZ_EXAMPLES:-300}" --seed "${FUZZ_SEED:-1}" --workers 1 \
   --generation-database none --request-timeout 10 --no-color; then

@@ -133,12 +133,13 @@ pids+=($!)
 echo $! >>"$run/pids"
 wait_port camera "$camera_port"
 
-# --- MediaMTX (or the stand-in)
+# --- MediaMTX (or the stand-in), asking camera-api's hook about every access
 api_pass=$(openssl rand -hex 16)
+hook="http://127.0.0.1:$api_port/api/mediamtx/auth"
 mediamtx=${MEDIAMTX_BIN:-$(command -v mediamtx || true)}
 if [[ -n $mediamtx ]]; then
   say "MediaMTX: $mediamtx with mediamtx.yml"
-  start mediamtx env MTX_AUTHINTERNALUSERS_1_PASS="$api_pass" \
+  start mediamtx env MTX_AUTHHTTPADDRESS="$hook" \
     MTX_APIADDRESS=127.0.0.1:$mediamtx_port MTX_METRICSADDRESS=127.0.0.1:9998 \
     MTX_RTSPADDRESS=127.0.0.1:8554 MTX_HLSADDRESS=127.0.0.1:$hls_port \
     "$mediamtx" "$PWD/mediamtx.yml"
@@ -147,7 +148,7 @@ else
   say "no mediamtx binary on PATH (or MEDIAMTX_BIN): using the MediaMTX STAND-IN"
   say "  (infra/mediamtx-standin: v3 API + HLS by ffmpeg remux; a development aid, not production;"
   say "   it has no RTSP re-stream, so snapshots read the cameras directly)"
-  start mediamtx env MTX_API_USER=camplane MTX_API_PASS="$api_pass" \
+  start mediamtx env MTX_AUTHMETHOD=http MTX_AUTHHTTPADDRESS="$hook" \
     MTX_HLSADDRESS=127.0.0.1:$hls_port MTX_HLSTRUSTEDPROXIES=127.0.0.1 \
     "$bin/mediamtx-standin" "127.0.0.1:$mediamtx_port"
 fi
@@ -166,8 +167,16 @@ if [[ -z ${CAMPLANE_SECRET_KEY:-} ]]; then
   CAMPLANE_SECRET_KEY=$(<"$run/secret-key")
 fi
 
-# --- camera-api (the key goes through the environment, never a command line)
-CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY start camera-api env DATABASE_URL="$server/$database" \
+# --- the first admin: "admin", with a password generated once into the run
+# directory (used only while the database has no users).
+if [[ ! -s $run/admin-password ]]; then
+  (umask 077 && openssl rand -base64 18 >"$run/admin-password")
+fi
+admin_password=$(<"$run/admin-password")
+
+# --- camera-api (secrets go through the environment, never a command line)
+CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY CAMPLANE_INITIAL_ADMIN_PASSWORD=$admin_password \
+  start camera-api env DATABASE_URL="$server/$database" \
   CAMPLANE_LISTEN="127.0.0.1:$api_port" CAMPLANE_CONSOLE_DIR=frontend/dist \
   MEDIAMTX_API_URL="http://127.0.0.1:$mediamtx_port" MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
   CAMPLANE_METRICS_LISTEN="${CAMPLANE_METRICS_LISTEN:-127.0.0.1:9464}" \
@@ -189,17 +198,26 @@ start haproxy env HAP_HTTP_BIND="$host:$http_port" HAP_HTTPS_BIND="$host:$https_
   haproxy -f haproxy/haproxy.cfg -db
 wait_port haproxy "$https_port"
 
-# --- a demo camera in the registry, once
+# --- a demo camera in the registry, once, added as the admin (the login's
+# body goes on standard input, so the password is on no command line)
 edge="https://$host:$https_port"
-if ! curl -fsSk "$edge/api/cameras" | grep -q '"Demo camera"'; then
-  curl -fsSk -X POST -H 'content-type: application/json' \
+jar="$run/admin-cookies"
+csrf=$(printf '{"username":"admin","password":"%s"}' "$admin_password" \
+  | curl -fsSk -c "$jar" -H 'content-type: application/json' --data-binary @- "$edge/api/session" \
+  | sed -nE 's/.*"csrf_token":"([^"]+)".*/\1/p') || csrf=
+if [[ -z $csrf ]]; then
+  say "could not log in as admin with $run/admin-password (changed in the console?); no demo camera added"
+elif ! curl -fsSk -b "$jar" "$edge/api/cameras" | grep -q '"Demo camera"'; then
+  curl -fsSk -b "$jar" -X POST -H 'content-type: application/json' -H "x-csrf-token: $csrf" \
     -d "{\"name\":\"Demo camera\",\"stream_url\":\"rtsp://127.0.0.1:$camera_port/cam1\"}" \
     "$edge/api/cameras" >/dev/null && say "added the demo camera"
 fi
+rm -f "$jar"
 
 cat <<EOF
 
   Camplane is running: open $edge/
+  Log in as admin with the password in $run/admin-password
   (self-signed certificate: accept the browser's warning; the CA-less cert is $run/edge.pem)
   API docs:  $edge/api/docs/
   Logs:      $run/*.log

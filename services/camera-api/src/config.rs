@@ -146,9 +146,9 @@ impl Config {
             new_secret_key: env.secret_key("CAMPLANE_NEW_SECRET_KEY")?,
             access: auth::Settings {
                 video_token_lifetime: env.duration("CAMPLANE_VIDEO_TOKEN_TTL", "5m")?,
-                initial_admin: env.get("CAMPLANE_INITIAL_ADMIN_PASSWORD").map(|password| {
-                    (env.or("CAMPLANE_INITIAL_ADMIN", "admin"), Secret(password))
-                }),
+                initial_admin: env
+                    .get("CAMPLANE_INITIAL_ADMIN_PASSWORD")
+                    .map(|password| (env.or("CAMPLANE_INITIAL_ADMIN", "admin"), Secret(password))),
             },
         })
     }

@@ -61,7 +61,10 @@ pub async fn serve_with_metrics(
             .await
             .context("creating the initial admin (CAMPLANE_INITIAL_ADMIN_PASSWORD)")?
     {
-        tracing::info!(user = admin.username, "created the initial admin; CAMPLANE_INITIAL_ADMIN_PASSWORD is ignored from now on");
+        tracing::info!(
+            user = admin.username,
+            "created the initial admin; CAMPLANE_INITIAL_ADMIN_PASSWORD is ignored from now on"
+        );
     }
     let mediamtx = mediamtx::Client::new(&config.mediamtx);
     let reconciler = reconcile::Reconciler::new(

@@ -1,8 +1,8 @@
 use std::process::ExitCode;
 
 use anyhow::Context;
-use camera_api::config::Config;
 use camera_api::auth::{Role, tokens, users};
+use camera_api::config::Config;
 use camera_api::{cameras, db, prepare_database, serve, shutdown_signal, telemetry};
 
 const USAGE: &str = "\

@@ -49,7 +49,11 @@ pub struct Session {
 
 /// Checks the credentials and opens a session; returns it with the cookie
 /// value, which exists nowhere else.
-pub async fn login(db: &PgPool, input: LoginInput, ip: Option<IpAddr>) -> Result<(Session, String)> {
+pub async fn login(
+    db: &PgPool,
+    input: LoginInput,
+    ip: Option<IpAddr>,
+) -> Result<(Session, String)> {
     let key = input.username.to_lowercase();
     let blocked = sqlx::query_scalar!(
         r#"SELECT ceil(extract(epoch FROM blocked_until - now()))::bigint AS "secs!"
@@ -70,7 +74,11 @@ pub async fn login(db: &PgPool, input: LoginInput, ip: Option<IpAddr>) -> Result
     .fetch_optional(db)
     .await?;
     let id = stored.as_ref().map(|row| row.id);
-    let verified = passwords::verify(Secret::new(input.password), stored.map(|row| row.password_hash)).await;
+    let verified = passwords::verify(
+        Secret::new(input.password),
+        stored.map(|row| row.password_hash),
+    )
+    .await;
     let Some(id) = id.filter(|_| verified) else {
         failed(db, &key, &input.username, ip).await?;
         return Err(Error::LoginFailed);
@@ -156,7 +164,8 @@ pub async fn find(db: &PgPool, cookie: &str) -> Result<Option<(Principal, Sessio
     .fetch_optional(db)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let Some(principal) = users::principal(row.id, row.username.clone(), &row.role, row.groups.clone())
+    let Some(principal) =
+        users::principal(row.id, row.username.clone(), &row.role, row.groups.clone())
     else {
         return Ok(None);
     };
@@ -179,10 +188,13 @@ pub async fn find(db: &PgPool, cookie: &str) -> Result<Option<(Principal, Sessio
 
 pub async fn logout(db: &PgPool, cookie: &str, actor: &str) -> Result<()> {
     let mut tx = db.begin().await?;
-    let ended = sqlx::query!("DELETE FROM sessions WHERE token_hash = $1", bearer::hash(cookie))
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+    let ended = sqlx::query!(
+        "DELETE FROM sessions WHERE token_hash = $1",
+        bearer::hash(cookie)
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     if ended > 0 {
         act_as(&mut tx, actor).await?;
         audit::record(&mut *tx, "auth.logout", serde_json::json!({})).await?;

@@ -62,7 +62,9 @@ fn parse_name(raw: &str) -> Result<String, String> {
     match name.chars().count() {
         0 => Err("must not be empty".into()),
         n if n > NAME_MAX => Err(format!("must be at most {NAME_MAX} characters")),
-        _ if name.chars().any(char::is_control) => Err("must not contain control characters".into()),
+        _ if name.chars().any(char::is_control) => {
+            Err("must not contain control characters".into())
+        }
         _ => Ok(name.to_owned()),
     }
 }
@@ -70,7 +72,10 @@ fn parse_name(raw: &str) -> Result<String, String> {
 pub async fn create(db: &PgPool, actor: &str, input: NewApiTokenInput) -> Result<NewApiToken> {
     let mut errors = FieldErrors::default();
     let name = errors.check("name", parse_name(&input.name));
-    let groups = errors.check("groups", input.groups.as_deref().map(parse_groups).transpose());
+    let groups = errors.check(
+        "groups",
+        input.groups.as_deref().map(parse_groups).transpose(),
+    );
     if input.expires_at.is_some_and(|at| at <= Utc::now()) {
         errors.push("expires_at", "must be in the future");
     }
@@ -94,7 +99,12 @@ pub async fn create(db: &PgPool, actor: &str, input: NewApiTokenInput) -> Result
     )
     .fetch_one(&mut *tx)
     .await?;
-    audit::record(&mut *tx, "token.create", serde_json::json!({"token": view(&token_info)})).await?;
+    audit::record(
+        &mut *tx,
+        "token.create",
+        serde_json::json!({"token": view(&token_info)}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(NewApiToken { token_info, token })
 }
@@ -138,7 +148,12 @@ pub async fn revoke(db: &PgPool, actor: &str, id: i64) -> Result<()> {
     sqlx::query!("DELETE FROM video_tokens WHERE api_token_id = $1", id)
         .execute(&mut *tx)
         .await?;
-    audit::record(&mut *tx, "token.revoke", serde_json::json!({"token": view(&token)})).await?;
+    audit::record(
+        &mut *tx,
+        "token.revoke",
+        serde_json::json!({"token": view(&token)}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -159,9 +174,12 @@ pub async fn find(db: &PgPool, token: &str) -> Result<Option<Principal>> {
     // Once a minute is precise enough to tell an unused token, and keeps a
     // busy client from writing a row per request.
     if row.stale {
-        sqlx::query!("UPDATE api_tokens SET last_used_at = now() WHERE id = $1", row.id)
-            .execute(db)
-            .await?;
+        sqlx::query!(
+            "UPDATE api_tokens SET last_used_at = now() WHERE id = $1",
+            row.id
+        )
+        .execute(db)
+        .await?;
     }
     Ok(Some(Principal {
         kind: PrincipalKind::Token {

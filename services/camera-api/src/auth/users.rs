@@ -132,7 +132,12 @@ pub async fn create(db: &PgPool, actor: &str, input: NewUserInput) -> Result<Use
     .fetch_one(&mut *tx)
     .await?;
     let user = fetch(&mut tx, id).await?;
-    audit::record(&mut *tx, "user.create", serde_json::json!({"user": view(&user)})).await?;
+    audit::record(
+        &mut *tx,
+        "user.create",
+        serde_json::json!({"user": view(&user)}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(user)
 }
@@ -175,7 +180,8 @@ pub async fn update(db: &PgPool, actor: &str, id: i64, patch: UserPatch) -> Resu
         None => before.groups.clone(),
     };
     let was_admin = before.role == Role::Admin && !before.disabled;
-    let changes_access = role != before.role || disabled != before.disabled || groups != before.groups;
+    let changes_access =
+        role != before.role || disabled != before.disabled || groups != before.groups;
     if !changes_access && hash.is_none() {
         return Ok(before);
     }
@@ -200,7 +206,10 @@ pub async fn update(db: &PgPool, actor: &str, id: i64, patch: UserPatch) -> Resu
     let (old, new) = (view(&before), view(&after));
     for field in ["role", "groups", "disabled"] {
         if old[field] != new[field] {
-            changes.insert(field.into(), serde_json::json!({"from": old[field], "to": new[field]}));
+            changes.insert(
+                field.into(),
+                serde_json::json!({"from": old[field], "to": new[field]}),
+            );
         }
     }
     if hash.is_some() {
@@ -227,7 +236,12 @@ pub async fn delete(db: &PgPool, actor: &str, id: i64) -> Result<()> {
     if user.role == Role::Admin && !user.disabled {
         ensure_an_admin_remains(&mut tx).await?;
     }
-    audit::record(&mut *tx, "user.delete", serde_json::json!({"user": view(&user)})).await?;
+    audit::record(
+        &mut *tx,
+        "user.delete",
+        serde_json::json!({"user": view(&user)}),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -296,7 +310,12 @@ pub async fn create_first_admin(
 }
 
 /// The principal behind a user id, if it may still act.
-pub(super) fn principal(id: i64, username: String, role: &str, groups: Option<Vec<String>>) -> Option<Principal> {
+pub(super) fn principal(
+    id: i64,
+    username: String,
+    role: &str,
+    groups: Option<Vec<String>>,
+) -> Option<Principal> {
     Some(Principal {
         kind: super::PrincipalKind::User { id, username },
         role: Role::parse(role)?,

@@ -15,8 +15,8 @@ use utoipa::openapi::{Object, ObjectBuilder, Type};
 pub use passwords::{rotate_key, seal_stored};
 pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl};
 
-use crate::config::Secret;
 use crate::auth::{self, Principal};
+use crate::config::Secret;
 use crate::db;
 use crate::secrets::{self, Sealed, SecretKey};
 use crate::validation::{FieldError, FieldErrors};
@@ -560,11 +560,14 @@ async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<Camera> {
 /// Locks the camera for a read-modify-write and returns its version; a
 /// camera `by` can't see is not there.
 async fn lock(conn: &mut sqlx::PgConnection, by: &Principal, id: i64) -> Result<i64> {
-    let row = sqlx::query!("SELECT version, groups FROM cameras WHERE id = $1 FOR UPDATE", id)
-        .fetch_optional(conn)
-        .await?
-        .filter(|row| by.sees(&row.groups))
-        .ok_or(Error::NotFound)?;
+    let row = sqlx::query!(
+        "SELECT version, groups FROM cameras WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(conn)
+    .await?
+    .filter(|row| by.sees(&row.groups))
+    .ok_or(Error::NotFound)?;
     Ok(row.version)
 }
 

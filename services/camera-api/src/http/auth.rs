@@ -6,10 +6,10 @@
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, Request, State};
-use axum::middleware::Next;
-use axum::response::Response;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
 
 use super::AppState;
 use super::problem::ApiError;
@@ -134,16 +134,25 @@ mod tests {
     #[test]
     fn credentials_are_read_from_their_headers() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer cpl_abc"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer cpl_abc"),
+        );
         headers.insert(
             header::COOKIE,
             HeaderValue::from_static("theme=dark; camplane_session=cps_xyz"),
         );
         assert_eq!(bearer(&headers), Some("cpl_abc"));
         assert_eq!(session_cookie(&headers), Some("cps_xyz"));
-        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic eDp5"));
+        headers.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Basic eDp5"),
+        );
         assert_eq!(bearer(&headers), None);
-        headers.insert(header::COOKIE, HeaderValue::from_static("camplane_session="));
+        headers.insert(
+            header::COOKIE,
+            HeaderValue::from_static("camplane_session="),
+        );
         assert_eq!(session_cookie(&headers), None);
     }
 }

@@ -16,10 +16,10 @@ use super::AppState;
 use super::auth::{Authorized, Operator, Viewer};
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
+use crate::auth::Principal;
 use crate::cameras::{
     self, Camera, CameraPatch, Expected, ListFilter, NewCameraInput, Provisioning, Sort,
 };
-use crate::auth::Principal;
 use crate::validation::FieldErrors;
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -73,14 +73,18 @@ struct SecuritySchemes;
 
 impl utoipa::Modify for SecuritySchemes {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
         let components = openapi.components.get_or_insert_with(Default::default);
         components.add_security_scheme(
             "token",
             SecurityScheme::Http(
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("An API token (`cpl_…`) made by an admin: `Authorization: Bearer <token>`."))
+                    .description(Some(
+                        "An API token (`cpl_…`) made by an admin: `Authorization: Bearer <token>`.",
+                    ))
                     .build(),
             ),
         );
@@ -131,13 +135,19 @@ fn document_access_errors(openapi: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     for item in openapi.paths.paths.values_mut() {
-        for operation in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete]
-            .into_iter()
-            .flatten()
+        for operation in [
+            &mut item.get,
+            &mut item.post,
+            &mut item.patch,
+            &mut item.delete,
+        ]
+        .into_iter()
+        .flatten()
         {
             let open = operation.security.as_ref().is_some_and(|security| {
                 security.iter().all(|requirement| {
-                    serde_json::to_value(requirement).is_ok_and(|value| value == serde_json::json!({}))
+                    serde_json::to_value(requirement)
+                        .is_ok_and(|value| value == serde_json::json!({}))
                 })
             });
             if open {
@@ -145,7 +155,8 @@ fn document_access_errors(openapi: &mut utoipa::openapi::OpenApi) {
             }
             let responses = &mut operation.responses.responses;
             responses.entry("401".into()).or_insert_with(|| {
-                problem("No credentials, or unknown, expired or revoked ones (`unauthenticated`)").into()
+                problem("No credentials, or unknown, expired or revoked ones (`unauthenticated`)")
+                    .into()
             });
             responses.entry("403".into()).or_insert_with(|| {
                 problem("The role is too small (`forbidden`), or a cookie-authenticated write lacks X-CSRF-Token (`csrf`)").into()

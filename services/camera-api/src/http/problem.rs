@@ -203,15 +203,19 @@ impl From<auth::Error> for ApiError {
         use auth::Error;
         let detail = err.to_string();
         match err {
-            Error::Unauthenticated => Self::new(StatusCode::UNAUTHORIZED, "unauthenticated",
-                "log in, or send an API token as Authorization: Bearer <token>")
-            .with_header(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"camplane\"")),
+            Error::Unauthenticated => Self::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthenticated",
+                "log in, or send an API token as Authorization: Bearer <token>",
+            )
+            .with_header(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"camplane\""),
+            ),
             Error::LoginFailed => Self::new(StatusCode::UNAUTHORIZED, "login-failed", detail),
             Error::Throttled { retry_after_secs } => {
-                Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", detail).with_header(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(retry_after_secs),
-                )
+                Self::new(StatusCode::TOO_MANY_REQUESTS, "too-many-attempts", detail)
+                    .with_header(header::RETRY_AFTER, HeaderValue::from(retry_after_secs))
             }
             Error::Forbidden { .. } => Self::new(StatusCode::FORBIDDEN, "forbidden", detail),
             Error::Csrf => Self::new(StatusCode::FORBIDDEN, "csrf", detail),

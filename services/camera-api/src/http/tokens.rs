@@ -69,7 +69,11 @@ async fn create_token(
     JsonBody(input): JsonBody<NewApiTokenInput>,
 ) -> Result<(StatusCode, Json<NewApiToken>), ApiError> {
     let token = tokens::create(&state.db, &auth.principal.actor(), input).await?;
-    tracing::info!(token_id = token.token_info.id, role = token.token_info.role.as_str(), "API token created");
+    tracing::info!(
+        token_id = token.token_info.id,
+        role = token.token_info.role.as_str(),
+        "API token created"
+    );
     Ok((StatusCode::CREATED, Json(token)))
 }
 

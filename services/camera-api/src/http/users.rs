@@ -75,7 +75,11 @@ async fn create_user(
     JsonBody(input): JsonBody<NewUserInput>,
 ) -> Result<(StatusCode, Json<User>), ApiError> {
     let user = users::create(&state.db, &auth.principal.actor(), input).await?;
-    tracing::info!(user = user.username, role = user.role.as_str(), "user created");
+    tracing::info!(
+        user = user.username,
+        role = user.role.as_str(),
+        "user created"
+    );
     Ok((StatusCode::CREATED, Json(user)))
 }
 

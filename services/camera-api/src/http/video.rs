@@ -38,7 +38,9 @@ async fn issue_video_token(
     auth: Authorized<Viewer>,
 ) -> Result<Json<VideoToken>, ApiError> {
     let lifetime = state.config.access.video_token_lifetime;
-    Ok(Json(video::issue(&state.db, &auth.principal, lifetime).await?))
+    Ok(Json(
+        video::issue(&state.db, &auth.principal, lifetime).await?,
+    ))
 }
 
 /// MediaMTX's authentication hook. It carries its own credentials (a video

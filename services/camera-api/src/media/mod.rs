@@ -258,6 +258,10 @@ impl Media {
             let _ = url.set_username(user);
             let _ = url.set_password(Some(password.expose()));
         }
-        Ok(format!("{}/{}", url.as_str().trim_end_matches('/'), camera.path()))
+        Ok(format!(
+            "{}/{}",
+            url.as_str().trim_end_matches('/'),
+            camera.path()
+        ))
     }
 }

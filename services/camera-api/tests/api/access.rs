@@ -125,7 +125,11 @@ async fn every_operation_needs_the_role_its_document_names() {
                 "{method} {path}"
             );
             let bad_token = client_with_token("cpl_not-a-real-token");
-            assert_eq!(send(request(&bad_token)).await.status, 401, "{method} {path}");
+            assert_eq!(
+                send(request(&bad_token)).await.status,
+                401,
+                "{method} {path}"
+            );
             for (role, login) in &mut sessions {
                 let allowed = *role >= needed;
                 let request = with_session(&app, method.clone(), &concrete, login, true);
@@ -147,7 +151,8 @@ async fn every_operation_needs_the_role_its_document_names() {
                     let refused = send(request).await;
                     let problem = refused.problem(403);
                     assert_eq!(
-                        problem["type"], "urn:camplane:problem:forbidden",
+                        problem["type"],
+                        "urn:camplane:problem:forbidden",
                         "{method} {path} as {}",
                         role.as_str()
                     );
@@ -171,7 +176,11 @@ async fn every_operation_needs_the_role_its_document_names() {
     assert!(checked >= 20, "{checked} operations checked");
     // The document and its explorer need credentials too.
     for path in ["/api/openapi.json", "/api/docs/"] {
-        assert_eq!(send(app.anonymous.get(app.url(path))).await.status, 401, "{path}");
+        assert_eq!(
+            send(app.anonymous.get(app.url(path))).await.status,
+            401,
+            "{path}"
+        );
     }
 }
 
@@ -194,33 +203,67 @@ async fn a_session_is_a_strict_cookie_needs_csrf_for_writes_and_ends_at_logout()
         cookie: cookie.split(';').next().unwrap().to_owned(),
         csrf: session["csrf_token"].as_str().unwrap().to_owned(),
     };
-    let current = send(with_session(&app, Method::GET, "/api/session", &login, false)).await;
+    let current = send(with_session(
+        &app,
+        Method::GET,
+        "/api/session",
+        &login,
+        false,
+    ))
+    .await;
     assert_eq!(current.status, 200);
     assert_eq!(current.json()["csrf_token"], session["csrf_token"]);
 
     let body = json!({"name": "Yard", "stream_url": "rtsp://192.0.2.20/"});
-    let forged = send(with_session(&app, Method::POST, "/api/cameras", &login, false).json(&body)).await;
+    let forged =
+        send(with_session(&app, Method::POST, "/api/cameras", &login, false).json(&body)).await;
     assert_eq!(forged.problem(403)["type"], "urn:camplane:problem:csrf");
-    let created = send(with_session(&app, Method::POST, "/api/cameras", &login, true).json(&body)).await;
+    let created =
+        send(with_session(&app, Method::POST, "/api/cameras", &login, true).json(&body)).await;
     assert_eq!(created.status, 201, "{}", created.text);
     // Reads need no CSRF token.
     assert_eq!(
-        send(with_session(&app, Method::GET, "/api/cameras", &login, false)).await.status,
+        send(with_session(
+            &app,
+            Method::GET,
+            "/api/cameras",
+            &login,
+            false
+        ))
+        .await
+        .status,
         200
     );
 
-    let logout = send(with_session(&app, Method::DELETE, "/api/session", &login, true)).await;
+    let logout = send(with_session(
+        &app,
+        Method::DELETE,
+        "/api/session",
+        &login,
+        true,
+    ))
+    .await;
     assert_eq!(logout.status, 204);
     assert!(logout.header("set-cookie").unwrap().contains("Max-Age=0"));
     // The cookie is dead on the server, not just forgotten by the browser.
-    let after = send(with_session(&app, Method::GET, "/api/cameras", &login, false)).await;
+    let after = send(with_session(
+        &app,
+        Method::GET,
+        "/api/cameras",
+        &login,
+        false,
+    ))
+    .await;
     assert_eq!(after.status, 401);
 
     let audit = app.get("/api/audit?action=camera.create").await.json();
     assert_eq!(audit["items"][0]["actor"], "Alice");
     let logins = app.get("/api/audit?action=auth.login").await.json();
     assert_eq!(logins["total"], 1);
-    assert_eq!(app.get("/api/audit?action=auth.logout").await.json()["total"], 1);
+    assert_eq!(
+        app.get("/api/audit?action=auth.logout").await.json()["total"],
+        1
+    );
 }
 
 #[tokio::test]
@@ -229,7 +272,10 @@ async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username() {
     add_user(&app, "bob", "viewer", None).await;
     let wrong = try_login(&app, "bob", "not the password").await;
     let unknown = try_login(&app, "nobody", "not the password").await;
-    assert_eq!(wrong.problem(401)["type"], "urn:camplane:problem:login-failed");
+    assert_eq!(
+        wrong.problem(401)["type"],
+        "urn:camplane:problem:login-failed"
+    );
     assert_eq!(wrong.json()["detail"], unknown.problem(401)["detail"]);
     // Five failures are free (one is above); the sixth blocks for a second.
     for _ in 0..5 {
@@ -237,8 +283,18 @@ async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username() {
     }
     let blocked = try_login(&app, "BOB", PASSWORD).await;
     blocked.problem(429);
-    assert_eq!(blocked.json()["type"], "urn:camplane:problem:too-many-attempts");
-    assert!(blocked.header("retry-after").unwrap().parse::<u64>().unwrap() >= 1);
+    assert_eq!(
+        blocked.json()["type"],
+        "urn:camplane:problem:too-many-attempts"
+    );
+    assert!(
+        blocked
+            .header("retry-after")
+            .unwrap()
+            .parse::<u64>()
+            .unwrap()
+            >= 1
+    );
     // Other usernames are unaffected.
     add_user(&app, "carol", "viewer", None).await;
     login(&app, "carol").await;
@@ -248,14 +304,20 @@ async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username() {
     let failed = app.get("/api/audit?action=auth.login_failed").await.json();
     // Attempts refused while blocked never reach a password check.
     assert_eq!(failed["total"], 7, "{failed}");
-    assert!(!failed.to_string().contains("still wrong"), "no typed password is kept");
+    assert!(
+        !failed.to_string().contains("still wrong"),
+        "no typed password is kept"
+    );
 }
 
 #[tokio::test]
 async fn api_tokens_are_shown_once_stored_hashed_and_stop_at_expiry_or_revocation() {
     let app = TestApp::spawn().await;
     let created = app
-        .post_json("/api/tokens", &json!({"name": "exporter", "role": "viewer"}))
+        .post_json(
+            "/api/tokens",
+            &json!({"name": "exporter", "role": "viewer"}),
+        )
         .await;
     assert_eq!(created.status, 201, "{}", created.text);
     let created = created.json();
@@ -314,22 +376,33 @@ async fn api_tokens_are_shown_once_stored_hashed_and_stop_at_expiry_or_revocatio
 #[tokio::test]
 async fn camera_groups_limit_what_users_and_tokens_see_and_change() {
     let app = TestApp::spawn().await;
-    let camera = |name: &str, groups: &[&str]| {
-        json!({"name": name, "stream_url": "rtsp://192.0.2.30/", "groups": groups})
-    };
-    let lobby = app.post_json("/api/cameras", &camera("Lobby", &["lobby", "lobby"])).await;
+    let camera = |name: &str, groups: &[&str]| json!({"name": name, "stream_url": "rtsp://192.0.2.30/", "groups": groups});
+    let lobby = app
+        .post_json("/api/cameras", &camera("Lobby", &["lobby", "lobby"]))
+        .await;
     assert_eq!(lobby.status, 201, "{}", lobby.text);
     let lobby = lobby.json();
-    assert_eq!(lobby["groups"], json!(["lobby"]), "stored without duplicates");
-    let vault = app.post_json("/api/cameras", &camera("Vault", &["vault"])).await.json();
-    let bad = app.post_json("/api/cameras", &camera("Bad", &["no spaces"])).await;
+    assert_eq!(
+        lobby["groups"],
+        json!(["lobby"]),
+        "stored without duplicates"
+    );
+    let vault = app
+        .post_json("/api/cameras", &camera("Vault", &["vault"]))
+        .await
+        .json();
+    let bad = app
+        .post_json("/api/cameras", &camera("Bad", &["no spaces"]))
+        .await;
     assert_eq!(bad.invalid_fields(), ["groups"]);
 
     let viewer = app.client_as(Role::Viewer, Some(&["lobby"])).await;
     let list = send(viewer.get(app.url("/api/cameras"))).await.json();
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["name"], "Lobby");
-    let statuses = send(viewer.get(app.url("/api/cameras/status"))).await.json();
+    let statuses = send(viewer.get(app.url("/api/cameras/status")))
+        .await
+        .json();
     assert_eq!(statuses["total"], 1);
     for path in ["", "/status", "/snapshot"] {
         let url = app.url(&format!("/api/cameras/{}{path}", vault["id"]));
@@ -337,16 +410,35 @@ async fn camera_groups_limit_what_users_and_tokens_see_and_change() {
     }
 
     let operator = app.client_as(Role::Operator, Some(&["lobby"])).await;
-    let outside = send(operator.post(app.url("/api/cameras")).json(&camera("Away", &["vault"]))).await;
+    let outside = send(
+        operator
+            .post(app.url("/api/cameras"))
+            .json(&camera("Away", &["vault"])),
+    )
+    .await;
     assert_eq!(outside.invalid_fields(), ["groups"]);
     let vault_path = app.url(&format!("/api/cameras/{}", vault["id"]));
     let hidden = send(operator.patch(&vault_path).json(&json!({"name": "Mine"}))).await;
     assert_eq!(hidden.status, 404);
     assert_eq!(send(operator.delete(&vault_path)).await.status, 404);
     let lobby_path = app.url(&format!("/api/cameras/{}", lobby["id"]));
-    let away = send(operator.patch(&lobby_path).json(&json!({"groups": ["vault"]}))).await;
-    assert_eq!(away.invalid_fields(), ["groups"], "it would lose sight of it");
-    let both = send(operator.patch(&lobby_path).json(&json!({"groups": ["lobby", "hall"]}))).await;
+    let away = send(
+        operator
+            .patch(&lobby_path)
+            .json(&json!({"groups": ["vault"]})),
+    )
+    .await;
+    assert_eq!(
+        away.invalid_fields(),
+        ["groups"],
+        "it would lose sight of it"
+    );
+    let both = send(
+        operator
+            .patch(&lobby_path)
+            .json(&json!({"groups": ["lobby", "hall"]})),
+    )
+    .await;
     assert_eq!(both.status, 200, "{}", both.text);
 }
 
@@ -357,25 +449,48 @@ async fn the_last_admin_stays_and_a_changed_user_is_logged_out() {
     let path = format!("/api/users/{}", admin["id"]);
     for patch in [json!({"role": "operator"}), json!({"disabled": true})] {
         let refused = app.patch_json(&path, &patch, None).await;
-        assert_eq!(refused.problem(409)["type"], "urn:camplane:problem:last-admin");
+        assert_eq!(
+            refused.problem(409)["type"],
+            "urn:camplane:problem:last-admin"
+        );
     }
-    assert_eq!(app.delete(&path, None).await.problem(409)["type"], "urn:camplane:problem:last-admin");
+    assert_eq!(
+        app.delete(&path, None).await.problem(409)["type"],
+        "urn:camplane:problem:last-admin"
+    );
 
     let user = add_user(&app, "dave", "operator", None).await;
     let session = login(&app, "dave").await;
     let user_path = format!("/api/users/{}", user["id"]);
-    let demoted = app.patch_json(&user_path, &json!({"role": "viewer"}), None).await;
+    let demoted = app
+        .patch_json(&user_path, &json!({"role": "viewer"}), None)
+        .await;
     assert_eq!(demoted.json()["role"], "viewer");
-    let after = send(with_session(&app, Method::GET, "/api/session", &session, false)).await;
+    let after = send(with_session(
+        &app,
+        Method::GET,
+        "/api/session",
+        &session,
+        false,
+    ))
+    .await;
     assert_eq!(after.status, 401, "a changed user logs in again");
-    let short = app.patch_json(&user_path, &json!({"password": "short"}), None).await;
+    let short = app
+        .patch_json(&user_path, &json!({"password": "short"}), None)
+        .await;
     assert_eq!(short.invalid_fields(), ["password"]);
     let listed = app.get("/api/users").await;
     assert!(!listed.text.contains("argon2"), "{}", listed.text);
     let audit = app.get("/api/audit?action=user.update").await.json();
-    assert_eq!(audit["items"][0]["details"]["changes"]["role"], json!({"from": "operator", "to": "viewer"}));
+    assert_eq!(
+        audit["items"][0]["details"]["changes"]["role"],
+        json!({"from": "operator", "to": "viewer"})
+    );
     assert_eq!(app.delete(&user_path, None).await.status, 204);
-    assert_eq!(app.get("/api/audit?action=user.delete").await.json()["total"], 1);
+    assert_eq!(
+        app.get("/api/audit?action=user.delete").await.json()["total"],
+        1
+    );
 }
 
 #[tokio::test]
@@ -386,12 +501,24 @@ async fn the_first_admin_comes_from_the_environment_once() {
     })
     .await;
     let session = login(&app, "boss").await;
-    let me = send(with_session(&app, Method::GET, "/api/session", &session, false)).await;
+    let me = send(with_session(
+        &app,
+        Method::GET,
+        "/api/session",
+        &session,
+        false,
+    ))
+    .await;
     assert_eq!(me.json()["user"]["role"], "admin");
     // Once a user exists the variable changes nothing, even a new password.
     app.set_env("CAMPLANE_INITIAL_ADMIN_PASSWORD", "another long password");
     app.restart().await;
-    assert_eq!(try_login(&app, "boss", "another long password").await.status, 401);
+    assert_eq!(
+        try_login(&app, "boss", "another long password")
+            .await
+            .status,
+        401
+    );
     login(&app, "boss").await;
 }
 
@@ -426,11 +553,17 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
         vars.insert("CAMPLANE_VIDEO_TOKEN_TTL".into(), "2s".into());
     })
     .await;
-    let new = |name: &str, groups: &[&str]| {
-        json!({"name": name, "stream_url": "rtsp://192.0.2.40/", "groups": groups})
-    };
-    let lobby = app.post_json("/api/cameras", &new("Lobby", &["lobby"])).await.json()["id"].clone();
-    let vault = app.post_json("/api/cameras", &new("Vault", &["vault"])).await.json()["id"].clone();
+    let new = |name: &str, groups: &[&str]| json!({"name": name, "stream_url": "rtsp://192.0.2.40/", "groups": groups});
+    let lobby = app
+        .post_json("/api/cameras", &new("Lobby", &["lobby"]))
+        .await
+        .json()["id"]
+        .clone();
+    let vault = app
+        .post_json("/api/cameras", &new("Vault", &["vault"]))
+        .await
+        .json()["id"]
+        .clone();
     let (lobby, vault) = (format!("cam_{lobby}"), format!("cam_{vault}"));
 
     let token = app.new_token(Role::Viewer, Some(&["lobby"])).await;
@@ -438,10 +571,20 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
     let video = video_token(&app, &viewer).await;
     assert_eq!(ask(&app, &hook("read", &lobby, "", "", &video)).await, 204);
     assert_eq!(ask(&app, &hook("read", &vault, "", "", &video)).await, 401);
-    assert_eq!(ask(&app, &hook("read", "cam_999999", "", "", &video)).await, 401);
-    assert_eq!(ask(&app, &hook("read", "someone_elses_path", "", "", &video)).await, 401);
+    assert_eq!(
+        ask(&app, &hook("read", "cam_999999", "", "", &video)).await,
+        401
+    );
+    assert_eq!(
+        ask(&app, &hook("read", "someone_elses_path", "", "", &video)).await,
+        401
+    );
     for action in ["publish", "api", "playback"] {
-        assert_eq!(ask(&app, &hook(action, &lobby, "", "", &video)).await, 401, "{action}");
+        assert_eq!(
+            ask(&app, &hook(action, &lobby, "", "", &video)).await,
+            401,
+            "{action}"
+        );
     }
     // Neither an API token nor nothing at all opens video.
     assert_eq!(ask(&app, &hook("read", &lobby, "", "", &token)).await, 401);
@@ -451,30 +594,67 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
     // metrics scrape; never publishing, never with a wrong password.
     let service = |action: &str, password: &str| hook(action, "", "camplane", password, password);
     for action in ["api", "metrics"] {
-        assert_eq!(ask(&app, &service(action, "mediamtx-service-pass")).await, 204, "{action}");
+        assert_eq!(
+            ask(&app, &service(action, "mediamtx-service-pass")).await,
+            204,
+            "{action}"
+        );
     }
-    let read = hook("read", &vault, "camplane", "mediamtx-service-pass", "mediamtx-service-pass");
+    let read = hook(
+        "read",
+        &vault,
+        "camplane",
+        "mediamtx-service-pass",
+        "mediamtx-service-pass",
+    );
     assert_eq!(ask(&app, &read).await, 204);
-    let publish = hook("publish", &vault, "camplane", "mediamtx-service-pass", "mediamtx-service-pass");
+    let publish = hook(
+        "publish",
+        &vault,
+        "camplane",
+        "mediamtx-service-pass",
+        "mediamtx-service-pass",
+    );
     assert_eq!(ask(&app, &publish).await, 401);
-    assert_eq!(ask(&app, &service("api", "mediamtx-service-pasS")).await, 401);
+    assert_eq!(
+        ask(&app, &service("api", "mediamtx-service-pasS")).await,
+        401
+    );
 
     // Short-lived: gone when it expires, or as soon as its holder is revoked.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    assert_eq!(ask(&app, &hook("read", &lobby, "", "", &video)).await, 401, "expired");
+    assert_eq!(
+        ask(&app, &hook("read", &lobby, "", "", &video)).await,
+        401,
+        "expired"
+    );
     let fresh = video_token(&app, &viewer).await;
     assert_eq!(ask(&app, &hook("read", &lobby, "", "", &fresh)).await, 204);
     let id: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE name = 'test viewer'")
         .fetch_one(&app.db)
         .await
         .unwrap();
-    assert_eq!(app.delete(&format!("/api/tokens/{id}"), None).await.status, 204);
-    assert_eq!(ask(&app, &hook("read", &lobby, "", "", &fresh)).await, 401, "revoked");
+    assert_eq!(
+        app.delete(&format!("/api/tokens/{id}"), None).await.status,
+        204
+    );
+    assert_eq!(
+        ask(&app, &hook("read", &lobby, "", "", &fresh)).await,
+        401,
+        "revoked"
+    );
 
     // A user's video token ends when an admin disables the user.
     add_user(&app, "erin", "viewer", None).await;
     let session = login(&app, "erin").await;
-    let issued = send(with_session(&app, Method::POST, "/api/video-tokens", &session, true)).await;
+    let issued = send(with_session(
+        &app,
+        Method::POST,
+        "/api/video-tokens",
+        &session,
+        true,
+    ))
+    .await;
     let video = issued.json()["token"].as_str().unwrap().to_owned();
     assert_eq!(ask(&app, &hook("read", &vault, "", "", &video)).await, 204);
     let erin: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = 'erin'")
@@ -482,8 +662,16 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
         .await
         .unwrap();
     let disabled = app
-        .patch_json(&format!("/api/users/{erin}"), &json!({"disabled": true}), None)
+        .patch_json(
+            &format!("/api/users/{erin}"),
+            &json!({"disabled": true}),
+            None,
+        )
         .await;
     assert_eq!(disabled.status, 200);
-    assert_eq!(ask(&app, &hook("read", &vault, "", "", &video)).await, 401, "disabled");
+    assert_eq!(
+        ask(&app, &hook("read", &vault, "", "", &video)).await,
+        401,
+        "disabled"
+    );
 }

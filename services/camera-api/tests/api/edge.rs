@@ -38,7 +38,10 @@ impl Stack {
             .map(|(key, value)| (key.to_string(), value.to_string()))
             .collect();
         let app = TestApp::spawn_with(|vars| {
-            vars.insert("MEDIAMTX_API_URL".into(), format!("http://127.0.0.1:{port}"));
+            vars.insert(
+                "MEDIAMTX_API_URL".into(),
+                format!("http://127.0.0.1:{port}"),
+            );
             vars.insert("MEDIAMTX_API_USER".into(), "camplane".into());
             vars.insert("MEDIAMTX_API_PASS".into(), "edge-service-pass".into());
             vars.extend(extra);
@@ -220,7 +223,11 @@ impl Edge {
         let output = Command::new("curl")
             .args(["-sS", "-k", "--http2", "--max-time", "30", "-D"])
             .arg(&headers)
-            .args(authorization.iter().flat_map(|header| ["-H", header.as_str()]))
+            .args(
+                authorization
+                    .iter()
+                    .flat_map(|header| ["-H", header.as_str()]),
+            )
             .args(["-w", "\n%{http_code} %{http_version} %{url_effective}"])
             .args(args)
             .arg(url)
@@ -373,7 +380,14 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
     let lobby_viewer = stack.video_token(Some(&["lobby"])).await;
     let patched = edge
         .curl(
-            &["-X", "PATCH", "-H", "content-type: application/json", "--data-binary", r#"{"groups":["lobby"]}"#],
+            &[
+                "-X",
+                "PATCH",
+                "-H",
+                "content-type: application/json",
+                "--data-binary",
+                r#"{"groups":["lobby"]}"#,
+            ],
             &format!("{}/api/cameras/{id}", edge.https),
         )
         .await;

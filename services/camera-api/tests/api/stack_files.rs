@@ -222,33 +222,34 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
         panic!("camera-api refuses compose's environment: {err}");
     }
 
-    // The API user camera-api sends is mediamtx.yml's API user, and compose
-    // hands MediaMTX that user's password (by index) from the same variable.
+    // MediaMTX asks camera-api's hook about every access, on the address
+    // and port camera-api listens on in compose, over a network both share.
     let mediamtx = yaml("mediamtx.yml");
-    let users = mediamtx["authInternalUsers"].as_array().unwrap();
-    let index = users
-        .iter()
-        .position(|user| user["user"] == env["MEDIAMTX_API_USER"].as_str())
-        .expect("the service's MediaMTX user exists");
-    let mediamtx_env = environment(&compose["services"]["mediamtx"]);
-    let api_env = environment(&compose["services"]["camera-api"]);
-    assert_eq!(
-        variables(&mediamtx_env[&format!("MTX_AUTHINTERNALUSERS_{index}_PASS")]),
-        variables(&api_env["MEDIAMTX_API_PASS"]),
-        "MediaMTX and camera-api must get the API password from the same variable"
-    );
-    // That user is accepted from the network camera-api calls it on.
-    let core_subnet = compose["networks"]["core"]["ipam"]["config"][0]["subnet"]
-        .as_str()
-        .unwrap();
-    assert!(
-        users[index]["ips"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|ip| ip == core_subnet),
-        "the API user must be accepted from {core_subnet}"
-    );
+    assert_eq!(mediamtx["authMethod"], "http");
+    assert_eq!(mediamtx["authHTTPExclude"], serde_json::json!([]));
+    let hook = url::Url::parse(mediamtx["authHTTPAddress"].as_str().unwrap()).unwrap();
+    assert_eq!(hook.host_str(), Some("camera-api"));
+    assert_eq!(hook.path(), "/api/mediamtx/auth");
+    let listen = env["CAMPLANE_LISTEN"]
+        .rsplit(':')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(hook.port().map(|port| port.to_string()), Some(listen));
+    let networks = |service: &str| -> Vec<String> {
+        let networks = &compose["services"][service]["networks"];
+        match networks.as_array() {
+            Some(list) => list
+                .iter()
+                .map(|n| n.as_str().unwrap().to_owned())
+                .collect(),
+            None => networks.as_object().unwrap().keys().cloned().collect(),
+        }
+    };
+    assert!(networks("mediamtx").contains(&"core".to_owned()));
+    assert!(networks("camera-api").contains(&"core".to_owned()));
+    // The service login is the one camera-api checks, from one variable.
+    assert!(!env["MEDIAMTX_API_USER"].is_empty() && !env["MEDIAMTX_API_PASS"].is_empty());
     assert!(env["MEDIAMTX_API_URL"].starts_with("http://mediamtx-core:"));
     assert_eq!(
         compose["services"]["mediamtx"]["networks"]["core"]["aliases"][0],
@@ -295,22 +296,9 @@ fn mediamtx_config_has_what_the_service_relies_on() {
     assert_eq!(defaults["maxReaders"], 0);
     assert_eq!(defaults["record"], Value::Bool(false));
 
-    // Nobody publishes; only the service's user may use the API or metrics.
-    for user in config["authInternalUsers"].as_array().unwrap() {
-        let actions: Vec<&str> = user["permissions"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|permission| permission["action"].as_str().unwrap())
-            .collect();
-        assert!(
-            !actions.contains(&"publish") && !actions.contains(&"pprof"),
-            "{user}"
-        );
-        if user["user"] == "any" {
-            assert_eq!(actions, ["read"], "{user}");
-        }
-    }
+    // Nobody is let in by MediaMTX itself: camera-api's hook decides.
+    assert_eq!(config["authMethod"], "http");
+    assert_eq!(config["authInternalUsers"], serde_json::json!([]));
 
     // HAProxy waits longer for an on-demand start than MediaMTX does.
     let compose = yaml("compose.yaml");
