@@ -46,3 +46,18 @@ impl FieldErrors {
         }
     }
 }
+
+/// A name people read in lists: trimmed, not empty, at most `max`
+/// characters, and no control characters (PostgreSQL can't store a NUL; the
+/// rest would garble a list).
+pub fn parse_label(raw: &str, max: usize) -> Result<String, String> {
+    let label = raw.trim();
+    match label.chars().count() {
+        0 => Err("must not be empty".into()),
+        n if n > max => Err(format!("must be at most {max} characters")),
+        _ if label.chars().any(char::is_control) => {
+            Err("must not contain control characters".into())
+        }
+        _ => Ok(label.to_owned()),
+    }
+}

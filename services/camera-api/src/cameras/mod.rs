@@ -301,15 +301,7 @@ impl From<&Camera> for Fields {
 }
 
 fn parse_name(raw: &str) -> Result<String, String> {
-    let name = raw.trim();
-    match name.chars().count() {
-        0 => Err("must not be empty".into()),
-        n if n > NAME_MAX => Err(format!("must be at most {NAME_MAX} characters")),
-        _ if name.chars().any(char::is_control) => {
-            Err("must not contain control characters".into())
-        }
-        _ => Ok(name.to_owned()),
-    }
+    crate::validation::parse_label(raw, NAME_MAX)
 }
 
 /// Blank means "no location", so clients can clear it with `""` too.

@@ -231,10 +231,7 @@ fn expected_version(headers: &HeaderMap) -> Option<Expected> {
 /// Ids are positive integers; anything else can't name a camera, so it is a
 /// 404 like any other missing camera.
 pub(super) fn camera_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::not_found("no camera with that id"))
+    super::users::row_id(raw, "camera")
 }
 
 /// The camera once MediaMTX has answered for it, or as it is after
