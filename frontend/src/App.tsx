@@ -1,5 +1,10 @@
 import { useEffect } from 'react';
 
+import { AuditLog } from './admin/AuditLog';
+import { TokenForm } from './admin/TokenForm';
+import { TokenList } from './admin/TokenList';
+import { UserForm } from './admin/UserForm';
+import { UserList } from './admin/UserList';
 import type { Role, Session } from './api/auth';
 import { useConnection } from './api/events';
 import { restoreSession } from './api/session';
@@ -23,6 +28,13 @@ function Screen({ path, role }: { path: string; role: Role }) {
   if (path === '/cameras/new') return allowed('manage-cameras', 'add cameras', <CameraForm key="new" id={null} />);
   const camera = /^\/cameras\/(\d+)$/.exec(path);
   if (camera?.[1]) return allowed('manage-cameras', 'edit cameras', <CameraForm key={camera[1]} id={Number(camera[1])} />);
+  if (path === '/users') return allowed('manage-users', 'manage users', <UserList />);
+  if (path === '/users/new') return allowed('manage-users', 'manage users', <UserForm key="new" id={null} />);
+  const user = /^\/users\/(\d+)$/.exec(path);
+  if (user?.[1]) return allowed('manage-users', 'manage users', <UserForm key={user[1]} id={Number(user[1])} />);
+  if (path === '/tokens') return allowed('manage-tokens', 'manage API tokens', <TokenList />);
+  if (path === '/tokens/new') return allowed('manage-tokens', 'manage API tokens', <TokenForm />);
+  if (path === '/audit') return allowed('read-audit', 'read the audit log', <AuditLog />);
   return (
     <main className="page">
       <h1>Not found</h1>
@@ -38,6 +50,9 @@ function Screen({ path, role }: { path: string; role: Role }) {
 const SECTIONS: { segment: string; label: string; action?: Action }[] = [
   { segment: 'live', label: 'Live view' },
   { segment: 'cameras', label: 'Cameras' },
+  { segment: 'users', label: 'Users', action: 'manage-users' },
+  { segment: 'tokens', label: 'API tokens', action: 'manage-tokens' },
+  { segment: 'audit', label: 'Audit log', action: 'read-audit' },
 ];
 
 function Console({ session, path }: { session: Session; path: string }) {
