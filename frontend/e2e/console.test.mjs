@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { chromium } from 'playwright-core';
+import { chromium, request } from 'playwright-core';
 
 import { Stack, TestCamera, repo } from './stack.mjs';
 
@@ -27,7 +27,6 @@ const SHOTS = process.env.CAMPLANE_SCREENSHOTS === '1' ? join(repo, 'docs') : re
 let stack;
 let failed = false;
 let browser;
-let context;
 const cameras = [];
 // Scripts the page refused to run or that threw: the Content-Security-Policy
 // must never block the console's own code.
@@ -39,19 +38,6 @@ before(async () => {
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
     args: CHROMIUM_FLAGS,
-  });
-  context = await browser.newContext({
-    baseURL: stack.edge,
-    ignoreHTTPSErrors: true,
-    viewport: { width: 1920, height: 1080 },
-  });
-  context.on('page', (page) => {
-    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
-        pageErrors.push(`${page.url()}: ${message.text()}`);
-      }
-    });
   });
   mkdirSync(SHOTS, { recursive: true });
 });
@@ -81,17 +67,80 @@ function scenario(name, body) {
   });
 }
 
+/** A browser of its own (its own cookies, so its own login), watched for script errors. */
+async function newBrowser() {
+  const context = await browser.newContext({
+    baseURL: stack.edge,
+    ignoreHTTPSErrors: true,
+    viewport: { width: 1920, height: 1080 },
+    permissions: ['clipboard-read', 'clipboard-write'],
+  });
+  context.on('page', (page) => {
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
+        pageErrors.push(`${page.url()}: ${message.text()}`);
+      }
+    });
+  });
+  return context;
+}
+
+/** Fills in and sends the login page the console shows. */
+async function submitLogin(page, username, password) {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/**
+ * Opens `path` in a new browser, which shows the login page first; logs in
+ * there as an operator would and returns the page, back on `path`.
+ */
+async function logIn(username, password, path) {
+  const context = await newBrowser();
+  const page = await context.newPage();
+  await page.goto(path);
+  await page.waitForURL((url) => url.pathname === '/login');
+  await submitLogin(page, username, password);
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  await page.waitForURL((url) => url.pathname + url.search === path);
+  return page;
+}
+
+const logInAsAdmin = (path) => logIn('admin', stack.adminPassword, path);
+
+/**
+ * Calls the API from the page, as the console does: with the session cookie
+ * and, for writes, the session's CSRF token.
+ */
+async function callApi(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const headers = { 'content-type': 'application/json' };
+      if (method !== 'GET') {
+        const session = await (await fetch('/api/session')).json();
+        headers['x-csrf-token'] = session.csrf_token;
+      }
+      const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      return { status: response.status, text };
+    },
+    { method, path, body },
+  );
+}
+
 async function camera() {
   const started = await TestCamera.start();
   cameras.push(started);
   return started;
 }
 
-/** Adds a camera through the API (through the edge, as the console does). */
-async function addCamera(name, streamUrl) {
-  const response = await context.request.post('/api/cameras', { data: { name, stream_url: streamUrl } });
-  assert.equal(response.status(), 201, await response.text());
-  return (await response.json()).id;
+/** Adds a camera through the API, as the user logged in on `page`. */
+async function addCamera(page, name, streamUrl) {
+  const { status, text } = await callApi(page, 'POST', '/api/cameras', { name, stream_url: streamUrl });
+  assert.equal(status, 201, text);
+  return JSON.parse(text).id;
 }
 
 /** Each tile video's currentTime, in tile order. */
@@ -120,10 +169,27 @@ async function assertAllPlaying(page, tiles, seconds, timeoutMs) {
   );
 }
 
+scenario('the console asks for a login first, and says when the password is wrong', async () => {
+  const context = await newBrowser();
+  const page = await context.newPage();
+  await page.goto('/cameras?q=dock');
+  await page.waitForURL((url) => url.pathname === '/login' && url.searchParams.get('next') === '/cameras?q=dock');
+  await submitLogin(page, 'admin', 'not-the-admin-password');
+  await page.getByText('Wrong username or password.').waitFor();
+  assert.equal(await page.getByLabel('Password').inputValue(), '', 'the refused password is cleared');
+  assert.doesNotMatch(page.url(), /not-the-admin-password/);
+  assert.doesNotMatch(await page.content(), /not-the-admin-password/, 'the typed password is not echoed into the page');
+
+  await submitLogin(page, 'admin', stack.adminPassword);
+  await page.waitForURL((url) => url.pathname + url.search === '/cameras?q=dock');
+  await page.getByRole('heading', { name: 'Cameras' }).waitFor();
+  assert.match(await page.locator('.account').innerText(), /admin \(admin\)/);
+  await context.close();
+});
+
 scenario('a camera added through the form plays in its tile', async () => {
   const source = await camera();
-  const page = await context.newPage();
-  await page.goto('/cameras/new');
+  const page = await logInAsAdmin('/cameras/new');
   await page.getByLabel('Name').fill('Loading dock');
   await page.getByLabel('Stream URL').fill(source.url('cam1'));
   await page.getByRole('button', { name: 'Test connection' }).click();
@@ -133,13 +199,12 @@ scenario('a camera added through the form plays in its tile', async () => {
   await page.waitForURL(/\/live\?layout=1&tiles=\d+/);
   await assertAllPlaying(page, 1, 3, 40_000);
   await page.locator('.tile[data-state="live"] .live-badge').waitFor();
-  await page.close();
+  await page.context().close();
 });
 
-scenario('a wrong password is explained after "Test connection"', async () => {
+scenario('a wrong camera password is explained after "Test connection"', async () => {
   const source = await camera();
-  const page = await context.newPage();
-  await page.goto('/cameras/new');
+  const page = await logInAsAdmin('/cameras/new');
   await page.getByLabel('Stream URL').fill(source.url('secure'));
   await page.getByLabel('User').fill('admin');
   await page.getByLabel('Password').fill('not-the-password');
@@ -148,18 +213,18 @@ scenario('a wrong password is explained after "Test connection"', async () => {
   await result.getByText(/wrong user or password/i).waitFor({ timeout: 20_000 });
   assert.match(await result.innerText(), /AUTH/);
   assert.doesNotMatch(await page.content(), /not-the-password/, 'the typed password is not echoed into the page');
-  await page.close();
+  await page.context().close();
 });
 
 scenario('a tile shows a stopped camera offline with its last picture, then recovers without a reload', async () => {
   const source = await camera();
-  const id = await addCamera('Gate', source.url('cam1'));
-  const page = await context.newPage();
+  const page = await logInAsAdmin('/live');
+  const id = await addCamera(page, 'Gate', source.url('cam1'));
   await page.goto(`/live?layout=1&tiles=${id}`);
   await assertAllPlaying(page, 1, 2, 40_000);
   // A snapshot of the live camera, so there is a last picture to fall back on.
-  const snapshot = await context.request.get(`/api/cameras/${id}/snapshot`);
-  assert.equal(snapshot.status(), 200);
+  const snapshot = await callApi(page, 'GET', `/api/cameras/${id}/snapshot`);
+  assert.equal(snapshot.status, 200);
   await page.evaluate(() => {
     window.camplaneNoReload = true;
   });
@@ -175,16 +240,16 @@ scenario('a tile shows a stopped camera offline with its last picture, then reco
   await tile.and(page.locator('[data-state="live"]')).waitFor({ timeout: 90_000 });
   await assertAllPlaying(page, 1, 2, 30_000);
   assert.equal(await page.evaluate(() => window.camplaneNoReload), true, 'the page was not reloaded');
-  await page.close();
+  await page.context().close();
 });
 
 scenario('sixteen tiles play at the same time', async () => {
   const sources = [await camera(), await camera()];
+  const page = await logInAsAdmin('/live');
   const ids = [];
   for (let index = 0; index < 16; index += 1) {
-    ids.push(await addCamera(`Mosaic ${String(index + 1).padStart(2, '0')}`, sources[index % 2].url(index % 4 === 3 ? 'cam3' : 'cam1')));
+    ids.push(await addCamera(page, `Mosaic ${String(index + 1).padStart(2, '0')}`, sources[index % 2].url(index % 4 === 3 ? 'cam3' : 'cam1')));
   }
-  const page = await context.newPage();
   await page.goto(`/live?layout=16&tiles=${ids.join(',')}`);
   await assertAllPlaying(page, 16, 3, 90_000);
   await page.screenshot({ path: join(SHOTS, 'console-live.png') });
@@ -192,7 +257,7 @@ scenario('sixteen tiles play at the same time', async () => {
   // Hours of playback can't run in CI; a steady state can. After garbage
   // collection the script heap and the DOM must not keep growing while the
   // sixteen streams play on.
-  const cdp = await context.newCDPSession(page);
+  const cdp = await page.context().newCDPSession(page);
   await cdp.send('Performance.enable');
   const footprint = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
@@ -232,5 +297,86 @@ scenario('sixteen tiles play at the same time', async () => {
   }
   await assertAllPlaying(page, 16, 1, 60_000);
   await page.screenshot({ path: join(SHOTS, 'console-live-laptop.png') });
-  await page.close();
+  await page.context().close();
+});
+
+scenario('a viewer created by an admin watches live video but can change nothing', async () => {
+  const source = await camera();
+  const page = await logInAsAdmin('/users/new');
+  const id = await addCamera(page, 'Viewer gate', source.url('cam1'));
+  await page.getByLabel('Username').fill('night-viewer');
+  await page.getByLabel('Password').fill('viewer password 1');
+  await page.getByLabel('Role').selectOption('viewer');
+  await page.getByRole('button', { name: 'Add user' }).click();
+  await page.waitForURL((url) => url.pathname === '/users');
+  await page.locator('tr[data-user-id]', { hasText: 'night-viewer' }).waitFor();
+
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL((url) => url.pathname === '/login' && url.search === '');
+  await page.getByText('You logged out.').waitFor();
+  await submitLogin(page, 'night-viewer', 'viewer password 1');
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  assert.match(await page.locator('.account').innerText(), /night-viewer \(viewer\)/);
+  assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'no Users page for a viewer');
+
+  // Every playlist request carries the video token in a header, none in its URL.
+  const playlists = [];
+  page.on('request', (sent) => {
+    if (new URL(sent.url()).pathname.startsWith('/hls/')) playlists.push(sent);
+  });
+  await page.goto(`/live?layout=1&tiles=${id}`);
+  await assertAllPlaying(page, 1, 2, 40_000);
+  const indexes = playlists.filter((sent) => new URL(sent.url()).pathname.endsWith('/index.m3u8'));
+  assert.ok(indexes.length >= 2, `the tile asked for its playlist ${indexes.length} time(s)`);
+  for (const sent of indexes) {
+    assert.match((await sent.allHeaders()).authorization ?? '', /^Bearer \S+$/, `${sent.url()} carries the video token`);
+  }
+  assert.ok(playlists.every((sent) => !/token|bearer|authorization/i.test(new URL(sent.url()).search)), 'no credential in a URL');
+
+  await page.goto('/cameras');
+  await page.locator(`tr[data-camera-id="${id}"]`).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Add camera' }).count(), 0);
+  assert.equal(await page.getByRole('link', { name: 'Edit Viewer gate' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Delete Viewer gate' }).count(), 0);
+  await page.getByRole('link', { name: 'Watch Viewer gate' }).waitFor();
+  await page.goto(`/cameras/${id}`);
+  await page.getByRole('heading', { name: 'Not available to your role' }).waitFor();
+  // The server refuses too, whatever the console shows.
+  const refused = await callApi(page, 'DELETE', `/api/cameras/${id}`);
+  assert.equal(refused.status, 403, refused.text);
+  await page.context().close();
+});
+
+scenario('an admin creates an API token, sees it once, and revokes it', async () => {
+  const page = await logInAsAdmin('/tokens/new');
+  await page.getByLabel('Name').fill('e2e script');
+  await page.getByLabel('Role').selectOption('viewer');
+  await page.getByRole('button', { name: 'Create token' }).click();
+  await page.getByText("Copy it now: you won't see it again.").waitFor();
+  const token = (await page.getByLabel('The new token').innerText()).trim();
+  assert.match(token, /^cpl_/);
+  await page.getByRole('button', { name: 'Copy' }).click();
+  await page.getByText('Copied to the clipboard.').waitFor();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
+
+  // The token alone, as a script sends it.
+  const script = await request.newContext({
+    baseURL: stack.edge,
+    ignoreHTTPSErrors: true,
+    extraHTTPHeaders: { authorization: `Bearer ${token}` },
+  });
+  assert.equal((await script.get('/api/cameras')).status(), 200);
+
+  await page.getByRole('link', { name: 'Done' }).click();
+  await page.waitForURL((url) => url.pathname === '/tokens');
+  const row = page.locator('tr[data-token-id]', { hasText: 'e2e script' });
+  await row.getByText('active', { exact: true }).waitFor();
+  assert.doesNotMatch(await page.content(), new RegExp(token), 'the token is never shown again');
+
+  await row.getByRole('button', { name: 'Revoke e2e script' }).click();
+  await page.getByRole('button', { name: 'Revoke token' }).click();
+  await row.getByText('revoked', { exact: true }).waitFor();
+  assert.equal((await script.get('/api/cameras')).status(), 401);
+  await script.dispose();
+  await page.context().close();
 });

@@ -2,7 +2,7 @@
 // (the same as `make run`) on free ports with its own database and run
 // directory, plus GStreamer test cameras that a test can stop and start.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -72,7 +72,10 @@ export class TestCamera {
   }
 }
 
-/** The whole stack through HAProxy; `edge` is its public HTTPS address. */
+/**
+ * The whole stack through HAProxy; `edge` is its public HTTPS address and
+ * `adminPassword` the password of the first admin, `admin`.
+ */
 export class Stack {
   static async start() {
     const stack = new Stack();
@@ -102,6 +105,8 @@ export class Stack {
     // The build happens inside; a cold one takes minutes.
     await waitForLine(stack.child, stack.child.stdout, /Camplane is running/, 'scripts/run-local.sh', 20 * 60_000);
     stack.child.stdout.resume();
+    // run-local.sh creates the first admin and leaves its password here.
+    stack.adminPassword = readFileSync(join(stack.runDir, 'admin-password'), 'utf8').trim();
     return stack;
   }
 

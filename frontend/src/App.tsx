@@ -1,18 +1,40 @@
 import { useEffect } from 'react';
 
+import { AuditLog } from './admin/AuditLog';
+import { TokenForm } from './admin/TokenForm';
+import { TokenList } from './admin/TokenList';
+import { UserForm } from './admin/UserForm';
+import { UserList } from './admin/UserList';
+import type { Role, Session } from './api/auth';
 import { useConnection } from './api/events';
+import { restoreSession } from './api/session';
+import { Forbidden } from './app/Forbidden';
 import { Link } from './app/Link';
+import { can, type Action } from './app/permissions';
 import { navigate, useLocation } from './app/router';
+import { useAuth } from './app/useAuth';
+import { Account } from './auth/Account';
+import { LoginPage } from './auth/LoginPage';
+import { loginPath, returnPath } from './auth/login';
 import { CameraForm } from './cameras/CameraForm';
 import { CameraList } from './cameras/CameraList';
 import { Mosaic } from './live/Mosaic';
 
-function Screen({ path }: { path: string }) {
+function Screen({ path, role }: { path: string; role: Role }) {
+  const allowed = (action: Action, what: string, screen: React.ReactNode) =>
+    can(role, action) ? screen : <Forbidden role={role} what={what} />;
   if (path === '/live') return <Mosaic />;
   if (path === '/cameras') return <CameraList />;
-  if (path === '/cameras/new') return <CameraForm key="new" id={null} />;
-  const edit = /^\/cameras\/(\d+)$/.exec(path);
-  if (edit?.[1]) return <CameraForm key={edit[1]} id={Number(edit[1])} />;
+  if (path === '/cameras/new') return allowed('manage-cameras', 'add cameras', <CameraForm key="new" id={null} />);
+  const camera = /^\/cameras\/(\d+)$/.exec(path);
+  if (camera?.[1]) return allowed('manage-cameras', 'edit cameras', <CameraForm key={camera[1]} id={Number(camera[1])} />);
+  if (path === '/users') return allowed('manage-users', 'manage users', <UserList />);
+  if (path === '/users/new') return allowed('manage-users', 'manage users', <UserForm key="new" id={null} />);
+  const user = /^\/users\/(\d+)$/.exec(path);
+  if (user?.[1]) return allowed('manage-users', 'manage users', <UserForm key={user[1]} id={Number(user[1])} />);
+  if (path === '/tokens') return allowed('manage-tokens', 'manage API tokens', <TokenList />);
+  if (path === '/tokens/new') return allowed('manage-tokens', 'manage API tokens', <TokenForm />);
+  if (path === '/audit') return allowed('read-audit', 'read the audit log', <AuditLog />);
   return (
     <main className="page">
       <h1>Not found</h1>
@@ -24,32 +46,63 @@ function Screen({ path }: { path: string }) {
   );
 }
 
-export function App() {
-  const { path } = useLocation();
+/** The header's sections: the first path segment each stands for, and who sees it. */
+const SECTIONS: { segment: string; label: string; action?: Action }[] = [
+  { segment: 'live', label: 'Live view' },
+  { segment: 'cameras', label: 'Cameras' },
+  { segment: 'users', label: 'Users', action: 'manage-users' },
+  { segment: 'tokens', label: 'API tokens', action: 'manage-tokens' },
+  { segment: 'audit', label: 'Audit log', action: 'read-audit' },
+];
+
+function Console({ session, path }: { session: Session; path: string }) {
   const connection = useConnection();
-
-  useEffect(() => {
-    if (path === '/') navigate('/live', { replace: true });
-  }, [path]);
-
-  const section = path.startsWith('/cameras') ? 'cameras' : path === '/live' ? 'live' : '';
+  const { role } = session.user;
+  const current = path.split('/')[1];
   return (
     <>
       <header className="topbar">
         <span className="brand">Camplane</span>
         <nav aria-label="Main">
-          <Link href="/live" aria-current={section === 'live' ? 'page' : undefined}>
-            Live view
-          </Link>
-          <Link href="/cameras" aria-current={section === 'cameras' ? 'page' : undefined}>
-            Cameras
-          </Link>
+          {SECTIONS.filter((section) => !section.action || can(role, section.action)).map((section) => (
+            <Link key={section.segment} href={`/${section.segment}`} aria-current={current === section.segment ? 'page' : undefined}>
+              {section.label}
+            </Link>
+          ))}
         </nav>
         <span className={`connection connection-${connection}`} role="status">
           {connection === 'open' ? 'Live updates on' : connection === 'connecting' ? 'Connecting…' : 'Reconnecting…'}
         </span>
+        <Account user={session.user} />
       </header>
-      <Screen path={path} />
+      <Screen path={path} role={role} />
     </>
   );
+}
+
+export function App() {
+  const auth = useAuth();
+  const { path, query } = useLocation();
+  const search = query.toString();
+  const next = query.get('next');
+
+  useEffect(() => {
+    void restoreSession();
+  }, []);
+
+  // The login page stands in for every page until someone is logged in, and
+  // remembers where they were going (unless they just logged out).
+  useEffect(() => {
+    if (auth.kind === 'signed-out' && path !== '/login') {
+      navigate(auth.reason === 'logged-out' ? '/login' : loginPath(search ? `${path}?${search}` : path), { replace: true });
+    } else if (auth.kind === 'signed-in' && path === '/login') {
+      navigate(returnPath(next), { replace: true });
+    } else if (auth.kind === 'signed-in' && path === '/') {
+      navigate('/live', { replace: true });
+    }
+  }, [auth, path, search, next]);
+
+  if (auth.kind === 'checking') return <main className="page" aria-busy="true" />;
+  if (auth.kind === 'signed-out') return <LoginPage reason={auth.reason} />;
+  return <Console session={auth.session} path={path} />;
 }

@@ -3,6 +3,7 @@
 // fails here rather than in an operator's browser.
 import createClient from 'openapi-fetch';
 
+import { currentSession, needsCsrf, sessionEnded, type Role } from './auth';
 import type { components, paths } from './schema';
 
 export type Camera = components['schemas']['CameraView'];
@@ -13,8 +14,39 @@ export type Probe = components['schemas']['Probe'];
 export type Problem = components['schemas']['Problem'];
 export type State = components['schemas']['State'];
 export type ProbeCode = components['schemas']['Code'];
+export type ApiToken = components['schemas']['ApiToken'];
+export type NewApiToken = components['schemas']['NewApiToken'];
+export type AuditEntry = components['schemas']['Entry'];
 
-export const api = createClient<paths>({ baseUrl: window.location.origin });
+const CSRF_PROBLEM = 'urn:camplane:problem:csrf';
+
+export const api = createClient<paths>({ baseUrl: window.location.origin, credentials: 'same-origin' });
+
+// Every call carries the session (the cookie, plus the CSRF token where the
+// method needs it), and a 401 anywhere sends the console to its login page.
+api.use({
+  onRequest({ request }) {
+    const csrf = currentSession()?.csrf_token;
+    if (csrf && needsCsrf(request.method)) request.headers.set('X-CSRF-Token', csrf);
+    return request;
+  },
+  onResponse({ response }) {
+    if (response.status === 401) sessionEnded();
+    return response;
+  },
+});
+
+/**
+ * A 403 in the operator's terms. The server's detail can't know what the
+ * console shows, so it names the role; a refused CSRF token means the
+ * session behind the cookie is no longer the one this page holds.
+ */
+export function forbiddenMessage(problemType: string | undefined, role: Role | null): string {
+  if (problemType === CSRF_PROBLEM) {
+    return 'You logged in again in another tab or window. Reload this page, then try again.';
+  }
+  return role ? `Your role (${role}) can't do this.` : "Your account can't do this.";
+}
 
 /** An API answer that is not a success, as the operator should read it. */
 export class ApiError extends Error {
@@ -22,7 +54,11 @@ export class ApiError extends Error {
   readonly problem: Problem | undefined;
 
   constructor(status: number, problem: Problem | undefined, fallback: string) {
-    super(problem?.detail ?? fallback);
+    super(
+      status === 403
+        ? forbiddenMessage(problem?.type, currentSession()?.user.role ?? null)
+        : (problem?.detail ?? fallback),
+    );
     this.name = 'ApiError';
     this.status = status;
     this.problem = problem;

@@ -1,9 +1,10 @@
-// One Server-Sent Events connection for the whole console. The browser's
-// EventSource reconnects by itself and sends Last-Event-ID, so the service
-// replays what was missed (or says `reset` when it can't).
+// One Server-Sent Events connection for the whole console, open while some
+// screen listens (so none outlives a logout). The browser's EventSource
+// reconnects by itself after a network error and sends Last-Event-ID, so the
+// service replays what was missed (or says `reset` when it can't).
 import { useEffect, useSyncExternalStore } from 'react';
 
-import type { Camera, CameraStatus } from './client';
+import { api, type Camera, type CameraStatus } from './client';
 
 export type CameraEvent =
   | { kind: 'camera'; op: 'created' | 'updated' | 'deleted'; id: number; camera: Camera | null }
@@ -17,6 +18,10 @@ const listeners = new Set<Listener>();
 const connectionListeners = new Set<() => void>();
 let source: EventSource | null = null;
 let connection: Connection = 'connecting';
+let reopenTimer: number | undefined;
+
+/** After an HTTP error, how long before asking again. */
+const REOPEN_MS = 5_000;
 
 function setConnection(next: Connection) {
   connection = next;
@@ -35,27 +40,68 @@ function parse(data: string): unknown {
   }
 }
 
-function connect() {
-  source = new EventSource('/api/events');
-  source.onopen = () => {
+/**
+ * After an HTTP error (a 401 once the session ended, a 502 while the service
+ * restarts) the browser gives up for good. Asking for the session first lets
+ * a 401 take the console to its login page (which closes this for good).
+ */
+function reopenLater(closed: EventSource) {
+  reopenTimer = window.setTimeout(() => {
+    const again = (ok: boolean) => {
+      if (source !== closed) return;
+      if (ok) connect(true);
+      else reopenLater(closed);
+    };
+    api.GET('/api/session').then(
+      ({ response }) => {
+        again(response.ok);
+      },
+      () => {
+        again(false);
+      },
+    );
+  }, REOPEN_MS);
+}
+
+function connect(reopened = false) {
+  const opened = new EventSource('/api/events');
+  source = opened;
+  opened.onopen = () => {
     setConnection('open');
+    // A new EventSource can't send Last-Event-ID: what was missed is lost.
+    if (reopened) emit({ kind: 'reset' });
   };
-  source.onerror = () => {
+  opened.onerror = () => {
     setConnection('reconnecting');
+    if (opened.readyState === EventSource.CLOSED) reopenLater(opened);
   };
-  source.addEventListener('camera', (message) => {
+  opened.addEventListener('camera', (message) => {
     const data = parse(message.data as string) as
       | { op: 'created' | 'updated' | 'deleted'; id: number; camera: Camera | null }
       | undefined;
     if (data) emit({ kind: 'camera', op: data.op, id: data.id, camera: data.camera });
   });
-  source.addEventListener('status', (message) => {
+  opened.addEventListener('status', (message) => {
     const status = parse(message.data as string) as CameraStatus | undefined;
     if (status) emit({ kind: 'status', status });
   });
-  source.addEventListener('reset', () => {
+  opened.addEventListener('reset', () => {
     emit({ kind: 'reset' });
   });
+}
+
+/**
+ * Closes the connection once nobody listens; a tick later, as a screen
+ * that replaces another subscribes after the old one let go.
+ */
+function release() {
+  window.setTimeout(() => {
+    if (listeners.size || connectionListeners.size || !source) return;
+    window.clearTimeout(reopenTimer);
+    source.close();
+    source = null;
+    setConnection('connecting');
+  }, 0);
 }
 
 /** Calls `listener` with every camera event while the component is mounted. */
@@ -65,6 +111,7 @@ export function useCameraEvents(listener: Listener) {
     if (!source) connect();
     return () => {
       listeners.delete(listener);
+      release();
     };
   }, [listener]);
 }
@@ -75,7 +122,10 @@ export function useConnection(): Connection {
     (notify) => {
       connectionListeners.add(notify);
       if (!source) connect();
-      return () => connectionListeners.delete(notify);
+      return () => {
+        connectionListeners.delete(notify);
+        release();
+      };
     },
     () => connection,
   );

@@ -26,6 +26,7 @@ const CAMERA = {
   enabled: true,
   on_demand: true,
   max_readers: 0,
+  groups: ['north', 'gates'],
   path: 'cam_7',
   hls_url: '/hls/cam_7/index.m3u8',
   created_at: '2026-11-25T00:00:00Z',
@@ -45,7 +46,7 @@ afterEach(() => {
 });
 
 describe('camera form', () => {
-  it('never shows the stored password, keeps it unless retyped, and explains an edit conflict', async () => {
+  it('never shows the stored password, keeps it and the groups unless retyped, and explains an edit conflict', async () => {
     server.answer = (method) =>
       method === 'GET'
         ? json(CAMERA, 200, { etag: '"3"' })
@@ -54,6 +55,7 @@ describe('camera form', () => {
 
     const address = await screen.findByDisplayValue('rtsp://10.0.0.1:554/s');
     expect(address).toBeTruthy();
+    expect(screen.getByLabelText<HTMLInputElement>('Groups').value).toBe('north, gates');
     const password = screen.getByLabelText<HTMLInputElement>('Password');
     expect(password.value).toBe('');
     expect(password.placeholder).toMatch(/stored/);
@@ -65,7 +67,11 @@ describe('camera form', () => {
     await screen.findByText(/Someone changed this camera/);
     const patch = server.requests.find((request) => request.method === 'PATCH');
     expect(patch?.headers.get('if-match')).toBe('"3"');
-    expect(JSON.parse(patch?.body ?? '{}')).toMatchObject({ name: 'Dock 2', stream_url: 'rtsp://admin:***@10.0.0.1:554/s' });
+    expect(JSON.parse(patch?.body ?? '{}')).toMatchObject({
+      name: 'Dock 2',
+      stream_url: 'rtsp://admin:***@10.0.0.1:554/s',
+      groups: ['north', 'gates'],
+    });
 
     fireEvent.click(screen.getByRole('button', { name: 'Reload the camera' }));
     await waitFor(() => {

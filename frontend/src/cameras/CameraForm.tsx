@@ -1,8 +1,10 @@
-import { useEffect, useId, useState, type SyntheticEvent } from 'react';
+import { useEffect, useState, type SyntheticEvent } from 'react';
 
 import { ApiError, api, unwrap, type Camera, type Probe } from '../api/client';
 import { describeProbe } from '../api/probe';
 import { ConfirmDialog } from '../app/ConfirmDialog';
+import { Field } from '../app/Field';
+import { formatGroups, parseGroups } from '../app/groups';
 import { Link } from '../app/Link';
 import { navigate } from '../app/router';
 import { joinStreamUrl, splitStreamUrl } from './streamUrl';
@@ -16,6 +18,8 @@ interface Fields {
   enabled: boolean;
   on_demand: boolean;
   max_readers: string;
+  /** Comma-separated, as typed. */
+  groups: string;
 }
 
 const EMPTY: Fields = {
@@ -27,6 +31,7 @@ const EMPTY: Fields = {
   enabled: true,
   on_demand: true,
   max_readers: '0',
+  groups: '',
 };
 
 function fieldsOf(camera: Camera): Fields {
@@ -40,37 +45,11 @@ function fieldsOf(camera: Camera): Fields {
     enabled: camera.enabled,
     on_demand: camera.on_demand,
     max_readers: String(camera.max_readers),
+    groups: formatGroups(camera.groups),
   };
 }
 
 type ProbeState = { kind: 'idle' } | { kind: 'running' } | { kind: 'done'; probe: Probe } | { kind: 'failed'; message: string };
-
-function Field({
-  label,
-  error,
-  hint,
-  children,
-}: {
-  label: string;
-  error: string | undefined;
-  hint?: string;
-  children: (props: { id: string; 'aria-invalid': boolean; 'aria-describedby': string | undefined }) => React.ReactNode;
-}) {
-  const id = useId();
-  const describedBy = [error ? `${id}-error` : null, hint ? `${id}-hint` : null].filter(Boolean).join(' ') || undefined;
-  return (
-    <div className={`field${error ? ' field-invalid' : ''}`}>
-      <label htmlFor={id}>{label}</label>
-      {children({ id, 'aria-invalid': Boolean(error), 'aria-describedby': describedBy })}
-      {hint ? <small id={`${id}-hint`}>{hint}</small> : null}
-      {error ? (
-        <small id={`${id}-error`} className="error">
-          {error}
-        </small>
-      ) : null}
-    </div>
-  );
-}
 
 export function CameraForm({ id }: { id: number | null }) {
   const [camera, setCamera] = useState<Camera | null>(null);
@@ -144,6 +123,7 @@ export function CameraForm({ id }: { id: number | null }) {
       enabled: fields.enabled,
       on_demand: fields.on_demand,
       max_readers: Number.isInteger(maxReaders) ? maxReaders : -1,
+      groups: parseGroups(fields.groups),
     };
     try {
       if (id === null) {
@@ -261,6 +241,13 @@ export function CameraForm({ id }: { id: number | null }) {
         </div>
         <Field label="Location" error={errors.location}>
           {(props) => <input {...props} value={fields.location} maxLength={200} onChange={(e) => { set('location', e.target.value); }} />}
+        </Field>
+        <Field
+          label="Groups"
+          error={errors.groups}
+          hint="Comma-separated, e.g. north, gates. Users and tokens limited to groups see only cameras in one of theirs."
+        >
+          {(props) => <input {...props} value={fields.groups} spellCheck={false} onChange={(e) => { set('groups', e.target.value); }} />}
         </Field>
         <Field label="Viewer limit" error={errors.max_readers} hint="How many viewers MediaMTX serves at once; 0 means no limit.">
           {(props) => <input {...props} type="number" min={0} max={1000} value={fields.max_readers} onChange={(e) => { set('max_readers', e.target.value); }} />}

@@ -3,8 +3,11 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, unwrap, type Camera, type CameraStatus } from '../api/client';
 import { useCameraEvents, type CameraEvent } from '../api/events';
 import { ConfirmDialog } from '../app/ConfirmDialog';
+import { Groups } from '../app/Groups';
 import { Link } from '../app/Link';
+import { Pager } from '../app/Pager';
 import { navigate, useLocation, withQuery } from '../app/router';
+import { useCan } from '../app/useAuth';
 import { useLoaded } from '../app/useLoaded';
 import {
   PAGE_SIZE,
@@ -70,6 +73,7 @@ export function CameraList() {
   const [generation, setGeneration] = useState(0);
   const { value: page, setValue: setPage, error, setError } = useLoaded(loadListed, listKey, generation);
   const reloadTimer = useRef<number | undefined>(undefined);
+  const canManage = useCan('manage-cameras');
 
   // Typing filters as you go, without a history entry per keystroke.
   useEffect(() => {
@@ -119,15 +123,15 @@ export function CameraList() {
     }
   };
 
-  const pages = page ? Math.max(1, Math.ceil(page.total / PAGE_SIZE)) : 1;
-  const first = (list.page - 1) * PAGE_SIZE + 1;
   return (
     <main className="page">
       <div className="page-head">
         <h1>Cameras</h1>
-        <Link className="button primary" href="/cameras/new">
-          Add camera
-        </Link>
+        {canManage ? (
+          <Link className="button primary" href="/cameras/new">
+            Add camera
+          </Link>
+        ) : null}
       </div>
       <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); }}>
         <label>
@@ -178,38 +182,39 @@ export function CameraList() {
           {page?.cameras.map((camera) => (
             <tr key={camera.id} data-camera-id={camera.id}>
               <td><Thumbnail id={camera.id} name={camera.name} /></td>
-              <td><Link href={`/cameras/${camera.id}`}>{camera.name}</Link></td>
+              <td>
+                {canManage ? <Link href={`/cameras/${camera.id}`}>{camera.name}</Link> : camera.name}
+                <Groups groups={camera.groups} />
+              </td>
               <td>{camera.location ?? ''}</td>
               <td><StatusBadge camera={camera} status={page.statuses.get(camera.id)} /></td>
               <td className="mono">{camera.stream_url}</td>
               <td><time dateTime={camera.created_at}>{new Date(camera.created_at).toLocaleDateString()}</time></td>
               <td className="row-actions">
                 <Link href={`/live?layout=1&tiles=${camera.id}`} aria-label={`Watch ${camera.name}`}>Watch</Link>
-                <Link href={`/cameras/${camera.id}`} aria-label={`Edit ${camera.name}`}>Edit</Link>
-                <button type="button" className="link danger" aria-label={`Delete ${camera.name}`} onClick={() => { setDeleting(camera); }}>
-                  Delete
-                </button>
+                {canManage ? (
+                  <>
+                    <Link href={`/cameras/${camera.id}`} aria-label={`Edit ${camera.name}`}>Edit</Link>
+                    <button type="button" className="link danger" aria-label={`Delete ${camera.name}`} onClick={() => { setDeleting(camera); }}>
+                      Delete
+                    </button>
+                  </>
+                ) : null}
               </td>
             </tr>
           ))}
         </tbody>
       </table>
       {page && page.cameras.length === 0 ? (
-        <p className="empty">{list.q || list.enabled || list.state ? 'No camera matches these filters.' : 'No cameras yet. Add the first one.'}</p>
+        <p className="empty">
+          {list.q || list.enabled || list.state
+            ? 'No camera matches these filters.'
+            : canManage
+              ? 'No cameras yet. Add the first one.'
+              : 'No cameras to show: none yet, or none in your camera groups.'}
+        </p>
       ) : null}
-      {page ? (
-        <nav className="pager" aria-label="Pages">
-          <button type="button" disabled={list.page <= 1} onClick={() => { navigate(withQuery({ page: String(list.page - 1) })); }}>
-            Previous
-          </button>
-          <span>
-            {page.total === 0 ? '0' : `${first}–${first + page.cameras.length - 1}`} of {page.total}
-          </span>
-          <button type="button" disabled={list.page >= pages} onClick={() => { navigate(withQuery({ page: String(list.page + 1) })); }}>
-            Next
-          </button>
-        </nav>
-      ) : null}
+      {page ? <Pager page={list.page} pageSize={PAGE_SIZE} shown={page.cameras.length} total={page.total} /> : null}
       {deleting ? (
         <ConfirmDialog
           title={`Delete ${deleting.name}?`}

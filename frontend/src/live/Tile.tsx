@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 
 import type { Camera, CameraStatus } from '../api/client';
 import { describeFailure } from '../api/probe';
+import { useCountdown } from '../app/useCountdown';
 import { LastPicture } from './LastPicture';
 import { TilePlayer, type TileState } from './player';
 
@@ -30,20 +31,6 @@ function useVisible(element: React.RefObject<HTMLElement | null>): boolean {
     };
   }, []);
   return onScreen && tabVisible;
-}
-
-function useCountdown(until: number | null): number | null {
-  const [now, setNow] = useState(() => Date.now());
-  useEffect(() => {
-    if (until === null) return;
-    const timer = window.setInterval(() => {
-      setNow(Date.now());
-    }, 1_000);
-    return () => {
-      window.clearInterval(timer);
-    };
-  }, [until]);
-  return until === null ? null : Math.max(0, Math.ceil((until - now) / 1000));
 }
 
 export function Tile({

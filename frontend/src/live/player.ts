@@ -4,6 +4,7 @@
 import Hls, { type ErrorData } from 'hls.js';
 
 import { retryDelay } from './backoff';
+import { rejectVideoToken, videoToken } from './videoToken';
 
 export type TileState =
   | { kind: 'starting' }
@@ -18,7 +19,8 @@ export type Failure = 'offline' | 'capacity' | 'session' | 'error';
 /**
  * What a fatal hls.js error means for the operator. The edge turns
  * MediaMTX's 500s into 404 (camera offline or not provisioned) and 503 (the
- * camera's viewer limit); 401 is MediaMTX's expired HLS session.
+ * camera's viewer limit); 401 is MediaMTX refusing the video token or its
+ * expired HLS session.
  */
 export function classify(data: Pick<ErrorData, 'type' | 'details' | 'response'>): Failure {
   const code = data.response?.code;
@@ -79,6 +81,10 @@ export class TilePlayer {
   private lastTime = 0;
   private lastProgressAt = 0;
   private mediaRecoveries = 0;
+  /** The video token this tile last presented. */
+  private token: string | null = null;
+  /** A 401 already got a fresh token and a restart since the tile last played. */
+  private renewedAfter401 = false;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -98,7 +104,7 @@ export class TilePlayer {
     this.mediaRecoveries = 0;
     this.set({ kind: 'starting' });
 
-    const hls = new Hls(HLS_CONFIG);
+    const hls = new Hls({ ...HLS_CONFIG, xhrSetup: this.authorize });
     this.hls = hls;
     hls.on(Hls.Events.MANIFEST_PARSED, () => {
       this.video.play().catch(() => {
@@ -114,12 +120,16 @@ export class TilePlayer {
         return;
       }
       const failure = classify(data);
-      if (failure === 'session') {
-        // A new session is one reload away: no backoff needed.
+      if (failure !== 'session') {
+        this.fail(failure, data.error.message || data.details);
+      } else if (!this.renewedAfter401) {
+        // A new token and a new HLS session are one reload away: no backoff.
+        this.renewedAfter401 = true;
+        if (this.token) rejectVideoToken(this.token);
         this.start();
-        return;
+      } else {
+        this.fail('error', 'The video server refused this console\'s credentials.');
       }
-      this.fail(failure, data.error.message || data.details);
     });
     hls.loadSource(this.url);
     hls.attachMedia(this.video);
@@ -153,8 +163,27 @@ export class TilePlayer {
     if (time > this.lastTime) {
       this.lastTime = time;
       this.lastProgressAt = Date.now();
-      if (this.state.kind !== 'live') this.attempt = 0;
+      if (this.state.kind !== 'live') {
+        this.attempt = 0;
+        this.renewedAfter401 = false;
+      }
       this.set({ kind: 'live', latency: this.hls?.latency ?? null });
+    }
+  };
+
+  /**
+   * Presents the video token on every request: MediaMTX checks it on a
+   * session's second playlist request, after its cookie-check redirect. A
+   * header, never the URL, so it stays out of access logs; and only to this
+   * origin, whatever host a playlist might name.
+   */
+  private readonly authorize = async (xhr: XMLHttpRequest, url: string) => {
+    const sameOrigin = new URL(url, window.location.href).origin === window.location.origin;
+    const token = sameOrigin ? await videoToken() : null;
+    xhr.open('GET', url, true);
+    if (token) {
+      this.token = token;
+      xhr.setRequestHeader('Authorization', `Bearer ${token}`);
     }
   };
 

@@ -21,14 +21,18 @@ pub struct ApiToken {
     pub name: String,
     pub role: Role,
     /// `null`: every camera; otherwise only cameras sharing one of these groups.
+    #[schema(required = true)]
     pub groups: Option<Vec<String>>,
     /// The admin who made it.
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     /// `null`: never expires.
+    #[schema(required = true)]
     pub expires_at: Option<DateTime<Utc>>,
     /// Updated at most once a minute.
+    #[schema(required = true)]
     pub last_used_at: Option<DateTime<Utc>>,
+    #[schema(required = true)]
     pub revoked_at: Option<DateTime<Utc>>,
 }
 

@@ -20,11 +20,13 @@ pub struct User {
     pub username: String,
     pub role: Role,
     /// `null`: every camera; otherwise only cameras sharing one of these groups.
+    #[schema(required = true)]
     pub groups: Option<Vec<String>>,
     /// A disabled user can't log in, and their sessions have ended.
     pub disabled: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    #[schema(required = true)]
     pub last_login_at: Option<DateTime<Utc>>,
 }
 

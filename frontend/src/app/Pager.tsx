@@ -1,0 +1,20 @@
+import { navigate, withQuery } from './router';
+
+/** Previous and Next for a list paged in the address bar (`?page=`), with where this page sits in the total. */
+export function Pager({ page, pageSize, shown, total }: { page: number; pageSize: number; shown: number; total: number }) {
+  const pages = Math.max(1, Math.ceil(total / pageSize));
+  const first = (page - 1) * pageSize + 1;
+  return (
+    <nav className="pager" aria-label="Pages">
+      <button type="button" disabled={page <= 1} onClick={() => { navigate(withQuery({ page: String(page - 1) })); }}>
+        Previous
+      </button>
+      <span>
+        {total === 0 ? '0' : `${first}–${first + shown - 1}`} of {total}
+      </span>
+      <button type="button" disabled={page >= pages} onClick={() => { navigate(withQuery({ page: String(page + 1) })); }}>
+        Next
+      </button>
+    </nav>
+  );
+}
