@@ -75,6 +75,10 @@ pub async fn serve_with_metrics(
     );
     // Ends with this future, however it ends (a test may drop it mid-flight).
     let reconciling = AbortOnDrop(tokio::spawn(reconciler.run()));
+    let guarding = AbortOnDrop(tokio::spawn(auth::video::end_revoked_sessions(
+        db.clone(),
+        mediamtx.clone(),
+    )));
     let events = Arc::new(events::Hub::default());
     let announcing = AbortOnDrop(tokio::spawn(events::run(
         events.clone(),
@@ -113,6 +117,7 @@ pub async fn serve_with_metrics(
     // leader starts with a full pass.
     drop(reconciling);
     drop(announcing);
+    drop(guarding);
     served.context("serving HTTP")?;
     db.close().await;
     tracing::info!("shut down");

@@ -12,9 +12,11 @@ use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
+use uuid::Uuid;
 
 use super::{Principal, PrincipalKind, Result, bearer};
 use crate::config::Secret;
+use crate::mediamtx;
 
 /// A credential for MediaMTX: send as `Authorization: Bearer <token>` on
 /// every playlist request (never in a URL, which lands in access logs).
@@ -71,6 +73,9 @@ pub struct HookRequest {
     /// `rtsp`, `rtmp`, `hls`, `webrtc`, `srt`, `moq`, or empty.
     #[serde(default)]
     pub protocol: String,
+    /// The session this authenticates (a UUID), when there is one.
+    #[serde(default)]
+    pub id: Option<String>,
 }
 
 impl std::fmt::Debug for HookRequest {
@@ -137,10 +142,11 @@ pub async fn authorize(
     };
     // One statement: the token is live, its user or API token may still act,
     // and the camera exists and shares a group with it (or it has no limit).
-    let visible = sqlx::query_scalar!(
+    let grant = sqlx::query!(
         r#"SELECT (u.id IS NOT NULL AND u.groups IS NULL)
                   OR (t.id IS NOT NULL AND t.groups IS NULL)
-                  OR coalesce(u.groups, t.groups) && c.groups AS "visible!"
+                  OR coalesce(u.groups, t.groups) && c.groups AS "visible!",
+                  v.user_id, v.api_token_id
            FROM video_tokens v
            JOIN cameras c ON c.id = $2
            LEFT JOIN users u ON u.id = v.user_id AND NOT u.disabled
@@ -153,11 +159,88 @@ pub async fn authorize(
     )
     .fetch_optional(db)
     .await?;
-    Ok(match visible {
-        None => Err(Refusal::UnknownTokenOrCamera),
-        Some(false) => Err(Refusal::CameraNotVisible),
-        Some(true) => Ok(()),
-    })
+    let Some(grant) = grant else {
+        return Ok(Err(Refusal::UnknownTokenOrCamera));
+    };
+    if !grant.visible {
+        return Ok(Err(Refusal::CameraNotVisible));
+    }
+    // Remembered so the session can be ended if the grant goes away.
+    if let Some(session) = request.id.as_deref().and_then(|id| id.parse::<Uuid>().ok()) {
+        sqlx::query!(
+            "INSERT INTO video_sessions (id, user_id, api_token_id, camera_id)
+             VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+            session,
+            grant.user_id,
+            grant.api_token_id,
+            camera_id,
+        )
+        .execute(db)
+        .await?;
+    }
+    Ok(Ok(()))
+}
+
+/// How often running sessions are checked against their grants.
+const SESSION_CHECK: Duration = Duration::from_secs(5);
+
+/// Ends the sessions MediaMTX is serving to viewers who may no longer see
+/// the camera (user disabled or deleted, token revoked or expired, groups
+/// changed, camera gone): MediaMTX asks only when a session starts, and a
+/// player left open would otherwise play on. Runs on every replica; kicking
+/// twice is harmless.
+pub async fn end_revoked_sessions(db: PgPool, mediamtx: mediamtx::Client) {
+    let mut ticks = tokio::time::interval(SESSION_CHECK);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match check_sessions(&db, &mediamtx).await {
+            Ok(0) => {}
+            Ok(ended) => tracing::info!(sessions = ended, "ended video sessions whose access was revoked"),
+            Err(err) => tracing::warn!(error = format!("{err:#}"), "could not check running video sessions"),
+        }
+    }
+}
+
+async fn check_sessions(db: &PgPool, mediamtx: &mediamtx::Client) -> anyhow::Result<usize> {
+    // Nothing to check costs no MediaMTX call.
+    let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM video_sessions) AS "any!""#)
+        .fetch_one(db)
+        .await?;
+    if !any {
+        return Ok(0);
+    }
+    let running = mediamtx.list_hls_sessions().await?;
+    // A session just let in may not be listed yet; older ones are over.
+    sqlx::query!(
+        "DELETE FROM video_sessions
+         WHERE NOT (id = ANY($1)) AND started_at < now() - interval '1 minute'",
+        &running
+    )
+    .execute(db)
+    .await?;
+    let revoked = sqlx::query_scalar!(
+        r#"SELECT s.id AS "id!" FROM video_sessions s
+           LEFT JOIN users u ON u.id = s.user_id AND NOT u.disabled
+           LEFT JOIN api_tokens t ON t.id = s.api_token_id AND t.revoked_at IS NULL
+                AND (t.expires_at IS NULL OR t.expires_at > now())
+           LEFT JOIN cameras c ON c.id = s.camera_id
+           WHERE s.id = ANY($1)
+             AND NOT coalesce(c.id IS NOT NULL AND (
+                   (u.id IS NOT NULL AND u.groups IS NULL)
+                   OR (t.id IS NOT NULL AND t.groups IS NULL)
+                   OR coalesce(u.groups, t.groups) && c.groups), false)"#,
+        &running
+    )
+    .fetch_all(db)
+    .await?;
+    for id in &revoked {
+        mediamtx.kick_hls_session(*id).await?;
+        sqlx::query!("DELETE FROM video_sessions WHERE id = $1", id)
+            .execute(db)
+            .await?;
+    }
+    Ok(revoked.len())
 }
 
 fn is_service(service: &ServiceAccount, request: &HookRequest) -> bool {

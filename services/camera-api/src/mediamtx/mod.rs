@@ -232,6 +232,18 @@ impl Client {
         )
     }
 
+    /// The ids of the HLS sessions MediaMTX is serving.
+    pub async fn list_hls_sessions(&self) -> Result<Vec<uuid::Uuid>> {
+        let sessions: Vec<HlsSession> = self.list_all("/v3/hlssessions/list").await?;
+        Ok(sessions.into_iter().map(|session| session.id).collect())
+    }
+
+    /// Ends an HLS session; one that is already gone counts as ended.
+    pub async fn kick_hls_session(&self, id: uuid::Uuid) -> Result<()> {
+        let request = self.request(Method::POST, &format!("/v3/hlssessions/kick/{id}"));
+        optional(self.execute(request).await).map(|_| ())
+    }
+
     async fn list_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>> {
         let mut items = Vec::new();
         let mut page = 0;
@@ -329,7 +341,12 @@ impl Client {
     }
 }
 
-/// Turns MediaMTX's 404 into `None`.
+/// One entry of `/v3/hlssessions/list`; only the id matters here.
+#[derive(Debug, Deserialize)]
+struct HlsSession {
+    id: uuid::Uuid,
+}
+
 /// The API operation a URL path names, without the path name in it:
 /// `/v3/config/paths/get/cam_1` → `config/paths/get`.
 fn operation(path: &str) -> &'static str {
@@ -341,6 +358,8 @@ fn operation(path: &str) -> &'static str {
         "config/paths/delete",
         "paths/list",
         "paths/get",
+        "hlssessions/list",
+        "hlssessions/kick",
     ];
     let path = path.trim_start_matches("/v3/");
     OPERATIONS
@@ -350,6 +369,7 @@ fn operation(path: &str) -> &'static str {
         .unwrap_or("other")
 }
 
+/// Turns MediaMTX's 404 into `None`.
 fn optional<T>(result: Result<T>) -> Result<Option<T>> {
     match result {
         Ok(value) => Ok(Some(value)),

@@ -394,6 +394,21 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
     assert_eq!(patched.status, 200, "{}", patched.text());
     let allowed = edge.get_following(&lobby_viewer, &hls_url).await;
     assert_eq!(allowed.status, 200, "{}", allowed.text());
+    // Revoking the viewer's token ends the session it is already playing,
+    // though MediaMTX asks only when a session starts.
+    let media_url = child_url(&allowed.url, first_uri(&allowed.text()));
+    assert_eq!(edge.curl_as(None, &[], &media_url).await.status, 200);
+    let token: i64 = sqlx::query_scalar("SELECT id FROM api_tokens WHERE groups = '{lobby}'")
+        .fetch_one(&stack.app.db)
+        .await
+        .unwrap();
+    let revoked = stack.app.delete(&format!("/api/tokens/{token}"), None).await;
+    assert_eq!(revoked.status, 204);
+    let ended = eventually(Duration::from_secs(15), || async {
+        edge.curl_as(None, &[], &media_url).await.status == 401
+    })
+    .await;
+    assert!(ended, "the revoked viewer's session still plays");
     // MediaMTX's hook is for MediaMTX, not for the world.
     for path in ["/api/mediamtx/auth", "/API/MediaMTX/auth"] {
         edge.get(path).await.problem(404, "not-found");
