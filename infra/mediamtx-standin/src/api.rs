@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
@@ -106,7 +106,7 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
         let state = shared.state();
         let write_failure = state
             .write_failure
-            .filter(|_| request.method() != Method::GET);
+            .filter(|_| crate::is_config_write(request.method().as_str(), request.uri().path()));
         (state.delay, state.failure.or(write_failure))
     };
     if !delay.is_zero() {
