@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, post};
@@ -17,13 +17,13 @@ use percent_encoding::percent_decode_str;
 use serde_json::{Value, json};
 
 use crate::auth::{self, AuthAction};
-use crate::conf;
 use crate::{Peer, RecordedRequest, Shared};
+use crate::{conf, hls};
 
 type Reply = Result<Response, Refusal>;
 
 pub fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/v3/info", get(info))
         .route("/v3/config/paths/list", get(list_configs))
         .route("/v3/config/paths/get/{*name}", get(get_config))
@@ -32,7 +32,15 @@ pub fn router(shared: Arc<Shared>) -> Router {
         .route("/v3/config/paths/replace/{*name}", post(replace_config))
         .route("/v3/config/paths/delete/{*name}", delete(delete_config))
         .route("/v3/paths/list", get(list_paths))
-        .route("/v3/paths/get/{*name}", get(get_path))
+        .route("/v3/paths/get/{*name}", get(get_path));
+    // MediaMTX registers these only while its HLS server runs.
+    if shared.options.hls_addr.is_some() {
+        router = router
+            .route("/v3/hlssessions/list", get(list_hls_sessions))
+            .route("/v3/hlssessions/get/{id}", get(get_hls_session))
+            .route("/v3/hlssessions/kick/{id}", post(kick_hls_session));
+    }
+    router
         .fallback(|| async { (StatusCode::NOT_FOUND, "404 page not found") })
         .layer(middleware::from_fn_with_state(shared.clone(), faults))
         .layer(middleware::from_fn_with_state(shared.clone(), record))
@@ -106,7 +114,7 @@ async fn faults(State(shared): State<Arc<Shared>>, request: Request, next: Next)
         let state = shared.state();
         let write_failure = state
             .write_failure
-            .filter(|_| request.method() != Method::GET);
+            .filter(|_| crate::is_config_write(request.method().as_str(), request.uri().path()));
         (state.delay, state.failure.or(write_failure))
     };
     if !delay.is_zero() {
@@ -272,6 +280,40 @@ async fn get_path(State(shared): State<Arc<Shared>>, Path(name): Path<String>) -
         Some(overrides) => Ok(axum::Json(state.runtime_path(name, overrides)).into_response()),
         None => Err(error(StatusCode::NOT_FOUND, "path not found")),
     }
+}
+
+/// `api_hls.go`: every session, paginated like the other lists.
+async fn list_hls_sessions(
+    State(shared): State<Arc<Shared>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Reply {
+    paginate(&query, shared.hls.sessions())
+}
+
+/// An id that is no UUID is a 400 with `uuid.Parse`'s message; a UUID no
+/// muxer has is a 404.
+fn session_id(id: &str) -> Result<String, Refusal> {
+    hls::parse_uuid(id).map_err(|message| error(StatusCode::BAD_REQUEST, message))
+}
+
+fn session_not_found() -> Refusal {
+    error(StatusCode::NOT_FOUND, "session not found")
+}
+
+async fn get_hls_session(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Reply {
+    let id = session_id(&id)?;
+    match shared.hls.session(&id) {
+        Some(item) => Ok(axum::Json(item).into_response()),
+        None => Err(session_not_found()),
+    }
+}
+
+async fn kick_hls_session(State(shared): State<Arc<Shared>>, Path(id): Path<String>) -> Reply {
+    let id = session_id(&id)?;
+    if !hls::kick(&shared, &id) {
+        return Err(session_not_found());
+    }
+    ok()
 }
 
 #[cfg(test)]

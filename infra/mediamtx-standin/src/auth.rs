@@ -180,8 +180,13 @@ struct HookRequest<'a> {
 
 /// `Manager.Authenticate`, then the refusal the servers send: 401, with a
 /// Basic challenge only when the client sent no credentials at all, and
-/// otherwise only after a random pause (`LogAndDelayError`).
-pub(crate) async fn authenticate(shared: &Shared, request: Request<'_>) -> Result<(), Response> {
+/// otherwise only after a random pause (`LogAndDelayError`). Allowed, it
+/// yields the user an HLS session reports: the one the client sent, or none
+/// when the hook was skipped for an excluded action.
+pub(crate) async fn authenticate(
+    shared: &Shared,
+    request: Request<'_>,
+) -> Result<String, Response> {
     let options = &shared.options;
     let credentials = credentials(request.headers);
     // Reads and publishes are authenticated inside the path manager; the
@@ -190,7 +195,8 @@ pub(crate) async fn authenticate(shared: &Shared, request: Request<'_>) -> Resul
         AuthAction::Read | AuthAction::Publish => Some(shared.path_manager.lock().await),
         _ => None,
     };
-    let (allowed, token) = match &options.auth_http {
+    let (allowed, token, user) = match &options.auth_http {
+        Some(hook) if hook.exclude.contains(&request.action) => (true, "", ""),
         Some(hook) => {
             // `getToken`: the bearer token, or failing that the password.
             let token = match credentials.token.as_str() {
@@ -201,6 +207,7 @@ pub(crate) async fn authenticate(shared: &Shared, request: Request<'_>) -> Resul
             (
                 ask_hook(hook, timeout, &request, &credentials, token).await,
                 token,
+                credentials.user.as_str(),
             )
         }
         None => {
@@ -211,12 +218,12 @@ pub(crate) async fn authenticate(shared: &Shared, request: Request<'_>) -> Resul
                 // MediaMTX's default users may read and publish anywhere.
                 _ => true,
             };
-            (allowed, "")
+            (allowed, "", credentials.user.as_str())
         }
     };
     drop(path_manager);
     if allowed {
-        return Ok(());
+        return Ok(user.to_owned());
     }
     let ask_credentials =
         credentials.user.is_empty() && credentials.pass.is_empty() && token.is_empty();
@@ -233,8 +240,9 @@ pub(crate) async fn authenticate(shared: &Shared, request: Request<'_>) -> Resul
     Err(response)
 }
 
-/// `authenticateHTTP`: an excluded action passes without a call; any
-/// answer but a 2xx, and any failure to get one, denies.
+/// `authenticateHTTP` for an action that is not excluded (an excluded one
+/// passes without a call): any answer but a 2xx, and any failure to get
+/// one, denies.
 async fn ask_hook(
     hook: &AuthHttp,
     timeout: Duration,
@@ -242,9 +250,6 @@ async fn ask_hook(
     credentials: &Credentials,
     token: &str,
 ) -> bool {
-    if hook.exclude.contains(&request.action) {
-        return true;
-    }
     let body = HookRequest {
         // Go prints an IPv4 client as IPv4 even when it came over IPv6.
         ip: request.ip.to_canonical().to_string(),

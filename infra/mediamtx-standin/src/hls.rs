@@ -11,17 +11,18 @@
 //! configuration changes, when its source ends, and when the stand-in stops.
 
 use std::collections::HashMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-use axum::body::Body;
+use axum::body::{Body, HttpBody};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use tokio::process::{Child, Command};
 
@@ -63,6 +64,61 @@ impl Muxers {
         names.sort();
         names
     }
+
+    /// `/v3/hlssessions/list`: every muxer's viewers, oldest first.
+    pub(crate) fn sessions(&self) -> Vec<Value> {
+        let mut sessions: Vec<(DateTime<Utc>, Value)> = self
+            .lock()
+            .iter()
+            .flat_map(|(name, muxer)| {
+                let inner = muxer.inner();
+                inner
+                    .sessions
+                    .values()
+                    .map(|session| (session.created, session.api_item(name)))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        sessions.sort_by_key(|(created, _)| *created);
+        sessions.into_iter().map(|(_, item)| item).collect()
+    }
+
+    /// `/v3/hlssessions/get/{id}`, by the canonical UUID.
+    pub(crate) fn session(&self, id: &str) -> Option<Value> {
+        self.lock().iter().find_map(|(name, muxer)| {
+            let inner = muxer.inner();
+            let session = inner.sessions.values().find(|session| session.id == id)?;
+            Some(session.api_item(name))
+        })
+    }
+}
+
+/// `/v3/hlssessions/kick/{id}`: the viewer's secret stops working at once,
+/// and the path loses the reader (`close2`); the muxer keeps running for
+/// the others, and for this viewer's next index.m3u8, which is a new
+/// session. False when no muxer has it.
+pub(crate) fn kick(shared: &Shared, id: &str) -> bool {
+    let muxers: Vec<(String, Arc<Muxer>)> = shared
+        .hls
+        .lock()
+        .iter()
+        .map(|(name, muxer)| (name.clone(), muxer.clone()))
+        .collect();
+    for (name, muxer) in muxers {
+        let kicked = {
+            let mut inner = muxer.inner();
+            let before = inner.sessions.len();
+            inner.sessions.retain(|_, session| session.id != id);
+            inner.sessions.len() < before
+        };
+        if kicked {
+            if muxer.inner().ready {
+                publish_runtime(shared, &name, &muxer);
+            }
+            return true;
+        }
+    }
+    false
 }
 
 pub(crate) struct Muxer {
@@ -85,9 +141,47 @@ struct Inner {
     tracks: Vec<Track>,
 }
 
+/// A viewer (`session.go`). The map holding it is keyed by its secret,
+/// which only the viewer knows; the API names it by `id`, the UUID the
+/// auth hook was sent.
 struct Session {
-    ip: IpAddr,
+    id: String,
+    created: DateTime<Utc>,
+    /// The client address (a trusted proxy's `X-Forwarded-For` included)
+    /// with the connection's port, as `httpp.RemoteAddr` joins them. Child
+    /// requests must come from the same address, on any port.
+    remote_addr: SocketAddr,
+    /// The index.m3u8 query without `cookieCheck`, as the hook saw it.
+    query: String,
+    user: String,
+    user_agent: String,
     last_request: Instant,
+    /// Response bytes sent to this viewer, index.m3u8 included.
+    outbound_bytes: u64,
+}
+
+impl Session {
+    /// `defs.APIHLSSession`; the stand-in has no CDN sessions.
+    fn api_item(&self, path: &str) -> Value {
+        json!({
+            "id": self.id,
+            "created": go_time(self.created),
+            "remoteAddr": self.remote_addr.to_string(),
+            "path": path,
+            "query": self.query,
+            "user": self.user,
+            "userAgent": self.user_agent,
+            "isCDN": false,
+            "outboundBytes": self.outbound_bytes,
+        })
+    }
+}
+
+/// Go's `time.Time` in JSON: RFC 3339 with nanoseconds, trailing zeros
+/// trimmed; MediaMTX in a container runs in UTC, hence `Z`.
+fn go_time(time: DateTime<Utc>) -> String {
+    let text = time.format("%Y-%m-%dT%H:%M:%S%.9f").to_string();
+    format!("{}Z", text.trim_end_matches('0').trim_end_matches('.'))
 }
 
 impl Muxer {
@@ -188,6 +282,16 @@ impl Muxer {
     fn touch(&self) {
         self.inner().last_request = Instant::now();
     }
+
+    /// `responseWriterCounter`: what a viewer was sent counts towards its
+    /// `outboundBytes`, whatever the status.
+    fn count(&self, secret: &str, response: Response) -> Response {
+        let bytes = response.body().size_hint().exact().unwrap_or(0);
+        if let Some(session) = self.inner().sessions.get_mut(secret) {
+            session.outbound_bytes += bytes;
+        }
+        response
+    }
 }
 
 impl Drop for Muxer {
@@ -223,9 +327,14 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     let peer = request
         .extensions()
         .get::<Peer>()
-        .map(|peer| peer.0.ip())
-        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let ip = client_ip(peer, request.headers(), &shared.options.hls_trusted_proxies);
+        .map_or(SocketAddr::from(([127, 0, 0, 1], 0)), |peer| peer.0);
+    // Go sees an IPv4 client as IPv4 even when it came over IPv6.
+    let ip = client_ip(
+        peer.ip(),
+        request.headers(),
+        &shared.options.hls_trusted_proxies,
+    )
+    .to_canonical();
     let query = request.uri().query().unwrap_or_default().to_owned();
     let path = request.uri().path().trim_start_matches('/').to_owned();
     let Some((name, file)) = path.rsplit_once('/') else {
@@ -238,7 +347,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     let headers = request.headers();
     match file {
-        "index.m3u8" => multivariant(&shared, name, &query, ip, headers).await,
+        "index.m3u8" => {
+            let remote_addr = SocketAddr::new(ip, peer.port());
+            multivariant(&shared, name, &query, remote_addr, headers).await
+        }
         "" => page(&shared, name, &query, ip, headers).await,
         _ => child(&shared, name, file, &query, ip).await,
     }
@@ -318,9 +430,10 @@ async fn multivariant(
     shared: &Arc<Shared>,
     name: &str,
     query: &str,
-    ip: IpAddr,
+    remote_addr: SocketAddr,
     headers: &HeaderMap,
 ) -> Response {
+    let ip = remote_addr.ip();
     // Go's `url.Values` rewrites the query in both steps.
     let mut values = Values::parse(query);
     // Step 1: no auth and no path check, just the cookie check.
@@ -341,22 +454,27 @@ async fn multivariant(
     let source = resolved["source"].as_str().unwrap_or_default();
 
     // `AddReader`: configuration, then authentication, then the stream.
+    // The hook is sent the session's own id, the one the API lists.
+    let id = uuid_like();
+    let session_query = values.encode();
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
     let access = auth::Request {
         action: AuthAction::Read,
         path: name,
-        query: &values.encode(),
+        query: &session_query,
         protocol: "hls",
-        id: Some(uuid_like()),
-        user_agent: headers
-            .get(header::USER_AGENT)
-            .and_then(|value| value.to_str().ok())
-            .unwrap_or_default(),
+        id: Some(id.clone()),
+        user_agent,
         headers,
         ip,
     };
-    if let Err(refusal) = auth::authenticate(shared, access).await {
-        return refusal;
-    }
+    let user = match auth::authenticate(shared, access).await {
+        Ok(user) => user,
+        Err(refusal) => return refusal,
+    };
     if source == "publisher" || source == "redirect" {
         return no_stream(name);
     }
@@ -402,8 +520,14 @@ async fn multivariant(
         muxer.inner().sessions.insert(
             secret.clone(),
             Session {
-                ip,
+                id,
+                created: Utc::now(),
+                remote_addr,
+                query: session_query,
+                user,
+                user_agent: user_agent.to_owned(),
                 last_request: Instant::now(),
+                outbound_bytes: 0,
             },
         );
         muxer
@@ -442,7 +566,7 @@ async fn multivariant(
         "#EXTM3U\n#EXT-X-VERSION:9\n#EXT-X-INDEPENDENT-SEGMENTS\n\n\
          #EXT-X-STREAM-INF:BANDWIDTH=1000000{resolution}\nstream.m3u8?{child_query}\n"
     );
-    playlist_response(playlist)
+    muxer.count(&secret, playlist_response(playlist))
 }
 
 fn no_stream(name: &str) -> Response {
@@ -499,7 +623,7 @@ async fn child(shared: &Arc<Shared>, name: &str, file: &str, query: &str, ip: Ip
     let authorised = muxer.as_ref().is_some_and(|muxer| {
         let mut inner = muxer.inner();
         match inner.sessions.get_mut(secret) {
-            Some(session) if session.ip == ip => {
+            Some(session) if session.remote_addr.ip() == ip => {
                 session.last_request = Instant::now();
                 inner.last_request = Instant::now();
                 true
@@ -510,6 +634,11 @@ async fn child(shared: &Arc<Shared>, name: &str, file: &str, query: &str, ip: Ip
     let Some(muxer) = muxer.filter(|_| authorised) else {
         return refuse(StatusCode::UNAUTHORIZED, "authentication error");
     };
+    let response = child_file(&muxer, file, secret).await;
+    muxer.count(secret, response)
+}
+
+async fn child_file(muxer: &Muxer, file: &str, secret: &str) -> Response {
     if file.contains("..") || file.contains('/') {
         return (StatusCode::NOT_FOUND, "404 page not found").into_response();
     }
@@ -669,9 +798,88 @@ fn uuid_like() -> String {
     )
 }
 
+/// google/uuid v1.6.0's `Parse`, which MediaMTX runs on a session id from
+/// the API: the four spellings it takes, as the canonical lowercase form the
+/// stand-in stores, or its error message.
+pub(crate) fn parse_uuid(text: &str) -> Result<String, String> {
+    let bytes = text.as_bytes();
+    let hyphenated = match bytes.len() {
+        36 => bytes,
+        45 => {
+            if !bytes[..9].eq_ignore_ascii_case(b"urn:uuid:") {
+                let prefix = String::from_utf8_lossy(&bytes[..9]);
+                return Err(format!("invalid urn prefix: {prefix:?}"));
+            }
+            &bytes[9..]
+        }
+        // `{…}`: the braces themselves are never checked.
+        38 => &bytes[1..],
+        32 => return hex_uuid(bytes).ok_or_else(|| "invalid UUID format".to_owned()),
+        length => return Err(format!("invalid UUID length: {length}")),
+    };
+    if [8, 13, 18, 23].iter().any(|&at| hyphenated[at] != b'-') {
+        return Err("invalid UUID format".to_owned());
+    }
+    let digits: Vec<u8> = hyphenated[..36]
+        .iter()
+        .enumerate()
+        .filter(|(at, _)| ![8, 13, 18, 23].contains(at))
+        .map(|(_, &byte)| byte)
+        .collect();
+    hex_uuid(&digits).ok_or_else(|| "invalid UUID format".to_owned())
+}
+
+/// 32 hex digits as `8-4-4-4-12` lowercase.
+fn hex_uuid(digits: &[u8]) -> Option<String> {
+    if !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let lower = String::from_utf8(digits.to_ascii_lowercase()).ok()?;
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &lower[..8],
+        &lower[8..12],
+        &lower[12..16],
+        &lower[16..20],
+        &lower[20..]
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_ids_parse_as_google_uuid_parses_them() {
+        let id = "0a1b2c3d-4e5f-4a6b-8c7d-8e9f00112233";
+        let canonical = Ok(id.to_owned());
+        assert_eq!(parse_uuid(id), canonical);
+        assert_eq!(parse_uuid(&id.to_uppercase()), canonical);
+        assert_eq!(parse_uuid(&format!("URN:uuid:{id}")), canonical);
+        assert_eq!(parse_uuid(&format!("{{{id}}}")), canonical);
+        assert_eq!(parse_uuid(&id.replace('-', "")), canonical);
+        assert_eq!(parse_uuid("nope"), Err("invalid UUID length: 4".to_owned()));
+        assert_eq!(
+            parse_uuid(&id.replace('-', "_")),
+            Err("invalid UUID format".to_owned())
+        );
+        assert_eq!(
+            parse_uuid(&format!("urn:uuix:{id}")),
+            Err("invalid urn prefix: \"urn:uuix:\"".to_owned())
+        );
+    }
+
+    #[test]
+    fn times_print_as_go_prints_them() {
+        let time = DateTime::parse_from_rfc3339("2026-01-02T03:04:05.120Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(go_time(time), "2026-01-02T03:04:05.12Z");
+        let whole = DateTime::parse_from_rfc3339("2026-01-02T03:04:05Z")
+            .unwrap()
+            .to_utc();
+        assert_eq!(go_time(whole), "2026-01-02T03:04:05Z");
+    }
 
     #[test]
     fn forwarded_addresses_count_only_from_trusted_proxies() {

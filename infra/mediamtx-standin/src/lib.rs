@@ -347,8 +347,9 @@ impl StandIn {
         self.shared.state().failure = status;
     }
 
-    /// Answers configuration writes (not reads) with this status: MediaMTX
-    /// refusing a path, as a newer release might refuse a field.
+    /// Answers configuration writes (not reads, nor a session kick) with
+    /// this status: MediaMTX refusing a path, as a newer release might
+    /// refuse a field.
     pub fn fail_writes(&self, status: Option<u16>) {
         self.shared.state().write_failure = status;
     }
@@ -370,7 +371,7 @@ impl StandIn {
     pub fn writes(&self) -> Vec<RecordedRequest> {
         self.requests()
             .into_iter()
-            .filter(|request| request.method != "GET")
+            .filter(|request| is_config_write(&request.method, &request.path))
             .collect()
     }
 
@@ -415,6 +416,12 @@ impl Drop for StandIn {
         }
         self.shared.hls.close_all();
     }
+}
+
+/// `/v3/config/*` requests other than reads; a session kick is a POST too,
+/// but changes no configuration.
+pub(crate) fn is_config_write(method: &str, path: &str) -> bool {
+    method != "GET" && path.starts_with("/v3/config/")
 }
 
 /// The peer address of a connection, set by the accept loop: HLS binds

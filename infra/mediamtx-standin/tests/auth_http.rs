@@ -618,3 +618,78 @@ async fn a_read_waiting_on_the_hook_stalls_the_runtime_api_as_mediamtx_does() {
     let (status, _, _) = status_and_body(http().get(format!("{api}/v3/paths/get/cam_1"))).await;
     assert_eq!(status, 200);
 }
+
+#[tokio::test]
+async fn the_api_names_an_hls_session_by_the_id_the_hook_was_sent() {
+    let camera = Camera::start().await;
+    let hook = Hook::start(viewers).await;
+    let (stand_in, base) = hls_stand_in(&hook).await;
+    stand_in.seed_path(
+        "cam_1",
+        json!({"source": camera.url("cam1"), "sourceOnDemand": true, "rtspTransport": "tcp"}),
+    );
+    let api = stand_in.api_url();
+    let open = || async {
+        let request = http()
+            .get(format!("{base}/cam_1/index.m3u8?cookieCheck=1&token=abc"))
+            .basic_auth("viewer", Some("pw"))
+            .header("user-agent", "player/1.0");
+        let (status, _, body) = status_and_body(request).await;
+        assert_eq!(status, 200, "{body}");
+        let playlist = body.as_str().unwrap().to_owned();
+        format!("{base}/cam_1/{}", playlist.lines().last().unwrap())
+    };
+
+    let child = open().await;
+    let hooked = hook.bodies().pop().unwrap();
+    let id = hooked["id"].clone();
+    // The API is authenticated too (action `api`), by the same hook.
+    let (status, _, body) = status_and_body(http().get(format!("{api}/v3/hlssessions/list"))).await;
+    assert_eq!((status, body), (401, refusal()));
+    let (status, _, list) = status_and_body(
+        http()
+            .get(format!("{api}/v3/hlssessions/list"))
+            .bearer_auth("t0k3n"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(list["itemCount"], 1, "{list}");
+    let item = &list["items"][0];
+    assert_eq!(
+        (
+            &item["id"],
+            &item["path"],
+            &item["query"],
+            &item["user"],
+            &item["userAgent"]
+        ),
+        (
+            &id,
+            &json!("cam_1"),
+            &hooked["query"],
+            &json!("viewer"),
+            &json!("player/1.0")
+        )
+    );
+    assert_eq!(hooked["query"], "token=abc");
+
+    let kick = format!("{api}/v3/hlssessions/kick/{}", id.as_str().unwrap());
+    let (status, _, body) = status_and_body(http().post(&kick).bearer_auth("t0k3n")).await;
+    assert_eq!((status, body), (200, json!({"status": "ok"})));
+    let (status, _, body) = status_and_body(http().get(&child)).await;
+    assert_eq!((status, body), (401, refusal()));
+
+    // Coming back is a new session, and a new question to the hook.
+    let calls = hook.calls().len();
+    open().await;
+    let again = hook.bodies();
+    assert_eq!(again.len(), calls + 1);
+    let (_, _, list) = status_and_body(
+        http()
+            .get(format!("{api}/v3/hlssessions/list"))
+            .bearer_auth("t0k3n"),
+    )
+    .await;
+    assert_eq!(list["items"][0]["id"], again.last().unwrap()["id"]);
+    assert_ne!(list["items"][0]["id"], id);
+}

@@ -323,3 +323,63 @@ async fn api_credentials_are_required_when_configured() {
         .unwrap();
     assert_eq!(right.status(), 200);
 }
+
+#[tokio::test]
+async fn hls_session_routes_exist_with_hls_behind_the_api_auth_and_faults() {
+    let without_hls = StandIn::start().await.unwrap();
+    assert_eq!(
+        Client::new(&without_hls)
+            .send("GET", "/v3/hlssessions/list", None)
+            .await,
+        (404, Value::String("404 page not found".into())),
+        "MediaMTX registers them only with its HLS server"
+    );
+
+    let stand_in = StandIn::start_with(Options {
+        api_credentials: Some(("camplane".into(), "pw".into())),
+        hls_addr: Some("127.0.0.1:0".parse().unwrap()),
+        ..Options::default()
+    })
+    .await
+    .unwrap();
+    let api = Client::new(&stand_in);
+    let send = |method: reqwest::Method, path: &str| {
+        api.http
+            .request(method, format!("{}{path}", api.base))
+            .basic_auth("camplane", Some("pw"))
+            .send()
+    };
+    let unknown = "/v3/hlssessions/kick/0a1b2c3d-4e5f-4a6b-8c7d-8e9f00112233";
+    assert_eq!(
+        api.send("POST", unknown, None).await,
+        (401, error("authentication error"))
+    );
+    let list = send(reqwest::Method::GET, "/v3/hlssessions/list")
+        .await
+        .unwrap();
+    assert_eq!(list.status(), 200);
+    assert_eq!(
+        list.json::<Value>().await.unwrap(),
+        json!({"itemCount": 0, "pageCount": 0, "items": []})
+    );
+    let kick = send(reqwest::Method::POST, unknown).await.unwrap();
+    assert_eq!(kick.status(), 404);
+    assert_eq!(
+        kick.json::<Value>().await.unwrap(),
+        error("session not found")
+    );
+    let get = send(reqwest::Method::GET, "/v3/hlssessions/get/not-a-uuid")
+        .await
+        .unwrap();
+    assert_eq!(get.status(), 400);
+    assert_eq!(
+        get.json::<Value>().await.unwrap(),
+        error("invalid UUID length: 10")
+    );
+
+    stand_in.fail_requests(Some(503));
+    let failed = send(reqwest::Method::GET, "/v3/hlssessions/list")
+        .await
+        .unwrap();
+    assert_eq!(failed.status(), 503);
+}

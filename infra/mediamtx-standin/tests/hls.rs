@@ -259,3 +259,130 @@ async fn idle_or_reconfigured_muxers_close_and_their_ffmpeg_dies() {
     drop(hls);
     assert!(until(Duration::from_secs(5), || ffmpegs_reading(&source) == 0).await);
 }
+
+/// `/v3/hlssessions/*` on the stand-in's API, answered as `api_hls.go` does.
+async fn api(stand_in: &StandIn, method: reqwest::Method, path: &str) -> (u16, Value) {
+    let response = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .unwrap()
+        .request(method, format!("{}{path}", stand_in.api_url()))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn sessions_are_listed_and_a_kicked_one_is_gone() {
+    let camera = Camera::start().await;
+    let hls = Hls::start(Duration::from_secs(60)).await;
+    hls.stand_in.seed_path(
+        "cam_1",
+        json!({"source": camera.url("cam1"), "sourceOnDemand": true, "rtspTransport": "tcp"}),
+    );
+    let (get, post) = (reqwest::Method::GET, reqwest::Method::POST);
+
+    let child = hls.open("cam_1").await;
+    assert_eq!(hls.get(&child).await.0, 200);
+    let (status, list) = api(&hls.stand_in, get.clone(), "/v3/hlssessions/list").await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        (&list["itemCount"], &list["pageCount"]),
+        (&json!(1), &json!(1))
+    );
+    let item = list["items"][0].clone();
+    let id = item["id"].as_str().unwrap().to_owned();
+    assert_eq!(id.len(), 36, "{item}");
+    assert!(!child.contains(&id), "the id is not the secret: {child}");
+    assert!(
+        item["remoteAddr"]
+            .as_str()
+            .unwrap()
+            .starts_with("127.0.0.1:"),
+        "{item}"
+    );
+    assert!(
+        chrono::DateTime::parse_from_rfc3339(item["created"].as_str().unwrap()).is_ok(),
+        "{item}"
+    );
+    assert!(item["outboundBytes"].as_u64().unwrap() > 0, "{item}");
+    let mut rest = item.clone();
+    for key in ["id", "remoteAddr", "created", "outboundBytes"] {
+        rest.as_object_mut().unwrap().remove(key);
+    }
+    assert_eq!(
+        rest,
+        json!({"path": "cam_1", "query": "", "user": "", "userAgent": "", "isCDN": false})
+    );
+    assert_eq!(
+        api(
+            &hls.stand_in,
+            get.clone(),
+            &format!("/v3/hlssessions/get/{id}")
+        )
+        .await,
+        (200, item)
+    );
+    // Any spelling `uuid.Parse` takes names the same session.
+    let upper = format!("/v3/hlssessions/get/{}", id.to_uppercase());
+    assert_eq!(api(&hls.stand_in, get.clone(), &upper).await.0, 200);
+
+    // Pages are 0-based, as for the other lists.
+    let second = hls.open("cam_1").await;
+    let page = "/v3/hlssessions/list?itemsPerPage=1&page=1";
+    let (_, list) = api(&hls.stand_in, get.clone(), page).await;
+    assert_eq!(
+        (&list["itemCount"], &list["pageCount"]),
+        (&json!(2), &json!(2))
+    );
+    assert_ne!(list["items"][0]["id"], json!(id), "oldest first");
+
+    // A kick is no configuration write: `fail_writes` leaves it alone.
+    hls.stand_in.fail_writes(Some(500));
+    let kick = format!("/v3/hlssessions/kick/{id}");
+    assert_eq!(
+        api(&hls.stand_in, post.clone(), &kick).await,
+        (200, json!({"status": "ok"}))
+    );
+    assert!(hls.stand_in.writes().is_empty());
+    hls.stand_in.fail_writes(None);
+    let (_, list) = api(&hls.stand_in, get.clone(), "/v3/hlssessions/list").await;
+    assert_eq!(list["itemCount"], 1);
+    assert_ne!(list["items"][0]["id"], json!(id));
+    assert_eq!(
+        hls.error(&child).await,
+        (401, error("authentication error"))
+    );
+    assert_eq!(hls.get(&second).await.0, 200, "the others keep watching");
+    assert_eq!(
+        api(&hls.stand_in, post.clone(), &kick).await,
+        (404, error("session not found"))
+    );
+    assert_eq!(
+        api(
+            &hls.stand_in,
+            get.clone(),
+            &format!("/v3/hlssessions/get/{id}")
+        )
+        .await,
+        (404, error("session not found"))
+    );
+    assert_eq!(
+        api(&hls.stand_in, post.clone(), "/v3/hlssessions/kick/nope").await,
+        (400, error("invalid UUID length: 4"))
+    );
+
+    // The kicked viewer comes back as a new session.
+    hls.open("cam_1").await;
+    let (_, list) = api(&hls.stand_in, get, "/v3/hlssessions/list").await;
+    assert_eq!(list["itemCount"], 2);
+    assert!(
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|item| item["id"] != json!(id))
+    );
+}
