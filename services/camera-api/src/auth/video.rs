@@ -196,8 +196,14 @@ pub async fn end_revoked_sessions(db: PgPool, mediamtx: mediamtx::Client) {
         ticks.tick().await;
         match check_sessions(&db, &mediamtx).await {
             Ok(0) => {}
-            Ok(ended) => tracing::info!(sessions = ended, "ended video sessions whose access was revoked"),
-            Err(err) => tracing::warn!(error = format!("{err:#}"), "could not check running video sessions"),
+            Ok(ended) => tracing::info!(
+                sessions = ended,
+                "ended video sessions whose access was revoked"
+            ),
+            Err(err) => tracing::warn!(
+                error = format!("{err:#}"),
+                "could not check running video sessions"
+            ),
         }
     }
 }

@@ -402,7 +402,10 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
         .fetch_one(&stack.app.db)
         .await
         .unwrap();
-    let revoked = stack.app.delete(&format!("/api/tokens/{token}"), None).await;
+    let revoked = stack
+        .app
+        .delete(&format!("/api/tokens/{token}"), None)
+        .await;
     assert_eq!(revoked.status, 204);
     let ended = eventually(Duration::from_secs(15), || async {
         edge.curl_as(None, &[], &media_url).await.status == 401
