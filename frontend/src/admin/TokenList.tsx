@@ -7,6 +7,7 @@ import { Link } from '../app/Link';
 import { useLoaded } from '../app/useLoaded';
 import { When } from '../app/When';
 import { tokenStatus } from './tokens';
+import { LoadError } from '../app/LoadError';
 
 /** The tokens, and when they were listed: what "expired" is judged against. */
 async function loadTokens(): Promise<{ tokens: ApiToken[]; at: number }> {
@@ -37,14 +38,7 @@ export function TokenList() {
         </Link>
       </div>
       <p className="muted">Scripts and other systems call the API with a token, sent as <code>Authorization: Bearer …</code>.</p>
-      {error ? (
-        <p className="alert" role="alert">
-          {error}{' '}
-          <button type="button" onClick={() => { setGeneration((g) => g + 1); }}>
-            Retry
-          </button>
-        </p>
-      ) : null}
+      <LoadError message={error} onRetry={() => { setGeneration((g) => g + 1); }} />
       <table className="data">
         <thead>
           <tr>

@@ -9,6 +9,7 @@ import { useAuth } from '../app/useAuth';
 import { useLoaded } from '../app/useLoaded';
 import { When } from '../app/When';
 import { describeUserError } from './users';
+import { LoadError } from '../app/LoadError';
 
 async function loadUsers(): Promise<User[]> {
   return (await unwrap(api.GET('/api/users'))).items;
@@ -39,14 +40,7 @@ export function UserList() {
           Add user
         </Link>
       </div>
-      {error ? (
-        <p className="alert" role="alert">
-          {error}{' '}
-          <button type="button" onClick={() => { setGeneration((g) => g + 1); }}>
-            Retry
-          </button>
-        </p>
-      ) : null}
+      <LoadError message={error} onRetry={() => { setGeneration((g) => g + 1); }} />
       <table className="data">
         <thead>
           <tr>

@@ -21,6 +21,7 @@ import {
 } from './listQuery';
 import { StatusBadge } from './StatusBadge';
 import { Thumbnail } from './Thumbnail';
+import { LoadError } from '../app/LoadError';
 
 interface Page {
   cameras: Camera[];
@@ -158,14 +159,7 @@ export function CameraList() {
           </select>
         </label>
       </form>
-      {error ? (
-        <p className="alert" role="alert">
-          {error}{' '}
-          <button type="button" onClick={() => { setGeneration((g) => g + 1); }}>
-            Retry
-          </button>
-        </p>
-      ) : null}
+      <LoadError message={error} onRetry={() => { setGeneration((g) => g + 1); }} />
       <table className="cameras">
         <thead>
           <tr>
