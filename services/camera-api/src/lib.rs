@@ -91,6 +91,7 @@ pub async fn serve_with_metrics(
         config: Arc::new(config),
         db: db.clone(),
         mediamtx,
+        principals: Arc::default(),
     };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");

@@ -5,6 +5,7 @@
 
 mod bearer;
 mod passwords;
+pub mod recent;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

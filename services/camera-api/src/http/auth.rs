@@ -13,6 +13,7 @@ use axum::response::Response;
 
 use super::AppState;
 use super::problem::ApiError;
+use crate::auth::recent::Found;
 use crate::auth::{self, Principal, Role, sessions, tokens};
 
 pub const SESSION_COOKIE: &str = "camplane_session";
@@ -77,23 +78,44 @@ pub async fn require<R: Requirement>(
 /// A bearer token wins over a cookie: an API client that happens to hold
 /// one shouldn't be judged by the other.
 async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let recent = &state.principals;
     if let Some(token) = bearer(&parts.headers) {
-        return tokens::find(&state.db, token)
+        if let Some(found) = recent.get(token) {
+            return Ok(found.principal);
+        }
+        let principal = tokens::find(&state.db, token)
             .await?
-            .ok_or_else(|| auth::Error::Unauthenticated.into());
+            .ok_or(auth::Error::Unauthenticated)?;
+        let found = Found {
+            principal: principal.clone(),
+            csrf_token: None,
+        };
+        recent.insert(token, found);
+        return Ok(principal);
     }
     let Some(cookie) = session_cookie(&parts.headers) else {
         return Err(auth::Error::Unauthenticated.into());
     };
-    let (principal, session) = sessions::find(&state.db, cookie)
-        .await?
-        .ok_or(auth::Error::Unauthenticated)?;
+    let found = match recent.get(cookie) {
+        Some(found) => found,
+        None => {
+            let (principal, session) = sessions::find(&state.db, cookie)
+                .await?
+                .ok_or(auth::Error::Unauthenticated)?;
+            let found = Found {
+                principal,
+                csrf_token: Some(session.csrf_token),
+            };
+            recent.insert(cookie, found.clone());
+            found
+        }
+    };
     // SameSite=Strict already keeps other sites' requests cookie-less; the
     // header is the second lock, for browsers or proxies that don't honour it.
-    if !parts.method.is_safe() && csrf_header(&parts.headers) != Some(session.csrf_token.as_str()) {
+    if !parts.method.is_safe() && csrf_header(&parts.headers) != found.csrf_token.as_deref() {
         return Err(auth::Error::Csrf.into());
     }
-    Ok(principal)
+    Ok(found.principal)
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {

@@ -46,6 +46,7 @@ pub struct AppState {
     pub mediamtx: crate::mediamtx::Client,
     pub media: crate::media::Media,
     pub events: Arc<crate::events::Hub>,
+    pub principals: Arc<crate::auth::recent::Recent>,
 }
 
 #[derive(OpenApi)]

@@ -121,6 +121,7 @@ async fn logout(
 ) -> Result<Response, ApiError> {
     if let Some(cookie) = session_cookie(&headers) {
         sessions::logout(&state.db, cookie, &auth.principal.actor()).await?;
+        state.principals.clear();
     }
     Ok((
         StatusCode::NO_CONTENT,

@@ -675,3 +675,29 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
         "disabled"
     );
 }
+
+#[tokio::test]
+async fn a_revoked_token_stops_at_once_here_and_within_seconds_on_other_replicas() {
+    let app = TestApp::spawn().await;
+    let other = app.spawn_replica().await;
+    let created = app
+        .post_json("/api/tokens", &json!({"name": "kiosk", "role": "viewer"}))
+        .await
+        .json();
+    let kiosk = client_with_token(created["token"].as_str().unwrap());
+    // Both replicas have just seen it, so both remember it.
+    for replica in [&app, &other] {
+        assert_eq!(
+            send(kiosk.get(replica.url("/api/cameras"))).await.status,
+            200
+        );
+    }
+    let path = format!("/api/tokens/{}", created["id"]);
+    assert_eq!(app.delete(&path, None).await.status, 204);
+    assert_eq!(send(kiosk.get(app.url("/api/cameras"))).await.status, 401);
+    let refused = crate::support::eventually(Duration::from_secs(3), || async {
+        send(kiosk.get(other.url("/api/cameras"))).await.status == 401
+    })
+    .await;
+    assert!(refused, "the other replica still honours a revoked token");
+}
