@@ -4,6 +4,7 @@ import { Pager } from '../app/Pager';
 import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
 import { When } from '../app/When';
+import { Alert } from '../app/Alert';
 
 const PAGE_SIZE = 50;
 
@@ -67,11 +68,7 @@ export function AuditLog() {
         </label>
         <button type="submit" className="filters-apply">Filter</button>
       </form>
-      {error ? (
-        <p className="alert" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <Alert message={error} />
       <table className="data">
         <thead>
           <tr>

@@ -7,6 +7,7 @@ import { parseGroupLimit } from '../app/groups';
 import { Link } from '../app/Link';
 import { GroupLimitField, RoleField } from './AccessFields';
 import { LIFETIMES, expiryAfter } from './tokens';
+import { Alert } from '../app/Alert';
 
 /**
  * Creates a token, then shows its secret this once. The secret lives only in
@@ -54,11 +55,7 @@ function CreateToken({ onCreated }: { onCreated: (token: NewApiToken) => void })
         <Link href="/tokens">← API tokens</Link>
       </p>
       <h1>Create API token</h1>
-      {message ? (
-        <p className="alert" role="alert">
-          {message}
-        </p>
-      ) : null}
+      <Alert message={message} />
       <form onSubmit={(e) => void save(e)} noValidate>
         <Field label="Name" error={errors.name} hint="What uses it, e.g. the backup script, so you know what breaks when you revoke it.">
           {(props) => <input {...props} value={name} required autoComplete="off" onChange={(e) => { setName(e.target.value); }} />}

@@ -10,6 +10,7 @@ import { useAuth } from '../app/useAuth';
 import { useLoaded } from '../app/useLoaded';
 import { GroupLimitField, RoleField } from './AccessFields';
 import { describeUserError, userPatch, type UserFields } from './users';
+import { Alert } from '../app/Alert';
 
 /** There is no GET of one user: the list is short, and it has them all. */
 async function loadUser(key: string): Promise<User | 'missing'> {
@@ -93,11 +94,7 @@ function UserEditor({ user }: { user: User | null }) {
       {isMe ? (
         <p role="note">This is you: changing your password, role, cameras or status logs you out, and you log in again.</p>
       ) : null}
-      {message ? (
-        <p className="alert" role="alert">
-          {message}
-        </p>
-      ) : null}
+      <Alert message={message} />
       <form onSubmit={(e) => void save(e)} noValidate>
         {user === null ? (
           <Field label="Username" error={errors.username}>

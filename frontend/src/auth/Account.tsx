@@ -2,6 +2,7 @@ import { useState } from 'react';
 
 import type { User } from '../api/auth';
 import { logOut } from '../api/session';
+import { Alert } from '../app/Alert';
 
 /** Who is logged in, with what role, and the way out. */
 export function Account({ user }: { user: User }) {
@@ -28,11 +29,7 @@ export function Account({ user }: { user: User }) {
       <button type="button" onClick={() => void leave()} disabled={pending}>
         Log out
       </button>
-      {error ? (
-        <span className="alert" role="alert">
-          {error}
-        </span>
-      ) : null}
+      <Alert message={error} inline />
     </div>
   );
 }

@@ -8,6 +8,7 @@ import { formatGroups, parseGroups } from '../app/groups';
 import { Link } from '../app/Link';
 import { navigate } from '../app/router';
 import { joinStreamUrl, splitStreamUrl } from './streamUrl';
+import { Alert } from '../app/Alert';
 
 interface Fields {
   name: string;
@@ -185,11 +186,7 @@ export function CameraForm({ id }: { id: number | null }) {
           </button>
         </div>
       ) : null}
-      {message ? (
-        <p className="alert" role="alert">
-          {message}
-        </p>
-      ) : null}
+      <Alert message={message} />
       <form onSubmit={(e) => void save(e)} noValidate>
         <Field label="Name" error={errors.name}>
           {(props) => <input {...props} value={fields.name} required maxLength={100} onChange={(e) => { set('name', e.target.value); }} />}

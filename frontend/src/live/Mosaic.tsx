@@ -6,6 +6,7 @@ import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
 import { LAYOUTS, mosaicParams, readMosaic, withLayout, withTile, type Mosaic as MosaicState } from './layout';
 import { Tile } from './Tile';
+import { Alert } from '../app/Alert';
 
 /** Every camera, by name, for the tiles' pickers (the API's largest page). */
 async function loadCameras(): Promise<Camera[]> {
@@ -90,11 +91,7 @@ export function Mosaic() {
         >
           Fill with cameras
         </button>
-        {error ? (
-          <span className="alert" role="alert">
-            {error}
-          </span>
-        ) : null}
+        <Alert message={error} inline />
       </div>
       <div className={`mosaic mosaic-${mosaic.layout}`}>
         {mosaic.tiles.map((id, index) => (

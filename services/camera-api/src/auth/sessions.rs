@@ -104,16 +104,13 @@ pub async fn login(
     )
     .fetch_one(&mut *tx)
     .await?;
-    let username = sqlx::query_scalar!(
-        "UPDATE users SET last_login_at = now() WHERE id = $1 RETURNING username",
-        id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    act_as(&mut tx, &username).await?;
+    sqlx::query!("UPDATE users SET last_login_at = now() WHERE id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    let user = users::fetch(&mut tx, id).await?;
+    act_as(&mut tx, &user.username).await?;
     audit::record(&mut *tx, "auth.login", serde_json::json!({"ip": ip})).await?;
     tx.commit().await?;
-    let user = users::get(db, id).await?;
     Ok((
         Session {
             user,

@@ -96,11 +96,7 @@ pub async fn list(db: &PgPool) -> Result<Vec<User>> {
     .await?)
 }
 
-pub async fn get(db: &PgPool, id: i64) -> Result<User> {
-    fetch(&mut *db.acquire().await?, id).await
-}
-
-async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<User> {
+pub(super) async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<User> {
     sqlx::query_as!(
         User,
         r#"SELECT id, username, role AS "role: _", groups, disabled, created_at, updated_at,
@@ -160,12 +156,11 @@ pub async fn update(db: &PgPool, actor: &str, id: i64, patch: UserPatch) -> Resu
     if let Some(password) = &patch.password {
         errors.check("password", passwords::check(password));
     }
-    let groups = match &patch.groups {
-        Some(groups) => errors
-            .check("groups", optional_groups(groups.as_deref()))
-            .map(Some),
-        None => Some(None),
-    };
+    // Outer `None`: groups not sent; `Some(None)`: sent and invalid.
+    let new_groups = patch
+        .groups
+        .as_ref()
+        .map(|groups| errors.check("groups", optional_groups(groups.as_deref())));
     errors.into_result().map_err(Error::Invalid)?;
     let hash = match patch.password {
         Some(password) => Some(passwords::hash(Secret::new(password)).await),
@@ -177,9 +172,9 @@ pub async fn update(db: &PgPool, actor: &str, id: i64, patch: UserPatch) -> Resu
     let before = fetch(&mut tx, id).await?;
     let role = patch.role.unwrap_or(before.role);
     let disabled = patch.disabled.unwrap_or(before.disabled);
-    let groups = match groups.flatten() {
-        Some(groups) => groups,
-        None => before.groups.clone(),
+    let groups = match new_groups {
+        Some(Some(groups)) => groups,
+        _ => before.groups.clone(),
     };
     let was_admin = before.role == Role::Admin && !before.disabled;
     let changes_access =
