@@ -62,6 +62,8 @@ pub struct Hub {
     closed: watch::Sender<bool>,
     /// Whether announcements are being received right now.
     listening: watch::Sender<bool>,
+    /// Counts changes to cameras as they become known here.
+    version: AtomicU64,
 }
 
 /// What a new subscriber gets first: the events it missed, or a reset when
@@ -80,6 +82,7 @@ impl Default for Hub {
             sender: broadcast::channel(HISTORY).0,
             closed: watch::channel(false).0,
             listening: watch::channel(false).0,
+            version: AtomicU64::new(0),
         }
     }
 }
@@ -107,6 +110,22 @@ impl Hub {
     pub async fn listening(&self, limit: Duration) {
         let mut listening = self.listening.subscribe();
         let _ = tokio::time::timeout(limit, listening.wait_for(|listening| *listening)).await;
+    }
+
+    /// A number that grows with every change to any camera, whichever
+    /// replica made it, or `None` while changes can't be known here (the
+    /// announcements are not being received). Whatever was read from the
+    /// database under one version is current until it changes.
+    pub fn version(&self) -> Option<u64> {
+        let version = self.version.load(Ordering::SeqCst);
+        (*self.listening.borrow()).then_some(version)
+    }
+
+    /// A camera changed: called by this replica's writes as soon as they
+    /// commit, so its own clients never read what they just changed from
+    /// before the change (the announcement follows a moment later).
+    pub fn changed(&self) {
+        self.version.fetch_add(1, Ordering::SeqCst);
     }
 
     pub fn close(&self) {
@@ -158,6 +177,7 @@ pub async fn run(hub: Arc<Hub>, db: PgPool, mediamtx: mediamtx::Client) {
             tracing::warn!(error = %err, "camera event stream interrupted; reconnecting");
         }
         hub.listening.send_replace(false);
+        hub.changed();
         // Whatever happened meanwhile is unknown to subscribers.
         hub.publish(Change::Reset);
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -168,9 +188,12 @@ async fn listen(hub: &Hub, db: &PgPool, mediamtx: &mediamtx::Client) -> Result<(
     let mut listener = PgListener::connect_with(db).await?;
     listener.ignore_pool_close_event(true);
     listener.listen(CHANNEL).await?;
+    // Changes while nobody listened are unknown.
+    hub.changed();
     hub.listening.send_replace(true);
     loop {
         let first = listener.recv().await?;
+        hub.changed();
         let mut batch: BTreeMap<i64, Op> = BTreeMap::new();
         let mut add = |payload: &str| match serde_json::from_str::<Announcement>(payload) {
             Ok(note) => {
@@ -190,6 +213,7 @@ async fn listen(hub: &Hub, db: &PgPool, mediamtx: &mediamtx::Client) -> Result<(
         add(first.payload());
         let deadline = tokio::time::Instant::now() + BATCH_WINDOW;
         while let Ok(next) = tokio::time::timeout_at(deadline, listener.recv()).await {
+            hub.changed();
             add(next?.payload());
         }
         publish_batch(hub, db, mediamtx, batch).await;
@@ -220,9 +244,15 @@ async fn publish_batch(
             return;
         }
     };
-    let statuses = status::of_cameras(db, mediamtx, &found)
-        .await
-        .unwrap_or_default();
+    // Asking MediaMTX with nobody subscribed is wasted work: a client that
+    // comes back with `Last-Event-ID` gets the changes without their status.
+    let statuses = if hub.sender.receiver_count() == 0 {
+        Vec::new()
+    } else {
+        status::of_cameras(db, mediamtx, &found)
+            .await
+            .unwrap_or_default()
+    };
     let mut found: BTreeMap<i64, (Camera, Option<CameraStatus>)> = found
         .into_iter()
         .zip(

@@ -92,6 +92,7 @@ pub async fn serve_with_metrics(
         db: db.clone(),
         mediamtx,
         principals: Arc::default(),
+        pages: Arc::default(),
     };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");

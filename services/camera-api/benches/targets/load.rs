@@ -22,8 +22,7 @@ pub async fn load(service: &ServiceProcess, path: &str) -> Load {
         let mut latencies = Vec::new();
         while Instant::now() < deadline {
             let started = Instant::now();
-            let response = service.get(path).await;
-            assert_eq!(response.status, 200, "{path}");
+            assert_eq!(service.fetch(path).await, 200, "{path}");
             latencies.push(started.elapsed());
         }
         latencies

@@ -72,6 +72,22 @@ impl ServiceProcess {
         send(self.client.request(Method::GET, self.url(path))).await
     }
 
+    /// A GET whose body is read and dropped unexamined: the load generator
+    /// shares the machine's cores with the service, so it skips what every
+    /// test response gets (a copy as text, the canary search) and spends
+    /// them on requests.
+    pub async fn fetch(&self, path: &str) -> u16 {
+        let response = self
+            .client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request sent");
+        let status = response.status().as_u16();
+        response.bytes().await.expect("response body");
+        status
+    }
+
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
         send(self.client.request(Method::POST, self.url(path)).json(body)).await
     }

@@ -469,7 +469,7 @@ impl CameraPatch {
 }
 
 /// Filters and paging of the camera list.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct ListFilter {
     pub limit: i64,
     pub offset: i64,
@@ -484,7 +484,7 @@ pub struct ListFilter {
 
 /// The order of the camera list; ties (and `id` itself) go by id, so paging
 /// is stable.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
 pub enum Sort {
     #[default]
     Id,

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -251,6 +252,9 @@ async fn provisioned(state: &AppState, camera: Camera) -> Camera {
         Ok(()) => cameras::get(&state.db, camera.id).await,
         Err(err) => Err(err),
     };
+    // The list this client reads next must show what this answer shows,
+    // before the announcements of the write and its provisioning arrive.
+    state.events.changed();
     match current {
         Ok(current) => current,
         Err(cameras::Error::NotFound) => camera,
@@ -285,15 +289,29 @@ async fn list_cameras(
     State(state): State<AppState>,
     auth: Authorized<Viewer>,
     Params(params): Params<ListParams>,
-) -> Result<Json<CameraList>, ApiError> {
+) -> Result<Response, ApiError> {
     let filter = params.into_filter(&auth.principal)?;
+    // Taken before reading, so a change during the read makes the page stale.
+    let version = state.events.version();
+    if let Some(page) = version.and_then(|version| state.pages.get(&filter, version)) {
+        return Ok(json_page(page));
+    }
     let page = cameras::list(&state.db, &filter).await?;
-    Ok(Json(CameraList {
+    let page = CameraList {
         items: page.items.iter().map(CameraView::from).collect(),
         total: page.total,
         limit: filter.limit,
         offset: filter.offset,
-    }))
+    };
+    let page = Bytes::from(serde_json::to_vec(&page).expect("a camera list serializes"));
+    if let Some(version) = version {
+        state.pages.insert(filter, version, page.clone());
+    }
+    Ok(json_page(page))
+}
+
+fn json_page(page: Bytes) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], page).into_response()
 }
 
 /// Add a camera.
@@ -421,6 +439,7 @@ async fn delete_camera(
 ) -> Result<StatusCode, ApiError> {
     let id = camera_id(&id)?;
     cameras::delete(&state.db, &auth.principal, id, expected_version(&headers)).await?;
+    state.events.changed();
     tracing::info!(camera_id = id, "camera deleted");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,6 +7,7 @@ mod events;
 mod extract;
 mod headers;
 mod health;
+mod pages;
 mod problem;
 mod reconcile;
 mod request_log;
@@ -47,6 +48,7 @@ pub struct AppState {
     pub media: crate::media::Media,
     pub events: Arc<crate::events::Hub>,
     pub principals: Arc<crate::auth::recent::Recent>,
+    pub pages: Arc<pages::Pages>,
 }
 
 #[derive(OpenApi)]

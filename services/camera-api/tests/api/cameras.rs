@@ -1,7 +1,9 @@
+use std::time::Duration;
+
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{CANARY, TestApp, canary_url};
+use crate::support::{CANARY, TestApp, canary_url, eventually};
 
 /// The stored URL as MediaMTX gets it: its password opened with the key.
 async fn stored_url(app: &TestApp, id: i64) -> String {
@@ -536,4 +538,57 @@ async fn concurrent_creates_with_one_name_store_exactly_one() {
         statuses.iter().all(|s| *s == 201 || *s == 409),
         "{statuses:?}"
     );
+}
+
+/// Pages are kept until a camera changes (`http::pages`): what is kept
+/// must never hide a change from the client that made it, from clients of
+/// another replica, or one made in the database directly.
+#[tokio::test]
+async fn a_kept_page_never_hides_a_change() {
+    let app = TestApp::spawn().await;
+    let other = app.spawn_replica().await;
+    let id = app.create_camera("First").await["id"].as_i64().unwrap();
+    let renamed_everywhere = |name: &'static str| {
+        let (app, other) = (&app, &other);
+        async move {
+            eventually(Duration::from_secs(2), || async {
+                listed_names(app, "").await == [name] && listed_names(other, "").await == [name]
+            })
+            .await
+        }
+    };
+    assert!(renamed_everywhere("First").await);
+
+    let renamed = app
+        .patch_json(
+            &format!("/api/cameras/{id}"),
+            &json!({"name": "Second"}),
+            None,
+        )
+        .await;
+    assert_eq!(renamed.status, 200);
+    assert_eq!(listed_names(&app, "").await, ["Second"], "at once here");
+    assert!(
+        renamed_everywhere("Second").await,
+        "soon on the other replica"
+    );
+
+    sqlx::query("UPDATE cameras SET name = 'Third' WHERE id = $1")
+        .bind(id)
+        .execute(&app.db)
+        .await
+        .unwrap();
+    assert!(renamed_everywhere("Third").await, "written in SQL");
+
+    let other_camera = other.create_camera("Fourth").await["id"].as_i64().unwrap();
+    assert_eq!(listed_names(&other, "").await, ["Third", "Fourth"]);
+    assert_eq!(
+        other
+            .delete(&format!("/api/cameras/{other_camera}"), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(listed_names(&other, "").await, ["Third"]);
+    assert!(renamed_everywhere("Third").await);
 }
