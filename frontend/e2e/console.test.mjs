@@ -300,7 +300,7 @@ scenario('sixteen tiles play at the same time', async () => {
   await page.context().close();
 });
 
-scenario('a viewer created by an admin watches live video but can change nothing', async () => {
+scenario('a viewer created by an admin watches live video, can change nothing but their own password', async () => {
   const source = await camera();
   const page = await logInAsAdmin('/users/new');
   const id = await addCamera(page, 'Viewer gate', source.url('cam1'));
@@ -344,6 +344,18 @@ scenario('a viewer created by an admin watches live video but can change nothing
   // The server refuses too, whatever the console shows.
   const refused = await callApi(page, 'DELETE', `/api/cameras/${id}`);
   assert.equal(refused.status, 403, refused.text);
+
+  // Any user changes their own password from the header.
+  await page.getByRole('link', { name: 'Change password' }).click();
+  await page.getByLabel('Current password').fill('viewer password 1');
+  await page.getByLabel('New password', { exact: true }).fill('viewer password 2');
+  await page.getByLabel('New password again').fill('viewer password 2');
+  await page.getByRole('button', { name: 'Change password' }).click();
+  await page.getByText('Your password is changed.').waitFor();
+  await page.getByRole('button', { name: 'Log out' }).click();
+  await page.waitForURL((url) => url.pathname === '/login' && url.search === '');
+  await submitLogin(page, 'night-viewer', 'viewer password 2');
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
   await page.context().close();
 });
 

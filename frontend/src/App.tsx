@@ -15,6 +15,7 @@ import { navigate, useLocation } from './app/router';
 import { useAuth } from './app/useAuth';
 import { Account } from './auth/Account';
 import { LoginPage } from './auth/LoginPage';
+import { PasswordPage } from './auth/PasswordPage';
 import { loginPath, returnPath } from './auth/login';
 import { CameraForm } from './cameras/CameraForm';
 import { CameraList } from './cameras/CameraList';
@@ -34,6 +35,7 @@ function Screen({ path, role }: { path: string; role: Role }) {
   if (user?.[1]) return allowed('manage-users', 'manage users', <UserForm key={user[1]} id={Number(user[1])} />);
   if (path === '/tokens') return allowed('manage-tokens', 'manage API tokens', <TokenList />);
   if (path === '/tokens/new') return allowed('manage-tokens', 'manage API tokens', <TokenForm />);
+  if (path === '/account/password') return <PasswordPage />;
   if (path === '/audit') return allowed('read-audit', 'read the audit log', <AuditLog />);
   return (
     <main className="page">

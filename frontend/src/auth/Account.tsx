@@ -3,6 +3,7 @@ import { useState } from 'react';
 import type { User } from '../api/auth';
 import { logOut } from '../api/session';
 import { Alert } from '../app/Alert';
+import { Link } from '../app/Link';
 
 /** Who is logged in, with what role, and the way out. */
 export function Account({ user }: { user: User }) {
@@ -26,6 +27,7 @@ export function Account({ user }: { user: User }) {
       <span>
         {user.username} <span className="account-role">({user.role})</span>
       </span>
+      <Link href="/account/password">Change password</Link>
       <button type="button" onClick={() => void leave()} disabled={pending}>
         Log out
       </button>

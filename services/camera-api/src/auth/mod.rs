@@ -110,6 +110,8 @@ pub enum Error {
     Forbidden { needed: Role, has: Role },
     #[error("a write made with the session cookie needs its X-CSRF-Token header")]
     Csrf,
+    #[error("only a user logged in to the console has a password to change; an API token has none")]
+    NotAUser,
     #[error("the request has invalid fields")]
     Invalid(Vec<FieldError>),
     #[error("no such {0}")]

@@ -14,6 +14,7 @@ use super::users::{self, User};
 use super::{Error, Principal, Result, act_as, bearer, passwords};
 use crate::audit;
 use crate::config::Secret;
+use crate::validation::{FieldError, FieldErrors};
 
 /// How long a login lasts, whatever the activity: a console left open
 /// overnight asks again in the morning.
@@ -39,6 +40,23 @@ impl std::fmt::Debug for LoginInput {
     }
 }
 
+/// Body of `PUT /api/session/password`.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    #[schema(format = Password)]
+    pub current_password: String,
+    /// 12 to 1,024 characters.
+    #[schema(format = Password)]
+    pub new_password: String,
+}
+
+impl std::fmt::Debug for PasswordChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PasswordChange").finish_non_exhaustive()
+    }
+}
+
 /// A logged-in session, as the service knows it.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -55,18 +73,7 @@ pub async fn login(
     ip: Option<IpAddr>,
 ) -> Result<(Session, String)> {
     let key = input.username.to_lowercase();
-    let blocked = sqlx::query_scalar!(
-        r#"SELECT ceil(extract(epoch FROM blocked_until - now()))::bigint AS "secs!"
-           FROM login_throttle WHERE username = $1 AND blocked_until > now()"#,
-        key
-    )
-    .fetch_optional(db)
-    .await?;
-    if let Some(secs) = blocked {
-        return Err(Error::Throttled {
-            retry_after_secs: secs.max(1).unsigned_abs(),
-        });
-    }
+    refuse_while_blocked(db, &key).await?;
     let stored = sqlx::query!(
         "SELECT id, password_hash FROM users WHERE lower(username) = $1 AND NOT disabled",
         key
@@ -80,7 +87,7 @@ pub async fn login(
     )
     .await;
     let Some(id) = id.filter(|_| verified) else {
-        failed(db, &key, &input.username, ip).await?;
+        failed(db, "auth.login_failed", &key, &input.username, ip).await?;
         return Err(Error::LoginFailed);
     };
     let cookie = bearer::generate("cps_");
@@ -121,10 +128,32 @@ pub async fn login(
     ))
 }
 
+async fn refuse_while_blocked(db: &PgPool, key: &str) -> Result<()> {
+    let blocked = sqlx::query_scalar!(
+        r#"SELECT ceil(extract(epoch FROM blocked_until - now()))::bigint AS "secs!"
+           FROM login_throttle WHERE username = $1 AND blocked_until > now()"#,
+        key
+    )
+    .fetch_optional(db)
+    .await?;
+    match blocked {
+        Some(secs) => Err(Error::Throttled {
+            retry_after_secs: secs.max(1).unsigned_abs(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// Counts a failure; past the free ones each blocks the username for twice
 /// as long as the last (1 s, 2 s, 4 s, … 15 min), which makes guessing
 /// hopeless without locking a user out for long.
-async fn failed(db: &PgPool, key: &str, typed: &str, ip: Option<IpAddr>) -> Result<()> {
+async fn failed(
+    db: &PgPool,
+    action: &str,
+    key: &str,
+    typed: &str,
+    ip: Option<IpAddr>,
+) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query!(
         r#"INSERT INTO login_throttle AS t (username, failures) VALUES ($1, 1)
@@ -141,7 +170,7 @@ async fn failed(db: &PgPool, key: &str, typed: &str, ip: Option<IpAddr>) -> Resu
     let username: String = typed.chars().take(64).collect();
     audit::record(
         &mut *tx,
-        "auth.login_failed",
+        action,
         serde_json::json!({"username": username, "ip": ip}),
     )
     .await?;
@@ -196,6 +225,76 @@ pub async fn logout(db: &PgPool, cookie: &str, actor: &str) -> Result<()> {
         act_as(&mut tx, actor).await?;
         audit::record(&mut *tx, "auth.logout", serde_json::json!({})).await?;
     }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the password of the session's user. The current password proves
+/// it is them, not someone at a console left open, and a wrong one counts
+/// toward the same limit as a failed login. Every other session of theirs
+/// ends (a password changed because it leaked must lock the other holder
+/// out); this one stays.
+pub async fn change_password(db: &PgPool, cookie: &str, input: PasswordChange) -> Result<()> {
+    let mut errors = FieldErrors::default();
+    errors.check("new_password", passwords::check(&input.new_password));
+    errors.into_result().map_err(Error::Invalid)?;
+    let session = bearer::hash(cookie);
+    let user = sqlx::query!(
+        r#"SELECT u.id, u.username, u.password_hash
+           FROM sessions s JOIN users u ON u.id = s.user_id
+           WHERE s.token_hash = $1 AND s.expires_at > now() AND NOT u.disabled"#,
+        session
+    )
+    .fetch_optional(db)
+    .await?
+    .ok_or(Error::Unauthenticated)?;
+    let key = user.username.to_lowercase();
+    refuse_while_blocked(db, &key).await?;
+    let current = Secret::new(input.current_password);
+    if !passwords::verify(current, Some(user.password_hash)).await {
+        failed(
+            db,
+            "auth.password_change_failed",
+            &key,
+            &user.username,
+            None,
+        )
+        .await?;
+        return Err(Error::Invalid(vec![FieldError::new(
+            "current_password",
+            "is not your current password",
+        )]));
+    }
+    let hash = passwords::hash(Secret::new(input.new_password)).await;
+    let mut tx = db.begin().await?;
+    sqlx::query!(
+        "UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1",
+        user.id,
+        hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    let ended = sqlx::query!(
+        "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2",
+        user.id,
+        session
+    )
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    sqlx::query!("DELETE FROM login_throttle WHERE username = $1", key)
+        .execute(&mut *tx)
+        .await?;
+    act_as(&mut tx, &user.username).await?;
+    audit::record(
+        &mut *tx,
+        "user.password_change",
+        serde_json::json!({
+            "user": {"id": user.id, "username": user.username},
+            "other_sessions_ended": ended,
+        }),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -219,6 +219,7 @@ impl From<auth::Error> for ApiError {
             }
             Error::Forbidden { .. } => Self::new(StatusCode::FORBIDDEN, "forbidden", detail),
             Error::Csrf => Self::new(StatusCode::FORBIDDEN, "csrf", detail),
+            Error::NotAUser => Self::new(StatusCode::FORBIDDEN, "not-a-user", detail),
             Error::Invalid(errors) => Self::invalid(errors),
             Error::NotFound(_) => Self::not_found(detail),
             Error::UsernameTaken => Self::new(StatusCode::CONFLICT, "conflict", detail.clone())

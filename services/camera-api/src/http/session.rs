@@ -14,11 +14,14 @@ use super::AppState;
 use super::auth::{Authorized, Viewer, session_cookie, set_session_cookie};
 use super::extract::JsonBody;
 use super::problem::{ApiError, Problem};
-use crate::auth::sessions::{self, LIFETIME, LoginInput};
+use crate::auth::sessions::{self, LIFETIME, LoginInput, PasswordChange};
 use crate::auth::users::User;
+use crate::auth::{self, PrincipalKind};
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_session, login, logout))
+    OpenApiRouter::new()
+        .routes(routes!(get_session, login, logout))
+        .routes(routes!(change_password))
 }
 
 /// The logged-in user, and the token that every write made with the
@@ -128,4 +131,40 @@ async fn logout(
         [(header::SET_COOKIE, set_session_cookie("", 0))],
     )
         .into_response())
+}
+
+/// Change your own password, giving the current one. Every other session
+/// of yours ends; this one stays. A wrong current password counts toward
+/// the same per-username limit as a failed login. API tokens have no
+/// password (`403 not-a-user`).
+#[utoipa::path(
+    put, path = "/api/session/password", tag = "access",
+    request_body = PasswordChange,
+    security(("session" = ["viewer"])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The X-CSRF-Token header is missing or wrong (`csrf`), or the credential is an API token (`not-a-user`)", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`current_password` is wrong or `new_password` too short or long; `errors` says which", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures for this username; see Retry-After (`too-many-attempts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn change_password(
+    State(state): State<AppState>,
+    auth: Authorized<Viewer>,
+    headers: HeaderMap,
+    JsonBody(input): JsonBody<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let cookie = match (&auth.principal.kind, session_cookie(&headers)) {
+        (PrincipalKind::User { .. }, Some(cookie)) => cookie,
+        _ => return Err(auth::Error::NotAUser.into()),
+    };
+    sessions::change_password(&state.db, cookie, input).await?;
+    // The sessions it ended must not live on here as recently seen.
+    state.principals.clear();
+    tracing::info!(user = auth.principal.actor(), "password changed");
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -701,3 +701,97 @@ async fn a_revoked_token_stops_at_once_here_and_within_seconds_on_other_replicas
     .await;
     assert!(refused, "the other replica still honours a revoked token");
 }
+
+#[tokio::test]
+async fn users_change_their_own_password_and_their_other_sessions_end() {
+    let app = TestApp::spawn().await;
+    add_user(&app, "frank", "viewer", None).await;
+    let here = login(&app, "frank").await;
+    let elsewhere = login(&app, "frank").await;
+    // The canary: the harness fails the test if a response or log shows it.
+    let new_password = format!("new {}", crate::support::CANARY);
+    let change = |login: &Login, current: &str, new: &str, csrf: bool| {
+        with_session(&app, Method::PUT, "/api/session/password", login, csrf)
+            .json(&json!({"current_password": current, "new_password": new}))
+    };
+
+    let without_csrf = send(change(&here, PASSWORD, &new_password, false)).await;
+    assert_eq!(
+        without_csrf.problem(403)["type"],
+        "urn:camplane:problem:csrf"
+    );
+    let wrong = send(change(&here, "not my password", &new_password, true)).await;
+    assert_eq!(wrong.problem(422)["errors"][0]["field"], "current_password");
+    let short = send(change(&here, PASSWORD, "short", true)).await;
+    assert_eq!(short.problem(422)["errors"][0]["field"], "new_password");
+    let token = send(
+        app.client
+            .put(app.url("/api/session/password"))
+            .json(&json!({"current_password": PASSWORD, "new_password": new_password})),
+    )
+    .await;
+    assert_eq!(
+        token.problem(403)["type"],
+        "urn:camplane:problem:not-a-user"
+    );
+
+    assert_eq!(
+        send(change(&here, PASSWORD, &new_password, true))
+            .await
+            .status,
+        204
+    );
+    let session_of = |login: &Login| {
+        send(with_session(
+            &app,
+            Method::GET,
+            "/api/session",
+            login,
+            false,
+        ))
+    };
+    assert_eq!(session_of(&here).await.status, 200, "this session stays");
+    assert_eq!(session_of(&elsewhere).await.status, 401, "others end");
+    assert_eq!(try_login(&app, "frank", PASSWORD).await.status, 401);
+    assert_eq!(try_login(&app, "frank", &new_password).await.status, 200);
+
+    let audit = app
+        .get("/api/audit?action=user.password_change")
+        .await
+        .json();
+    assert_eq!(audit["items"][0]["actor"], "frank", "{audit}");
+    assert_eq!(audit["items"][0]["details"]["other_sessions_ended"], 1);
+    let failed = app
+        .get("/api/audit?action=auth.password_change_failed")
+        .await
+        .json();
+    assert_eq!(failed["total"], 1, "{failed}");
+}
+
+#[tokio::test]
+async fn guessing_the_current_password_is_slowed_like_a_login() {
+    let app = TestApp::spawn().await;
+    add_user(&app, "gina", "viewer", None).await;
+    let session = login(&app, "gina").await;
+    let guess = || {
+        send(
+            with_session(&app, Method::PUT, "/api/session/password", &session, true).json(
+                &json!({"current_password": "a guess", "new_password": "long enough password"}),
+            ),
+        )
+    };
+    for _ in 0..5 {
+        assert_eq!(guess().await.status, 422);
+    }
+    assert_eq!(guess().await.status, 422, "the sixth failure blocks…");
+    let blocked = guess().await;
+    assert_eq!(
+        blocked.problem(429)["type"],
+        "urn:camplane:problem:too-many-attempts"
+    );
+    assert_eq!(
+        try_login(&app, "gina", PASSWORD).await.status,
+        429,
+        "…logins too: one limit per username"
+    );
+}
