@@ -134,11 +134,15 @@ impl IntoResponse for ApiError {
             && this.status.is_server_error()
         {
             // `{:#}` prints the whole source chain on one line.
-            tracing::error!(
-                status = this.status.as_u16(),
-                error = format!("{cause:#}"),
-                "request failed"
-            );
+            let error = format!("{cause:#}");
+            let status = this.status.as_u16();
+            // A dependency that is down is an outage the operator already
+            // sees in /readyz, not a bug: it warns, so ERROR stays for bugs.
+            if this.status == StatusCode::SERVICE_UNAVAILABLE {
+                tracing::warn!(status, error, "request failed: a dependency is unavailable");
+            } else {
+                tracing::error!(status, error, "request failed");
+            }
         }
         let problem = Problem {
             kind: format!("urn:camplane:problem:{}", this.kind),

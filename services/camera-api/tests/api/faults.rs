@@ -295,6 +295,25 @@ async fn postgres_stopped_under_writes_is_a_fast_503_and_nothing_is_lost_or_half
         );
     }
 
+    // An outage is logged as one (WARN), not as a bug (ERROR): an alert on
+    // ERROR lines must not fire for every client of a restarting database.
+    let outage_lines: Vec<serde_json::Value> = crate::support::logs()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .filter(|line: &serde_json::Value| {
+            let fields = &line["fields"];
+            fields["status"] == 503
+                && fields["message"]
+                    .as_str()
+                    .is_some_and(|message| message.starts_with("request failed"))
+        })
+        .collect();
+    assert!(!outage_lines.is_empty(), "the 503s are logged");
+    assert!(
+        outage_lines.iter().all(|line| line["level"] == "WARN"),
+        "{outage_lines:?}"
+    );
+
     // The reconciler and the event feed recovered too.
     assert_converges(&app).await;
     let mut events = EventStream::open(&app, None).await;
