@@ -8,6 +8,7 @@ import { Link } from '../app/Link';
 import { GroupLimitField, RoleField } from './AccessFields';
 import { LIFETIMES, expiryAfter } from './tokens';
 import { Alert } from '../app/Alert';
+import { SubmitButton } from '../app/SubmitButton';
 
 /**
  * Creates a token, then shows its secret this once. The secret lives only in
@@ -74,9 +75,7 @@ function CreateToken({ onCreated }: { onCreated: (token: NewApiToken) => void })
           )}
         </Field>
         <div className="actions">
-          <button type="submit" className="primary" disabled={saving}>
-            {saving ? 'Creating…' : 'Create token'}
-          </button>
+          <SubmitButton label="Create token" busyLabel="Creating…" busy={saving} />
         </div>
       </form>
     </main>

@@ -11,6 +11,7 @@ import { useLoaded } from '../app/useLoaded';
 import { GroupLimitField, RoleField } from './AccessFields';
 import { describeUserError, userPatch, type UserFields } from './users';
 import { Alert } from '../app/Alert';
+import { SubmitButton } from '../app/SubmitButton';
 
 /** There is no GET of one user: the list is short, and it has them all. */
 async function loadUser(key: string): Promise<User | 'missing'> {
@@ -119,9 +120,7 @@ function UserEditor({ user }: { user: User | null }) {
           </label>
         ) : null}
         <div className="actions">
-          <button type="submit" className="primary" disabled={saving}>
-            {saving ? 'Saving…' : user ? 'Save changes' : 'Add user'}
-          </button>
+          <SubmitButton label={user ? 'Save changes' : 'Add user'} busyLabel="Saving…" busy={saving} />
         </div>
       </form>
     </main>

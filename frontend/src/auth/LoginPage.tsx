@@ -5,6 +5,7 @@ import { logIn } from '../api/session';
 import { Field } from '../app/Field';
 import { formText } from '../app/formText';
 import { useCountdown } from '../app/useCountdown';
+import { SubmitButton } from '../app/SubmitButton';
 import { describeLoginFailure } from './login';
 
 const NOTICES: Record<SignedOutReason, string | null> = {
@@ -60,9 +61,7 @@ export function LoginPage({ reason }: { reason: SignedOutReason }) {
           {(props) => <input {...props} ref={password} name="password" type="password" autoComplete="current-password" required />}
         </Field>
         <div className="actions">
-          <button type="submit" className="primary" disabled={pending || waiting}>
-            {pending ? 'Logging in…' : 'Log in'}
-          </button>
+          <SubmitButton label="Log in" busyLabel="Logging in…" busy={pending} disabled={waiting} />
         </div>
       </form>
     </main>

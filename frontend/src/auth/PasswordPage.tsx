@@ -3,6 +3,7 @@ import { useRef, useState, type SyntheticEvent } from 'react';
 import { ApiError, api, unwrap } from '../api/client';
 import { Alert } from '../app/Alert';
 import { Field } from '../app/Field';
+import { SubmitButton } from '../app/SubmitButton';
 
 /**
  * Your own password. The current one proves it is you and not someone at a
@@ -64,9 +65,7 @@ export function PasswordPage() {
           {(props) => <input {...props} ref={repeated} type="password" autoComplete="new-password" required />}
         </Field>
         <div className="actions">
-          <button type="submit" className="primary" disabled={saving}>
-            {saving ? 'Changing…' : 'Change password'}
-          </button>
+          <SubmitButton label="Change password" busyLabel="Changing…" busy={saving} />
         </div>
       </form>
     </main>

@@ -9,6 +9,7 @@ import { Link } from '../app/Link';
 import { navigate } from '../app/router';
 import { joinStreamUrl, splitStreamUrl } from './streamUrl';
 import { Alert } from '../app/Alert';
+import { SubmitButton } from '../app/SubmitButton';
 
 interface Fields {
   name: string;
@@ -257,9 +258,7 @@ export function CameraForm({ id }: { id: number | null }) {
           someone watches
         </label>
         <div className="actions">
-          <button type="submit" className="primary" disabled={saving}>
-            {saving ? 'Saving…' : id === null ? 'Add camera' : 'Save changes'}
-          </button>
+          <SubmitButton label={id === null ? 'Add camera' : 'Save changes'} busyLabel="Saving…" busy={saving} />
           {id !== null ? (
             <button type="button" className="danger" onClick={() => { setConfirmDelete(true); }}>
               Delete camera
