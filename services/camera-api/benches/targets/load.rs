@@ -17,12 +17,20 @@ pub struct Load {
 
 /// `CLIENTS` concurrent loops requesting `path` for `LOAD`.
 pub async fn load(service: &ServiceProcess, path: &str) -> Load {
+    load_each(service, |_| path.to_owned()).await
+}
+
+/// `CLIENTS` concurrent loops for `LOAD`, each request to the path
+/// `path_of` gives for its number (counted per client from 0).
+pub async fn load_each(service: &ServiceProcess, path_of: impl Fn(usize) -> String) -> Load {
     let deadline = Instant::now() + LOAD;
-    let clients = (0..CLIENTS).map(|_| async move {
+    let path_of = &path_of;
+    let clients = (0..CLIENTS).map(|client| async move {
         let mut latencies = Vec::new();
         while Instant::now() < deadline {
+            let path = path_of(client * 1_000_000 + latencies.len());
             let started = Instant::now();
-            assert_eq!(service.fetch(path).await, 200, "{path}");
+            assert_eq!(service.fetch(&path).await, 200, "{path}");
             latencies.push(started.elapsed());
         }
         latencies

@@ -121,7 +121,10 @@ fn report(rows: &[Row], before: &str, after: &str) {
         "# Benchmarks\n\n\
          Written by `make bench` on {date}. The release binary runs as its own process with its \
          default settings against the MediaMTX stand-in and a local PostgreSQL; the load \
-         generator (64 connections, closed loop) runs on the same machine.\n\n\
+         generator (64 connections, closed loop, each body read whole but not examined) runs \
+         on the same machine. The list rows with targets read a list that doesn't change while \
+         measured, so the service answers from the pages it keeps until a camera changes; the \
+         row after them reads pages from the database.\n\n\
          Machine: {machine}, load average {before} at the start and {after} at the end. It is \
          shared with other engineers' builds, so absolute times are noisy and for orientation \
          only; where a target is a ratio its baseline was measured in the same run, beside it. A \
