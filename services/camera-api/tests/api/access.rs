@@ -7,6 +7,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::support::service::ServiceProcess;
 use crate::support::{TestApp, client_with_token, send};
 use camera_api::auth::Role;
 
@@ -793,5 +794,36 @@ async fn guessing_the_current_password_is_slowed_like_a_login() {
         try_login(&app, "gina", PASSWORD).await.status,
         429,
         "…logins too: one limit per username"
+    );
+}
+
+/// A password check takes Argon2's 19 MiB for tens of milliseconds: a crowd
+/// of logins (or of guesses) waits its turn rather than taking memory by the
+/// gigabyte and every core at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crowd_of_logins_waits_its_turn_instead_of_taking_memory() {
+    const CROWD: usize = 64;
+    let mut app = TestApp::spawn().await;
+    app.stop().await.unwrap();
+    let service = ServiceProcess::start(app.env());
+    let base = service.base_url().await;
+    let login = |n: usize| {
+        app.anonymous
+            .post(format!("{base}/api/session"))
+            .json(&json!({"username": format!("crowd-{n}"), "password": "not the password"}))
+            .send()
+    };
+    assert_eq!(login(CROWD).await.unwrap().status(), 401, "warm");
+    let before = service.peak_rss_kib();
+    let answers = futures::future::join_all((0..CROWD).map(login)).await;
+    for answer in answers {
+        assert_eq!(answer.unwrap().status(), 401);
+    }
+    let grown = service.peak_rss_kib().saturating_sub(before);
+    println!("peak resident memory grew {grown} KiB for {CROWD} concurrent logins");
+    assert!(
+        grown < 128 * 1024,
+        "{CROWD} concurrent logins grew the peak by {} MiB",
+        grown / 1024
     );
 }
