@@ -136,8 +136,8 @@ impl Reply {
 }
 
 impl Edge {
-    /// `api` and `hls` are `host:port`; `rate` is HAP_API_RATE.
-    async fn start(stack: &Stack, rate: u32) -> Edge {
+    /// `rate` is HAP_API_RATE, `login_rate` HAP_LOGIN_RATE.
+    async fn start(stack: &Stack, rate: u32, login_rate: u32) -> Edge {
         let (api, hls) = (stack.app.base.as_str(), stack.hls_server());
         let dir = std::env::temp_dir().join(format!("camplane-edge-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -158,6 +158,7 @@ impl Edge {
                 .env("HAP_HLS_SERVER", &hls)
                 .env("HAP_HLS_TIMEOUT", "25s")
                 .env("HAP_API_RATE", rate.to_string())
+                .env("HAP_LOGIN_RATE", login_rate.to_string())
                 .env("HAP_MAX_BODY", "65536")
                 .env("HAP_RETRY_AFTER", "5")
                 .stdin(Stdio::null())
@@ -316,7 +317,7 @@ fn first_uri(playlist: &str) -> &str {
 async fn the_edge_serves_the_api_and_live_video_over_http2() {
     let camera = TestCamera::start().await;
     let stack = Stack::start(&[]).await;
-    let edge = Edge::start(&stack, 1000).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
 
     // A camera created through the edge, over HTTP/2.
     let created = edge
@@ -478,7 +479,7 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
 #[tokio::test]
 async fn api_bursts_from_one_address_get_429_problems() {
     let stack = Stack::start(&[]).await;
-    let edge = Edge::start(&stack, 5).await;
+    let edge = Edge::start(&stack, 5, 1000).await;
     let mut statuses = Vec::new();
     let mut limited = None;
     for _ in 0..12 {
@@ -497,10 +498,32 @@ async fn api_bursts_from_one_address_get_429_problems() {
 }
 
 #[tokio::test]
+async fn login_attempts_from_one_address_are_limited_whatever_the_username() {
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 4).await;
+    let mut replies = Vec::new();
+    for n in 0..6 {
+        let guess = json!({"username": format!("sprayed-{n}"), "password": "Winter2026!!"});
+        replies.push(edge.post_json("/api/session", &guess).await);
+    }
+    let statuses: Vec<u16> = replies.iter().map(|reply| reply.status).collect();
+    // Each username failed once only: the service's own limit never applies.
+    assert_eq!(statuses, [401, 401, 401, 401, 429, 429]);
+    let limited = replies[4].problem(429, "rate-limited");
+    assert!(
+        limited["detail"].as_str().unwrap().contains("login"),
+        "{limited}"
+    );
+    assert_eq!(replies[4].header("retry-after"), Some("60"));
+    // Only logins count: the address's other requests go on.
+    assert_eq!(edge.get("/api/cameras").await.status, 200);
+}
+
+#[tokio::test]
 async fn an_offline_camera_is_a_404_the_console_can_show() {
     // MediaMTX waits sourceOnDemandStartTimeout for the camera; keep it short.
     let stack = Stack::start(&[("CAMPLANE_SOURCE_START_TIMEOUT", "2s")]).await;
-    let edge = Edge::start(&stack, 1000).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
     let created = edge
         .post_json(
             "/api/cameras",
@@ -522,7 +545,7 @@ async fn an_offline_camera_is_a_404_the_console_can_show() {
 async fn a_camera_at_its_reader_limit_is_a_503_with_retry_after() {
     let camera = TestCamera::start().await;
     let stack = Stack::start(&[]).await;
-    let edge = Edge::start(&stack, 1000).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
     let create = |name: &str, max_readers: u32| json!({"name": name, "stream_url": camera.url("cam1"), "max_readers": max_readers});
 
     // Two slots: the first viewer's session plus the muxer (a hidden reader).
