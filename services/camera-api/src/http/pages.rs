@@ -11,7 +11,8 @@ use bytes::Bytes;
 
 use crate::cameras::ListFilter;
 
-/// Past this many bytes of pages the cache starts over rather than grow.
+/// Past this many bytes of pages and their filters the cache starts over
+/// rather than grow.
 const BUDGET: usize = 8 * 1024 * 1024;
 
 #[derive(Default)]
@@ -49,17 +50,32 @@ impl Pages {
         if version < kept.version {
             return;
         }
-        if version > kept.version || kept.bytes + page.len() > BUDGET {
+        // A filter can outweigh its page (500 ids, no camera found): both count.
+        let filter_size = size_of(&filter);
+        if version > kept.version || kept.bytes + filter_size + page.len() > BUDGET {
             *kept = Kept {
                 version,
                 ..Kept::default()
             };
         }
-        kept.bytes += page.len();
+        kept.bytes += filter_size + page.len();
         if let Some(replaced) = kept.pages.insert(filter, page) {
-            kept.bytes -= replaced.len();
+            kept.bytes -= filter_size + replaced.len();
         }
     }
+}
+
+/// About what a filter takes in memory as a map key.
+fn size_of(filter: &ListFilter) -> usize {
+    std::mem::size_of::<ListFilter>()
+        + filter.query.as_ref().map_or(0, String::len)
+        + filter.ids.as_ref().map_or(0, |ids| ids.len() * 8)
+        + filter
+            .groups
+            .iter()
+            .flatten()
+            .map(|group| group.len() + std::mem::size_of::<String>())
+            .sum::<usize>()
 }
 
 #[cfg(test)]
@@ -88,6 +104,27 @@ mod tests {
         pages.insert(filter(50), 4, Bytes::from_static(b"second"));
         assert_eq!(pages.get(&filter(0), 3), None);
         assert_eq!(pages.get(&filter(50), 4).as_deref(), Some(&b"second"[..]));
+    }
+
+    #[test]
+    fn filters_count_toward_the_budget_too() {
+        let pages = Pages::default();
+        let many_ids = |first: i64| ListFilter {
+            limit: 500,
+            ids: Some((first..first + 500).collect()),
+            ..ListFilter::default()
+        };
+        // Empty pages under filters of 500 ids each.
+        for first in 0..10_000 {
+            pages.insert(many_ids(first), 1, Bytes::from_static(b"{}"));
+        }
+        let kept = pages.kept();
+        assert!(kept.bytes <= BUDGET);
+        assert!(
+            kept.pages.len() * 500 * 8 <= BUDGET,
+            "{} kept",
+            kept.pages.len()
+        );
     }
 
     #[test]
