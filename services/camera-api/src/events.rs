@@ -177,7 +177,6 @@ pub async fn run(hub: Arc<Hub>, db: PgPool, mediamtx: mediamtx::Client) {
             tracing::warn!(error = %err, "camera event stream interrupted; reconnecting");
         }
         hub.listening.send_replace(false);
-        hub.changed();
         // Whatever happened meanwhile is unknown to subscribers.
         hub.publish(Change::Reset);
         tokio::time::sleep(Duration::from_secs(1)).await;
@@ -188,7 +187,7 @@ async fn listen(hub: &Hub, db: &PgPool, mediamtx: &mediamtx::Client) -> Result<(
     let mut listener = PgListener::connect_with(db).await?;
     listener.ignore_pool_close_event(true);
     listener.listen(CHANNEL).await?;
-    // Changes while nobody listened are unknown.
+    // Changes while nobody listened are unknown: what was kept is stale.
     hub.changed();
     hub.listening.send_replace(true);
     loop {

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use camera_api::cameras::Sort;
+
 use crate::Row;
 use crate::load::{against_healthz, load, load_each, median, mib, ms};
 use crate::provisioning::cameras;
@@ -38,11 +40,11 @@ pub async fn list(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) 
         let (limit, offset, sort) = (
             40 + n % 21,
             n / 21 % 1000,
-            (n / 21_000) as usize % SORTS.len(),
+            (n / 21_000) as usize % Sort::VALUES.len(),
         );
         format!(
             "/api/cameras?limit={limit}&offset={offset}&sort={}",
-            SORTS[sort]
+            Sort::VALUES[sort].0
         )
     })
     .await;
@@ -56,19 +58,6 @@ pub async fn list(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) 
         ),
     ));
 }
-
-const SORTS: [&str; 10] = [
-    "id",
-    "-id",
-    "name",
-    "-name",
-    "location",
-    "-location",
-    "created_at",
-    "-created_at",
-    "updated_at",
-    "-updated_at",
-];
 
 /// One request at a time, counting the MediaMTX runtime calls each makes.
 pub async fn status(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) {

@@ -51,7 +51,7 @@ impl Pages {
             return;
         }
         // A filter can outweigh its page (500 ids, no camera found): both count.
-        let filter_size = size_of(&filter);
+        let filter_size = footprint(&filter);
         if version > kept.version || kept.bytes + filter_size + page.len() > BUDGET {
             *kept = Kept {
                 version,
@@ -66,7 +66,7 @@ impl Pages {
 }
 
 /// About what a filter takes in memory as a map key.
-fn size_of(filter: &ListFilter) -> usize {
+fn footprint(filter: &ListFilter) -> usize {
     std::mem::size_of::<ListFilter>()
         + filter.query.as_ref().map_or(0, String::len)
         + filter.ids.as_ref().map_or(0, |ids| ids.len() * 8)
