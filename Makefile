@@ -4,16 +4,14 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Tests create one database per test on this server. Unset, a local
-# PostgreSQL on 127.0.0.1:5432 is used when one answers; otherwise the tests
-# start one with testcontainers (Docker).
-LOCAL_PG := postgres://postgres@127.0.0.1:5432/postgres
-export DATABASE_URL ?= $(shell pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null && echo $(LOCAL_PG))
+# Tests create one database per test on the server DATABASE_URL names; unset,
+# scripts/with-postgres.sh starts the project's own local PostgreSQL (and
+# installs it when missing) for the length of the command.
 # Queries are checked against the committed .sqlx data, never against the
 # test server, so a build needs no migrated database.
 export SQLX_OFFLINE := true
 
-.PHONY: help deps test lint run bench sqlx-prepare
+.PHONY: help deps test test-suite lint run bench sqlx-prepare
 
 # The console's packages, reinstalled only when the lock file changes.
 CONSOLE_DEPS := frontend/node_modules/.package-lock.json
@@ -28,10 +26,14 @@ help:
 
 deps:
 	@scripts/install-deps.sh --browser
+	@scripts/mediamtx.sh >/dev/null
 
 # The service's tests, the console's unit tests, then the console in a real
 # browser against the whole stack (scripts/run-local.sh on free ports).
 test: deps $(CONSOLE_DEPS)
+	@scripts/with-postgres.sh $(MAKE) --no-print-directory test-suite
+
+test-suite:
 	cargo test --workspace --locked
 	scripts/fuzz.sh
 	cd frontend && npm test
@@ -43,12 +45,12 @@ lint: $(CONSOLE_DEPS)
 	cd frontend && npm run lint
 
 run: deps
-	@scripts/run-local.sh
+	@scripts/with-postgres.sh scripts/run-local.sh
 
 # Benchmarks with targets; prints a table and writes docs/benchmarks.md.
 bench: deps
-	cargo bench -p camera-api --bench targets --locked
+	scripts/with-postgres.sh cargo bench -p camera-api --bench targets --locked
 
 # After changing a query or a migration: regenerate the offline query data.
 sqlx-prepare:
-	SQLX_OFFLINE=false scripts/sqlx-prepare.sh
+	SQLX_OFFLINE=false scripts/with-postgres.sh scripts/sqlx-prepare.sh

@@ -5,9 +5,13 @@
 # on any response whose status code, content type (errors must be
 # application/problem+json) or body the document doesn't describe.
 #
-# It starts camera-api and the MediaMTX stand-in (debug builds) on free ports,
-# with a database of its own on DATABASE_URL's server, and stops and drops
-# them however it ends. FUZZ_EXAMPLES (cases per operation and phase, default
+# It starts camera-api (debug build) on a free port, with a database of its
+# own on DATABASE_URL's server, and stops and drops them however it ends.
+# No camera the fuzzer invents is ever contacted: MediaMTX is left
+# unreachable (the service must answer without it, and the reconciler's work
+# with the real one is tested elsewhere) and ffmpeg/ffprobe are `false`
+# (every probe and snapshot fails as a camera would), so nothing leaves this
+# machine for the fuzzer's made-up addresses. FUZZ_EXAMPLES (cases per operation and phase, default
 # 300) and FUZZ_SEED (1) change the budget and the cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,10 +46,10 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 psql -q "$server/postgres" -c "CREATE DATABASE \"$database\""
 
-cargo build --locked -q -p camera-api -p mediamtx-standin
+cargo build --locked -q -p camera-api
 bin=target/debug
 
-# Both listen on port 0 and say which port they got, so nothing can take a
+# The service listens on port 0 and says which port it got, so nothing can take a
 # port between choosing it and binding it. Prints what `pattern` captures
 # from `log` once it appears.
 address_in() {
@@ -59,15 +63,12 @@ address_in() {
   cat "$log" >&2
   exit 1
 }
-"$bin/mediamtx-standin" 127.0.0.1:0 >"$run/mediamtx.log" 2>&1 &
-pids+=($!)
-mediamtx=$(address_in "$run/mediamtx.log" '.*serving the v3 API at (http:[^ ]+).*')
-# Probes and snapshots of the fuzzer's unreachable cameras end sooner. The
-# settings go through the environment, never a command line (the key seals
-# the passwords of this throwaway database only).
+# Nothing listens on port 1 of loopback. The settings go through the
+# environment, never a command line (the key seals the passwords of this
+# throwaway database only).
 export DATABASE_URL="$server/$database" CAMPLANE_SECRET_KEY=$(openssl rand -base64 32)
 CAMPLANE_LISTEN=127.0.0.1:0 CAMPLANE_METRICS_LISTEN=off CAMPLANE_LOG_FORMAT=json \
-  MEDIAMTX_API_URL="$mediamtx" CAMPLANE_PROBE_TIMEOUT=500ms CAMPLANE_SNAPSHOT_TIMEOUT=500ms \
+  MEDIAMTX_API_URL=http://127.0.0.1:1 CAMPLANE_FFPROBE=false CAMPLANE_FFMPEG=false \
   "$bin/camera-api" >"$run/camera-api.log" 2>&1 &
 pids+=($!)
 api=$(address_in "$run/camera-api.log" '.*"message":"listening","addr":"([^"]+)".*')

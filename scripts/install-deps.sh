@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test rig needs: GStreamer's RTSP server for
-# the test cameras, ffmpeg/ffprobe, haproxy, psql and nc, and PostgreSQL's
+# the test cameras (gstreamer1.0-x for the clock they burn in), ffmpeg/ffprobe, haproxy, psql and nc, and PostgreSQL's
 # server binaries (the outage test runs a throwaway cluster). `--browser` adds
 # Chromium for the browser tests.
 # Only what is missing is installed, so on a ready machine this makes no
@@ -11,7 +11,7 @@ packages=(
   ffmpeg haproxy
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 python3-gi
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
-  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools
+  gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x fonts-dejavu-core
   postgresql-client postgresql netcat-openbsd openssl curl
 )
 for arg in "$@"; do
@@ -65,3 +65,4 @@ done
 # Build GStreamer's plugin registry once, here: otherwise the first test
 # cameras, started in parallel, all build it at the same time.
 gst-inspect-1.0 x264enc >/dev/null
+gst-inspect-1.0 clockoverlay >/dev/null

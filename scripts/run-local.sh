@@ -5,16 +5,16 @@
 # certificate. Ctrl-C stops everything it started; running it again needs no
 # cleanup (leftovers of a killed run are stopped first).
 #
-# MediaMTX: a `mediamtx` binary on PATH (or MEDIAMTX_BIN) runs with
-# mediamtx.yml. Without one, the MediaMTX stand-in from infra/ plays its part
-# (v3 API, and HLS by remuxing each camera with ffmpeg): a development aid
-# only, never the production path.
+# MediaMTX: the real one, at the version compose.yaml runs, with
+# mediamtx.yml (scripts/mediamtx.sh: MEDIAMTX_BIN, a `mediamtx` on PATH, or
+# a build from its Go module, cached).
 #
-# Settings (environment): CAMPLANE_PG (PostgreSQL server URL, default
-# postgres://postgres@127.0.0.1:5432), CAMPLANE_EDGE_HOST (127.0.0.1),
+# Settings (environment): CAMPLANE_PG (PostgreSQL server URL, default: the
+# server of DATABASE_URL, which `make run` sets through with-postgres.sh), CAMPLANE_EDGE_HOST (127.0.0.1),
 # CAMPLANE_HTTPS_PORT (8443), CAMPLANE_HTTP_PORT (8080), CAMPLANE_API_PORT
 # (8081), CAMPLANE_DEMO_CAMERA_PORT (8555), CAMPLANE_MEDIAMTX_API_PORT (9997),
-# CAMPLANE_HLS_PORT (8888), CAMPLANE_DB (database name, camplane),
+# CAMPLANE_HLS_PORT (8888), CAMPLANE_RTSP_PORT (MediaMTX's, 8554),
+# CAMPLANE_MEDIAMTX_METRICS_PORT (9998), CAMPLANE_DB (database name, camplane),
 # CAMPLANE_RUN_DIR (logs and pids, .run), CAMPLANE_PROFILE (release, or debug
 # for a quicker build), CAMPLANE_METRICS_LISTEN (127.0.0.1:9464, or off),
 # CAMPLANE_SECRET_KEY (seals camera passwords; unset, one is generated once
@@ -32,6 +32,8 @@ api_port=${CAMPLANE_API_PORT:-8081}
 camera_port=${CAMPLANE_DEMO_CAMERA_PORT:-8555}
 mediamtx_port=${CAMPLANE_MEDIAMTX_API_PORT:-9997}
 hls_port=${CAMPLANE_HLS_PORT:-8888}
+rtsp_port=${CAMPLANE_RTSP_PORT:-8554}
+mediamtx_metrics_port=${CAMPLANE_MEDIAMTX_METRICS_PORT:-9998}
 database=${CAMPLANE_DB:-camplane}
 profile=${CAMPLANE_PROFILE:-release}
 case $profile in
@@ -89,7 +91,8 @@ wait_port() {
   exit 1
 }
 
-for port in "$https_port" "$http_port" "$api_port" "$camera_port" "$mediamtx_port" "$hls_port"; do
+for port in "$https_port" "$http_port" "$api_port" "$camera_port" "$mediamtx_port" "$hls_port" \
+  "$rtsp_port" "$mediamtx_metrics_port"; do
   if (exec 5<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     say "port $port is already in use; stop what uses it or pick other ports (see the top of $0)"
     exit 1
@@ -97,16 +100,17 @@ for port in "$https_port" "$http_port" "$api_port" "$camera_port" "$mediamtx_por
 done
 
 # --- PostgreSQL
-server=${CAMPLANE_PG:-postgres://postgres@127.0.0.1:5432}
-if ! pg_isready -q -d "$server/postgres"; then
-  say "no PostgreSQL answers at $server; start one or set CAMPLANE_PG"
+server=${CAMPLANE_PG:-${DATABASE_URL%/*}}
+if [[ -z $server ]] || ! pg_isready -q -d "$server/postgres"; then
+  say "no PostgreSQL answers at '$server'; run through scripts/with-postgres.sh (make run does) or set CAMPLANE_PG"
   exit 1
 fi
 psql -q "$server/postgres" -tc "SELECT 1 FROM pg_database WHERE datname = '$database'" | grep -q 1 \
   || psql -q "$server/postgres" -c "CREATE DATABASE \"$database\""
 
-# --- build: the service, the stand-in, the console
-cargo build "${build_flags[@]}" --locked -p camera-api -p mediamtx-standin
+# --- build: the service, MediaMTX (once), the console
+cargo build "${build_flags[@]}" --locked -p camera-api
+mediamtx=$(scripts/mediamtx.sh)
 if [[ -f frontend/package.json ]]; then
   say "building the console"
   # npm ci starts from scratch; only when the lock file changed since.
@@ -133,25 +137,17 @@ pids+=($!)
 echo $! >>"$run/pids"
 wait_port camera "$camera_port"
 
-# --- MediaMTX (or the stand-in), asking camera-api's hook about every access
+# --- MediaMTX, asking camera-api's hook about every access; its own copy of
+# the configuration, as MediaMTX reloads a file it sees change.
 api_pass=$(openssl rand -hex 16)
 hook="http://127.0.0.1:$api_port/api/mediamtx/auth"
-mediamtx=${MEDIAMTX_BIN:-$(command -v mediamtx || true)}
-if [[ -n $mediamtx ]]; then
-  say "MediaMTX: $mediamtx with mediamtx.yml"
-  start mediamtx env MTX_AUTHHTTPADDRESS="$hook" \
-    MTX_APIADDRESS=127.0.0.1:$mediamtx_port MTX_METRICSADDRESS=127.0.0.1:9998 \
-    MTX_RTSPADDRESS=127.0.0.1:8554 MTX_HLSADDRESS=127.0.0.1:$hls_port \
-    "$mediamtx" "$PWD/mediamtx.yml"
-  export MEDIAMTX_RTSP_URL=rtsp://127.0.0.1:8554
-else
-  say "no mediamtx binary on PATH (or MEDIAMTX_BIN): using the MediaMTX STAND-IN"
-  say "  (infra/mediamtx-standin: v3 API + HLS by ffmpeg remux; a development aid, not production;"
-  say "   it has no RTSP re-stream, so snapshots read the cameras directly)"
-  start mediamtx env MTX_AUTHMETHOD=http MTX_AUTHHTTPADDRESS="$hook" \
-    MTX_HLSADDRESS=127.0.0.1:$hls_port MTX_HLSTRUSTEDPROXIES=127.0.0.1 \
-    "$bin/mediamtx-standin" "127.0.0.1:$mediamtx_port"
-fi
+cp mediamtx.yml "$run/mediamtx.yml"
+say "MediaMTX: $mediamtx ($("$mediamtx" --version))"
+start mediamtx env MTX_AUTHHTTPADDRESS="$hook" \
+  MTX_APIADDRESS=127.0.0.1:$mediamtx_port MTX_METRICSADDRESS=127.0.0.1:$mediamtx_metrics_port \
+  MTX_RTSPADDRESS=127.0.0.1:$rtsp_port MTX_HLSADDRESS=127.0.0.1:$hls_port \
+  "$mediamtx" "$run/mediamtx.yml"
+export MEDIAMTX_RTSP_URL=rtsp://127.0.0.1:$rtsp_port
 wait_port mediamtx "$mediamtx_port"
 wait_port mediamtx "$hls_port"
 

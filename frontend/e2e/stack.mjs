@@ -9,7 +9,9 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 export const repo = resolve(import.meta.dirname, '../..');
-const PG = process.env.CAMPLANE_PG ?? 'postgres://postgres@127.0.0.1:5432';
+// The server make test's scripts/with-postgres.sh started (DATABASE_URL names its `postgres` database).
+const PG = process.env.CAMPLANE_PG ?? process.env.DATABASE_URL?.replace(/\/[^/]*$/, '');
+if (!PG) throw new Error('set DATABASE_URL (make test does, through scripts/with-postgres.sh)');
 
 /** A port nothing listens on right now (the kernel's pick for port 0). */
 export async function freePort() {
@@ -79,7 +81,7 @@ export class TestCamera {
 export class Stack {
   static async start() {
     const stack = new Stack();
-    const [https, http, api, demo, mediamtx, hls] = await Promise.all(Array.from({ length: 6 }, freePort));
+    const [https, http, api, demo, mediamtx, hls, rtsp, mediamtxMetrics] = await Promise.all(Array.from({ length: 8 }, freePort));
     stack.database = `camplane_e2e_${process.pid}_${Date.now()}`;
     stack.runDir = mkdtempSync(join(tmpdir(), 'camplane-e2e-'));
     stack.edge = `https://127.0.0.1:${https}`;
@@ -99,6 +101,8 @@ export class Stack {
         CAMPLANE_DEMO_CAMERA_PORT: String(demo),
         CAMPLANE_MEDIAMTX_API_PORT: String(mediamtx),
         CAMPLANE_HLS_PORT: String(hls),
+        CAMPLANE_RTSP_PORT: String(rtsp),
+        CAMPLANE_MEDIAMTX_METRICS_PORT: String(mediamtxMetrics),
         CAMPLANE_METRICS_LISTEN: 'off',
       },
     });

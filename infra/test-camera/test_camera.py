@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A live RTSP test camera for Camplane's tests: GStreamer's RTSP server on loopback.
 
-Mounts (all 640x360@25 H.264 constrained baseline):
+Mounts (all 640x360@25 H.264 constrained baseline, a moving picture with the
+camera's wall clock burnt in, as a real camera's on-screen time):
   /cam1    video only, keyframe every --gop frames (default 25 = 1 s)
   /cam2    video only, pattern=ball, keyframe every 250 frames (10 s)
   /cam3    video + AAC mono 48 kHz
@@ -25,12 +26,11 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstRtspServer", "1.0")
 from gi.repository import GLib, Gst, GstRtspServer  # noqa: E402
 
-# One slice per frame: zerolatency's sliced threads split keyframes over RTP
-# packets that ffmpeg's stream copy (the stand-in's HLS) writes as separate
-# samples, and browsers then show a half-green picture. MediaMTX itself
-# reassembles slices; this keeps the development stand-in honest.
+# One slice per frame, as most cameras send: zerolatency's sliced threads
+# would split each frame into several.
 VIDEO = (
     "videotestsrc is-live=true pattern={pattern} ! video/x-raw,width=640,height=360,framerate=25/1 ! "
+    "clockoverlay time-format=\"%H:%M:%S\" halignment=right valignment=bottom font-desc=\"Sans 20\" ! "
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=800 sliced-threads=false ! "
     "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
 )
@@ -88,10 +88,10 @@ def main():
     server.set_auth(auth)
 
     mounts = server.get_mount_points()
-    mounts.add_factory("/cam1", factory(VIDEO.format(pattern="smpte", gop=args.gop), OPEN))
+    mounts.add_factory("/cam1", factory(VIDEO.format(pattern="ball", gop=args.gop), OPEN))
     mounts.add_factory("/cam2", factory(VIDEO.format(pattern="ball", gop=250), OPEN))
-    mounts.add_factory("/cam3", factory(VIDEO.format(pattern="smpte", gop=25) + " " + AAC, OPEN))
-    mounts.add_factory("/secure", factory(VIDEO.format(pattern="smpte", gop=25), ANON_SECURE, USER_SECURE))
+    mounts.add_factory("/cam3", factory(VIDEO.format(pattern="ball", gop=25) + " " + AAC, OPEN))
+    mounts.add_factory("/secure", factory(VIDEO.format(pattern="ball", gop=25), ANON_SECURE, USER_SECURE))
 
     if server.attach(None) == 0:
         sys.exit(f"test_camera: cannot listen on 127.0.0.1:{args.port}")

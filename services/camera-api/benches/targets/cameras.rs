@@ -61,9 +61,9 @@ pub async fn list(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) 
 
 /// One request at a time, counting the MediaMTX runtime calls each makes.
 pub async fn status(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) {
-    let stand_in = app.mediamtx.stand_in();
+    let faults = app.mediamtx.faults();
     let runtime_calls = || {
-        let requests = stand_in.requests();
+        let requests = faults.requests();
         requests
             .iter()
             .filter(|request| request.path.starts_with("/v3/paths/"))

@@ -1,13 +1,13 @@
 //! The benchmark suite (`make bench`): the targets of issue 9, measured on
 //! the release binary running as its own process, as in production (its
-//! default settings, INFO logs to a file), against the MediaMTX stand-in and
+//! default settings, INFO logs to a file), against a real MediaMTX and
 //! a real PostgreSQL. Prints one table and writes docs/benchmarks.md.
 //!
 //! Where a target is a ratio, its baseline is measured in the same run,
 //! beside it, so the figure holds on a noisy machine. A missed target is
 //! reported with its measured figure; nothing is retried until it passes.
 
-// The test rig (database, MediaMTX stand-in, GStreamer camera, the service
+// The test rig (database, real MediaMTX, GStreamer camera, the service
 // as a process), shared with the integration tests; a bench uses only part.
 #[allow(dead_code, unused_imports)]
 #[path = "../../tests/api/support/mod.rs"]
@@ -56,8 +56,7 @@ impl Row {
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     let load_before = load_average();
-    // The stand-in, always: the restart benchmark throws its switches.
-    let mut app = TestApp::spawn_with_stand_in(|vars| {
+    let mut app = TestApp::spawn_with(|vars| {
         // The production default, not the tests' quick 2 s.
         vars.remove("CAMPLANE_RECONCILE_INTERVAL");
     })
@@ -120,7 +119,7 @@ fn report(rows: &[Row], before: &str, after: &str) {
     let doc = format!(
         "# Benchmarks\n\n\
          Written by `make bench` on {date}. The release binary runs as its own process with its \
-         default settings against the MediaMTX stand-in and a local PostgreSQL; the load \
+         default settings against a real MediaMTX and a local PostgreSQL; the load \
          generator (64 connections, closed loop, each body read whole but not examined) runs \
          on the same machine. The list rows with targets read a list that doesn't change while \
          measured, so the service answers from the pages it keeps until a camera changes; the \

@@ -18,7 +18,7 @@ const RESTORED: usize = 10_000;
 const GIVE_UP: Duration = Duration::from_secs(60);
 
 /// 1,000 cameras created by 64 concurrent clients, until every one is
-/// `ready` and has its path on the stand-in.
+/// `ready` and has its path on the real MediaMTX.
 pub async fn create_through_api(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) {
     let total = cameras(app).await + CREATED;
     let started = Instant::now();
@@ -26,7 +26,7 @@ pub async fn create_through_api(app: &TestApp, service: &ServiceProcess, rows: &
         for n in (client..CREATED).step_by(CLIENTS) {
             let camera = json!({
                 "name": format!("Created {n}"),
-                "stream_url": canary_url(&format!("192.0.2.{}", n % 250 + 1)),
+                "stream_url": canary_url(&format!("127.0.2.{}", n % 250 + 1)),
             });
             let response = service.post_json("/api/cameras", &camera).await;
             assert_eq!(response.status, 201, "{}", response.text);
@@ -37,7 +37,7 @@ pub async fn create_through_api(app: &TestApp, service: &ServiceProcess, rows: &
     let ready = eventually(GIVE_UP, || converged(app, total)).await;
     let elapsed = started.elapsed();
     rows.push(Row::new(
-        "create 1,000 cameras through the API (64 connections) until all `ready` on the stand-in",
+        "create 1,000 cameras through the API (64 connections) until all `ready` on the real MediaMTX",
         if ready {
             format!(
                 "{:.2} s (all created after {:.2} s)",
@@ -53,7 +53,7 @@ pub async fn create_through_api(app: &TestApp, service: &ServiceProcess, rows: &
 }
 
 /// Fills the database up to 10,000 cameras, provisions them, restarts the
-/// stand-in empty and times how long until every path is back.
+/// real MediaMTX empty and times how long until every path is back.
 pub async fn restore_after_restart(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) {
     let added = RESTORED - cameras(app).await;
     app.insert_cameras(added as i64).await;
@@ -73,10 +73,13 @@ pub async fn restore_after_restart(app: &TestApp, service: &ServiceProcess, rows
         format!("{:.2} s", pass.as_secs_f64()),
     ));
 
-    let stand_in = app.mediamtx.stand_in();
-    stand_in.restart().await.expect("the stand-in restarts");
+    let mediamtx = &app.mediamtx;
+    mediamtx.restart().await;
     let restarted = Instant::now();
-    let restored = eventually(GIVE_UP, || async { stand_in.path_count() == RESTORED }).await;
+    let restored = eventually(GIVE_UP, || async {
+        mediamtx.camera_paths().await.len() == RESTORED
+    })
+    .await;
     let elapsed = restarted.elapsed();
     rows.push(Row::new(
         "MediaMTX restarted empty with 10,000 cameras: until every path is back",
@@ -85,7 +88,7 @@ pub async fn restore_after_restart(app: &TestApp, service: &ServiceProcess, rows
         } else {
             format!(
                 "{} of {RESTORED} paths after {} s",
-                stand_in.path_count(),
+                mediamtx.camera_paths().await.len(),
                 GIVE_UP.as_secs()
             )
         },
@@ -109,5 +112,5 @@ async fn converged(app: &TestApp, cameras: usize) -> bool {
             .fetch_one(&app.db)
             .await
             .unwrap();
-    ready as usize == cameras && app.mediamtx.stand_in().path_count() == cameras
+    ready as usize == cameras && app.mediamtx.camera_paths().await.len() == cameras
 }

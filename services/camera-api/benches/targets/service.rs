@@ -61,6 +61,8 @@ impl ServiceProcess {
             "the service process did not start:\n{}",
             service.output()
         );
+        app.mediamtx
+            .add_hook(format!("{}/api/mediamtx/auth", service.base));
         service
     }
 

@@ -206,7 +206,8 @@ pub struct NewCameraInput {
     /// Default `true`: MediaMTX pulls the stream only while someone watches.
     #[serde(default)]
     pub on_demand: Option<bool>,
-    /// 0 to 1000; 0 (the default) means no limit.
+    /// 0 (the default) for no limit, else 2 to 1000 (one HLS viewer takes two
+    /// of MediaMTX's reader slots, so 1 is refused).
     #[serde(default)]
     #[schema(minimum = 0, maximum = 1000)]
     pub max_readers: Option<i64>,
@@ -353,13 +354,19 @@ pub fn groups_schema() -> utoipa::openapi::Array {
         .build()
 }
 
+/// One HLS viewer takes two of MediaMTX's reader slots, its session and
+/// the HLS muxer (itself a reader), so a limit of 1 could never be watched.
 fn parse_max_readers(raw: i64) -> Result<i32, String> {
-    if (0..=MAX_READERS_MAX).contains(&raw) {
-        Ok(raw as i32)
-    } else {
-        Err(format!(
-            "must be between 0 and {MAX_READERS_MAX} (0 means no limit)"
-        ))
+    match raw {
+        1 => Err(
+            "must not be 1: one HLS viewer takes two of MediaMTX's reader slots \
+                  (the viewer and the HLS muxer), so use 0 for no limit or at least 2"
+                .to_owned(),
+        ),
+        0..=MAX_READERS_MAX => Ok(raw as i32),
+        _ => Err(format!(
+            "must be between 0 and {MAX_READERS_MAX} (0 means no limit), and not 1"
+        )),
     }
 }
 

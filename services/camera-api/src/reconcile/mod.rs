@@ -34,7 +34,8 @@ use plan::{Desired, PutKind, Write};
 pub const REQUEST_CHANNEL: &str = "camplane_reconcile";
 /// Identifies Camplane's reconciler lock among advisory locks.
 pub(crate) const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"
-/// How often the leader asks MediaMTX whether it restarted.
+/// How often the leader asks MediaMTX whether it restarted or lost its
+/// paths.
 const INFO_POLL: Duration = Duration::from_secs(1);
 /// How often a follower tries to take over.
 const ELECTION_RETRY: Duration = Duration::from_secs(1);
@@ -148,6 +149,10 @@ impl Reconciler {
         let mut next_pass = Instant::now();
         let mut next_info = Instant::now();
         let mut started: Option<DateTime<Utc>> = None;
+        // A path the last pass left in place. A configuration file reload
+        // drops every path made through the API without changing `started`,
+        // so this one going missing is how such a reload shows.
+        let mut sentinel: Option<String> = None;
         loop {
             tokio::select! {
                 notification = notifications.recv() => {
@@ -184,6 +189,13 @@ impl Reconciler {
                                 next_pass = Instant::now();
                             }
                             started = Some(info.started);
+                            if let Some(path) = &sentinel
+                                && let Ok(None) = self.mediamtx.get_path_config(path).await
+                            {
+                                tracing::info!(path, "an owned path is gone from MediaMTX; reconciling now");
+                                sentinel = None;
+                                next_pass = Instant::now();
+                            }
                         }
                         Err(_) => started = None,
                     }
@@ -197,9 +209,23 @@ impl Reconciler {
                         failures = 0;
                         next_pass = Instant::now() + self.settings.interval;
                     }
+                    sentinel = self.provisioned_path().await;
                 }
             }
         }
+    }
+
+    /// The path of one camera MediaMTX has, as far as the database knows.
+    async fn provisioned_path(&self) -> Option<String> {
+        let id = sqlx::query_scalar!(
+            r#"SELECT min(c.id) FROM cameras c JOIN camera_provisioning p ON p.camera_id = c.id
+               WHERE c.enabled AND p.state = 'ready'"#
+        )
+        .fetch_one(&self.db)
+        .await
+        .ok()
+        .flatten()?;
+        Some(path_name(id))
     }
 
     /// A full pass, whose report also answers every forced-pass request

@@ -7,7 +7,6 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::service::ServiceProcess;
 use crate::support::{TestApp, client_with_token, send};
 use camera_api::auth::Role;
 
@@ -215,7 +214,7 @@ async fn a_session_is_a_strict_cookie_needs_csrf_for_writes_and_ends_at_logout()
     assert_eq!(current.status, 200);
     assert_eq!(current.json()["csrf_token"], session["csrf_token"]);
 
-    let body = json!({"name": "Yard", "stream_url": "rtsp://192.0.2.20/"});
+    let body = json!({"name": "Yard", "stream_url": "rtsp://127.0.2.20/"});
     let forged =
         send(with_session(&app, Method::POST, "/api/cameras", &login, false).json(&body)).await;
     assert_eq!(forged.problem(403)["type"], "urn:camplane:problem:csrf");
@@ -377,7 +376,7 @@ async fn api_tokens_are_shown_once_stored_hashed_and_stop_at_expiry_or_revocatio
 #[tokio::test]
 async fn camera_groups_limit_what_users_and_tokens_see_and_change() {
     let app = TestApp::spawn().await;
-    let camera = |name: &str, groups: &[&str]| json!({"name": name, "stream_url": "rtsp://192.0.2.30/", "groups": groups});
+    let camera = |name: &str, groups: &[&str]| json!({"name": name, "stream_url": "rtsp://127.0.2.30/", "groups": groups});
     let lobby = app
         .post_json("/api/cameras", &camera("Lobby", &["lobby", "lobby"]))
         .await;
@@ -526,7 +525,7 @@ async fn the_first_admin_comes_from_the_environment_once() {
 /// What MediaMTX sends its auth hook.
 fn hook(action: &str, path: &str, user: &str, password: &str, token: &str) -> Value {
     json!({
-        "ip": "192.0.2.7", "user": user, "password": password, "token": token,
+        "ip": "127.0.2.7", "user": user, "password": password, "token": token,
         "action": action, "path": path, "protocol": if action == "read" { "hls" } else { "" },
         "id": null, "query": "", "userAgent": "test",
     })
@@ -554,7 +553,7 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
         vars.insert("CAMPLANE_VIDEO_TOKEN_TTL".into(), "2s".into());
     })
     .await;
-    let new = |name: &str, groups: &[&str]| json!({"name": name, "stream_url": "rtsp://192.0.2.40/", "groups": groups});
+    let new = |name: &str, groups: &[&str]| json!({"name": name, "stream_url": "rtsp://127.0.2.40/", "groups": groups});
     let lobby = app
         .post_json("/api/cameras", &new("Lobby", &["lobby"]))
         .await
@@ -805,7 +804,7 @@ async fn a_crowd_of_logins_waits_its_turn_instead_of_taking_memory() {
     const CROWD: usize = 64;
     let mut app = TestApp::spawn().await;
     app.stop().await.unwrap();
-    let service = ServiceProcess::start(app.env());
+    let service = app.spawn_process(app.env()).await;
     let base = service.base_url().await;
     let login = |n: usize| {
         app.anonymous

@@ -29,7 +29,7 @@ async fn camera_changes_and_forced_reconciles_are_recorded_with_secrets_masked()
     // A new name and a new password, same user and address.
     let patch = json!({
         "name": "Loading dock",
-        "stream_url": format!("rtsp://admin:{CANARY}x@192.0.2.10:554/stream1"),
+        "stream_url": format!("rtsp://admin:{CANARY}x@127.0.2.10:554/stream1"),
     });
     assert_eq!(app.patch_json(&path, &patch, None).await.status, 200);
     // A patch that changes nothing is not an entry.
@@ -77,7 +77,7 @@ async fn camera_changes_and_forced_reconciles_are_recorded_with_secrets_masked()
     assert_eq!(created["details"]["after"]["name"], "Dock");
     assert_eq!(
         created["details"]["after"]["stream_url"],
-        "rtsp://***@192.0.2.10:554/stream1"
+        "rtsp://***@127.0.2.10:554/stream1"
     );
     assert_eq!(
         updated["details"]["changes"],

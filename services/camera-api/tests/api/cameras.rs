@@ -18,7 +18,7 @@ async fn create_returns_the_camera_with_location_etag_and_defaults() {
     let response = app
         .post_json(
             "/api/cameras",
-            &json!({"name": "  Loading dock ", "stream_url": canary_url("192.0.2.10")}),
+            &json!({"name": "  Loading dock ", "stream_url": canary_url("127.0.2.10")}),
         )
         .await;
     assert_eq!(response.status, 201, "{}", response.text);
@@ -32,7 +32,7 @@ async fn create_returns_the_camera_with_location_etag_and_defaults() {
     assert_eq!(camera["name"], "Loading dock");
     assert_eq!(
         camera["stream_url"],
-        "rtsp://admin:***@192.0.2.10:554/stream1"
+        "rtsp://admin:***@127.0.2.10:554/stream1"
     );
     assert_eq!(camera["location"], Value::Null);
     assert_eq!(camera["enabled"], true);
@@ -42,7 +42,7 @@ async fn create_returns_the_camera_with_location_etag_and_defaults() {
     assert_eq!(camera["hls_url"], format!("/hls/cam_{id}/index.m3u8"));
     assert!(camera["created_at"].is_string() && camera["updated_at"].is_string());
     // The full URL is kept for MediaMTX.
-    assert_eq!(stored_url(&app, id).await, canary_url("192.0.2.10"));
+    assert_eq!(stored_url(&app, id).await, canary_url("127.0.2.10"));
 
     let fetched = app.get(&format!("/api/cameras/{id}")).await;
     assert_eq!(fetched.status, 200);
@@ -349,7 +349,7 @@ async fn patch_changes_only_the_fields_sent_and_null_clears_location() {
     let created = app
         .post_json(
             "/api/cameras",
-            &json!({"name": "Dock", "stream_url": canary_url("192.0.2.10"), "location": "Bay 3"}),
+            &json!({"name": "Dock", "stream_url": canary_url("127.0.2.10"), "location": "Bay 3"}),
         )
         .await
         .json();
@@ -403,41 +403,41 @@ async fn the_masked_password_sent_back_keeps_the_stored_one() {
     let response = app
         .patch_json(
             &path,
-            &json!({"stream_url": "rtsp://admin:***@192.0.2.99:554/stream1"}),
+            &json!({"stream_url": "rtsp://admin:***@127.0.2.99:554/stream1"}),
             None,
         )
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(
         response.json()["stream_url"],
-        "rtsp://admin:***@192.0.2.99:554/stream1"
+        "rtsp://admin:***@127.0.2.99:554/stream1"
     );
-    assert_eq!(stored_url(&app, id).await, canary_url("192.0.2.99"));
+    assert_eq!(stored_url(&app, id).await, canary_url("127.0.2.99"));
 
     // A new password replaces it.
     app.patch_json(
         &path,
-        &json!({"stream_url": "rtsp://admin:n3w@192.0.2.99:554/stream1"}),
+        &json!({"stream_url": "rtsp://admin:n3w@127.0.2.99:554/stream1"}),
         None,
     )
     .await;
     assert_eq!(
         stored_url(&app, id).await,
-        "rtsp://admin:n3w@192.0.2.99:554/stream1"
+        "rtsp://admin:n3w@127.0.2.99:554/stream1"
     );
 
     // The mask means nothing for a camera with no stored password.
     let open = app
         .post_json(
             "/api/cameras",
-            &json!({"name": "Open", "stream_url": "rtsp://192.0.2.5/live"}),
+            &json!({"name": "Open", "stream_url": "rtsp://127.0.2.5/live"}),
         )
         .await
         .json();
     let response = app
         .patch_json(
             &format!("/api/cameras/{}", open["id"]),
-            &json!({"stream_url": "rtsp://u:***@192.0.2.5/live"}),
+            &json!({"stream_url": "rtsp://u:***@127.0.2.5/live"}),
             None,
         )
         .await;

@@ -1,17 +1,14 @@
 //! The edge, for real: HAProxy with `haproxy/haproxy.cfg` in front of the
-//! service and the stand-in's HLS server (ffmpeg remuxing a live GStreamer
-//! test camera), driven with curl over TLS, as a browser would. The stand-in
-//! asks the service's hook before every read, as MediaMTX with
-//! `authMethod: http` does.
+//! service and a real MediaMTX's HLS server (pulling a live GStreamer test
+//! camera), driven with curl over TLS, as a browser would. MediaMTX asks the
+//! service's hook before every read (`authMethod: http`).
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use camera_api::auth::Role;
-use mediamtx_standin::{AuthHttp, Options, StandIn};
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use tokio::process::{Child, Command};
@@ -22,45 +19,23 @@ use crate::support::{TestApp, eventually, free_port};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
-/// A MediaMTX stand-in serving HLS, and the service provisioning it.
+/// The service and the real MediaMTX it provisions, which asks the service's
+/// hook before every read.
 struct Stack {
     app: TestApp,
-    mediamtx: StandIn,
 }
 
 impl Stack {
     async fn start(extra: &[(&str, &str)]) -> Stack {
-        // The service first, as the stand-in needs its hook's address: it
-        // provisions once MediaMTX answers at the port set aside for it.
-        let port = free_port();
-        let extra: Vec<(String, String)> = extra
-            .iter()
-            .map(|(key, value)| (key.to_string(), value.to_string()))
-            .collect();
         let app = TestApp::spawn_with(|vars| {
-            vars.insert(
-                "MEDIAMTX_API_URL".into(),
-                format!("http://127.0.0.1:{port}"),
+            vars.extend(
+                extra
+                    .iter()
+                    .map(|(key, value)| (key.to_string(), value.to_string())),
             );
-            vars.insert("MEDIAMTX_API_USER".into(), "camplane".into());
-            vars.insert("MEDIAMTX_API_PASS".into(), "edge-service-pass".into());
-            vars.extend(extra);
         })
         .await;
-        let mediamtx = StandIn::start_with(Options {
-            addr: Some(([127, 0, 0, 1], port).into()),
-            auth_http: Some(AuthHttp {
-                address: app.url("/api/mediamtx/auth"),
-                exclude: Vec::new(),
-            }),
-            hls_addr: Some("127.0.0.1:0".parse().unwrap()),
-            // HAProxy, as mediamtx.yml's hlsTrustedProxies.
-            hls_trusted_proxies: vec![IpAddr::from([127, 0, 0, 1])],
-            ..Options::default()
-        })
-        .await
-        .unwrap();
-        Stack { app, mediamtx }
+        Stack { app }
     }
 
     /// A video token of a new viewer limited to `groups`.
@@ -72,18 +47,14 @@ impl Stack {
     }
 
     fn hls_server(&self) -> String {
-        self.mediamtx
-            .hls_url()
-            .unwrap()
-            .trim_start_matches("http://")
-            .to_owned()
+        self.app.mediamtx.hls_addr()
     }
 
     /// Waits until the service has provisioned the camera's path.
     async fn provisioned(&self, id: &Value) {
         let path = format!("cam_{id}");
         let found = eventually(Duration::from_secs(10), || async {
-            self.mediamtx.path_configs().contains_key(&path)
+            self.app.mediamtx.path_config(&path).await.is_some()
         })
         .await;
         assert!(found, "{path} was not provisioned");
@@ -560,12 +531,7 @@ async fn a_camera_at_its_reader_limit_is_a_503_with_retry_after() {
     full.problem(503, "at-capacity");
     assert_eq!(full.header("retry-after"), Some("5"));
 
-    // One slot: the muxer finds none left ("muxer instance not available").
+    // One slot could never be watched (the muxer is a reader too): refused.
     let one = edge.post_json("/api/cameras", &create("One", 1)).await;
-    assert_eq!(one.status, 201, "{}", one.text());
-    let id = serde_json::from_slice::<Value>(&one.body).unwrap()["id"].clone();
-    stack.provisioned(&id).await;
-    edge.get_following(&video, &format!("/hls/cam_{id}/index.m3u8"))
-        .await
-        .problem(503, "at-capacity");
+    assert_eq!(one.status, 422, "{}", one.text());
 }

@@ -9,44 +9,43 @@ use serde_json::json;
 
 use crate::events::EventStream;
 use crate::support::postgres::PgServer;
-use crate::support::service::ServiceProcess;
 use crate::support::{Response, TestApp, assert_no_canary, canary_url, eventually};
 
 #[tokio::test]
 async fn a_service_killed_mid_pass_leaves_mediamtx_converging_after_restart() {
-    let mut app = TestApp::spawn_with_stand_in(|vars| {
+    let mut app = TestApp::spawn_with(|vars| {
         vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
     })
     .await;
     // Only the separate process below reconciles until it is killed.
     app.stop().await.unwrap();
-    app.insert_cameras(1000).await;
-    let stand_in = app.mediamtx.stand_in();
-    // Slow enough that a pass of 1,000 writes takes seconds.
-    stand_in.set_delay(Duration::from_millis(3));
+    app.insert_cameras(300).await;
+    let faults = app.mediamtx.faults();
+    // Slow enough that a pass of 300 writes takes seconds.
+    faults.set_delay(Duration::from_millis(3));
 
     // Verbose, so a leaked password has every chance to show.
     let mut env = app.env().clone();
     env.insert("CAMPLANE_LOG".into(), "debug".into());
-    let mut service = ServiceProcess::start(&env);
+    let mut service = app.spawn_process(&env).await;
     let midway = eventually(Duration::from_secs(60), || async {
-        stand_in.writes().len() >= 200
+        faults.writes().len() >= 100
     })
     .await;
     service.kill().await;
     let output = service.output();
     assert!(midway, "the pass never got going: {output}");
-    let written = stand_in.writes().len();
+    let written = faults.writes().len();
     assert!(
-        written < 1000,
+        written < 300,
         "killed in the middle of the pass ({written} writes)"
     );
     assert_no_canary("the killed service's output", &output);
 
-    stand_in.set_delay(Duration::ZERO);
+    faults.set_delay(Duration::ZERO);
     app.start_again().await;
     let converged = eventually(Duration::from_secs(20), || async {
-        app.mediamtx.camera_paths().await.len() == 1000
+        app.mediamtx.camera_paths().await.len() == 300
     })
     .await;
     assert!(converged, "every path is there after the restart");
@@ -68,7 +67,7 @@ async fn a_service_killed_mid_pass_leaves_mediamtx_converging_after_restart() {
                 .fetch_one(&app.db)
                 .await
                 .unwrap();
-        ready == 1000
+        ready == 300
     })
     .await;
     assert!(all_ready, "and every camera says so");
@@ -97,13 +96,13 @@ async fn write_until(app: &TestApp, writer: usize, camera: i64, stop: &AtomicBoo
         }
         let (write, request) = if n % 2 == 0 {
             let name = format!("Writer {writer} camera {n}");
-            let body = json!({"name": name, "stream_url": canary_url("192.0.2.20")});
+            let body = json!({"name": name, "stream_url": canary_url("127.0.2.20")});
             (
                 Write::Create(name),
                 app.request(Method::POST, "/api/cameras").json(&body),
             )
         } else {
-            let max_readers = n % 1000;
+            let max_readers = 2 + n % 999;
             (
                 Write::Patch(max_readers),
                 app.request(Method::PATCH, &format!("/api/cameras/{camera}"))
@@ -137,7 +136,7 @@ async fn provisioning_mismatch(app: &TestApp) -> Option<String> {
     if let Some((id, _, _, state)) = cameras.iter().find(|camera| camera.3 != "ready") {
         return Some(format!("camera {id} is {state}"));
     }
-    let mut paths = app.mediamtx.stand_in().path_configs();
+    let mut paths = app.mediamtx.path_configs().await;
     for (id, _, max_readers, _) in cameras.iter().filter(|camera| camera.1) {
         let seen = paths
             .remove(&format!("cam_{id}"))
@@ -328,7 +327,7 @@ async fn postgres_stopped_under_writes_is_a_fast_503_and_nothing_is_lost_or_half
 async fn write_through_fault(app: &TestApp, fault: &str, existing: [i64; 3]) {
     let [edited, disabled, deleted] = existing;
     let create = |n: usize| {
-        let body = json!({"name": format!("{fault} {n}"), "stream_url": canary_url("192.0.2.30")});
+        let body = json!({"name": format!("{fault} {n}"), "stream_url": canary_url("127.0.2.30")});
         app.request(Method::POST, "/api/cameras").json(&body)
     };
     let patch = |id: i64, body: serde_json::Value| {
@@ -375,34 +374,37 @@ async fn write_through_fault(app: &TestApp, fault: &str, existing: [i64; 3]) {
     }
 }
 
-/// MediaMTX slow (seconds per call), then answering 500, then gone: camera
-/// writes of every kind still succeed, and once MediaMTX is back it
-/// converges on exactly the registry.
+/// MediaMTX slow (seconds per call), then answering 500, then frozen
+/// (SIGSTOP), then gone (SIGKILL): camera writes of every kind still
+/// succeed, and once MediaMTX is back it converges on exactly the registry.
 #[tokio::test]
 async fn camera_writes_succeed_while_mediamtx_is_slow_failing_or_gone_and_then_converge() {
-    let app = TestApp::spawn_with_stand_in(|_| {}).await;
+    let app = TestApp::spawn().await;
     let mut existing = Vec::new();
-    for n in 0..9 {
+    for n in 0..12 {
         existing.push(
             app.create_camera(&format!("Existing {n}")).await["id"]
                 .as_i64()
                 .unwrap(),
         );
     }
-    let stand_in = app.mediamtx.stand_in();
+    let faults = app.mediamtx.faults();
 
-    stand_in.set_delay(Duration::from_secs(4));
+    faults.set_delay(Duration::from_secs(4));
     write_through_fault(&app, "slow", [existing[0], existing[1], existing[2]]).await;
-    stand_in.set_delay(Duration::ZERO);
-    stand_in.fail_requests(Some(500));
+    faults.set_delay(Duration::ZERO);
+    faults.fail_requests(Some(500));
     write_through_fault(&app, "failing", [existing[3], existing[4], existing[5]]).await;
-    stand_in.fail_requests(None);
-    stand_in.stop().await;
-    write_through_fault(&app, "gone", [existing[6], existing[7], existing[8]]).await;
+    faults.fail_requests(None);
+    app.mediamtx.freeze();
+    write_through_fault(&app, "frozen", [existing[6], existing[7], existing[8]]).await;
+    app.mediamtx.thaw();
+    app.mediamtx.stop().await;
+    write_through_fault(&app, "gone", [existing[9], existing[10], existing[11]]).await;
 
     // Back, with the memory of a fresh process: no paths at all.
-    stand_in.start_again().await.unwrap();
+    app.mediamtx.start_again().await;
     assert_converges(&app).await;
     let cameras = app.get("/api/cameras").await.json();
-    assert_eq!(cameras["total"], 9 + 6 - 3, "every write stands");
+    assert_eq!(cameras["total"], 12 + 8 - 4, "every write stands");
 }

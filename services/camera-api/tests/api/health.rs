@@ -42,7 +42,7 @@ async fn a_database_outage_is_503_and_the_service_recovers() {
     let response = app
         .post_json(
             "/api/cameras",
-            &json!({"name": "During", "stream_url": canary_url("192.0.2.1")}),
+            &json!({"name": "During", "stream_url": canary_url("127.0.2.1")}),
         )
         .await;
     response.problem(503);

@@ -4,11 +4,10 @@
 use std::time::{Duration, Instant};
 
 use futures::future::join_all;
-use mediamtx_standin::{Runtime, Track};
 use serde_json::{Value, json};
 
 use crate::support::camera::{SilentPort, TestCamera, closed_port_url};
-use crate::support::{CANARY, TestApp, eventually};
+use crate::support::{CANARY, MediaMtx, TestApp, TestDatabase, assert_no_canary, eventually};
 
 async fn add_camera(app: &TestApp, name: &str, url: &str) -> i64 {
     let response = app
@@ -159,6 +158,31 @@ async fn a_masked_password_is_probed_with_the_stored_one() {
         ["stream_url"],
         "only rtsp:// and rtsps:// reach ffmpeg"
     );
+}
+
+/// As in production: ffmpeg reads the camera's path from MediaMTX's RTSP
+/// server with the service login, which MediaMTX checks with the service's
+/// hook, and never opens a session of its own on the camera.
+#[tokio::test]
+async fn snapshots_read_through_mediamtx_with_the_service_login() {
+    let camera = TestCamera::start().await;
+    let mediamtx = MediaMtx::start().await;
+    let rtsp = mediamtx.rtsp_url();
+    let app = TestApp::spawn_in(mediamtx, TestDatabase::create().await, |vars| {
+        vars.insert("MEDIAMTX_RTSP_URL".into(), rtsp);
+    })
+    .await;
+    let secure = camera.secure_url(TestCamera::USER, TestCamera::PASSWORD);
+    let id = add_camera(&app, "Through MediaMTX", &secure).await;
+    let snapshot = app.get(&format!("/api/cameras/{id}/snapshot")).await;
+    assert_eq!(snapshot.status, 200, "{}", snapshot.text);
+    assert_eq!(jpeg_size(&snapshot.body), (640, 360));
+    let args = app.media.last_args("ffmpeg");
+    assert!(
+        args.iter().any(|arg| arg.contains(&format!("/cam_{id}"))),
+        "ffmpeg read MediaMTX's path: {args:?}"
+    );
+    assert_no_canary("ffmpeg's command line", &args.join(" "));
 }
 
 #[tokio::test]
@@ -340,30 +364,29 @@ async fn a_silent_camera_times_out_within_the_deadline() {
     app.media.assert_none_running().await;
 }
 
-fn h264() -> Track {
-    Track {
-        codec: "H264".into(),
-        width: 640,
-        height: 360,
-        profile: "Constrained Baseline".into(),
-    }
-}
-
 #[tokio::test]
 async fn status_tells_live_idle_offline_disabled_and_error_apart() {
-    let app = TestApp::spawn_with_stand_in(|_| {}).await;
-    let stand_in = app.mediamtx.stand_in();
-    let idle = add_camera(&app, "Idle", "rtsp://192.0.2.1/idle").await;
-    let live = add_camera(&app, "Live", "rtsp://192.0.2.2/live").await;
+    let camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let faults = app.mediamtx.faults();
+    let idle = add_camera(&app, "Idle", "rtsp://127.0.2.1/idle").await;
+    let live = add_camera(&app, "Live", &camera.url("cam1")).await;
+    // Always on: MediaMTX pulls it with nobody watching.
+    app.patch_json(
+        &format!("/api/cameras/{live}"),
+        &json!({"on_demand": false}),
+        None,
+    )
+    .await;
     let offline = add_camera(&app, "Offline", &closed_port_url()).await;
-    let disabled = add_camera(&app, "Disabled", "rtsp://192.0.2.4/off").await;
+    let disabled = add_camera(&app, "Disabled", "rtsp://127.0.2.4/off").await;
     app.patch_json(
         &format!("/api/cameras/{disabled}"),
         &json!({"enabled": false}),
         None,
     )
     .await;
-    let always_on = add_camera(&app, "Always on", "rtsp://192.0.2.5/on").await;
+    let always_on = add_camera(&app, "Always on", "rtsp://127.0.2.5/on").await;
     app.patch_json(
         &format!("/api/cameras/{always_on}"),
         &json!({"on_demand": false}),
@@ -371,25 +394,24 @@ async fn status_tells_live_idle_offline_disabled_and_error_apart() {
     )
     .await;
 
-    let runtime = Runtime {
-        available: true,
-        readers: 2,
-        inbound_bytes: 4096,
-        tracks: vec![h264()],
-    };
-    stand_in.set_runtime(&format!("cam_{live}"), runtime);
+    let received = eventually(Duration::from_secs(15), || async {
+        let status = app.get(&format!("/api/cameras/{live}/status")).await.json();
+        status["state"] == "live" && status["bytes_received"].as_u64() > Some(0)
+    })
+    .await;
+    assert!(received, "MediaMTX receives the always-on camera");
     let probed = app
         .post_json(&format!("/api/cameras/{offline}/probe"), &json!({}))
         .await;
     assert_eq!(probed.json()["code"], "UNREACHABLE");
 
-    stand_in.clear_requests();
+    faults.clear_requests();
     let ids = [idle, live, offline, disabled, always_on]
         .map(|id| id.to_string())
         .join(",");
     let response = app.get(&format!("/api/cameras/status?ids={ids}")).await;
     assert_eq!(response.status, 200, "{}", response.text);
-    let runtime_calls = stand_in
+    let runtime_calls = faults
         .requests()
         .iter()
         .filter(|r| r.path.starts_with("/v3/paths/"))
@@ -401,16 +423,13 @@ async fn status_tells_live_idle_offline_disabled_and_error_apart() {
     assert_eq!(state_of(idle)["state"], "idle");
     let live_status = state_of(live);
     assert_eq!(live_status["state"], "live");
+    assert_eq!(live_status["readers"], 0, "{live_status}");
+    assert!(live_status["bytes_received"].as_u64() > Some(0));
+    let track = &live_status["tracks"][0];
     assert_eq!(
-        (
-            live_status["readers"].clone(),
-            live_status["bytes_received"].clone()
-        ),
-        (json!(2), json!(4096))
-    );
-    assert_eq!(
-        live_status["tracks"][0],
-        json!({"codec": "H264", "width": 640, "height": 360, "profile": "Constrained Baseline"})
+        (&track["codec"], &track["width"], &track["height"]),
+        (&json!("H264"), &json!(640), &json!(360)),
+        "{live_status}"
     );
     let offline_status = state_of(offline);
     assert_eq!(
@@ -457,8 +476,8 @@ async fn status_tells_live_idle_offline_disabled_and_error_apart() {
         "an always-on camera that isn't received is offline"
     );
 
-    stand_in.fail_writes(Some(400));
-    let refused = add_camera(&app, "Refused", "rtsp://192.0.2.6/x").await;
+    faults.fail_writes(Some(400));
+    let refused = add_camera(&app, "Refused", "rtsp://127.0.2.6/x").await;
     let status = app
         .get(&format!("/api/cameras/{refused}/status"))
         .await
@@ -469,7 +488,7 @@ async fn status_tells_live_idle_offline_disabled_and_error_apart() {
         "{status}"
     );
 
-    stand_in.stop().await;
+    app.mediamtx.stop().await;
     let status = app.get(&format!("/api/cameras/{idle}/status")).await.json();
     assert_eq!(status["code"], "MEDIAMTX_UNREACHABLE");
     assert_eq!(
@@ -491,26 +510,28 @@ async fn status_tells_live_idle_offline_disabled_and_error_apart() {
 
 #[tokio::test]
 async fn a_fleet_status_asks_mediamtx_once_past_a_thousand_paths() {
-    let app = TestApp::spawn_with_stand_in(|vars| {
-        // No pass during the test: its writes would be announced, and each
-        // announcement reads MediaMTX's runtime too.
+    let app = TestApp::spawn_with(|vars| {
+        // No pass during the test but the one asked for: its writes would be
+        // announced, and each announcement reads MediaMTX's runtime too.
         vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
     })
     .await;
-    let stand_in = app.mediamtx.stand_in();
+    let faults = app.mediamtx.faults();
     app.insert_cameras(1500).await;
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cameras")
         .fetch_all(&app.db)
         .await
         .unwrap();
-    for id in ids {
-        stand_in.seed_path(
-            &format!("cam_{id}"),
-            json!({"source": "rtsp://192.0.2.1/s", "sourceOnDemand": true}),
-        );
-    }
+    let paths: Vec<(String, Value)> = ids
+        .iter()
+        .map(|id| {
+            let config = json!({"source": "rtsp://127.0.2.1/s", "sourceOnDemand": true});
+            (format!("cam_{id}"), config)
+        })
+        .collect();
+    app.mediamtx.seed_paths_by_file(&paths).await;
     let runtime_calls = || {
-        stand_in
+        faults
             .requests()
             .iter()
             .filter(|r| r.path.starts_with("/v3/paths/"))
@@ -525,7 +546,7 @@ async fn a_fleet_status_asks_mediamtx_once_past_a_thousand_paths() {
     .await;
     assert!(quiet, "the insert's announcements settle");
 
-    stand_in.clear_requests();
+    faults.clear_requests();
     let response = app.get("/api/cameras/status?offset=1000&limit=500").await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(runtime_calls(), 1, "one MediaMTX call for 1,500 paths");

@@ -1,5 +1,5 @@
-//! MediaMTX provisioning: the reconciler against the stand-in (or a real
-//! MediaMTX where the test needs no fault injection).
+//! MediaMTX provisioning: the reconciler against a real MediaMTX, with
+//! faults injected in front of its API or done to its process.
 
 use std::time::{Duration, Instant};
 
@@ -22,7 +22,7 @@ async fn force_pass(app: &TestApp) -> Value {
 
 #[tokio::test]
 async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
-    let app = TestApp::spawn_with_stand_in(|_| {}).await;
+    let app = TestApp::spawn().await;
     let mtx = &app.mediamtx;
     let camera = app.create_camera("Dock").await;
     assert_eq!(
@@ -39,7 +39,7 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
     assert_eq!(
         writes[0].1,
         Some(json!({
-            "source": canary_url("192.0.2.10"),
+            "source": canary_url("127.0.2.10"),
             "sourceOnDemand": true,
             "sourceOnDemandStartTimeout": "10s",
             "sourceOnDemandCloseAfter": "10s",
@@ -49,7 +49,7 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
     );
     assert_eq!(
         mtx.path_config(&path).await.unwrap()["source"],
-        canary_url("192.0.2.10")
+        canary_url("127.0.2.10")
     );
 
     let updated = app
@@ -121,15 +121,14 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
 
 #[tokio::test]
 async fn cameras_created_while_mediamtx_is_down_are_pending_then_ready() {
-    let app = TestApp::spawn_with_stand_in(|_| {}).await;
-    let stand_in = app.mediamtx.stand_in();
-    stand_in.stop().await;
+    let app = TestApp::spawn().await;
+    app.mediamtx.stop().await;
 
     for n in 0..50 {
         let response = app
             .post_json(
                 "/api/cameras",
-                &json!({"name": format!("Cam {n}"), "stream_url": canary_url("192.0.2.7")}),
+                &json!({"name": format!("Cam {n}"), "stream_url": canary_url("127.0.2.7")}),
             )
             .await;
         assert_eq!(
@@ -154,7 +153,7 @@ async fn cameras_created_while_mediamtx_is_down_are_pending_then_ready() {
             .unwrap();
     assert_eq!(pending, 50);
 
-    stand_in.start_again().await.unwrap();
+    app.mediamtx.start_again().await;
     let back = Instant::now();
     let all_ready = eventually(Duration::from_secs(2), || async {
         let ready: i64 =
@@ -179,36 +178,76 @@ async fn cameras_created_while_mediamtx_is_down_are_pending_then_ready() {
 #[tokio::test]
 async fn a_mediamtx_restart_is_detected_and_every_path_restored() {
     // A long interval: only restart detection can explain a quick recovery.
-    let app = TestApp::spawn_with_stand_in(|vars| {
+    // (Fleet sizes are `make bench`'s: every write costs MediaMTX time in
+    // proportion to the paths it has.)
+    let app = TestApp::spawn_with(|vars| {
         vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
     })
     .await;
-    app.insert_cameras(1000).await;
+    app.insert_cameras(200).await;
     let report = force_pass(&app).await;
-    assert_eq!(report["added"].as_array().unwrap().len(), 1000);
+    assert_eq!(report["added"].as_array().unwrap().len(), 200);
 
-    let stand_in = app.mediamtx.stand_in();
-    stand_in.restart().await.unwrap();
+    app.mediamtx.restart().await;
     assert!(
         app.mediamtx.camera_paths().await.is_empty(),
         "the restart lost every path"
     );
     let restarted = Instant::now();
     let restored = eventually(Duration::from_secs(15), || async {
-        app.mediamtx.camera_paths().await.len() == 1000
+        app.mediamtx.camera_paths().await.len() == 200
     })
     .await;
     assert!(restored, "every path back within 15 s");
     println!(
-        "1,000 paths restored {:?} after the restart",
+        "200 paths restored {:?} after the restart",
         restarted.elapsed()
     );
-    let info_calls = stand_in
+    let info_calls = app
+        .mediamtx
+        .faults()
         .requests()
         .iter()
         .filter(|r| r.path == "/v3/info")
         .count();
     assert!(info_calls > 0, "the restart was noticed through /v3/info");
+}
+
+#[tokio::test]
+async fn a_configuration_reload_that_drops_every_path_is_repaired_at_once() {
+    // A long interval: only the leader's watch can explain a quick repair.
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+    })
+    .await;
+    let camera = app.create_camera("Dock").await;
+    let path = camera["path"].as_str().unwrap().to_owned();
+    force_pass(&app).await;
+    let started = app.mediamtx.info().await["started"].clone();
+    let writes = app.mediamtx.writes_to(&path).len();
+
+    // MediaMTX re-reads its file and forgets what the API made.
+    app.mediamtx.reload_configuration().await;
+    let repaired = eventually(Duration::from_secs(5), || async {
+        app.mediamtx.writes_to(&path).len() > writes
+            && app.mediamtx.path_config(&path).await.is_some()
+    })
+    .await;
+    assert!(
+        repaired,
+        "the path is back within seconds:\n{}",
+        app.mediamtx.log()
+    );
+    assert_eq!(
+        app.mediamtx.info().await["started"],
+        started,
+        "a reload, not a restart: `started` did not change"
+    );
+    assert!(
+        app.mediamtx
+            .log()
+            .contains("reloading configuration (file changed)")
+    );
 }
 
 #[tokio::test]
@@ -218,12 +257,12 @@ async fn orphans_are_removed_and_foreign_paths_left_alone() {
     let camera = app.create_camera("Dock").await;
     mtx.add_path(
         "cam_999",
-        json!({"source": "rtsp://192.0.2.99/orphan", "sourceOnDemand": true}),
+        json!({"source": "rtsp://127.0.2.99/orphan", "sourceOnDemand": true}),
     )
     .await;
     mtx.add_path(
         "lobby",
-        json!({"source": "rtsp://192.0.2.50/lobby", "sourceOnDemand": true}),
+        json!({"source": "rtsp://127.0.2.50/lobby", "sourceOnDemand": true}),
     )
     .await;
     mtx.add_path("cam_7_backup", json!({})).await;
@@ -231,51 +270,47 @@ async fn orphans_are_removed_and_foreign_paths_left_alone() {
     // A periodic pass may beat the forced one to it; either way it goes once.
     let report = force_pass(&app).await;
     assert!(report["failed"].as_array().unwrap().is_empty(), "{report}");
-    if app.mediamtx.is_stand_in() {
-        let deletes: Vec<_> = mtx
-            .writes_to("cam_999")
-            .into_iter()
-            .filter(|(request, _)| request.starts_with("DELETE"))
-            .collect();
-        assert_eq!(deletes.len(), 1, "{deletes:?}");
-    }
+    let deletes: Vec<_> = mtx
+        .writes_to("cam_999")
+        .into_iter()
+        .filter(|(request, _)| request.starts_with("DELETE"))
+        .collect();
+    assert_eq!(deletes.len(), 1, "{deletes:?}");
     let mut names = mtx.path_names().await;
     names.sort();
     assert_eq!(
         names,
         [camera["path"].as_str().unwrap(), "cam_7_backup", "lobby"]
     );
-    if app.mediamtx.is_stand_in() {
-        assert!(
-            mtx.writes_to("lobby")
-                .iter()
-                .all(|(request, _)| request.starts_with("POST /v3/config/paths/add"))
-        );
-    }
+    assert!(
+        mtx.writes_to("lobby").is_empty(),
+        "Camplane never writes a path it does not own"
+    );
 }
 
 #[tokio::test]
 async fn mediamtx_drift_is_repaired() {
-    let app = TestApp::spawn_with_stand_in(|vars| {
+    let app = TestApp::spawn_with(|vars| {
         vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
     })
     .await;
     let camera = app.create_camera("Dock").await;
     let path = camera["path"].as_str().unwrap();
-    let stand_in = app.mediamtx.stand_in();
-    stand_in.clear_requests();
+    app.mediamtx.faults().clear_requests();
     // Someone edits the path behind Camplane's back.
-    stand_in.seed_path(
-        path,
-        json!({"source": "rtsp://192.0.2.66/hijacked", "sourceOnDemand": true}),
-    );
+    app.mediamtx
+        .replace_path(
+            path,
+            json!({"source": "rtsp://127.0.2.66/hijacked", "sourceOnDemand": true}),
+        )
+        .await;
     // The forced pass finds the drift, unless a pass still queued from the
     // camera's creation got there first: either way, one write repairs it.
     let report = force_pass(&app).await;
     assert!(report["failed"].as_array().unwrap().is_empty(), "{report}");
     assert_eq!(
         app.mediamtx.path_config(path).await.unwrap()["source"],
-        canary_url("192.0.2.10")
+        canary_url("127.0.2.10")
     );
     let repairs = app.mediamtx.writes_to(path);
     assert_eq!(repairs.len(), 1, "exactly one write: {repairs:?}");
@@ -284,10 +319,10 @@ async fn mediamtx_drift_is_repaired() {
 
 #[tokio::test]
 async fn refusals_show_in_plain_words_and_failures_are_retried() {
-    let app = TestApp::spawn_with_stand_in(|_| {}).await;
-    let stand_in = app.mediamtx.stand_in();
+    let app = TestApp::spawn().await;
+    let faults = app.mediamtx.faults();
 
-    stand_in.fail_writes(Some(400));
+    faults.fail_writes(Some(400));
     let camera = app.create_camera("Refused").await;
     assert_eq!(camera["provisioning"]["state"], "error", "{camera}");
     let detail = camera["provisioning"]["detail"].as_str().unwrap();
@@ -296,8 +331,8 @@ async fn refusals_show_in_plain_words_and_failures_are_retried() {
         "{detail}"
     );
 
-    stand_in.fail_writes(None);
-    stand_in.fail_requests(Some(500));
+    faults.fail_writes(None);
+    faults.fail_requests(Some(500));
     let failing = app.create_camera("Failing").await;
     assert_eq!(
         failing["provisioning"]["state"], "pending",
@@ -305,7 +340,7 @@ async fn refusals_show_in_plain_words_and_failures_are_retried() {
     );
     assert!(failing["provisioning"]["attempts"].as_i64().unwrap() >= 1);
 
-    stand_in.fail_requests(None);
+    faults.fail_requests(None);
     let recovered = eventually(Duration::from_secs(8), || async {
         provisioning_state(&app, camera["id"].as_i64().unwrap()).await == "ready"
             && provisioning_state(&app, failing["id"].as_i64().unwrap()).await == "ready"
@@ -319,13 +354,13 @@ async fn refusals_show_in_plain_words_and_failures_are_retried() {
 
 #[tokio::test]
 async fn a_slow_mediamtx_leaves_writes_pending_but_never_failed() {
-    let app = TestApp::spawn_with_stand_in(|_| {}).await;
-    app.mediamtx.stand_in().set_delay(Duration::from_secs(3));
+    let app = TestApp::spawn().await;
+    app.mediamtx.faults().set_delay(Duration::from_secs(3));
     let started = Instant::now();
     let response = app
         .post_json(
             "/api/cameras",
-            &json!({"name": "Slow", "stream_url": canary_url("192.0.2.8")}),
+            &json!({"name": "Slow", "stream_url": canary_url("127.0.2.8")}),
         )
         .await;
     assert_eq!(response.status, 201);
@@ -335,7 +370,7 @@ async fn a_slow_mediamtx_leaves_writes_pending_but_never_failed() {
     );
     let camera = response.json();
     assert_eq!(camera["provisioning"]["state"], "pending");
-    app.mediamtx.stand_in().set_delay(Duration::ZERO);
+    app.mediamtx.faults().set_delay(Duration::ZERO);
     let id = camera["id"].as_i64().unwrap();
     assert!(
         eventually(Duration::from_secs(10), || async {
@@ -347,7 +382,7 @@ async fn a_slow_mediamtx_leaves_writes_pending_but_never_failed() {
 
 #[tokio::test]
 async fn readiness_reports_mediamtx_without_depending_on_it() {
-    let app = TestApp::spawn_with_stand_in(|_| {}).await;
+    let app = TestApp::spawn().await;
     let ready = app.get("/readyz").await.json();
     assert!(
         ready["checks"]["mediamtx"]
@@ -356,7 +391,7 @@ async fn readiness_reports_mediamtx_without_depending_on_it() {
             .starts_with("ok"),
         "{ready}"
     );
-    app.mediamtx.stand_in().stop().await;
+    app.mediamtx.stop().await;
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status, 200, "the registry works without MediaMTX");
     assert!(

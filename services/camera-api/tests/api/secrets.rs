@@ -117,14 +117,14 @@ async fn the_database_and_its_dump_hold_only_sealed_passwords() {
     let id = app.create_camera("Dock").await["id"].as_i64().unwrap();
     app.post_json(
         "/api/cameras",
-        &json!({"name": "Open", "stream_url": "rtsp://192.0.2.11/live"}),
+        &json!({"name": "Open", "stream_url": "rtsp://127.0.2.11/live"}),
     )
     .await;
 
     let rows = stored_rows(&app).await;
     assert_eq!(
         rows[0].stream_url,
-        "rtsp://admin:***@192.0.2.10:554/stream1"
+        "rtsp://admin:***@127.0.2.10:554/stream1"
     );
     let sealed = &rows[0].sealed().expect("the password is sealed");
     assert_eq!(sealed.key_id, app.config().secret_key.id());
@@ -137,18 +137,18 @@ async fn the_database_and_its_dump_hold_only_sealed_passwords() {
     );
     assert_eq!(
         (rows[1].stream_url.as_str(), rows[1].sealed().is_none()),
-        ("rtsp://192.0.2.11/live", true)
+        ("rtsp://127.0.2.11/live", true)
     );
     // Only the key opens it, and only for its own camera.
     let key = app.config().secret_key;
     assert_eq!(key.open(id, sealed).unwrap().expose(), CANARY);
     assert!(key.open(rows[1].id, sealed).is_err());
     // Provisioning opens it, for MediaMTX's source.
-    assert_eq!(source_of(&app, id).await, Some(canary_url("192.0.2.10")));
+    assert_eq!(source_of(&app, id).await, Some(canary_url("127.0.2.10")));
 
     // The database refuses a plaintext password, whoever writes it.
     let err = sqlx::query("UPDATE cameras SET stream_url = $1, password_sealed = NULL, password_key_id = NULL WHERE id = $2")
-        .bind(canary_url("192.0.2.10"))
+        .bind(canary_url("127.0.2.10"))
         .bind(id)
         .execute(&app.db)
         .await
@@ -167,7 +167,7 @@ async fn the_database_and_its_dump_hold_only_sealed_passwords() {
     );
     let dump = String::from_utf8_lossy(&dump.stdout);
     assert!(
-        dump.contains("rtsp://admin:***@192.0.2.10:554/stream1"),
+        dump.contains("rtsp://admin:***@127.0.2.10:554/stream1"),
         "the dump holds the camera"
     );
     assert_no_canary("a pg_dump of the database", &dump);
@@ -182,9 +182,9 @@ async fn passwords_left_in_the_clear_by_an_older_version_are_sealed_at_start_up(
         .await
         .unwrap();
     let urls = [
-        canary_url("192.0.2.20"),
+        canary_url("127.0.2.20"),
         format!("rtsps://viewer:{CANARY}%40x@cam.example/live"),
-        "rtsp://192.0.2.21/open".to_owned(),
+        "rtsp://127.0.2.21/open".to_owned(),
     ];
     for (n, url) in urls.iter().enumerate() {
         sqlx::query(
@@ -199,13 +199,13 @@ async fn passwords_left_in_the_clear_by_an_older_version_are_sealed_at_start_up(
     }
     old.close().await;
 
-    let app = TestApp::spawn_in(MediaMtx::start_stand_in().await, database, |_| {}).await;
+    let app = TestApp::spawn_in(MediaMtx::start().await, database, |_| {}).await;
     let rows = stored_rows(&app).await;
     let key = app.config().secret_key;
     let masked = [
-        "rtsp://admin:***@192.0.2.20:554/stream1",
+        "rtsp://admin:***@127.0.2.20:554/stream1",
         "rtsps://viewer:***@cam.example/live",
-        "rtsp://192.0.2.21/open",
+        "rtsp://127.0.2.21/open",
     ];
     for ((row, url), masked) in rows.iter().zip(&urls).zip(masked) {
         assert_eq!(row.stream_url, masked);
@@ -242,12 +242,12 @@ async fn passwords_left_in_the_clear_by_an_older_version_are_sealed_at_start_up(
 
 #[tokio::test]
 async fn a_wrong_key_is_refused_at_start_up_and_a_moved_password_fails_loudly() {
-    let mut app = TestApp::spawn_with_stand_in(|_| {}).await;
+    let mut app = TestApp::spawn().await;
     let first = app.create_camera("Dock").await["id"].as_i64().unwrap();
     let other = app
         .post_json(
             "/api/cameras",
-            &json!({"name": "Gate", "stream_url": "rtsp://admin:gate-pw@192.0.2.30/live"}),
+            &json!({"name": "Gate", "stream_url": "rtsp://admin:gate-pw@127.0.2.30/live"}),
         )
         .await
         .json()["id"]
@@ -304,7 +304,7 @@ async fn a_wrong_key_is_refused_at_start_up_and_a_moved_password_fails_loudly() 
 #[tokio::test]
 async fn rotate_key_keeps_every_camera_working_and_retires_the_old_key() {
     let camera = TestCamera::start().await;
-    let mut app = TestApp::spawn_with_stand_in(|_| {}).await;
+    let mut app = TestApp::spawn().await;
     let secure_url = camera.secure_url(TestCamera::USER, TestCamera::PASSWORD);
     let secure = app
         .post_json(
@@ -373,7 +373,7 @@ async fn rotate_key_keeps_every_camera_working_and_retires_the_old_key() {
 
     // With the new key, and MediaMTX emptied meanwhile, every path comes
     // back with its password, and the service reads the camera with it.
-    app.mediamtx.stand_in().restart().await.unwrap();
+    app.mediamtx.restart().await;
     app.set_env("CAMPLANE_SECRET_KEY", &new_text);
     app.start_again().await;
     let report = app.post_json("/api/reconcile", &json!({})).await.json();

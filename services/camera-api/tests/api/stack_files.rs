@@ -127,13 +127,27 @@ fn compose_runs_every_part_of_the_stack_pinned_and_checked() {
             "{name}: {image} is not pinned"
         );
     }
-    // The MediaMTX whose contract the stand-in follows.
+    // Production runs the MediaMTX the tests run (scripts/mediamtx.sh
+    // builds the version of the first of these tags): one version.
+    let mediamtx_tags: Vec<&str> = services
+        .values()
+        .filter_map(|service| service["image"].as_str())
+        .filter_map(|image| image.strip_prefix("bluenviron/mediamtx:"))
+        .map(|tag| tag.trim_end_matches("-ffmpeg"))
+        .collect();
+    assert!(!mediamtx_tags.is_empty());
+    assert!(
+        mediamtx_tags.iter().all(|tag| *tag == mediamtx_tags[0]),
+        "{mediamtx_tags:?}"
+    );
+    let built = std::process::Command::new(super::support::mediamtx::binary())
+        .arg("--version")
+        .output()
+        .unwrap();
     assert_eq!(
-        services["mediamtx"]["image"],
-        format!(
-            "bluenviron/mediamtx:{}",
-            mediamtx_standin::VERSION.trim_start_matches('v')
-        )
+        String::from_utf8_lossy(&built.stdout).trim(),
+        format!("v{}", mediamtx_tags[0]),
+        "the tests' MediaMTX is the production version"
     );
     assert_eq!(
         services["camera-api"]["build"]["dockerfile"],

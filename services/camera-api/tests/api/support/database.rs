@@ -4,7 +4,6 @@
 use std::sync::OnceLock;
 
 use sqlx::{Connection, PgConnection};
-use tokio::sync::OnceCell;
 use url::Url;
 
 /// A database that exists for one test and is dropped with it.
@@ -17,7 +16,7 @@ pub struct TestDatabase {
 
 impl TestDatabase {
     pub async fn create() -> TestDatabase {
-        Self::create_on(&server_url().await).await
+        Self::create_on(&server_url()).await
     }
 
     /// On a given server, e.g. a `PgServer` the test will stop.
@@ -85,49 +84,23 @@ impl Drop for TestDatabase {
     }
 }
 
-/// The server that hosts the test databases: `DATABASE_URL` when set, else a
-/// PostgreSQL container when Docker is available.
-async fn server_url() -> Url {
-    static FROM_ENV: OnceLock<Option<Url>> = OnceLock::new();
-    let from_env = FROM_ENV.get_or_init(|| {
-        std::env::var("DATABASE_URL")
-            .ok()
-            .filter(|url| !url.is_empty())
-            .map(|url| Url::parse(&url).expect("DATABASE_URL must be a postgres:// URL"))
-    });
-    match from_env {
-        Some(url) => url.clone(),
-        None => container_url().await,
-    }
-}
-
-async fn container_url() -> Url {
-    use testcontainers_modules::postgres::Postgres;
-    use testcontainers_modules::testcontainers::ContainerAsync;
-    use testcontainers_modules::testcontainers::runners::AsyncRunner;
-
-    // One container serves every test of the process; each still gets its
-    // own database in it.
-    static CONTAINER: OnceCell<(ContainerAsync<Postgres>, Url)> = OnceCell::const_new();
-    let (_, url) = CONTAINER
-        .get_or_init(|| async {
-            let container = Postgres::default().start().await.unwrap_or_else(|err| {
-                panic!(
-                    "The tests need PostgreSQL. DATABASE_URL is not set and Docker is not usable \
-                     ({err}). Set DATABASE_URL to a server the tests may create databases on, \
-                     e.g. DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres"
-                )
-            });
-            let port = container
-                .get_host_port_ipv4(5432)
-                .await
-                .expect("container port");
-            let url = Url::parse(&format!(
-                "postgres://postgres:postgres@127.0.0.1:{port}/postgres"
-            ))
-            .expect("valid URL");
-            (container, url)
+/// The server that hosts the test databases: `DATABASE_URL` (`make test`
+/// starts one and sets it, see scripts/with-postgres.sh).
+fn server_url() -> Url {
+    static SERVER: OnceLock<Url> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let url = std::env::var("DATABASE_URL")
+                .ok()
+                .filter(|url| !url.is_empty())
+                .unwrap_or_else(|| {
+                    panic!(
+                        "The tests need a PostgreSQL server to create their databases on: run them \
+                         with `make test`, or through `scripts/with-postgres.sh cargo test`, or set \
+                         DATABASE_URL (e.g. postgres://postgres@127.0.0.1:5432/postgres)"
+                    )
+                });
+            Url::parse(&url).expect("DATABASE_URL must be a postgres:// URL")
         })
-        .await;
-    url.clone()
+        .clone()
 }

@@ -1,104 +1,312 @@
-//! The MediaMTX a test's service talks to: the stand-in from `infra/`, or a
-//! real MediaMTX when `MEDIAMTX_API_URL` names one. Observations go through
-//! MediaMTX's own v3 API with plain JSON, never through the service's client,
-//! so a bug there can't hide itself.
+//! A real MediaMTX of a test's own: the binary `scripts/mediamtx.sh` builds
+//! (the version compose.yaml runs), started with the project's mediamtx.yml
+//! and free ports, asking the test's service through its auth hook as in
+//! production. The service reaches its API through a [`FaultProxy`], which
+//! records requests and injects slowness and errors; outages are real
+//! (SIGKILL, SIGSTOP, restart, a configuration reload).
+//!
+//! Observations go through MediaMTX's own v3 API with plain JSON, never
+//! through the service's client, so a bug there can't hide itself.
 
-use std::time::Duration;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
-use mediamtx_standin::StandIn;
 use serde_json::Value;
 
+use super::fault_proxy::{FaultProxy, HOOK_PATH, RecordedRequest};
+use super::free_port;
+
+/// The service's own login at MediaMTX (`MEDIAMTX_API_USER`/`_PASS`): the
+/// hook lets it use the API and read streams.
+pub const SERVICE_USER: &str = "camplane";
+
+/// The test's own login at MediaMTX's API, which the proxy's hook allows
+/// itself, so observing MediaMTX works while the service is down.
+const OBSERVER_USER: &str = "test-observer";
+
 pub struct MediaMtx {
-    url: String,
-    stand_in: Option<StandIn>,
+    dir: PathBuf,
+    ports: Ports,
+    password: String,
+    observer_password: String,
+    proxy: FaultProxy,
+    process: Mutex<Option<Child>>,
     http: reqwest::Client,
+}
+
+#[derive(Clone, Copy)]
+struct Ports {
+    api: u16,
+    rtsp: u16,
+    hls: u16,
+    metrics: u16,
+}
+
+impl Ports {
+    fn new() -> Ports {
+        Ports {
+            api: free_port(),
+            rtsp: free_port(),
+            hls: free_port(),
+            metrics: free_port(),
+        }
+    }
 }
 
 impl MediaMtx {
     pub async fn start() -> MediaMtx {
-        match std::env::var("MEDIAMTX_API_URL") {
-            Ok(url) if !url.is_empty() => {
-                let mtx = MediaMtx {
-                    url: url.trim_end_matches('/').to_owned(),
-                    stand_in: None,
-                    http: reqwest::Client::builder().no_proxy().build().unwrap(),
-                };
-                // A shared MediaMTX holds the previous test's paths.
-                for name in mtx.path_names().await {
-                    if name.starts_with("cam_") {
-                        mtx.http
-                            .delete(format!("{}/v3/config/paths/delete/{name}", mtx.url))
-                            .send()
-                            .await
-                            .unwrap();
-                    }
-                }
-                mtx
-            }
-            _ => Self::start_stand_in().await,
-        }
-    }
-
-    pub async fn start_stand_in() -> MediaMtx {
-        let stand_in = StandIn::start()
-            .await
-            .expect("starting the MediaMTX stand-in");
-        MediaMtx {
-            url: stand_in.api_url(),
-            stand_in: Some(stand_in),
+        let dir = std::env::temp_dir().join(format!("camplane-mtx-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(repo().join("mediamtx.yml"), dir.join("mediamtx.yml")).unwrap();
+        let observer_password = uuid::Uuid::new_v4().simple().to_string();
+        let observer = (OBSERVER_USER.to_owned(), observer_password.clone());
+        let mut ports = Ports::new();
+        let proxy = FaultProxy::start(ports.api, observer.clone()).await;
+        let mut mtx = MediaMtx {
+            dir,
+            ports,
+            password: uuid::Uuid::new_v4().simple().to_string(),
+            observer_password,
+            proxy,
+            process: Mutex::new(None),
             http: reqwest::Client::builder().no_proxy().build().unwrap(),
+        };
+        // A free port can be taken by someone else before MediaMTX binds it;
+        // then other ones are tried.
+        for _ in 0..3 {
+            if mtx.launch().await {
+                return mtx;
+            }
+            ports = Ports::new();
+            mtx.ports = ports;
+            mtx.proxy = FaultProxy::start(ports.api, observer.clone()).await;
+        }
+        panic!("MediaMTX did not start:\n{}", mtx.log());
+    }
+
+    /// The API as the service sees it: through the fault proxy.
+    pub fn api_url(&self) -> String {
+        self.proxy.url()
+    }
+
+    /// MediaMTX's API itself, for observers that must not be faulted.
+    fn direct_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports.api)
+    }
+
+    /// `rtsp://127.0.0.1:PORT`: MediaMTX's RTSP server (`MEDIAMTX_RTSP_URL`).
+    pub fn rtsp_url(&self) -> String {
+        format!("rtsp://127.0.0.1:{}", self.ports.rtsp)
+    }
+
+    /// `127.0.0.1:PORT` of MediaMTX's HLS server.
+    pub fn hls_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.ports.hls)
+    }
+
+    /// The service's login at MediaMTX: `(MEDIAMTX_API_USER, MEDIAMTX_API_PASS)`.
+    pub fn service_login(&self) -> (&str, &str) {
+        (SERVICE_USER, &self.password)
+    }
+
+    /// Registers a service (its `/api/mediamtx/auth`) to answer MediaMTX's
+    /// auth hook; returns its slot for [`Self::move_hook`].
+    pub fn add_hook(&self, url: String) -> usize {
+        self.proxy.add_hook(url)
+    }
+
+    pub fn move_hook(&self, slot: usize, url: String) {
+        self.proxy.set_hook(slot, url);
+    }
+
+    /// Slowness, errors and the request log of the API as the service sees it.
+    pub fn faults(&self) -> &FaultProxy {
+        &self.proxy
+    }
+
+    /// Kills MediaMTX (SIGKILL) and refuses connections to its API, as a
+    /// crashed MediaMTX does.
+    pub async fn stop(&self) {
+        self.proxy.cut().await;
+        self.kill();
+    }
+
+    /// Starts a new MediaMTX process on the same ports and configuration: no
+    /// paths made through the API, a new `started`.
+    pub async fn start_again(&self) {
+        assert!(
+            self.launch().await,
+            "MediaMTX did not start again:\n{}",
+            self.log()
+        );
+        self.proxy.restore().await;
+    }
+
+    pub async fn restart(&self) {
+        self.stop().await;
+        self.start_again().await;
+    }
+
+    /// Freezes the process (SIGSTOP): its sockets accept but nothing answers.
+    pub fn freeze(&self) {
+        self.signal(libc::SIGSTOP);
+    }
+
+    pub fn thaw(&self) {
+        self.signal(libc::SIGCONT);
+    }
+
+    /// Rewrites its configuration file, which MediaMTX watches: it reloads
+    /// the file and forgets every path made through the API, without a new
+    /// `started`.
+    pub async fn reload_configuration(&self) {
+        let file = self.dir.join("mediamtx.yml");
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        text.push_str("\n# reloaded by a test\n");
+        std::fs::write(&file, text).unwrap();
+    }
+
+    /// Writes `paths` (name, configuration) into its configuration file and
+    /// waits until MediaMTX has reloaded it: thousands of paths in one
+    /// reload, where the API would take one reload per path. Like any reload,
+    /// it drops the paths made through the API.
+    pub async fn seed_paths_by_file(&self, paths: &[(String, Value)]) {
+        let file = self.dir.join("mediamtx.yml");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let mut block = String::from("paths:\n");
+        for (name, config) in paths {
+            // JSON is YAML's flow style.
+            block.push_str(&format!("  {name}: {config}\n"));
+        }
+        assert!(
+            text.contains("\npaths: {}"),
+            "mediamtx.yml ends with `paths: {{}}`"
+        );
+        std::fs::write(&file, text.replace("\npaths: {}", &format!("\n{block}"))).unwrap();
+        let loaded = eventually(Duration::from_secs(30), || async {
+            self.path_names().await.len() == paths.len()
+        })
+        .await;
+        assert!(loaded, "MediaMTX did not load the paths:\n{}", self.log());
+    }
+
+    /// What MediaMTX printed so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("mediamtx.log")).unwrap_or_default()
+    }
+
+    /// Starts the process; false if it exits before its API answers (e.g. a
+    /// port was taken).
+    async fn launch(&self) -> bool {
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("mediamtx.log"))
+            .unwrap();
+        let loopback = |port: u16| format!("127.0.0.1:{port}");
+        let hook = format!("{}{HOOK_PATH}", self.proxy.url());
+        let child = Command::new(binary())
+            .arg("mediamtx.yml")
+            .current_dir(&self.dir)
+            .env("MTX_APIADDRESS", loopback(self.ports.api))
+            .env("MTX_RTSPADDRESS", loopback(self.ports.rtsp))
+            .env("MTX_HLSADDRESS", loopback(self.ports.hls))
+            .env("MTX_METRICSADDRESS", loopback(self.ports.metrics))
+            .env("MTX_AUTHHTTPADDRESS", hook)
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .expect("starting MediaMTX");
+        *self.process.lock().unwrap() = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            let exited = self
+                .process
+                .lock()
+                .unwrap()
+                .as_mut()
+                .is_some_and(|child| child.try_wait().unwrap().is_some());
+            if exited {
+                *self.process.lock().unwrap() = None;
+                return false;
+            }
+            // Any answer will do: without credentials it is a 401.
+            if self
+                .http
+                .get(format!("{}/v3/info", self.direct_url()))
+                .send()
+                .await
+                .is_ok()
+            {
+                return true;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        false
+    }
+
+    fn kill(&self) {
+        if let Some(mut child) = self.process.lock().unwrap().take() {
+            let _ = child.kill();
+            let _ = child.wait();
         }
     }
 
-    pub fn api_url(&self) -> &str {
-        &self.url
+    fn signal(&self, signal: libc::c_int) {
+        let process = self.process.lock().unwrap();
+        let child = process.as_ref().expect("MediaMTX is running");
+        let pid = libc::pid_t::try_from(child.id()).unwrap();
+        // SAFETY: kill(2) on our own child's pid, which is not reaped yet.
+        unsafe { libc::kill(pid, signal) };
     }
 
-    /// For tests that stop, restart, slow or break MediaMTX, or read its
-    /// request log: only the stand-in can be driven that way.
-    pub fn stand_in(&self) -> &StandIn {
-        self.stand_in
-            .as_ref()
-            .expect("a test that drives MediaMTX's faults starts with TestApp::spawn_with_stand_in")
-    }
-
-    pub fn is_stand_in(&self) -> bool {
-        self.stand_in.is_some()
-    }
-
-    pub async fn path_config(&self, name: &str) -> Option<Value> {
+    /// A GET of MediaMTX's API as the test's observer; `None` for a 404.
+    async fn get(&self, path: &str) -> Option<Value> {
         let response = self
             .http
-            .get(format!("{}/v3/config/paths/get/{name}", self.url))
+            .get(format!("{}{path}", self.direct_url()))
+            .basic_auth(OBSERVER_USER, Some(&self.observer_password))
             .send()
             .await
             .expect("MediaMTX answers");
         match response.status().as_u16() {
             200 => Some(response.json().await.unwrap()),
             404 => None,
-            other => panic!("MediaMTX answered {other}"),
+            other => panic!(
+                "MediaMTX answered {other} to GET {path}: {}",
+                response.text().await.unwrap_or_default()
+            ),
         }
     }
 
-    pub async fn path_names(&self) -> Vec<String> {
-        let list: Value = self
-            .http
-            .get(format!(
-                "{}/v3/config/paths/list?itemsPerPage=100000",
-                self.url
-            ))
-            .send()
-            .await
-            .expect("MediaMTX answers")
-            .json()
+    pub async fn info(&self) -> Value {
+        self.get("/v3/info").await.unwrap()
+    }
+
+    pub async fn path_config(&self, name: &str) -> Option<Value> {
+        self.get(&format!("/v3/config/paths/get/{name}")).await
+    }
+
+    /// Every configured path, by name.
+    pub async fn path_configs(&self) -> BTreeMap<String, Value> {
+        let list = self
+            .get("/v3/config/paths/list?itemsPerPage=100000")
             .await
             .unwrap();
         list["items"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|item| item["name"].as_str().unwrap().to_owned())
+            .map(|item| (item["name"].as_str().unwrap().to_owned(), item.clone()))
             .collect()
+    }
+
+    pub async fn path_names(&self) -> Vec<String> {
+        self.path_configs().await.into_keys().collect()
     }
 
     pub async fn camera_paths(&self) -> Vec<String> {
@@ -109,27 +317,80 @@ impl MediaMtx {
             .collect()
     }
 
+    /// Adds a path as someone other than Camplane would.
     pub async fn add_path(&self, name: &str, config: Value) {
+        self.write_path("add", name, config).await;
+    }
+
+    /// Replaces a path's configuration behind Camplane's back.
+    pub async fn replace_path(&self, name: &str, config: Value) {
+        self.write_path("replace", name, config).await;
+    }
+
+    async fn write_path(&self, how: &str, name: &str, config: Value) {
         let response = self
             .http
-            .post(format!("{}/v3/config/paths/add/{name}", self.url))
+            .post(format!(
+                "{}/v3/config/paths/{how}/{name}",
+                self.direct_url()
+            ))
+            .basic_auth(OBSERVER_USER, Some(&self.observer_password))
             .json(&config)
             .send()
             .await
             .unwrap();
-        assert_eq!(response.status(), 200, "adding {name}");
+        let status = response.status();
+        assert_eq!(
+            status,
+            200,
+            "{how} {name}: {}",
+            response.text().await.unwrap()
+        );
     }
 
-    /// Writes (POST/PATCH/DELETE) the stand-in received for one path.
+    /// Configuration writes (POST/PATCH/DELETE) the service sent for one path.
     pub fn writes_to(&self, name: &str) -> Vec<(String, Option<Value>)> {
         let suffix = format!("/{name}");
-        self.stand_in()
+        self.proxy
             .writes()
             .into_iter()
             .filter(|request| request.path.ends_with(&suffix))
-            .map(|request| (format!("{} {}", request.method, request.path), request.body))
+            .map(
+                |RecordedRequest {
+                     method, path, body, ..
+                 }| (format!("{method} {path}"), body),
+            )
             .collect()
     }
+}
+
+impl Drop for MediaMtx {
+    fn drop(&mut self) {
+        // SIGKILL ends a frozen process too.
+        self.kill();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn repo() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
+}
+
+/// The MediaMTX binary, built (once per machine, then cached) by
+/// `scripts/mediamtx.sh`.
+pub fn binary() -> &'static Path {
+    static BINARY: OnceLock<PathBuf> = OnceLock::new();
+    BINARY.get_or_init(|| {
+        let output = Command::new(repo().join("scripts/mediamtx.sh"))
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("running scripts/mediamtx.sh");
+        assert!(
+            output.status.success(),
+            "scripts/mediamtx.sh could not provide MediaMTX"
+        );
+        PathBuf::from(String::from_utf8(output.stdout).unwrap().trim())
+    })
 }
 
 /// Polls `check` until it holds or `limit` passes; returns whether it held.

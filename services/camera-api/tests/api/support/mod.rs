@@ -3,6 +3,7 @@
 
 pub mod camera;
 pub mod database;
+pub mod fault_proxy;
 pub mod mediamtx;
 pub mod postgres;
 pub mod processes;
@@ -109,8 +110,10 @@ pub struct TestApp {
     pub anonymous: reqwest::Client,
     /// A pool on the test's database, for asserting what was stored.
     pub db: PgPool,
-    /// The MediaMTX this service provisions; each test has its own.
+    /// The real MediaMTX this service provisions; each test has its own.
     pub mediamtx: Arc<MediaMtx>,
+    /// This replica's slot among the services MediaMTX's auth hook asks.
+    hook_slot: Option<usize>,
     /// The ffmpeg/ffprobe this service runs, traced (see `processes`).
     pub media: Arc<processes::MediaTools>,
     vars: HashMap<String, String>,
@@ -130,19 +133,11 @@ impl TestApp {
         Self::spawn_on(MediaMtx::start().await, configure).await
     }
 
-    /// For tests that stop, restart, slow or break MediaMTX: always the
-    /// stand-in, even when `MEDIAMTX_API_URL` names a real MediaMTX.
-    pub async fn spawn_with_stand_in(
-        configure: impl FnOnce(&mut HashMap<String, String>),
-    ) -> TestApp {
-        Self::spawn_on(MediaMtx::start_stand_in().await, configure).await
-    }
-
     /// For tests that stop PostgreSQL: the database is on the test's own
-    /// server, and MediaMTX is the stand-in.
+    /// server.
     pub async fn spawn_on_postgres(server: &postgres::PgServer) -> TestApp {
         let database = TestDatabase::create_on(&server.url()).await;
-        Self::spawn_in(MediaMtx::start_stand_in().await, database, |_| {}).await
+        Self::spawn_in(MediaMtx::start().await, database, |_| {}).await
     }
 
     async fn spawn_on(
@@ -161,11 +156,14 @@ impl TestApp {
         capture_logs();
         let mediamtx = Arc::new(mediamtx);
         let media = Arc::new(processes::MediaTools::install());
+        let (mediamtx_user, mediamtx_pass) = mediamtx.service_login();
         let mut vars = HashMap::from([
             ("DATABASE_URL".to_owned(), database.url().to_owned()),
             ("CAMPLANE_FFMPEG".to_owned(), media.path("ffmpeg")),
             ("CAMPLANE_FFPROBE".to_owned(), media.path("ffprobe")),
-            ("MEDIAMTX_API_URL".to_owned(), mediamtx.api_url().to_owned()),
+            ("MEDIAMTX_API_URL".to_owned(), mediamtx.api_url()),
+            ("MEDIAMTX_API_USER".to_owned(), mediamtx_user.to_owned()),
+            ("MEDIAMTX_API_PASS".to_owned(), mediamtx_pass.to_owned()),
             // Fast enough that tests never wait long for a periodic pass.
             ("CAMPLANE_RECONCILE_INTERVAL".to_owned(), "2s".to_owned()),
             ("CAMPLANE_SECRET_KEY".to_owned(), new_secret_key()),
@@ -202,6 +200,7 @@ impl TestApp {
             anonymous,
             db,
             mediamtx,
+            hook_slot: None,
             media,
             vars,
             server: None,
@@ -239,6 +238,11 @@ impl TestApp {
     async fn start(&mut self) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         self.base = format!("http://{}", listener.local_addr().unwrap());
+        let hook = self.url("/api/mediamtx/auth");
+        match self.hook_slot {
+            Some(slot) => self.mediamtx.move_hook(slot, hook),
+            None => self.hook_slot = Some(self.mediamtx.add_hook(hook)),
+        }
         let metrics = TcpListener::bind("127.0.0.1:0").await.unwrap();
         self.metrics_url = format!("http://{}/metrics", metrics.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -284,6 +288,16 @@ impl TestApp {
     /// Starts the service again after `stop` or `kill`.
     pub async fn start_again(&mut self) {
         self.start().await;
+    }
+
+    /// The real binary as a process of its own with `env` (this app's, see
+    /// [`Self::env`], perhaps changed), answering MediaMTX's auth hook too
+    /// once it listens.
+    pub async fn spawn_process(&self, env: &HashMap<String, String>) -> service::ServiceProcess {
+        let process = service::ServiceProcess::start(env);
+        let base = process.base_url().await;
+        self.mediamtx.add_hook(format!("{base}/api/mediamtx/auth"));
+        process
     }
 
     /// The environment the service runs with, e.g. to start the real binary
@@ -348,7 +362,7 @@ impl TestApp {
             r#"WITH inserted AS (
                    INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id)
                    OVERRIDING SYSTEM VALUE
-                   SELECT id, 'Bulk ' || n, 'rtsp://admin:***@192.0.2.' || (n % 250) || ':554/s' || n,
+                   SELECT id, 'Bulk ' || n, 'rtsp://admin:***@127.0.2.' || (n % 250) || ':554/s' || n,
                           sealed, $3
                    FROM unnest($1::bigint[], $2::bytea[]) WITH ORDINALITY AS u(id, sealed, n)
                    RETURNING id)
@@ -372,7 +386,7 @@ impl TestApp {
         let response = self
             .post_json(
                 "/api/cameras",
-                &serde_json::json!({"name": name, "stream_url": canary_url("192.0.2.10")}),
+                &serde_json::json!({"name": name, "stream_url": canary_url("127.0.2.10")}),
             )
             .await;
         assert_eq!(response.status, 201, "{}", response.text);

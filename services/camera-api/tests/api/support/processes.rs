@@ -20,7 +20,7 @@ impl MediaTools {
             let real = find_on_path(tool)
                 .unwrap_or_else(|| panic!("{tool} is not installed; run scripts/install-deps.sh"));
             let script = format!(
-                "#!/bin/bash\necho \"$$\" >> \"$0.starts\"\nexec -a \"$0\" {} \"$@\"\n",
+                "#!/bin/bash\necho \"$$\" >> \"$0.starts\"\necho \"$*\" >> \"$0.args\"\nexec -a \"$0\" {} \"$@\"\n",
                 real.display()
             );
             let path = dir.join(tool);
@@ -39,6 +39,18 @@ impl MediaTools {
     pub fn starts(&self, tool: &str) -> usize {
         std::fs::read_to_string(self.dir.join(format!("{tool}.starts")))
             .map_or(0, |text| text.lines().count())
+    }
+
+    /// The arguments of the latest start of `tool`.
+    pub fn last_args(&self, tool: &str) -> Vec<String> {
+        std::fs::read_to_string(self.dir.join(format!("{tool}.args")))
+            .unwrap_or_default()
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
     }
 
     /// Pids of this test's ffmpeg/ffprobe processes still alive (zombies
