@@ -138,10 +138,10 @@ echo $! >>"$run/pids"
 wait_port camera "$camera_port"
 
 # --- MediaMTX, asking camera-api's hook about every access; its own copy of
-# the configuration, as MediaMTX reloads a file it sees change.
+# the configuration, whose paths camera-api writes (MEDIAMTX_CONFIG_FILE).
 api_pass=$(openssl rand -hex 16)
 hook="http://127.0.0.1:$api_port/api/mediamtx/auth"
-cp mediamtx.yml "$run/mediamtx.yml"
+(umask 077 && cp mediamtx.yml "$run/mediamtx.yml")
 say "MediaMTX: $mediamtx ($("$mediamtx" --version))"
 start mediamtx env MTX_AUTHHTTPADDRESS="$hook" \
   MTX_APIADDRESS=127.0.0.1:$mediamtx_port MTX_METRICSADDRESS=127.0.0.1:$mediamtx_metrics_port \
@@ -175,6 +175,7 @@ CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY CAMPLANE_INITIAL_ADMIN_PASSWORD=$admin_
   start camera-api env DATABASE_URL="$server/$database" \
   CAMPLANE_LISTEN="127.0.0.1:$api_port" CAMPLANE_CONSOLE_DIR=frontend/dist \
   MEDIAMTX_API_URL="http://127.0.0.1:$mediamtx_port" MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
+  MEDIAMTX_CONFIG_FILE="$run/mediamtx.yml" \
   CAMPLANE_METRICS_LISTEN="${CAMPLANE_METRICS_LISTEN:-127.0.0.1:9464}" \
   "$bin/camera-api"
 wait_port camera-api "$api_port"

@@ -7,6 +7,7 @@ camera's wall clock burnt in, as a real camera's on-screen time):
   /cam2    video only, pattern=ball, keyframe every 250 frames (10 s)
   /cam3    video + AAC mono 48 kHz
   /secure  video only, basic auth --user/--password (default admin/s3cret)
+  /mjpeg   MJPEG only, 10 fps (which HLS can't carry)
 
 Prints `READY port=<port>` once serving. Exits on SIGTERM/SIGINT and when stdin
 reaches EOF, so a test that dies (closing the pipe) takes its camera with it.
@@ -33,6 +34,11 @@ VIDEO = (
     "clockoverlay time-format=\"%H:%M:%S\" halignment=right valignment=bottom font-desc=\"Sans 20\" ! "
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=800 sliced-threads=false ! "
     "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
+)
+# What old cameras send, and HLS can't carry.
+MJPEG = (
+    "videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=640,height=360,framerate=10/1 ! "
+    "jpegenc quality=60 ! rtpjpegpay name=pay0 pt=26"
 )
 AAC = (
     "audiotestsrc is-live=true wave=sine ! audio/x-raw,rate=48000,channels=1 ! "
@@ -92,6 +98,7 @@ def main():
     mounts.add_factory("/cam2", factory(VIDEO.format(pattern="ball", gop=250), OPEN))
     mounts.add_factory("/cam3", factory(VIDEO.format(pattern="ball", gop=25) + " " + AAC, OPEN))
     mounts.add_factory("/secure", factory(VIDEO.format(pattern="ball", gop=25), ANON_SECURE, USER_SECURE))
+    mounts.add_factory("/mjpeg", factory(MJPEG, OPEN))
 
     if server.attach(None) == 0:
         sys.exit(f"test_camera: cannot listen on 127.0.0.1:{args.port}")

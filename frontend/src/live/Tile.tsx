@@ -113,6 +113,13 @@ export function Tile({
         {retryIn !== null ? ` Retrying in ${retryIn} s.` : ''}
       </p>
     );
+  } else if (state.kind === 'unplayable') {
+    overlay = (
+      <p className="tile-message">
+        <strong>Can&apos;t play in the browser:</strong> the camera sends no H.264 or H.265 video
+        (MJPEG, say). Set its video encoding to H.264 in the camera&apos;s own settings.
+      </p>
+    );
   } else if (state.kind === 'error') {
     overlay = (
       <p className="tile-message">

@@ -30,6 +30,7 @@ describe('failures', () => {
   it('name what the edge answered', () => {
     expect(classify(error(404))).toBe('offline');
     expect(classify(error(503))).toBe('capacity');
+    expect(classify(error(415))).toBe('unplayable');
     expect(classify(error(401))).toBe('session');
     expect(classify(error(502))).toBe('error');
     expect(classify(error())).toBe('error');

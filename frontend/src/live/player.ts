@@ -11,21 +11,24 @@ export type TileState =
   | { kind: 'live'; latency: number | null }
   | { kind: 'offline'; retryAt: number }
   | { kind: 'capacity'; retryAt: number }
+  | { kind: 'unplayable' }
   | { kind: 'error'; message: string; retryAt: number }
   | { kind: 'stopped' };
 
-export type Failure = 'offline' | 'capacity' | 'session' | 'error';
+export type Failure = 'offline' | 'capacity' | 'unplayable' | 'session' | 'error';
 
 /**
  * What a fatal hls.js error means for the operator. The edge turns
- * MediaMTX's 500s into 404 (camera offline or not provisioned) and 503 (the
- * camera's viewer limit); 401 is MediaMTX refusing the video token or its
+ * MediaMTX's 500s into 404 (camera offline or not provisioned), 503 (the
+ * camera's viewer limit) and 415 (the camera sends no codec HLS can carry,
+ * such as MJPEG: final); 401 is MediaMTX refusing the video token or its
  * expired HLS session.
  */
 export function classify(data: Pick<ErrorData, 'type' | 'details' | 'response'>): Failure {
   const code = data.response?.code;
   if (code === 404) return 'offline';
   if (code === 503) return 'capacity';
+  if (code === 415) return 'unplayable';
   if (code === 401) return 'session';
   return 'error';
 }
@@ -120,7 +123,11 @@ export class TilePlayer {
         return;
       }
       const failure = classify(data);
-      if (failure !== 'session') {
+      if (failure === 'unplayable') {
+        // Retrying can't change the camera's codec.
+        this.teardown();
+        this.set({ kind: 'unplayable' });
+      } else if (failure !== 'session') {
         this.fail(failure, data.error.message || data.details);
       } else if (!this.renewedAfter401) {
         // A new token and a new HLS session are one reload away: no backoff.
@@ -204,7 +211,7 @@ export class TilePlayer {
     }
   };
 
-  private fail(failure: Exclude<Failure, 'session'>, message: string) {
+  private fail(failure: Exclude<Failure, 'session' | 'unplayable'>, message: string) {
     this.teardown();
     const retryAt = Date.now() + retryDelay(this.attempt);
     this.attempt += 1;

@@ -115,6 +115,7 @@ impl Config {
             },
             reconcile: reconcile::Settings {
                 interval: env.duration("CAMPLANE_RECONCILE_INTERVAL", "10s")?,
+                config_file: env.writable_file("MEDIAMTX_CONFIG_FILE")?,
                 source: SourceSettings {
                     start_timeout: env.duration("CAMPLANE_SOURCE_START_TIMEOUT", "10s")?,
                     close_after: env.duration("CAMPLANE_SOURCE_CLOSE_AFTER", "10s")?,
@@ -243,6 +244,31 @@ impl Env<'_> {
                 Ok(Some(url))
             }
             _ => Err(invalid(var, "expected an rtsp:// or rtsps:// URL")),
+        }
+    }
+
+    /// An existing file that this process may rewrite (in its directory: a
+    /// new file is renamed over it).
+    fn writable_file(&self, var: &'static str) -> Result<Option<PathBuf>, ConfigError> {
+        let Some(raw) = self.get(var) else {
+            return Ok(None);
+        };
+        let path = PathBuf::from(raw);
+        if !path.is_file() {
+            return Err(invalid(var, format!("{} is not a file", path.display())));
+        }
+        let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
+        let dir = dir.unwrap_or(std::path::Path::new("."));
+        let probe = dir.join(format!(".camplane-write-check-{}", std::process::id()));
+        match std::fs::File::create(&probe) {
+            Ok(_) => {
+                let _ = std::fs::remove_file(&probe);
+                Ok(Some(path))
+            }
+            Err(err) => Err(invalid(
+                var,
+                format!("cannot write in {}: {err}", dir.display()),
+            )),
         }
     }
 
@@ -385,6 +411,32 @@ mod tests {
         ])
         .unwrap();
         assert!(!format!("{config:?}").contains("\"pw\""));
+    }
+
+    #[test]
+    fn the_mediamtx_config_file_must_exist_and_be_writable_in_place() {
+        let err = config(&[
+            DB,
+            SECRET_KEY,
+            ("MEDIAMTX_CONFIG_FILE", "/nonexistent/m.yml"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("MEDIAMTX_CONFIG_FILE is invalid"),
+            "{err}"
+        );
+        let dir = std::env::temp_dir().join(format!("camplane-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("mediamtx.yml");
+        std::fs::write(&file, "paths: {}\n").unwrap();
+        let config = config(&[
+            DB,
+            SECRET_KEY,
+            ("MEDIAMTX_CONFIG_FILE", file.to_str().unwrap()),
+        ]);
+        std::fs::remove_dir_all(&dir).unwrap();
+        assert_eq!(config.unwrap().reconcile.config_file, Some(file));
     }
 
     #[test]

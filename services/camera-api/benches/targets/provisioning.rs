@@ -13,7 +13,7 @@ use crate::support::{TestApp, canary_url, eventually};
 
 const CREATED: usize = 1_000;
 /// Cameras in the database when MediaMTX restarts.
-const RESTORED: usize = 10_000;
+const RESTORED: [usize; 3] = [1_000, 5_000, 10_000];
 /// How long to wait before calling a target missed by far.
 const GIVE_UP: Duration = Duration::from_secs(60);
 
@@ -52,49 +52,65 @@ pub async fn create_through_api(app: &TestApp, service: &ServiceProcess, rows: &
     ));
 }
 
-/// Fills the database up to 10,000 cameras, provisions them, restarts the
-/// real MediaMTX empty and times how long until every path is back.
+/// For 1,000, 5,000 and 10,000 cameras: what one API write costs MediaMTX
+/// at that many paths (each write reloads its whole configuration), and how
+/// long a MediaMTX restarted empty (as redeployed, with the shipped
+/// configuration file) takes until every path is back.
 pub async fn restore_after_restart(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) {
-    let added = RESTORED - cameras(app).await;
-    app.insert_cameras(added as i64).await;
-    let started = Instant::now();
-    let response = service.post_json("/api/reconcile", &json!({})).await;
-    assert_eq!(response.status, 200, "{}", response.text);
-    let pass = started.elapsed();
-    let report = response.json();
-    assert_eq!(
-        report["added"].as_array().map(Vec::len),
-        Some(added),
-        "{report}"
-    );
-    assert!(converged(app, RESTORED).await, "every camera provisioned");
-    rows.push(Row::reported(
-        format!("forced reconcile pass adding {added} paths"),
-        format!("{:.2} s", pass.as_secs_f64()),
-    ));
+    for fleet in RESTORED {
+        let added = fleet - cameras(app).await;
+        app.insert_cameras(added as i64).await;
+        let started = Instant::now();
+        let response = service.post_json("/api/reconcile", &json!({})).await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        let pass = started.elapsed();
+        let report = response.json();
+        assert_eq!(
+            report["added"].as_array().map(Vec::len),
+            Some(added),
+            "{report}"
+        );
+        assert!(converged(app, fleet).await, "every camera provisioned");
+        rows.push(Row::reported(
+            format!("forced reconcile pass adding {added} paths (one file reload)"),
+            format!("{:.2} s", pass.as_secs_f64()),
+        ));
 
-    let mediamtx = &app.mediamtx;
-    mediamtx.restart().await;
-    let restarted = Instant::now();
-    let restored = eventually(GIVE_UP, || async {
-        mediamtx.camera_paths().await.len() == RESTORED
-    })
-    .await;
-    let elapsed = restarted.elapsed();
-    rows.push(Row::new(
-        "MediaMTX restarted empty with 10,000 cameras: until every path is back",
-        if restored {
+        let mediamtx = &app.mediamtx;
+        let name = mediamtx.camera_paths().await.remove(0);
+        let config = mediamtx.path_config(&name).await.unwrap();
+        let started = Instant::now();
+        mediamtx.replace_path(&name, config).await;
+        rows.push(Row::reported(
+            format!("one API write on a MediaMTX holding {fleet} paths"),
+            format!("{:.0} ms", started.elapsed().as_secs_f64() * 1000.0),
+        ));
+
+        mediamtx.restart_empty().await;
+        let restarted = Instant::now();
+        let restored = eventually(GIVE_UP, || async {
+            mediamtx.camera_paths().await.len() == fleet
+        })
+        .await;
+        let elapsed = restarted.elapsed();
+        let measured = if restored {
             format!("{:.2} s", elapsed.as_secs_f64())
         } else {
             format!(
-                "{} of {RESTORED} paths after {} s",
+                "{} of {fleet} paths after {} s",
                 mediamtx.camera_paths().await.len(),
                 GIVE_UP.as_secs()
             )
-        },
-        "≤ 5 s",
-        restored && elapsed <= Duration::from_secs(5),
-    ));
+        };
+        let what =
+            format!("MediaMTX restarted empty with {fleet} cameras: until every path is back");
+        rows.push(Row::new(
+            what,
+            measured,
+            "≤ 10 s",
+            restored && elapsed <= Duration::from_secs(10),
+        ));
+    }
 }
 
 pub async fn cameras(app: &TestApp) -> usize {

@@ -13,7 +13,7 @@ use utoipa::openapi::schema::SchemaType;
 use utoipa::openapi::{Object, ObjectBuilder, Type};
 
 pub use passwords::{rotate_key, seal_stored};
-pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl};
+pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl, has_whole_escapes};
 
 use crate::auth::{self, Principal};
 use crate::config::Secret;
@@ -371,7 +371,7 @@ fn parse_max_readers(raw: i64) -> Result<i32, String> {
 }
 
 fn parse_new_stream_url(raw: &str) -> Result<(StreamUrl, Option<Password>), String> {
-    let url = StreamUrl::parse(raw)?;
+    let url = StreamUrl::parse_input(raw)?;
     if url.has_password_mask() {
         return Err(format!(
             "{PASSWORD_MASK} stands for a hidden password; type the real one"
@@ -427,7 +427,7 @@ impl CameraPatch {
             && let Some(url) = required("stream_url", url, &mut errors)
         {
             let stored = current.stream_url.sealed();
-            let parsed = StreamUrl::parse(&url).and_then(|url| match stored {
+            let parsed = StreamUrl::parse_input(&url).and_then(|url| match stored {
                 // The mask keeps the stored password, sealed as it is.
                 Some(sealed) if url.has_password_mask() => {
                     Ok((url, Some(Password::Kept(sealed.clone()))))

@@ -16,6 +16,19 @@ const MAX_LEN: usize = 2048;
 pub struct StreamUrl(Url);
 
 impl StreamUrl {
+    /// A URL a client sent: what `parse` checks, and that its percent
+    /// escapes are whole, since MediaMTX reads sources with Go's `url.Parse`,
+    /// which refuses a `%` not followed by two hex digits.
+    pub fn parse_input(raw: &str) -> Result<Self, String> {
+        if !has_whole_escapes(raw) {
+            return Err(
+                "has a % not followed by two hex digits: write a literal % as %25".to_owned(),
+            );
+        }
+        Self::parse(raw)
+    }
+
+    /// A URL as stored; new input goes through `parse_input`.
     pub fn parse(raw: &str) -> Result<Self, String> {
         if raw.len() > MAX_LEN {
             return Err(format!("must be at most {MAX_LEN} bytes"));
@@ -89,6 +102,17 @@ impl StreamUrl {
     pub fn split_password(&self) -> (StreamUrl, Option<Secret>) {
         (StreamUrl(self.mask()), self.0.password().map(Secret::new))
     }
+}
+
+/// Whether every `%` starts an escape of two hex digits.
+pub fn has_whole_escapes(raw: &str) -> bool {
+    let bytes = raw.as_bytes();
+    bytes.iter().enumerate().all(|(at, byte)| {
+        *byte != b'%'
+            || bytes
+                .get(at + 1..at + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    })
 }
 
 /// A camera's stream URL as the database holds it: masked, with the
@@ -190,6 +214,23 @@ mod tests {
         }
         let long = format!("rtsp://h/{}", "a".repeat(MAX_LEN));
         assert!(StreamUrl::parse(&long).is_err());
+    }
+
+    #[test]
+    fn input_needs_whole_percent_escapes_as_mediamtx_does() {
+        for bad in [
+            "rtsp://admin:50%@10.1.2.3/",
+            "rtsp://admin:a%zz@10.1.2.3/",
+            "rtsp://10.1.2.3/live%2",
+        ] {
+            assert!(StreamUrl::parse_input(bad).is_err(), "{bad}");
+        }
+        for ok in [
+            "rtsp://admin:50%25@10.1.2.3/",
+            "rtsp://admin:%41b@10.1.2.3/",
+        ] {
+            assert!(StreamUrl::parse_input(ok).is_ok(), "{ok}");
+        }
     }
 
     #[test]

@@ -180,7 +180,7 @@ async fn probe_url(
     JsonBody(input): JsonBody<ProbeInput>,
 ) -> Result<Json<Probe>, ApiError> {
     let invalid = |message: String| ApiError::invalid(vec![FieldError::new("stream_url", message)]);
-    let mut url = StreamUrl::parse(&input.stream_url).map_err(invalid)?;
+    let mut url = StreamUrl::parse_input(&input.stream_url).map_err(invalid)?;
     if url.has_password_mask() {
         let Some(id) = input.camera_id else {
             return Err(invalid(

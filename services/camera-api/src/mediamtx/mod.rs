@@ -109,6 +109,19 @@ pub struct PathSpec {
     pub rtsp_transport: String,
 }
 
+impl From<&PathConfig> for PathSpec {
+    fn from(config: &PathConfig) -> Self {
+        Self {
+            source: config.source.clone(),
+            source_on_demand: config.source_on_demand,
+            source_on_demand_start_timeout: config.source_on_demand_start_timeout.clone(),
+            source_on_demand_close_after: config.source_on_demand_close_after.clone(),
+            max_readers: config.max_readers,
+            rtsp_transport: config.rtsp_transport.clone(),
+        }
+    }
+}
+
 /// A path's runtime state (`/v3/paths/*`).
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(rename_all = "camelCase", default)]

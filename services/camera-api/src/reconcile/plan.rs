@@ -117,6 +117,37 @@ pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec
     writes
 }
 
+/// Every path MediaMTX should hold, for its configuration file: each
+/// enabled camera's, and for a camera whose password can't be opened the
+/// path MediaMTX has now (left as it is, as the API lane leaves it). A source
+/// MediaMTX would refuse is left out: one refused path fails the reload of
+/// the whole file, so those cameras go through the API, which refuses them
+/// one by one.
+pub fn file_paths(
+    cameras: &[Desired],
+    actual: &BTreeMap<String, PathConfig>,
+) -> BTreeMap<String, PathSpec> {
+    cameras
+        .iter()
+        .filter_map(|camera| {
+            let path = path_name(camera.id);
+            let spec = match &camera.spec {
+                Ok(Some(spec)) => Some(spec.clone()).filter(|spec| mediamtx_accepts(&spec.source)),
+                Ok(None) => None,
+                Err(_) => actual.get(&path).map(PathSpec::from),
+            }?;
+            Some((path, spec))
+        })
+        .collect()
+}
+
+/// What MediaMTX checks of a source URL (`internal/conf/path.go`) beyond what
+/// Camplane's own validation already guarantees: escapes Go's `url.Parse`
+/// accepts (rows stored before Camplane checked them may lack them).
+fn mediamtx_accepts(source: &str) -> bool {
+    crate::cameras::has_whole_escapes(source)
+}
+
 /// Compares by meaning: MediaMTX re-formats durations and reports its
 /// defaults, so a textual comparison would rewrite (and drop the viewers of)
 /// every path on every pass.

@@ -348,6 +348,9 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
     for token in [None, Some(edge.token.as_str()), Some(elsewhere.as_str())] {
         let refused = edge.curl_as(token, &["-L"], &url).await;
         assert_eq!(refused.status, 401, "{token:?}: {}", refused.text());
+        // MediaMTX asks for Basic credentials; a browser would pop up a
+        // login box, so the edge drops the challenge.
+        assert_eq!(refused.header("www-authenticate"), None, "{token:?}");
     }
     let lobby_viewer = stack.video_token(Some(&["lobby"])).await;
     let patched = edge
@@ -510,6 +513,33 @@ async fn an_offline_camera_is_a_404_the_console_can_show() {
         .get_following(&video, &format!("/hls/cam_{id}/index.m3u8"))
         .await;
     reply.problem(404, "stream-unavailable");
+}
+
+/// An MJPEG-only camera: MediaMTX can't build an HLS muxer for it. That is
+/// not "at capacity" (retrying won't help): the edge says what it is.
+#[tokio::test]
+async fn a_camera_hls_cannot_carry_is_a_415_that_says_so() {
+    let camera = TestCamera::start().await;
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    let created = edge
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Old MJPEG", "stream_url": camera.url("mjpeg")}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
+    stack.provisioned(&id).await;
+    let video = stack.video_token(None).await;
+    let reply = edge
+        .get_following(&video, &format!("/hls/cam_{id}/index.m3u8"))
+        .await;
+    let problem = reply.problem(415, "stream-unplayable");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("MJPEG"),
+        "{problem}"
+    );
 }
 
 #[tokio::test]

@@ -15,6 +15,8 @@ use crate::support::{Response, TestApp, assert_no_canary, canary_url, eventually
 async fn a_service_killed_mid_pass_leaves_mediamtx_converging_after_restart() {
     let mut app = TestApp::spawn_with(|vars| {
         vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+        // Write by write through the API, so a pass can be cut in the middle.
+        vars.remove("MEDIAMTX_CONFIG_FILE");
     })
     .await;
     // Only the separate process below reconciles until it is killed.

@@ -185,6 +185,42 @@ async fn snapshots_read_through_mediamtx_with_the_service_login() {
     assert_no_canary("ffmpeg's command line", &args.join(" "));
 }
 
+/// MediaMTX decodes a source's escapes as Go's `url.Parse` does, ffprobe and
+/// ffmpeg as their own URL code does: a password written with escapes
+/// opens the camera through all of them alike, and a bare `%` (which
+/// MediaMTX would refuse) is refused up front.
+#[tokio::test]
+async fn an_escaped_password_opens_the_camera_through_ffprobe_and_mediamtx_alike() {
+    let camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    // %50 is "P": the camera's password, CanaryPw7f3a, written another way.
+    let escaped = camera
+        .secure_url(TestCamera::USER, "x")
+        .replace(":x@", ":Canary%50w7f3a@");
+    assert_eq!(probe_url(&app, &escaped).await["ok"], true);
+    let id = add_camera(&app, "Escaped", &escaped).await;
+    app.patch_json(
+        &format!("/api/cameras/{id}"),
+        &json!({"on_demand": false}),
+        None,
+    )
+    .await;
+    let live = eventually(Duration::from_secs(15), || async {
+        app.get(&format!("/api/cameras/{id}/status")).await.json()["state"] == "live"
+    })
+    .await;
+    assert!(live, "MediaMTX opened the camera with the decoded password");
+
+    let bare = escaped.replace("%50", "%P");
+    let refused = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Bare percent", "stream_url": bare}),
+        )
+        .await;
+    assert_eq!(refused.invalid_fields(), ["stream_url"]);
+}
+
 #[tokio::test]
 async fn snapshots_are_jpegs_cached_and_revalidated() {
     let camera = TestCamera::start().await;

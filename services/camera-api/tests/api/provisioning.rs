@@ -182,6 +182,9 @@ async fn a_mediamtx_restart_is_detected_and_every_path_restored() {
     // proportion to the paths it has.)
     let app = TestApp::spawn_with(|vars| {
         vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+        // Through the API: paths MediaMTX's file doesn't hold, so a restart
+        // loses them all.
+        vars.remove("MEDIAMTX_CONFIG_FILE");
     })
     .await;
     app.insert_cameras(200).await;
@@ -211,6 +214,69 @@ async fn a_mediamtx_restart_is_detected_and_every_path_restored() {
         .filter(|r| r.path == "/v3/info")
         .count();
     assert!(info_calls > 0, "the restart was noticed through /v3/info");
+}
+
+/// Path by path, MediaMTX reloads its configuration for every write, at a
+/// cost that grows with its paths; through its configuration file, a
+/// thousand paths take one reload. The file keeps them across a restart,
+/// and a MediaMTX redeployed with the shipped file gets them back in one.
+#[tokio::test]
+async fn many_paths_go_through_mediamtxs_configuration_file_in_one_reload() {
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+    })
+    .await;
+    app.insert_cameras(1000).await;
+    let started = Instant::now();
+    let report = force_pass(&app).await;
+    assert_eq!(report["added"].as_array().unwrap().len(), 1000, "{report}");
+    println!("1,000 paths added in {:?}", started.elapsed());
+    assert!(
+        app.mediamtx.faults().writes().is_empty(),
+        "not one write through the API"
+    );
+    let file = std::fs::read_to_string(app.mediamtx.config_file()).unwrap();
+    assert!(file.contains("\n  cam_1: {"), "the file holds the paths");
+    let config = app.mediamtx.path_config("cam_1").await.unwrap();
+    assert_eq!(
+        config["source"],
+        canary_url("127.0.2.1").replace(":554/stream1", ":554/s1")
+    );
+    let ready: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM camera_provisioning WHERE state = 'ready'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(ready, 1000, "every camera says it is provisioned");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(app.mediamtx.config_file())
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o077, 0, "only its owner may read camera passwords");
+
+    // A plain restart: MediaMTX reads the file, every path is there at once.
+    app.mediamtx.restart().await;
+    assert_eq!(app.mediamtx.camera_paths().await.len(), 1000);
+
+    // Redeployed with the file as shipped: empty, and restored in one reload.
+    app.mediamtx.restart_empty().await;
+    assert!(app.mediamtx.camera_paths().await.is_empty());
+    let restarted = Instant::now();
+    let restored = eventually(Duration::from_secs(15), || async {
+        app.mediamtx.camera_paths().await.len() == 1000
+    })
+    .await;
+    assert!(
+        restored,
+        "every path back within 15 s:\n{}",
+        app.mediamtx.log()
+    );
+    println!(
+        "1,000 paths restored {:?} after the restart",
+        restarted.elapsed()
+    );
+    assert!(app.mediamtx.faults().writes().is_empty());
 }
 
 #[tokio::test]

@@ -232,7 +232,36 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
         "CAMPLANE_SECRET_KEY".into(),
         crate::support::new_secret_key(),
     );
-    if let Err(err) = camera_api::config::Config::from_lookup(|name| env.get(name).cloned()) {
+    // The file camera-api writes paths into is the one MediaMTX runs with,
+    // on a volume the two share, kept in memory (it holds camera passwords).
+    let services = &compose["services"];
+    let config_file = env["MEDIAMTX_CONFIG_FILE"].clone();
+    assert_eq!(
+        services["mediamtx"]["command"],
+        serde_json::json!([config_file])
+    );
+    let volume_of = |service: &str| {
+        services[service]["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|volume| volume.as_str()?.split_once(':'))
+            .find(|(_, at)| config_file.starts_with(&format!("{at}/")))
+            .map(|(volume, _)| volume.to_owned())
+    };
+    let volume = volume_of("mediamtx").expect("MediaMTX mounts its configuration file");
+    assert_eq!(volume_of("camera-api"), Some(volume.clone()));
+    assert_eq!(compose["volumes"][&volume]["driver_opts"]["type"], "tmpfs");
+    let scratch = std::env::temp_dir().join(format!("camplane-compose-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    std::fs::copy(repo().join("mediamtx.yml"), scratch.join("mediamtx.yml")).unwrap();
+    env.insert(
+        "MEDIAMTX_CONFIG_FILE".into(),
+        scratch.join("mediamtx.yml").display().to_string(),
+    );
+    let accepted = camera_api::config::Config::from_lookup(|name| env.get(name).cloned());
+    std::fs::remove_dir_all(&scratch).unwrap();
+    if let Err(err) = accepted {
         panic!("camera-api refuses compose's environment: {err}");
     }
 

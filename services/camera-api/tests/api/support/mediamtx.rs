@@ -150,6 +150,20 @@ impl MediaMtx {
         self.start_again().await;
     }
 
+    /// A restart with the configuration file as the project ships it, as
+    /// after a redeploy: no paths at all, whatever Camplane had written.
+    pub async fn restart_empty(&self) {
+        self.stop().await;
+        std::fs::copy(repo().join("mediamtx.yml"), self.config_file()).unwrap();
+        self.start_again().await;
+    }
+
+    /// The configuration file it runs with, which the service may rewrite
+    /// (`MEDIAMTX_CONFIG_FILE`).
+    pub fn config_file(&self) -> PathBuf {
+        self.dir.join("mediamtx.yml")
+    }
+
     /// Freezes the process (SIGSTOP): its sockets accept but nothing answers.
     pub fn freeze(&self) {
         self.signal(libc::SIGSTOP);
@@ -163,7 +177,7 @@ impl MediaMtx {
     /// the file and forgets every path made through the API, without a new
     /// `started`.
     pub async fn reload_configuration(&self) {
-        let file = self.dir.join("mediamtx.yml");
+        let file = self.config_file();
         let mut text = std::fs::read_to_string(&file).unwrap();
         text.push_str("\n# reloaded by a test\n");
         std::fs::write(&file, text).unwrap();
@@ -174,7 +188,7 @@ impl MediaMtx {
     /// reload, where the API would take one reload per path. Like any reload,
     /// it drops the paths made through the API.
     pub async fn seed_paths_by_file(&self, paths: &[(String, Value)]) {
-        let file = self.dir.join("mediamtx.yml");
+        let file = self.config_file();
         let text = std::fs::read_to_string(&file).unwrap();
         let mut block = String::from("paths:\n");
         for (name, config) in paths {

@@ -164,6 +164,10 @@ impl TestApp {
             ("MEDIAMTX_API_URL".to_owned(), mediamtx.api_url()),
             ("MEDIAMTX_API_USER".to_owned(), mediamtx_user.to_owned()),
             ("MEDIAMTX_API_PASS".to_owned(), mediamtx_pass.to_owned()),
+            (
+                "MEDIAMTX_CONFIG_FILE".to_owned(),
+                mediamtx.config_file().display().to_string(),
+            ),
             // Fast enough that tests never wait long for a periodic pass.
             ("CAMPLANE_RECONCILE_INTERVAL".to_owned(), "2s".to_owned()),
             ("CAMPLANE_SECRET_KEY".to_owned(), new_secret_key()),
