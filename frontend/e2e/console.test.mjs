@@ -243,6 +243,18 @@ scenario('a tile shows a stopped camera offline with its last picture, then reco
   await page.context().close();
 });
 
+// Behind HTTPS, MediaMTX keys an HLS session by a cookie scoped to the
+// camera's path, so tiles of one camera in one browser share a session: each
+// must still play, and reloading one must not break the others.
+scenario('one camera in four tiles plays in all four', async () => {
+  const source = await camera();
+  const page = await logInAsAdmin('/live');
+  const id = await addCamera(page, 'Seen four times', source.url('cam1'));
+  await page.goto(`/live?layout=4&tiles=${id},${id},${id},${id}`);
+  await assertAllPlaying(page, 4, 3, 60_000);
+  await page.context().close();
+});
+
 scenario('sixteen tiles play at the same time', async () => {
   const sources = [await camera(), await camera()];
   const page = await logInAsAdmin('/live');

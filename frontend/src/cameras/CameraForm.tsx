@@ -192,7 +192,7 @@ export function CameraForm({ id }: { id: number | null }) {
         <Field label="Name" error={errors.name}>
           {(props) => <input {...props} value={fields.name} required maxLength={100} onChange={(e) => { set('name', e.target.value); }} />}
         </Field>
-        <Field label="Stream URL" error={errors.stream_url} hint="rtsp:// or rtsps:// address of the camera's stream, without user and password.">
+        <Field label="Stream URL" error={errors.stream_url} hint="rtsp:// address of the camera's stream, without user and password.">
           {(props) => (
             <input {...props} value={fields.address} required placeholder="rtsp://192.0.2.10:554/stream1" spellCheck={false} onChange={(e) => { set('address', e.target.value); }} />
           )}

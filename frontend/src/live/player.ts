@@ -35,8 +35,12 @@ export function classify(data: Pick<ErrorData, 'type' | 'details' | 'response'>)
 
 /** Video must move within this long, or the tile is restarted. */
 export const STALL_MS = 10_000;
-/** Starting covers MediaMTX's on-demand start (10 s) plus a long GOP. */
-export const START_MS = 30_000;
+/**
+ * Starting covers MediaMTX's on-demand start (10 s) plus the two segments
+ * its first playlist waits for, which start on keyframes: three GOPs of a
+ * camera with a 10 s GOP.
+ */
+export const START_MS = 50_000;
 /** Further behind the live edge than this after a stall: jump to it. */
 export const MAX_BEHIND_S = 6;
 
@@ -70,7 +74,9 @@ const HLS_CONFIG = {
   // Failures to load the playlist are classified and retried here (with
   // backoff and the reason shown), not silently by hls.js.
   manifestLoadPolicy: {
-    default: { maxTimeToFirstByteMs: 25_000, maxLoadTimeMs: 30_000, timeoutRetry: null, errorRetry: null },
+    // The first playlist waits for the camera and two segments: up to
+    // 10 s plus three GOPs (40 s for a 10 s GOP), as the edge allows.
+    default: { maxTimeToFirstByteMs: 45_000, maxLoadTimeMs: 50_000, timeoutRetry: null, errorRetry: null },
   },
 } as const;
 

@@ -179,10 +179,13 @@ pub fn stream_url_schema() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(
-            "`rtsp://` or `rtsps://` with a host, at most 2048 bytes, without spaces, control \
-             characters or a #fragment; a user and a password (percent-encoded), or neither. \
-             Where a camera is named (an edit, a probe with `camera_id`), `***` as the \
-             password, as responses show it, stands for the stored one.",
+            "`rtsp://` with a host, at most 2048 bytes, without spaces, control characters or a \
+             #fragment; a user and a password (percent-encoded, a literal `%` as `%25`), or \
+             neither. Where a camera is named (an edit, a probe with `camera_id`), `***` as \
+             the password, as responses show it, stands for the stored one. New `rtsps://` \
+             addresses are refused for now (cameras stored with one are shown as they are): \
+             MediaMTX checks a camera's TLS certificate, most cameras' are self-signed, and \
+             Camplane can't yet hold the fingerprint MediaMTX would need.",
         ))
         .pattern(Some(r"^rtsps?://[^\s#\x00-\x1f\x7f-\x9f]+$"))
         .examples(["rtsp://admin:secret@192.0.2.10:554/stream1"])

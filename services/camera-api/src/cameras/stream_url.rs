@@ -25,7 +25,18 @@ impl StreamUrl {
                 "has a % not followed by two hex digits: write a literal % as %25".to_owned(),
             );
         }
-        Self::parse(raw)
+        let url = Self::parse(raw)?;
+        // ffmpeg does not check an rtsps camera's certificate, MediaMTX does
+        // (unless given its fingerprint): a probe would say OK where
+        // MediaMTX fails.
+        if url.0.scheme() == "rtsps" {
+            return Err(
+                "rtsps:// is not supported yet: MediaMTX checks the camera's TLS \
+                        certificate, which on most cameras is self-signed; use rtsp://"
+                    .to_owned(),
+            );
+        }
+        Ok(url)
     }
 
     /// A URL as stored; new input goes through `parse_input`.
@@ -231,6 +242,13 @@ mod tests {
         ] {
             assert!(StreamUrl::parse_input(ok).is_ok(), "{ok}");
         }
+    }
+
+    #[test]
+    fn rtsps_is_refused_as_input_but_read_as_stored() {
+        let err = StreamUrl::parse_input("rtsps://cam.example/live").unwrap_err();
+        assert!(err.contains("rtsps:// is not supported yet"), "{err}");
+        assert!(StreamUrl::parse("rtsps://cam.example/live").is_ok());
     }
 
     #[test]

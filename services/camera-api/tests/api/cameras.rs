@@ -56,13 +56,13 @@ async fn create_takes_every_optional_field() {
     let response = app
         .post_json(
             "/api/cameras",
-            &json!({"name": "Gate", "stream_url": "rtsps://cam.example/live", "location": "North fence",
+            &json!({"name": "Gate", "stream_url": "rtsp://cam.example/live", "location": "North fence",
                     "enabled": false, "on_demand": false, "max_readers": 1000}),
         )
         .await;
     assert_eq!(response.status, 201, "{}", response.text);
     let camera = response.json();
-    assert_eq!(camera["stream_url"], "rtsps://cam.example/live");
+    assert_eq!(camera["stream_url"], "rtsp://cam.example/live");
     assert_eq!(camera["location"], "North fence");
     assert_eq!(camera["enabled"], false);
     assert_eq!(camera["on_demand"], false);
@@ -75,6 +75,10 @@ async fn invalid_fields_are_422_problems_naming_each_field() {
     let long_url = format!("rtsp://h/{}", "a".repeat(2048));
     let cases: Vec<(Value, Vec<&str>)> = vec![
         (json!({"name": "", "stream_url": "rtsp://h/"}), vec!["name"]),
+        (
+            json!({"name": "TLS", "stream_url": "rtsps://h/"}),
+            vec!["stream_url"],
+        ),
         (
             json!({"name": "   ", "stream_url": "rtsp://h/"}),
             vec!["name"],

@@ -127,7 +127,7 @@ impl Edge {
                 .env("HAP_ERRORS", format!("{REPO}/haproxy/errors"))
                 .env("HAP_API_SERVER", api.trim_start_matches("http://"))
                 .env("HAP_HLS_SERVER", &hls)
-                .env("HAP_HLS_TIMEOUT", "25s")
+                .env("HAP_HLS_TIMEOUT", "45s")
                 .env("HAP_API_RATE", rate.to_string())
                 .env("HAP_LOGIN_RATE", login_rate.to_string())
                 .env("HAP_MAX_BODY", "65536")
@@ -193,7 +193,7 @@ impl Edge {
         let headers = self.dir.join(format!("headers-{}", uuid::Uuid::new_v4()));
         let authorization = token.map(|token| format!("Authorization: Bearer {token}"));
         let output = Command::new("curl")
-            .args(["-sS", "-k", "--http2", "--max-time", "30", "-D"])
+            .args(["-sS", "-k", "--http2", "--max-time", "60", "-D"])
             .arg(&headers)
             .args(
                 authorization
@@ -513,6 +513,39 @@ async fn an_offline_camera_is_a_404_the_console_can_show() {
         .get_following(&video, &format!("/hls/cam_{id}/index.m3u8"))
         .await;
     reply.problem(404, "stream-unavailable");
+}
+
+/// MediaMTX answers the first playlist once its muxer has two segments, and
+/// segments start on keyframes: a camera with a 10 s GOP takes 20 s or more
+/// to its first playlist. The edge waits for it (HAP_HLS_TIMEOUT) instead of
+/// giving up.
+#[tokio::test]
+async fn a_camera_with_a_long_gop_plays_through_the_edge() {
+    let camera = TestCamera::start().await;
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    let created = edge
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Slow keyframes", "stream_url": camera.url("cam2")}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
+    stack.provisioned(&id).await;
+    let video = stack.video_token(None).await;
+    let started = std::time::Instant::now();
+    let playlist = edge
+        .get_following(&video, &format!("/hls/cam_{id}/index.m3u8"))
+        .await;
+    let waited = started.elapsed();
+    assert_eq!(playlist.status, 200, "{}", playlist.text());
+    assert!(playlist.text().starts_with("#EXTM3U"));
+    assert!(
+        waited >= Duration::from_secs(15),
+        "two 10 s segments before the first playlist, not {waited:?}"
+    );
+    println!("first playlist of a 10 s GOP camera after {waited:?}");
 }
 
 /// An MJPEG-only camera: MediaMTX can't build an HLS muxer for it. That is

@@ -343,14 +343,17 @@ fn mediamtx_config_has_what_the_service_relies_on() {
     assert_eq!(config["authMethod"], "http");
     assert_eq!(config["authInternalUsers"], serde_json::json!([]));
 
-    // HAProxy waits longer for an on-demand start than MediaMTX does.
+    // HAProxy waits longer for a first playlist than MediaMTX can take: the
+    // source's start, then two segments, which start on keyframes (three
+    // GOPs of the longest GOP Camplane supports, 10 s).
     let compose = yaml("compose.yaml");
     let hls_timeout = compose["services"]["haproxy"]["environment"]["HAP_HLS_TIMEOUT"]
         .as_str()
         .unwrap();
     assert!(
-        seconds(hls_timeout) > seconds(defaults["sourceOnDemandStartTimeout"].as_str().unwrap()),
-        "HAP_HLS_TIMEOUT must exceed sourceOnDemandStartTimeout"
+        seconds(hls_timeout)
+            > seconds(defaults["sourceOnDemandStartTimeout"].as_str().unwrap()) + 3 * 10,
+        "HAP_HLS_TIMEOUT must exceed sourceOnDemandStartTimeout plus three 10 s GOPs"
     );
 }
 
