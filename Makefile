@@ -11,7 +11,7 @@ SHELL := /bin/bash
 # test server, so a build needs no migrated database.
 export SQLX_OFFLINE := true
 
-.PHONY: help deps test test-suite lint run bench sqlx-prepare
+.PHONY: help deps test test-suite lint run bench bench-suite sqlx-prepare
 
 # The console's packages, reinstalled only when the lock file changes.
 CONSOLE_DEPS := frontend/node_modules/.package-lock.json
@@ -47,9 +47,14 @@ lint: $(CONSOLE_DEPS)
 run: deps
 	@scripts/with-postgres.sh scripts/run-local.sh
 
-# Benchmarks with targets; prints a table and writes docs/benchmarks.md.
-bench: deps
-	scripts/with-postgres.sh cargo bench -p camera-api --bench targets --locked
+# Benchmarks with targets; prints tables and writes docs/benchmarks.md and
+# docs/latency.md (glass-to-glass, in Chromium).
+bench: deps $(CONSOLE_DEPS)
+	@scripts/with-postgres.sh $(MAKE) --no-print-directory bench-suite
+
+bench-suite:
+	cargo bench -p camera-api --bench targets --locked
+	cd frontend && npm run latency
 
 # After changing a query or a migration: regenerate the offline query data.
 sqlx-prepare:

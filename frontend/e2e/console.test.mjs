@@ -5,22 +5,11 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { chromium, request } from 'playwright-core';
+import { request } from 'playwright-core';
 
+import { addCamera, callApi, launchChromium, submitLogin } from './browser.mjs';
 import { Stack, TestCamera, repo } from './stack.mjs';
 
-// Offline-safe flags (see ../shared/notes/rig.md): no sandbox as root, and
-// no background calls to Google's services, which this network refuses.
-const CHROMIUM_FLAGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--autoplay-policy=no-user-gesture-required',
-];
 // Screenshots go to docs/ when asked (`CAMPLANE_SCREENSHOTS=1`), else beside the tests.
 const SHOTS = process.env.CAMPLANE_SCREENSHOTS === '1' ? join(repo, 'docs') : resolve(import.meta.dirname, 'out');
 
@@ -34,11 +23,7 @@ const pageErrors = [];
 
 before(async () => {
   stack = await Stack.start();
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
+  browser = await launchChromium();
   mkdirSync(SHOTS, { recursive: true });
 });
 
@@ -86,13 +71,6 @@ async function newBrowser() {
   return context;
 }
 
-/** Fills in and sends the login page the console shows. */
-async function submitLogin(page, username, password) {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-}
-
 /**
  * Opens `path` in a new browser, which shows the login page first; logs in
  * there as an operator would and returns the page, back on `path`.
@@ -110,25 +88,6 @@ async function logIn(username, password, path) {
 
 const logInAsAdmin = (path) => logIn('admin', stack.adminPassword, path);
 
-/**
- * Calls the API from the page, as the console does: with the session cookie
- * and, for writes, the session's CSRF token.
- */
-async function callApi(page, method, path, body) {
-  return page.evaluate(
-    async ({ method, path, body }) => {
-      const headers = { 'content-type': 'application/json' };
-      if (method !== 'GET') {
-        const session = await (await fetch('/api/session')).json();
-        headers['x-csrf-token'] = session.csrf_token;
-      }
-      const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await response.text();
-      return { status: response.status, text };
-    },
-    { method, path, body },
-  );
-}
 
 async function camera() {
   const started = await TestCamera.start();
@@ -137,11 +96,6 @@ async function camera() {
 }
 
 /** Adds a camera through the API, as the user logged in on `page`. */
-async function addCamera(page, name, streamUrl) {
-  const { status, text } = await callApi(page, 'POST', '/api/cameras', { name, stream_url: streamUrl });
-  assert.equal(status, 201, text);
-  return JSON.parse(text).id;
-}
 
 /** Each tile video's currentTime, in tile order. */
 function playTimes(page) {

@@ -61,6 +61,11 @@ export class TestCamera {
     this.port = Number(port);
   }
 
+  /** Calls `listener` with every line the camera prints from now on. */
+  onLine(listener) {
+    createInterface({ input: this.child.stdout }).on('line', listener);
+  }
+
   url(mount = 'cam1') {
     return `rtsp://127.0.0.1:${this.port}/${mount}`;
   }

@@ -8,6 +8,8 @@ camera's wall clock burnt in, as a real camera's on-screen time):
   /cam3    video + AAC mono 48 kHz
   /secure  video only, basic auth --user/--password (default admin/s3cret)
   /mjpeg   MJPEG only, 10 fps (which HLS can't carry)
+  /flash   black or white, switching every 3 s, for glass-to-glass latency:
+           each switch prints `FLIP <unix ms> <white|black>` as it is made
 
 Prints `READY port=<port>` once serving. Exits on SIGTERM/SIGINT and when stdin
 reaches EOF, so a test that dies (closing the pipe) takes its camera with it.
@@ -20,6 +22,7 @@ import argparse
 import os
 import signal
 import sys
+import time
 
 import gi
 
@@ -35,6 +38,16 @@ VIDEO = (
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=800 sliced-threads=false ! "
     "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
 )
+# A picture that is all black or all white, switched at known instants; the
+# clock keeps it a real, changing video between switches.
+FLASH = (
+    "videotestsrc name=flash is-live=true pattern=black ! video/x-raw,width=640,height=360,framerate=25/1 ! "
+    "clockoverlay time-format=\"%H:%M:%S\" halignment=right valignment=bottom ! "
+    "x264enc tune=zerolatency speed-preset=ultrafast key-int-max=25 bitrate=800 sliced-threads=false ! "
+    "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
+)
+FLIP_EVERY_MS = 3000
+
 # What old cameras send, and HLS can't carry.
 MJPEG = (
     "videotestsrc is-live=true pattern=ball ! video/x-raw,format=I420,width=640,height=360,framerate=10/1 ! "
@@ -69,6 +82,29 @@ def factory(launch, *roles):
     return f
 
 
+def flipping(f):
+    """Switches the /flash picture every FLIP_EVERY_MS while the media runs."""
+
+    def configure(_factory, media):
+        source = media.get_element().get_by_name("flash")
+        state = {"white": False}
+
+        def flip():
+            if media.get_status() == GstRtspServer.RTSPMediaStatus.UNPREPARED:
+                return False
+            state["white"] = not state["white"]
+            # videotestsrc's patterns: 2 is black, 3 is white.
+            source.set_property("pattern", 3 if state["white"] else 2)
+            color = "white" if state["white"] else "black"
+            print(f"FLIP {round(time.time() * 1000)} {color}", flush=True)
+            return True
+
+        GLib.timeout_add(FLIP_EVERY_MS, flip)
+
+    f.connect("media-configure", configure)
+    return f
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=8554, help="0 picks a free port (see the READY line)")
@@ -99,6 +135,7 @@ def main():
     mounts.add_factory("/cam3", factory(VIDEO.format(pattern="ball", gop=25) + " " + AAC, OPEN))
     mounts.add_factory("/secure", factory(VIDEO.format(pattern="ball", gop=25), ANON_SECURE, USER_SECURE))
     mounts.add_factory("/mjpeg", factory(MJPEG, OPEN))
+    mounts.add_factory("/flash", flipping(factory(FLASH, OPEN)))
 
     if server.attach(None) == 0:
         sys.exit(f"test_camera: cannot listen on 127.0.0.1:{args.port}")

@@ -17,9 +17,11 @@ pub struct Entry {
     /// Who acted; `anonymous` until the API requires credentials, and
     /// `camera-api rotate-key` for a key rotation.
     pub actor: String,
-    /// `camera.create`, `camera.update`, `camera.delete`, `reconcile.force`
-    /// or `secrets.rotate_key` (by `camera-api rotate-key`: the key ids and
-    /// how many passwords were re-sealed).
+    /// `camera.create`, `camera.update`, `camera.delete`, `reconcile.force`,
+    /// `camera.probe_with_stored_password` (a probe that used a camera's
+    /// stored password: the camera and the masked address), or
+    /// `secrets.rotate_key` (by `camera-api rotate-key`: the key ids and how
+    /// many passwords were re-sealed).
     #[schema(example = "camera.update")]
     pub action: String,
     pub camera_id: Option<i64>,

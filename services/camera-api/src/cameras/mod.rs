@@ -17,9 +17,9 @@ pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl, has_whole_escapes};
 
 use crate::auth::{self, Principal};
 use crate::config::Secret;
-use crate::db;
 use crate::secrets::{self, Sealed, SecretKey};
 use crate::validation::{FieldError, FieldErrors};
+use crate::{audit, db};
 
 const NAME_MAX: usize = 100;
 const LOCATION_MAX: usize = 200;
@@ -431,7 +431,11 @@ impl CameraPatch {
         {
             let stored = current.stream_url.sealed();
             let parsed = StreamUrl::parse_input(&url).and_then(|url| match stored {
-                // The mask keeps the stored password, sealed as it is.
+                // The mask keeps the stored password, sealed as it is, for
+                // the camera's own server only.
+                Some(_) if url.has_password_mask() && !current.stream_url.same_endpoint(&url) => {
+                    Err(MASK_ELSEWHERE.to_owned())
+                }
                 Some(sealed) if url.has_password_mask() => {
                     Ok((url, Some(Password::Kept(sealed.clone()))))
                 }
@@ -645,6 +649,41 @@ pub async fn get(db: &PgPool, id: i64) -> Result<Camera> {
 }
 
 /// The camera, if `by` may see it: one it can't is not there.
+/// Why `***` was refused: it stands for the stored password at the camera's
+/// own server only.
+const MASK_ELSEWHERE: &str = "*** stands for the stored password only at the camera's own \
+     address (same scheme, host and port); type the password to use another address";
+
+/// `url`, which carries the mask, with camera `id`'s stored password in its
+/// place, for a probe by `by`; audited, as the password is used on someone's
+/// request. Refused unless `url` names the camera's own server.
+pub async fn unmask_for_probe(
+    db: &PgPool,
+    key: &SecretKey,
+    by: &Principal,
+    id: i64,
+    url: StreamUrl,
+) -> Result<StreamUrl> {
+    let camera = get_seen_by(db, by, id).await?;
+    let stored = camera.source_url(key)?;
+    if !url.same_endpoint(&stored) {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "stream_url",
+            MASK_ELSEWHERE,
+        )]));
+    }
+    let mut tx = db.begin().await?;
+    auth::act_as(&mut tx, &by.actor()).await?;
+    audit::record(
+        &mut *tx,
+        "camera.probe_with_stored_password",
+        serde_json::json!({"camera_id": id, "address": url.masked()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(url.unmask_with(&stored))
+}
+
 pub async fn get_seen_by(db: &PgPool, by: &Principal, id: i64) -> Result<Camera> {
     Some(get(db, id).await?)
         .filter(|camera| by.sees(&camera.groups))

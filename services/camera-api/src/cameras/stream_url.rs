@@ -78,6 +78,22 @@ impl StreamUrl {
         self.0.password() == Some(PASSWORD_MASK)
     }
 
+    /// Whether both name the same server: scheme, host and port (a missing
+    /// port is the scheme's). The stored password may stand in for the mask
+    /// only there, or anyone who may edit a camera could have its password
+    /// sent to a host of their choosing.
+    pub fn same_endpoint(&self, other: &StreamUrl) -> bool {
+        let endpoint = |url: &Url| {
+            let default = if url.scheme() == "rtsps" { 322 } else { 554 };
+            (
+                url.scheme().to_owned(),
+                url.host_str().map(str::to_ascii_lowercase),
+                url.port().unwrap_or(default),
+            )
+        };
+        endpoint(&self.0) == endpoint(&other.0)
+    }
+
     /// Puts back the stored password where a client sent the mask it was shown,
     /// so editing other parts of the URL does not require retyping it.
     pub fn unmask_with(self, stored: &StreamUrl) -> Self {
@@ -152,6 +168,11 @@ impl StoredUrl {
             return Err("holds a password that is not sealed".into());
         }
         Ok(Self { masked, password })
+    }
+
+    /// Whether `url` names the server this camera's URL names.
+    pub fn same_endpoint(&self, url: &StreamUrl) -> bool {
+        self.masked.same_endpoint(url)
     }
 
     pub fn masked(&self) -> String {
@@ -241,6 +262,31 @@ mod tests {
             "rtsp://admin:%41b@10.1.2.3/",
         ] {
             assert!(StreamUrl::parse_input(ok).is_ok(), "{ok}");
+        }
+    }
+
+    #[test]
+    fn the_same_endpoint_is_scheme_host_and_port() {
+        let stored = StreamUrl::parse("rtsp://admin:pw@10.1.2.3/stream1").unwrap();
+        for same in [
+            "rtsp://admin:***@10.1.2.3:554/other",
+            "rtsp://x:***@10.1.2.3/stream1",
+        ] {
+            assert!(
+                StreamUrl::parse(same).unwrap().same_endpoint(&stored),
+                "{same}"
+            );
+        }
+        for other in [
+            "rtsp://admin:***@10.1.2.4/stream1",
+            "rtsp://admin:***@10.1.2.3:8554/stream1",
+            "rtsps://admin:***@10.1.2.3/stream1",
+            "rtsp://admin:***@evil.example/stream1",
+        ] {
+            assert!(
+                !StreamUrl::parse(other).unwrap().same_endpoint(&stored),
+                "{other}"
+            );
         }
     }
 

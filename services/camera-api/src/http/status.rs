@@ -187,8 +187,8 @@ async fn probe_url(
                 "the password is masked: type it, or send camera_id to use the stored one".into(),
             ));
         };
-        let camera = cameras::get_seen_by(&state.db, &auth.principal, id).await?;
-        url = url.unmask_with(&camera.source_url(&state.config.secret_key)?);
+        let key = &state.config.secret_key;
+        url = cameras::unmask_for_probe(&state.db, key, &auth.principal, id, url).await?;
     }
     Ok(Json(state.media.probe(&url).await?))
 }

@@ -15,11 +15,14 @@ use url::Url;
 use crate::config::Secret;
 use crate::redact;
 
-/// Items per page when listing; MediaMTX's default is 100. MediaMTX builds
-/// and sorts the whole list for every page it serves, so one page holding
-/// every path is its cheapest answer, and keeps a fleet's status to one call;
-/// pages remain for a server with more paths than this.
+/// Runtime states per page; MediaMTX's default is 100. MediaMTX builds and
+/// sorts the whole list for every page it serves, so one page holding every
+/// path is its cheapest answer, and keeps a fleet's status to one call
+/// (about 400 bytes a path); pages remain for a server with more paths.
 const PAGE_SIZE: usize = 100_000;
+/// Path configurations per page. Each carries every setting MediaMTX has,
+/// about 2.5 KiB: 10,000 in one page would be a 25 MiB body, read whole.
+const CONFIG_PAGE_SIZE: usize = 1_000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -213,7 +216,8 @@ impl Client {
     }
 
     pub async fn list_path_configs(&self) -> Result<Vec<PathConfig>> {
-        self.list_all("/v3/config/paths/list").await
+        self.list_all("/v3/config/paths/list", CONFIG_PAGE_SIZE)
+            .await
     }
 
     /// `None` when MediaMTX has no such path.
@@ -235,7 +239,7 @@ impl Client {
     }
 
     pub async fn list_paths(&self) -> Result<Vec<PathState>> {
-        self.list_all("/v3/paths/list").await
+        self.list_all("/v3/paths/list", PAGE_SIZE).await
     }
 
     pub async fn get_path(&self, name: &str) -> Result<Option<PathState>> {
@@ -247,7 +251,7 @@ impl Client {
 
     /// The ids of the HLS sessions MediaMTX is serving.
     pub async fn list_hls_sessions(&self) -> Result<Vec<uuid::Uuid>> {
-        let sessions: Vec<HlsSession> = self.list_all("/v3/hlssessions/list").await?;
+        let sessions: Vec<HlsSession> = self.list_all("/v3/hlssessions/list", PAGE_SIZE).await?;
         Ok(sessions.into_iter().map(|session| session.id).collect())
     }
 
@@ -257,13 +261,13 @@ impl Client {
         optional(self.execute(request).await).map(|_| ())
     }
 
-    async fn list_all<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>> {
+    async fn list_all<T: DeserializeOwned>(&self, path: &str, page_size: usize) -> Result<Vec<T>> {
         let mut items = Vec::new();
         let mut page = 0;
         loop {
             let request = self
                 .request(Method::GET, path)
-                .query(&[("page", page), ("itemsPerPage", PAGE_SIZE)]);
+                .query(&[("page", page), ("itemsPerPage", page_size)]);
             let body: Page<T> = self.fetch(request).await?;
             items.extend(body.items);
             page += 1;

@@ -470,7 +470,9 @@ impl Reconciler {
         }
         let deadline = Instant::now() + RELOAD_WAIT;
         while Instant::now() < deadline {
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            // Each look lists every path, itself a second's work for
+            // MediaMTX at 10,000 paths.
+            tokio::time::sleep(Duration::from_millis(250)).await;
             let Ok(configs) = self.mediamtx.list_path_configs().await else {
                 continue;
             };

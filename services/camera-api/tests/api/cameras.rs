@@ -403,20 +403,33 @@ async fn the_masked_password_sent_back_keeps_the_stored_one() {
     let id = created["id"].as_i64().unwrap();
     let path = format!("/api/cameras/{id}");
 
-    // The console sends the URL back as shown, with another host.
+    // The console sends the URL back as shown, with another stream path.
     let response = app
         .patch_json(
             &path,
-            &json!({"stream_url": "rtsp://admin:***@127.0.2.99:554/stream1"}),
+            &json!({"stream_url": "rtsp://admin:***@127.0.2.10:554/stream2"}),
             None,
         )
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(
         response.json()["stream_url"],
-        "rtsp://admin:***@127.0.2.99:554/stream1"
+        "rtsp://admin:***@127.0.2.10:554/stream2"
     );
-    assert_eq!(stored_url(&app, id).await, canary_url("127.0.2.99"));
+    assert_eq!(
+        stored_url(&app, id).await,
+        canary_url("127.0.2.10").replace("stream1", "stream2")
+    );
+
+    // At another server the mask stands for nothing: the password must be typed.
+    let moved = app
+        .patch_json(
+            &path,
+            &json!({"stream_url": "rtsp://admin:***@127.0.2.99:554/stream1"}),
+            None,
+        )
+        .await;
+    assert_eq!(moved.invalid_fields(), ["stream_url"]);
 
     // A new password replaces it.
     app.patch_json(

@@ -50,6 +50,17 @@ impl Stack {
         self.app.mediamtx.hls_addr()
     }
 
+    /// Creates a camera through `edge` and waits until its path is
+    /// provisioned; returns its id.
+    async fn add_camera(&self, edge: &Edge, name: &str, stream_url: &str) -> Value {
+        let body = json!({"name": name, "stream_url": stream_url});
+        let created = edge.post_json("/api/cameras", &body).await;
+        assert_eq!(created.status, 201, "{}", created.text());
+        let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
+        self.provisioned(&id).await;
+        id
+    }
+
     /// Waits until the service has provisioned the camera's path.
     async fn provisioned(&self, id: &Value) {
         let path = format!("cam_{id}");
@@ -524,15 +535,9 @@ async fn a_camera_with_a_long_gop_plays_through_the_edge() {
     let camera = TestCamera::start().await;
     let stack = Stack::start(&[]).await;
     let edge = Edge::start(&stack, 1000, 1000).await;
-    let created = edge
-        .post_json(
-            "/api/cameras",
-            &json!({"name": "Slow keyframes", "stream_url": camera.url("cam2")}),
-        )
+    let id = stack
+        .add_camera(&edge, "Slow keyframes", &camera.url("cam2"))
         .await;
-    assert_eq!(created.status, 201, "{}", created.text());
-    let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
-    stack.provisioned(&id).await;
     let video = stack.video_token(None).await;
     let started = std::time::Instant::now();
     let playlist = edge
@@ -555,15 +560,9 @@ async fn a_camera_hls_cannot_carry_is_a_415_that_says_so() {
     let camera = TestCamera::start().await;
     let stack = Stack::start(&[]).await;
     let edge = Edge::start(&stack, 1000, 1000).await;
-    let created = edge
-        .post_json(
-            "/api/cameras",
-            &json!({"name": "Old MJPEG", "stream_url": camera.url("mjpeg")}),
-        )
+    let id = stack
+        .add_camera(&edge, "Old MJPEG", &camera.url("mjpeg"))
         .await;
-    assert_eq!(created.status, 201, "{}", created.text());
-    let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
-    stack.provisioned(&id).await;
     let video = stack.video_token(None).await;
     let reply = edge
         .get_following(&video, &format!("/hls/cam_{id}/index.m3u8"))

@@ -3,6 +3,7 @@
 
 use std::time::{Duration, Instant};
 
+use camera_api::auth::Role;
 use futures::future::join_all;
 use serde_json::{Value, json};
 
@@ -156,8 +157,72 @@ async fn a_masked_password_is_probed_with_the_stored_one() {
     assert_eq!(
         response.invalid_fields(),
         ["stream_url"],
-        "only rtsp:// and rtsps:// reach ffmpeg"
+        "only rtsp:// reaches ffmpeg"
     );
+}
+
+/// `***` stands for the stored password at the camera's own server only:
+/// anyone who may edit a camera could otherwise have its password sent to a
+/// server of their choosing, by a probe or by an edit.
+#[tokio::test]
+async fn the_stored_password_is_never_sent_to_another_server() {
+    let camera = TestCamera::start().await;
+    let elsewhere = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let secure = camera.secure_url(TestCamera::USER, TestCamera::PASSWORD);
+    let id = add_camera(&app, "Secure", &secure).await;
+    let operator = app.client_as(Role::Operator, None).await;
+    let masked_at = |url: &str| url.replace(&format!(":{}@", TestCamera::PASSWORD), ":***@");
+    let harvest = masked_at(&elsewhere.secure_url(TestCamera::USER, TestCamera::PASSWORD));
+    let probes_before = app.media.starts("ffprobe");
+
+    let probe = crate::support::send(
+        operator
+            .post(app.url("/api/probe"))
+            .json(&json!({"stream_url": harvest, "camera_id": id})),
+    )
+    .await;
+    assert_eq!(probe.invalid_fields(), ["stream_url"]);
+    assert!(probe.text.contains("own address"), "{}", probe.text);
+    assert_eq!(
+        app.media.starts("ffprobe"),
+        probes_before,
+        "nothing was sent"
+    );
+
+    let edit = app
+        .patch_json(
+            &format!("/api/cameras/{id}"),
+            &json!({"stream_url": harvest}),
+            None,
+        )
+        .await;
+    assert_eq!(edit.invalid_fields(), ["stream_url"]);
+    let stored = app.get(&format!("/api/cameras/{id}")).await.json();
+    assert_eq!(
+        stored["stream_url"],
+        masked_at(&secure),
+        "the camera is unchanged"
+    );
+
+    // At the camera's own address the mask still works, and it is audited.
+    let own = masked_at(&secure).replace("/secure", "/cam1");
+    let probe = crate::support::send(
+        operator
+            .post(app.url("/api/probe"))
+            .json(&json!({"stream_url": own, "camera_id": id})),
+    )
+    .await;
+    assert_eq!(probe.json()["ok"], true, "{}", probe.text);
+    let audited: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM audit_log WHERE action = 'camera.probe_with_stored_password' \
+         AND details->>'camera_id' = $1",
+    )
+    .bind(id.to_string())
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(audited, 1);
 }
 
 /// As in production: ffmpeg reads the camera's path from MediaMTX's RTSP

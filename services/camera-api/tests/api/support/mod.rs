@@ -366,7 +366,7 @@ impl TestApp {
             r#"WITH inserted AS (
                    INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id)
                    OVERRIDING SYSTEM VALUE
-                   SELECT id, 'Bulk ' || n, 'rtsp://admin:***@127.0.2.' || (n % 250) || ':554/s' || n,
+                   SELECT id, 'Bulk ' || id, 'rtsp://admin:***@127.0.2.' || (n % 250) || ':554/s' || n,
                           sealed, $3
                    FROM unnest($1::bigint[], $2::bytea[]) WITH ORDINALITY AS u(id, sealed, n)
                    RETURNING id)

@@ -1,0 +1,60 @@
+// What the browser tests and the latency benchmark share: Debian's Chromium,
+// the console's login page, and the API called as the console calls it.
+import assert from 'node:assert/strict';
+
+import { chromium } from 'playwright-core';
+
+// Offline-safe flags (see ../shared/notes/rig.md): no sandbox as root, and
+// no background calls to Google's services, which this network refuses.
+const CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--autoplay-policy=no-user-gesture-required',
+];
+
+export function launchChromium() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+}
+
+/** Fills in and sends the login page the console shows. */
+export async function submitLogin(page, username, password) {
+  await page.getByLabel('Username').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+}
+
+/**
+ * Calls the API from the page, as the console does: with the session cookie
+ * and, for writes, the session's CSRF token.
+ */
+export async function callApi(page, method, path, body) {
+  return page.evaluate(
+    async ({ method, path, body }) => {
+      const headers = { 'content-type': 'application/json' };
+      if (method !== 'GET') {
+        const session = await (await fetch('/api/session')).json();
+        headers['x-csrf-token'] = session.csrf_token;
+      }
+      const response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      const text = await response.text();
+      return { status: response.status, text };
+    },
+    { method, path, body },
+  );
+}
+
+/** Creates a camera through the API; returns its id. */
+export async function addCamera(page, name, streamUrl) {
+  const { status, text } = await callApi(page, 'POST', '/api/cameras', { name, stream_url: streamUrl });
+  assert.equal(status, 201, text);
+  return JSON.parse(text).id;
+}
