@@ -72,6 +72,10 @@ pub async fn login(
     input: LoginInput,
     ip: Option<IpAddr>,
 ) -> Result<(Session, String)> {
+    // No user can have it, and PostgreSQL would refuse some (a NUL) in the
+    // lookup and the audit entry of a failed login.
+    users::parse_username(&input.username)
+        .map_err(|reason| Error::Invalid(vec![FieldError::new("username", reason)]))?;
     let key = input.username.to_lowercase();
     refuse_while_blocked(db, &key).await?;
     let stored = sqlx::query!(

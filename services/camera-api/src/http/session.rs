@@ -56,7 +56,7 @@ impl From<sessions::Session> for Session {
         (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password (`login-failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is missing", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is missing, or the username is not one a user can have (control characters, too long, other than letters, digits, `.`, `_`, `-`, `@`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failures for this username; see Retry-After (`too-many-attempts`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )

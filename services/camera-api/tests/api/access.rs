@@ -267,6 +267,15 @@ async fn a_session_is_a_strict_cookie_needs_csrf_for_writes_and_ends_at_logout()
 }
 
 #[tokio::test]
+async fn a_username_no_user_can_have_is_a_422_not_a_500() {
+    let app = TestApp::spawn().await;
+    for username in ["bob\u{0}", "bob\u{7}", "bob smith", &"b".repeat(65)] {
+        let refused = try_login(&app, username, "whatever").await;
+        assert_eq!(refused.invalid_fields(), ["username"], "{username:?}");
+    }
+}
+
+#[tokio::test]
 async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username() {
     let app = TestApp::spawn().await;
     add_user(&app, "bob", "viewer", None).await;
