@@ -35,6 +35,8 @@ if [[ -x $dest/mediamtx ]]; then
   exit 0
 fi
 
+# Go's own installer puts it here, outside the PATH of non-login shells.
+command -v go >/dev/null || [[ ! -x /usr/local/go/bin/go ]] || PATH=/usr/local/go/bin:$PATH
 command -v go >/dev/null || { say "no mediamtx binary and no Go toolchain to build v$version with; install Go or set MEDIAMTX_BIN"; exit 1; }
 command -v npm >/dev/null || { say "building MediaMTX needs npm (for hls.js)"; exit 1; }
 say "building MediaMTX v$version from its Go module (once; cached in $dest)"
