@@ -55,7 +55,8 @@ pub enum Code {
     Timeout,
     /// The camera answered but sent no decodable video.
     BadStream,
-    /// ffmpeg failed some other way; `detail` has the end of its output.
+    /// ffmpeg failed some other way; `detail` has its reason, cleaned: no
+    /// URL, and of an RTSP server's answer only the status code.
     FfmpegExit,
 }
 
@@ -136,8 +137,69 @@ impl Failure {
         match found {
             Some((_, code, words)) => Self::new(*code, *words),
             None if stderr.is_empty() => Self::new(Code::BadStream, "the camera sent no video"),
-            None => Self::ffmpeg_exit(stderr.to_owned()),
+            None => Self::ffmpeg_exit(cleaned_reason(stderr)),
         }
+    }
+}
+
+/// The longest reason passed on from ffmpeg.
+const REASON_MAX: usize = 160;
+
+/// ffmpeg's last words, cut to a reason any viewer may read: no URL (it may
+/// carry a password, and says nothing the caller does not know), no
+/// addresses of ffmpeg's internals (`[tcp @ 0x…]`), and of an RTSP server's
+/// answer only its status code, since the rest of its status line is
+/// whatever that server chose to send.
+fn cleaned_reason(stderr: &str) -> String {
+    // An RTSP server's refusal is the most telling line; ffmpeg's summary
+    // that follows it only says "4XX".
+    let refusal = stderr.lines().find(|line| {
+        line.split_once("failed: ").is_some_and(|(_, status)| {
+            status.len() >= 3 && status.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+        })
+    });
+    let last = || stderr.lines().rev().find(|line| !line.trim().is_empty());
+    let line = refusal.or_else(last).unwrap_or("");
+    let mut words = Vec::new();
+    for word in line.split_whitespace() {
+        if word.starts_with('[') || word.starts_with("0x") || word == "@" {
+            continue;
+        }
+        if word.ends_with(']') && words.is_empty() {
+            continue;
+        }
+        if let Some(scheme_end) = word.find("://") {
+            let scheme = &word[..scheme_end];
+            let colon = if word.ends_with(':') { ":" } else { "" };
+            words.push(format!("<{scheme} URL>{colon}"));
+            continue;
+        }
+        words.push(word.to_owned());
+        let status_follows = words.len() >= 2 && words[words.len() - 2] == "failed:";
+        if status_follows && word.len() == 3 && word.bytes().all(|b| b.is_ascii_digit()) {
+            words.insert(words.len() - 1, "RTSP".to_owned());
+            break;
+        }
+    }
+    let mut reason: String = words
+        .join(" ")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                c
+            } else {
+                '?'
+            }
+        })
+        .collect();
+    if reason.len() > REASON_MAX {
+        reason.truncate(REASON_MAX);
+        reason.push('…');
+    }
+    if reason.is_empty() {
+        "ffmpeg could not read the stream".to_owned()
+    } else {
+        reason
     }
 }
 

@@ -197,4 +197,35 @@ mod tests {
             assert_eq!(Failure::from_stderr(stderr).code, code, "{stderr}");
         }
     }
+
+    #[test]
+    fn an_unknown_failure_is_told_without_urls_addresses_or_server_words() {
+        let cases = [
+            (
+                "[rtsp @ 0x55d0c0ffee00] method DESCRIBE failed: 461 Hello from evil.example secret",
+                "method DESCRIBE failed: RTSP 461",
+            ),
+            (
+                "[rtsp @ 0x1] method OPTIONS failed: 461 Evil\nrtsp://u:p@h/x: Server returned 4XX",
+                "method OPTIONS failed: RTSP 461",
+            ),
+            (
+                "rtsp://admin:it's@10.0.0.1/s: Invalid data found when processing input",
+                "<rtsp URL>: Invalid data found when processing input",
+            ),
+            (
+                "[tcp @ 0x7f00] Connection to tcp://10.0.0.1:554?timeout=5 failed: Bad things",
+                "Connection to <tcp URL> failed: Bad things",
+            ),
+            ("first line\n\n  ", "first line"),
+            ("caf\u{e9} \u{1b}[31m", "caf? ?[31m"),
+        ];
+        for (stderr, reason) in cases {
+            let failure = Failure::from_stderr(stderr);
+            assert_eq!(failure.code, Code::FfmpegExit, "{stderr}");
+            assert_eq!(failure.detail, reason);
+        }
+        let long = Failure::from_stderr(&"word ".repeat(100)).detail;
+        assert!(long.len() <= 170 && long.ends_with('…'), "{long}");
+    }
 }

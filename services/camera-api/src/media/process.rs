@@ -86,7 +86,7 @@ pub async fn run(program: &Path, args: &[String], deadline: Duration) -> Result<
     let outcome = tokio::time::timeout(deadline, finished).await;
     match outcome {
         Ok((Ok(status), stdout, stderr)) => {
-            let stderr = tail(&stderr);
+            let stderr = tail(&stderr, &passwords_in(args));
             if !status.success() {
                 tracing::debug!(program = %program.display(), %status, %stderr, "media process failed");
             }
@@ -120,10 +120,19 @@ async fn stop(child: &mut Child) {
     }
 }
 
-fn tail(stderr: &[u8]) -> String {
+/// Every password the arguments carry, in each form the process may print.
+fn passwords_in(args: &[String]) -> Vec<String> {
+    args.iter()
+        .filter(|arg| arg.contains("://"))
+        .filter_map(|arg| url::Url::parse(arg).ok())
+        .flat_map(|url| redact::password_forms(&url))
+        .collect()
+}
+
+fn tail(stderr: &[u8], passwords: &[String]) -> String {
     // Masked before it is cut: a cut could split `scheme://` from the
     // password that follows it.
-    let text = redact::credentials(String::from_utf8_lossy(stderr).trim());
+    let text = redact::known_secrets(String::from_utf8_lossy(stderr).trim(), passwords);
     let start = text.len().saturating_sub(STDERR_TAIL);
     let start = (start..text.len())
         .find(|&i| text.is_char_boundary(i))
@@ -133,7 +142,7 @@ fn tail(stderr: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::tail;
+    use super::{passwords_in, tail};
 
     #[test]
     fn stderr_tails_never_show_a_password() {
@@ -141,9 +150,22 @@ mod tests {
             "{}rtsp://admin:hunter2@10.0.0.1/s: Server returned 404 Not Found",
             "x".repeat(1000)
         );
-        let kept = tail(long.as_bytes());
+        let kept = tail(long.as_bytes(), &[]);
         assert!(kept.len() <= super::STDERR_TAIL + 8);
         assert!(!kept.contains("hunter2"), "{kept}");
         assert!(kept.ends_with("404 Not Found"));
+    }
+
+    #[test]
+    fn a_password_printed_outside_its_url_is_struck_too() {
+        let args = [
+            "-i".to_owned(),
+            "rtsp://admin:s%C3%A9same@10.0.0.1/s".to_owned(),
+        ];
+        let kept = tail(
+            b"auth for admin with s\xc3\xa9same failed",
+            &passwords_in(&args),
+        );
+        assert_eq!(kept, "auth for admin with *** failed");
     }
 }

@@ -7,7 +7,7 @@ use camera_api::auth::Role;
 use futures::future::join_all;
 use serde_json::{Value, json};
 
-use crate::support::camera::{SilentPort, TestCamera, closed_port_url};
+use crate::support::camera::{OddServer, TestCamera, closed_port_url};
 use crate::support::{CANARY, MediaMtx, TestApp, TestDatabase, assert_no_canary, eventually};
 
 async fn add_camera(app: &TestApp, name: &str, url: &str) -> i64 {
@@ -90,7 +90,7 @@ async fn a_live_camera_probes_as_h264_with_its_size() {
 #[tokio::test]
 async fn each_failure_has_its_own_code() {
     let camera = TestCamera::start().await;
-    let silent = SilentPort::start().await;
+    let silent = OddServer::silent().await;
     let app = TestApp::spawn_with(|vars| {
         vars.insert("CAMPLANE_PROBE_TIMEOUT".into(), "2s".into());
     })
@@ -351,7 +351,7 @@ async fn fifty_concurrent_requests_start_one_ffmpeg() {
 
 #[tokio::test]
 async fn a_full_queue_is_503_with_retry_after() {
-    let silent = SilentPort::start().await;
+    let silent = OddServer::silent().await;
     let app = TestApp::spawn_with(|vars| {
         vars.insert("CAMPLANE_FFMPEG_MAX".into(), "1".into());
         vars.insert("CAMPLANE_FFMPEG_QUEUE".into(), "1".into());
@@ -452,7 +452,7 @@ async fn a_camera_killed_mid_snapshot_is_an_error_not_a_broken_image() {
 
 #[tokio::test]
 async fn a_silent_camera_times_out_within_the_deadline() {
-    let silent = SilentPort::start().await;
+    let silent = OddServer::silent().await;
     let app = TestApp::spawn_with(|vars| {
         vars.insert("CAMPLANE_SNAPSHOT_TIMEOUT".into(), "2s".into());
     })

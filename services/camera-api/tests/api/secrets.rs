@@ -11,9 +11,10 @@ use camera_api::config::Config;
 use camera_api::secrets::{Sealed, SecretKey};
 use serde_json::json;
 
-use crate::support::camera::TestCamera;
+use crate::events::EventStream;
+use crate::support::camera::{OddServer, TestCamera};
 use crate::support::{
-    CANARY, MediaMtx, TestApp, TestDatabase, assert_no_canary, canary_url, new_secret_key,
+    CANARY, MediaMtx, TestApp, TestDatabase, assert_no_canary, canary_url, logs, new_secret_key,
 };
 
 /// The last migration before passwords were sealed.
@@ -407,4 +408,98 @@ async fn rotate_key_keeps_every_camera_working_and_retires_the_old_key() {
     );
     let updates = app.get("/api/audit?action=camera.update").await.json();
     assert_eq!(updates["total"], 0, "{updates}");
+}
+
+/// Every printable ASCII character and some beyond, spread over passwords
+/// that begin and end with a marker found nowhere else in the suite.
+fn generated_passwords() -> Vec<String> {
+    let printable: Vec<char> = (' '..='~').collect();
+    let mut passwords: Vec<String> = printable
+        .chunks(12)
+        .map(|chunk| format!("Qv{}Qv", chunk.iter().collect::<String>()))
+        .collect();
+    passwords.push("Qvпароль密码🔑Qv".to_owned());
+    passwords.push("Qve\u{301}\u{200b}\u{202e}Qv".to_owned());
+    passwords
+}
+
+/// Each shape a password could take in a response or a log line: as typed,
+/// as the URL carries it, and either one escaped inside a JSON string.
+fn shapes_of(password: &str, url: &url::Url) -> Vec<String> {
+    let mut shapes = vec![password.to_owned(), url.password().unwrap().to_owned()];
+    for shape in shapes.clone() {
+        let json = serde_json::to_string(&shape).unwrap();
+        shapes.push(json.trim_matches('"').to_owned());
+    }
+    shapes
+}
+
+/// Cameras whose servers fail in ways no rule foresees, so that ffmpeg's own
+/// words (which quote the URL, password and all) are all there is to go on:
+/// nothing of any password reaches a probe, a stored status, a snapshot's
+/// error, the event stream or a debug log line; and an RTSP server's own
+/// words are not passed on either.
+#[tokio::test]
+async fn no_password_of_any_character_leaves_through_a_failure() {
+    let not_rtsp = OddServer::answering(b"HELLO, this is no camera\r\n\r\n").await;
+    let refusing = OddServer::answering(b"RTSP/1.0 461 Reflected words\r\nCSeq: 1\r\n\r\n").await;
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_PROBE_TIMEOUT".into(), "3s".into());
+    })
+    .await;
+    let mut events = EventStream::open(&app, None).await;
+    let mut seen = Vec::new();
+    let passwords = generated_passwords();
+    let mut urls = Vec::new();
+    for (index, password) in passwords.iter().enumerate() {
+        let server = [&not_rtsp, &refusing][index % 2];
+        let mut url = url::Url::parse(&server.url("stream1")).unwrap();
+        url.set_username("admin").unwrap();
+        // The url crate leaves a `%` as it is, which would read as an escape.
+        url.set_password(Some(&password.replace('%', "%25")))
+            .unwrap();
+        let created = app
+            .post_json(
+                "/api/cameras",
+                &json!({"name": format!("Generated {index}"), "stream_url": url.as_str()}),
+            )
+            .await;
+        assert_eq!(created.status, 201, "{password:?}: {}", created.text);
+        let id = created.json()["id"].as_i64().unwrap();
+
+        let probe = app
+            .post_json(&format!("/api/cameras/{id}/probe"), &json!({}))
+            .await;
+        assert_eq!(probe.json()["code"], "FFMPEG_EXIT", "{}", probe.text);
+        if index % 2 == 1 {
+            assert_eq!(probe.json()["detail"], "method OPTIONS failed: RTSP 461");
+        }
+        let unsaved = app
+            .post_json("/api/probe", &json!({"stream_url": url.as_str()}))
+            .await;
+        let snapshot = app.get(&format!("/api/cameras/{id}/snapshot")).await;
+        snapshot.problem(502);
+        let status = app.get(&format!("/api/cameras/{id}/status")).await;
+        assert_eq!(status.json()["code"], "FFMPEG_EXIT", "{}", status.text);
+        seen.extend([probe.text, unsaved.text, snapshot.text, status.text]);
+        urls.push(url);
+    }
+    seen.push(app.get("/api/cameras/status").await.text);
+    // What the event stream delivered meanwhile, up to a quiet second.
+    while let Ok(message) = tokio::time::timeout(Duration::from_secs(1), events.next()).await {
+        seen.push(message.data.to_string());
+    }
+    assert!(
+        !seen.iter().any(|text| text.contains("Reflected words")),
+        "an RTSP server's words reached a client"
+    );
+    // The operator's debug log keeps ffmpeg's words, masked.
+    seen.push(logs());
+    let seen = seen.join("\n");
+    for (password, url) in passwords.iter().zip(&urls) {
+        for shape in shapes_of(password, url) {
+            assert!(!seen.contains(&shape), "{password:?} leaked as {shape:?}");
+        }
+    }
+    app.media.assert_none_running().await;
 }

@@ -9,7 +9,7 @@ use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, BufReader, Lines};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::net::TcpListener;
 use tokio::process::{Child, ChildStdin, ChildStdout, Command};
 use tokio::task::JoinHandle;
@@ -158,29 +158,50 @@ fn encode_userinfo(text: &str) -> String {
     out
 }
 
-/// A camera that accepts TCP connections and never says a word: a client
-/// without a read timeout hangs on it forever.
-pub struct SilentPort {
+/// A server at a camera's address that is no camera: it says nothing at all
+/// (a client without a read timeout hangs on it forever), or answers every
+/// connection with the same bytes and hangs up.
+pub struct OddServer {
     port: u16,
     task: JoinHandle<()>,
 }
 
-impl SilentPort {
-    pub async fn start() -> SilentPort {
+impl OddServer {
+    pub async fn silent() -> OddServer {
+        Self::start(None).await
+    }
+
+    /// `reply` to whatever the client sends first.
+    pub async fn answering(reply: &'static [u8]) -> OddServer {
+        Self::start(Some(reply)).await
+    }
+
+    async fn start(reply: Option<&'static [u8]>) -> OddServer {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let task = tokio::spawn(async move {
-            // Held open, never read or written, until the task is aborted: a
-            // closed socket would give the client an answer (EOF).
+            // Silent sockets are held open, never read or written, until the
+            // task is aborted: a closed socket would give the client an
+            // answer (EOF).
             let mut held = Vec::new();
             loop {
-                match listener.accept().await {
-                    Ok((socket, _)) => held.push(socket),
-                    Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                let Ok((mut socket, _)) = listener.accept().await else {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                };
+                match reply {
+                    None => held.push(socket),
+                    Some(reply) => {
+                        tokio::spawn(async move {
+                            let mut request = [0; 4096];
+                            let _ = socket.read(&mut request).await;
+                            let _ = socket.write_all(reply).await;
+                        });
+                    }
                 }
             }
         });
-        SilentPort { port, task }
+        OddServer { port, task }
     }
 
     pub fn url(&self, mount: &str) -> String {
@@ -192,7 +213,7 @@ impl SilentPort {
     }
 }
 
-impl Drop for SilentPort {
+impl Drop for OddServer {
     fn drop(&mut self) {
         self.task.abort();
     }
