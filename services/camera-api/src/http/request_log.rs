@@ -49,17 +49,26 @@ pub async fn log_request(mut req: Request, next: Next) -> Response {
         response.status().as_u16(),
         started.elapsed(),
     );
+    let status = response.status().as_u16();
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    macro_rules! request_line {
+        ($level:expr) => {
+            tracing::event!($level, %method, route, status, latency_ms, "request")
+        };
+    }
     span.in_scope(|| {
-        tracing::info!(
-            %method,
-            route,
-            status = response.status().as_u16(),
-            latency_ms = started.elapsed().as_secs_f64() * 1000.0,
-            "request"
-        );
+        // MediaMTX asks the hook for every playlist and segment a player
+        // fetches: one line each would drown the log. Refusals stay visible.
+        if route == HOOK_ROUTE && response.status().is_success() {
+            request_line!(tracing::Level::DEBUG);
+        } else {
+            request_line!(tracing::Level::INFO);
+        }
     });
     response
 }
+
+const HOOK_ROUTE: &str = "/api/mediamtx/auth";
 
 /// The camera a request is about, so every line it logs can be found by
 /// camera: the path segment under the route's `{id}`.

@@ -3,6 +3,7 @@ use std::net::SocketAddr;
 use serde_json::json;
 
 use crate::support::proxy::TcpProxy;
+use crate::support::service::ServiceProcess;
 use crate::support::{CANARY, TestApp, canary_url, logs};
 
 #[tokio::test]
@@ -115,4 +116,56 @@ async fn shutdown_is_graceful() {
     app.stop()
         .await
         .expect("serve returns cleanly after the shutdown signal");
+}
+
+/// Logs read by people: every allowed video request MediaMTX asks the hook
+/// about (one per playlist and segment) is a debug line, a refusal an info
+/// line; and a text log written to a file carries no colour codes.
+#[tokio::test]
+async fn hook_answers_log_at_their_level_and_text_logs_carry_no_colour() {
+    let app = TestApp::spawn().await;
+    let (user, password) = app.mediamtx.service_login();
+    let ask = |request_id: String, password: String| {
+        let body = json!({
+            "ip": "127.0.0.1", "user": user, "password": password, "token": "",
+            "action": "api", "path": "", "protocol": "", "id": null, "query": "",
+        });
+        let request = app.anonymous.post(app.url("/api/mediamtx/auth"));
+        async move {
+            let response = request
+                .header("x-request-id", &request_id)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            (request_id, response.status().as_u16())
+        }
+    };
+    let allowed = ask(
+        format!("allowed-{}", uuid::Uuid::new_v4()),
+        password.to_owned(),
+    )
+    .await;
+    let refused = ask(format!("refused-{}", uuid::Uuid::new_v4()), "wrong".into()).await;
+    assert_eq!((allowed.1, refused.1), (204, 401));
+    let level_of = |request_id: &str| {
+        logs()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|line| {
+                line["fields"]["message"] == "request" && line["span"]["request_id"] == request_id
+            })
+            .map(|line| line["level"].as_str().unwrap().to_owned())
+    };
+    assert_eq!(level_of(&allowed.0).as_deref(), Some("DEBUG"));
+    assert_eq!(level_of(&refused.0).as_deref(), Some("INFO"));
+
+    let mut env = app.env().clone();
+    env.insert("CAMPLANE_LOG_FORMAT".into(), "text".into());
+    let service = ServiceProcess::start(&env);
+    let output = service.output_containing("listening").await;
+    assert!(
+        !output.contains('\u{1b}'),
+        "colour codes in a file:\n{output}"
+    );
 }

@@ -75,6 +75,7 @@ fn capture_logs() {
             "debug,camera_api=trace,hyper=info,h2=info,reqwest=info,tower=info",
             LogFormat::Json,
             || CapturedLogs,
+            false,
         );
         tracing::subscriber::set_global_default(subscriber)
             .expect("one subscriber per test process");

@@ -25,11 +25,12 @@ impl ServiceProcess {
         let file = std::fs::File::create(&log).unwrap();
         let process = tokio::process::Command::new(env!("CARGO_BIN_EXE_camera-api"))
             .env_clear()
+            // JSON unless `env` says otherwise: `base_url` reads it.
+            .env("CAMPLANE_LOG_FORMAT", "json")
             .envs(env)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CAMPLANE_LISTEN", "127.0.0.1:0")
             .env("CAMPLANE_METRICS_LISTEN", "off")
-            .env("CAMPLANE_LOG_FORMAT", "json")
             .stdout(Stdio::from(file.try_clone().unwrap()))
             .stderr(Stdio::from(file))
             .kill_on_drop(true)
@@ -40,18 +41,28 @@ impl ServiceProcess {
 
     /// The base URL, once the service says it listens.
     pub async fn base_url(&self) -> String {
+        self.output_containing("\"listening\"").await;
+        let addr = self.log_lines().into_iter().find_map(|line| {
+            (line["fields"]["message"] == "listening")
+                .then(|| line["fields"]["addr"].as_str().map(str::to_owned))
+                .flatten()
+        });
+        format!(
+            "http://{}",
+            addr.expect("the listening line names the address")
+        )
+    }
+
+    /// Everything it wrote, once that includes `text` (within 10 s).
+    pub async fn output_containing(&self, text: &str) -> String {
         for _ in 0..400 {
-            let addr = self.log_lines().into_iter().find_map(|line| {
-                (line["fields"]["message"] == "listening")
-                    .then(|| line["fields"]["addr"].as_str().map(str::to_owned))
-                    .flatten()
-            });
-            if let Some(addr) = addr {
-                return format!("http://{addr}");
+            let output = self.output();
+            if output.contains(text) {
+                return output;
             }
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
-        panic!("the service did not start:\n{}", self.output());
+        panic!("the service never wrote {text:?}:\n{}", self.output());
     }
 
     /// Resident memory now, in KiB (`VmRSS` in /proc/<pid>/status).
