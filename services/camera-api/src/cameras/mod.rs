@@ -3,6 +3,7 @@
 mod passwords;
 mod stream_url;
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -589,6 +590,34 @@ fn check_reach(by: &Principal, groups: &[String]) -> Result<()> {
     }
 }
 
+/// A principal limited to groups may add and remove only its own groups:
+/// the others decide who else sees the camera, which is not its to change.
+fn check_groups_change(by: &Principal, before: &[String], after: &[String]) -> Result<()> {
+    let Some(own) = &by.groups else {
+        return Ok(());
+    };
+    let others = |groups: &[String]| -> BTreeSet<String> {
+        groups
+            .iter()
+            .filter(|g| !own.contains(g))
+            .cloned()
+            .collect()
+    };
+    let (kept, wanted) = (others(before), others(after));
+    if kept == wanted {
+        return Ok(());
+    }
+    let changed: Vec<String> = kept.symmetric_difference(&wanted).cloned().collect();
+    Err(Error::Invalid(vec![FieldError::new(
+        "groups",
+        format!(
+            "you may add or remove only your own groups ({}), not {}",
+            own.join(", "),
+            changed.join(", ")
+        ),
+    )]))
+}
+
 /// Wakes the reconciler; delivered only if the transaction commits.
 async fn notify_changed(conn: &mut sqlx::PgConnection, id: i64) -> Result<()> {
     sqlx::query!("SELECT pg_notify($1, $2)", CHANGED_CHANNEL, id.to_string())
@@ -604,6 +633,7 @@ pub async fn create(
     input: NewCameraInput,
 ) -> Result<Camera> {
     let fields = input.validate()?;
+    check_groups_change(by, &[], &fields.groups)?;
     check_reach(by, &fields.groups)?;
     let mut tx = db.begin().await?;
     auth::act_as(&mut tx, &by.actor()).await?;
@@ -808,6 +838,7 @@ pub async fn update(
     check_version(lock(&mut tx, by, id).await?, expected)?;
     let current = fetch(&mut tx, id).await?;
     let fields = patch.apply_to(&current)?;
+    check_groups_change(by, &current.groups, &fields.groups)?;
     check_reach(by, &fields.groups)?;
     if fields == Fields::from(&current) {
         return Ok(current);

@@ -442,13 +442,86 @@ async fn camera_groups_limit_what_users_and_tokens_see_and_change() {
         ["groups"],
         "it would lose sight of it"
     );
-    let both = send(
+    let renamed = send(operator.patch(&lobby_path).json(&json!({"name": "Hall"}))).await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+}
+
+/// Another group on a shared camera is someone else's access: an operator
+/// limited to groups adds and removes only its own, on new cameras too.
+#[tokio::test]
+async fn a_group_limited_operator_changes_only_its_own_groups() {
+    let app = TestApp::spawn().await;
+    let shared = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Shared", "stream_url": "rtsp://127.0.2.31/", "groups": ["lobby", "vault"]}),
+        )
+        .await
+        .json();
+    let path = app.url(&format!("/api/cameras/{}", shared["id"]));
+    let operator = app
+        .client_as(Role::Operator, Some(&["lobby", "front"]))
+        .await;
+    let set = |groups: &[&str]| operator.patch(&path).json(&json!({"groups": groups}));
+
+    let refused = [
+        (&["lobby"][..], "removes vault"),
+        (&["lobby", "vault", "hall"], "adds hall"),
+        (&["front", "hall"], "swaps vault for hall"),
+    ];
+    for (groups, what) in refused {
+        let response = send(set(groups)).await;
+        assert_eq!(response.invalid_fields(), ["groups"], "{what}");
+        assert!(
+            response.text.contains("only your own groups"),
+            "{}",
+            response.text
+        );
+    }
+    for groups in [&["lobby", "vault", "front"][..], &["front", "vault"]] {
+        let response = send(set(groups)).await;
+        assert_eq!(response.status, 200, "{groups:?}: {}", response.text);
+        assert_eq!(
+            response.json()["groups"],
+            json!(
+                groups
+                    .iter()
+                    .copied()
+                    .collect::<std::collections::BTreeSet<_>>()
+            )
+        );
+    }
+    let new = |groups: &[&str]| json!({"name": "New", "stream_url": "rtsp://127.0.2.32/", "groups": groups});
+    let foreign = send(
         operator
-            .patch(&lobby_path)
-            .json(&json!({"groups": ["lobby", "hall"]})),
+            .post(app.url("/api/cameras"))
+            .json(&new(&["front", "hall"])),
     )
     .await;
-    assert_eq!(both.status, 200, "{}", both.text);
+    assert_eq!(foreign.invalid_fields(), ["groups"]);
+    let own = send(
+        operator
+            .post(app.url("/api/cameras"))
+            .json(&new(&["front"])),
+    )
+    .await;
+    assert_eq!(own.status, 201, "{}", own.text);
+
+    // Unlimited, an admin changes any group.
+    let admin = app
+        .patch_json(
+            &format!("/api/cameras/{}", shared["id"]),
+            &json!({"groups": ["hall"]}),
+            None,
+        )
+        .await;
+    assert_eq!(admin.status, 200, "{}", admin.text);
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT groups FROM cameras WHERE name = 'Shared'")
+            .fetch_one(&app.db)
+            .await
+            .unwrap();
+    assert_eq!(stored, ["hall"]);
 }
 
 #[tokio::test]
