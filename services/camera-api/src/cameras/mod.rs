@@ -34,7 +34,7 @@ pub enum Error {
     Invalid(Vec<FieldError>),
     #[error("no camera with that id")]
     NotFound,
-    #[error("another camera already has that name")]
+    #[error("another camera the writer can see already has that name")]
     NameTaken,
     #[error("the camera was changed by someone else (now version {current})")]
     Stale { current: i64 },
@@ -54,11 +54,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
-        if db::violates(&err, "cameras_name_key") {
-            Self::NameTaken
-        } else {
-            Self::Database(err.into())
-        }
+        Self::Database(err.into())
     }
 }
 
@@ -618,6 +614,39 @@ fn check_groups_change(by: &Principal, before: &[String], after: &[String]) -> R
     )]))
 }
 
+/// Names are unique among the cameras `by` can see, never beyond: a
+/// refusal over a camera it can't see would tell it that camera's name.
+/// Writes of one name queue behind each other (an advisory lock until the
+/// transaction ends), so two of them can't both find the name free.
+async fn check_name_free(
+    conn: &mut sqlx::PgConnection,
+    by: &Principal,
+    name: &str,
+    id: Option<i64>,
+) -> Result<()> {
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended(lower($1), 0))",
+        name
+    )
+    .execute(&mut *conn)
+    .await?;
+    let taken = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM cameras
+                           WHERE lower(name) = lower($1)
+                             AND id IS DISTINCT FROM $2
+                             AND ($3::text[] IS NULL OR groups && $3)) AS "taken!""#,
+        name,
+        id,
+        by.groups.as_deref(),
+    )
+    .fetch_one(conn)
+    .await?;
+    if taken {
+        return Err(Error::NameTaken);
+    }
+    Ok(())
+}
+
 /// Wakes the reconciler; delivered only if the transaction commits.
 async fn notify_changed(conn: &mut sqlx::PgConnection, id: i64) -> Result<()> {
     sqlx::query!("SELECT pg_notify($1, $2)", CHANGED_CHANNEL, id.to_string())
@@ -637,6 +666,7 @@ pub async fn create(
     check_reach(by, &fields.groups)?;
     let mut tx = db.begin().await?;
     auth::act_as(&mut tx, &by.actor()).await?;
+    check_name_free(&mut tx, by, &fields.name, None).await?;
     // The id first: it is the associated data of the sealed password, and
     // one INSERT (not an INSERT and an UPDATE) is one audit entry.
     let id =
@@ -842,6 +872,9 @@ pub async fn update(
     check_reach(by, &fields.groups)?;
     if fields == Fields::from(&current) {
         return Ok(current);
+    }
+    if fields.name != current.name {
+        check_name_free(&mut tx, by, &fields.name, Some(id)).await?;
     }
     let sealed = fields.password.map(|password| password.seal(id, key));
     sqlx::query!(

@@ -184,7 +184,7 @@ impl From<cameras::Error> for ApiError {
             Error::Invalid(errors) => Self::invalid(errors),
             Error::NotFound => Self::not_found("no camera with that id"),
             Error::NameTaken => {
-                let message = "another camera already has this name";
+                let message = "another camera you can see already has this name";
                 Self::new(StatusCode::CONFLICT, "conflict", message)
                     .with_errors(vec![FieldError::new("name", message)])
             }

@@ -446,6 +446,65 @@ async fn camera_groups_limit_what_users_and_tokens_see_and_change() {
     assert_eq!(renamed.status, 200, "{}", renamed.text);
 }
 
+/// A name taken by a camera the writer can't see is no secret to give away:
+/// names are unique among the cameras each writer sees.
+#[tokio::test]
+async fn a_name_taken_in_another_group_is_neither_refused_nor_revealed() {
+    let app = TestApp::spawn().await;
+    let camera = |name: &str, groups: &[&str]| json!({"name": name, "stream_url": "rtsp://127.0.2.33/", "groups": groups});
+    let vault = app
+        .post_json("/api/cameras", &camera("Vault door", &["vault"]))
+        .await;
+    assert_eq!(vault.status, 201, "{}", vault.text);
+    let lobby = app
+        .post_json("/api/cameras", &camera("Lobby", &["lobby"]))
+        .await
+        .json();
+
+    let operator = app.client_as(Role::Operator, Some(&["lobby"])).await;
+    let create = |name: &str| {
+        send(
+            operator
+                .post(app.url("/api/cameras"))
+                .json(&camera(name, &["lobby"])),
+        )
+    };
+    let same_name = create("vault DOOR").await;
+    assert_eq!(same_name.status, 201, "{}", same_name.text);
+    let visible = create("LOBBY").await;
+    assert_eq!(visible.problem(409)["errors"][0]["field"], "name");
+    let rename = send(
+        operator
+            .patch(app.url(&format!("/api/cameras/{}", lobby["id"])))
+            .json(&json!({"name": "Vault Door"})),
+    )
+    .await;
+    assert_eq!(
+        rename.problem(409)["errors"][0]["field"],
+        "name",
+        "its own new camera has it"
+    );
+
+    // Seeing everything, an admin finds both and can't add a third.
+    assert_eq!(
+        app.post_json("/api/cameras", &camera("Vault door", &[]))
+            .await
+            .status,
+        409
+    );
+    let list = app.get("/api/cameras?q=vault").await.json();
+    assert_eq!(list["total"], 2);
+    // Editing one of two namesakes without renaming it still works.
+    let edit = app
+        .patch_json(
+            &format!("/api/cameras/{}", same_name.json()["id"]),
+            &json!({"location": "Hall"}),
+            None,
+        )
+        .await;
+    assert_eq!(edit.status, 200, "{}", edit.text);
+}
+
 /// Another group on a shared camera is someone else's access: an operator
 /// limited to groups adds and removes only its own, on new cameras too.
 #[tokio::test]
