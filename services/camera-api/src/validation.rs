@@ -2,6 +2,7 @@
 //! error shape (the `errors` list of a 422 problem) whatever they sent.
 
 use serde::Serialize;
+use unicode_normalization::UnicodeNormalization;
 use utoipa::ToSchema;
 
 /// One rejected field of a request.
@@ -47,17 +48,69 @@ impl FieldErrors {
     }
 }
 
-/// A name people read in lists: trimmed, not empty, at most `max`
-/// characters, and no control characters (PostgreSQL can't store a NUL; the
-/// rest would garble a list).
+/// A name people read in lists: trimmed, in Unicode's composed form (NFC,
+/// so `é` typed two ways is one name), not empty, at most `max` characters,
+/// and nothing that isn't what it looks like: no control characters
+/// (PostgreSQL can't store a NUL; the rest would garble a list), and no
+/// invisible formatting (a bidirectional override makes the rest of a name
+/// read backwards; zero-width spaces and joiners make two names look alike).
 pub fn parse_label(raw: &str, max: usize) -> Result<String, String> {
-    let label = raw.trim();
+    let label: String = raw.trim().nfc().collect();
     match label.chars().count() {
         0 => Err("must not be empty".into()),
         n if n > max => Err(format!("must be at most {max} characters")),
         _ if label.chars().any(char::is_control) => {
             Err("must not contain control characters".into())
         }
-        _ => Ok(label.to_owned()),
+        _ => match label.chars().find(|&c| is_invisible_format(c)) {
+            Some(c) => Err(format!(
+                "must not contain invisible formatting characters (found U+{:04X})",
+                u32::from(c)
+            )),
+            None => Ok(label),
+        },
+    }
+}
+
+/// Unicode's format characters (category Cf) that change how text around
+/// them reads while showing nothing themselves.
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{00AD}'
+            | '\u{061C}'
+            | '\u{180E}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{206F}'
+            | '\u{FEFF}'
+            | '\u{FFF9}'..='\u{FFFB}'
+            | '\u{E0000}'..='\u{E007F}'
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_label;
+
+    #[test]
+    fn labels_are_composed_and_hide_nothing() {
+        assert_eq!(
+            parse_label("  Cafe\u{301} door ", 20).unwrap(),
+            "Caf\u{e9} door"
+        );
+        assert_eq!(parse_label("Lobby 🔑 北门", 20).unwrap(), "Lobby 🔑 北门");
+        for hidden in [
+            "Lob\u{200B}by",
+            "Lobby\u{202E}rood",
+            "\u{2066}Lobby",
+            "Lo\u{AD}bby",
+            "Lobby\u{FEFF}",
+        ] {
+            let err = parse_label(hidden, 20).unwrap_err();
+            assert!(err.contains("invisible formatting"), "{hidden:?}: {err}");
+        }
+        assert!(parse_label("a\u{0}b", 20).unwrap_err().contains("control"));
+        assert!(parse_label(" \u{200B} ", 20).is_err());
     }
 }

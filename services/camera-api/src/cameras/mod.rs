@@ -137,8 +137,10 @@ pub fn path_name(id: i64) -> String {
     format!("cam_{id}")
 }
 
-// In the patterns, `[^...\x00-\x1f\x7f-\x9f]` keeps out what
-// `char::is_control` rejects.
+/// What a label may not hold, as a regex class body: what `char::is_control`
+/// rejects and the invisible formatting `validation::parse_label` refuses
+/// (all but the tag characters, beyond the Basic Multilingual Plane).
+const NOT_IN_LABELS: &str = r"\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb";
 
 /// The schema of a camera name, from the limits `parse_name` checks, so
 /// clients (and the fuzzer) know what is accepted.
@@ -146,14 +148,16 @@ pub fn name_schema() -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .description(Some(format!(
-            "1 to {NAME_MAX} characters after trimming, not blank, no control characters; \
-             unique regardless of case."
+            "1 to {NAME_MAX} characters after trimming, not blank, no control characters \
+             and no invisible formatting (bidirectional controls, zero-width characters); \
+             stored in Unicode's composed form (NFC); unique regardless of case among the \
+             cameras the writer can see."
         )))
         .min_length(Some(1))
         .max_length(Some(NAME_MAX))
-        .pattern(Some(
-            r"^[^\x00-\x1f\x7f-\x9f]*[^\s\x00-\x1f\x7f-\x9f][^\x00-\x1f\x7f-\x9f]*$",
-        ))
+        .pattern(Some(format!(
+            r"^[^{NOT_IN_LABELS}]*[^\s{NOT_IN_LABELS}][^{NOT_IN_LABELS}]*$"
+        )))
         .examples(["Loading dock"])
         .build()
 }
@@ -163,10 +167,11 @@ pub fn location_schema() -> Object {
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
         .description(Some(format!(
-            "Up to {LOCATION_MAX} characters, no control characters; blank or null for none."
+            "Up to {LOCATION_MAX} characters, no control characters and no invisible \
+             formatting, stored in NFC; blank or null for none."
         )))
         .max_length(Some(LOCATION_MAX))
-        .pattern(Some(r"^[^\x00-\x1f\x7f-\x9f]*$"))
+        .pattern(Some(format!(r"^[^{NOT_IN_LABELS}]*$")))
         .examples(["North fence"])
         .build()
 }
@@ -307,17 +312,10 @@ fn parse_name(raw: &str) -> Result<String, String> {
 
 /// Blank means "no location", so clients can clear it with `""` too.
 fn parse_location(raw: Option<&str>) -> Result<Option<String>, String> {
-    let Some(location) = raw.map(str::trim).filter(|l| !l.is_empty()) else {
-        return Ok(None);
-    };
-    if location.chars().count() > LOCATION_MAX {
-        return Err(format!("must be at most {LOCATION_MAX} characters"));
-    }
-    // PostgreSQL can't store a NUL in text; the rest would garble a list.
-    if location.chars().any(char::is_control) {
-        return Err("must not contain control characters".into());
-    }
-    Ok(Some(location.to_owned()))
+    raw.map(str::trim)
+        .filter(|location| !location.is_empty())
+        .map(|location| crate::validation::parse_label(location, LOCATION_MAX))
+        .transpose()
 }
 
 /// Groups are names like `lobby` or `site-2.dock`; stored sorted and
@@ -617,7 +615,9 @@ fn check_groups_change(by: &Principal, before: &[String], after: &[String]) -> R
 /// Names are unique among the cameras `by` can see, never beyond: a
 /// refusal over a camera it can't see would tell it that camera's name.
 /// Writes of one name queue behind each other (an advisory lock until the
-/// transaction ends), so two of them can't both find the name free.
+/// transaction ends), so two of them can't both find the name free. Case is
+/// folded by Unicode's rules (ICU), not the database's locale, which in a
+/// `C` cluster leaves `É` and `é` apart.
 async fn check_name_free(
     conn: &mut sqlx::PgConnection,
     by: &Principal,
@@ -625,14 +625,14 @@ async fn check_name_free(
     id: Option<i64>,
 ) -> Result<()> {
     sqlx::query!(
-        "SELECT pg_advisory_xact_lock(hashtextextended(lower($1), 0))",
+        r#"SELECT pg_advisory_xact_lock(hashtextextended(lower($1 COLLATE "und-x-icu"), 0))"#,
         name
     )
     .execute(&mut *conn)
     .await?;
     let taken = sqlx::query_scalar!(
         r#"SELECT EXISTS (SELECT 1 FROM cameras
-                           WHERE lower(name) = lower($1)
+                           WHERE lower(name COLLATE "und-x-icu") = lower($1 COLLATE "und-x-icu")
                              AND id IS DISTINCT FROM $2
                              AND ($3::text[] IS NULL OR groups && $3)) AS "taken!""#,
         name,

@@ -214,6 +214,41 @@ async fn names_are_unique_regardless_of_case() {
     response.problem(409);
 }
 
+/// Two names that look the same are the same name: composed to NFC before
+/// they are stored or compared, and invisible formatting (which could make
+/// one name pass for another) refused in names and locations alike.
+#[tokio::test]
+async fn look_alike_names_are_one_name_and_invisible_characters_are_refused() {
+    let app = TestApp::spawn().await;
+    let app = &app;
+    let create = |name: &str, location: &str| {
+        let body = json!({"name": name, "location": location, "stream_url": "rtsp://h/"});
+        async move { app.post_json("/api/cameras", &body).await }
+    };
+    let composed = create("Cafe\u{301} door", "Re\u{301}ception").await;
+    assert_eq!(composed.status, 201, "{}", composed.text);
+    assert_eq!(composed.json()["name"], "Caf\u{e9} door");
+    assert_eq!(composed.json()["location"], "R\u{e9}ception");
+    create("CAF\u{c9} DOOR", "").await.problem(409);
+    for hidden in [
+        "Gate\u{202e}etag",
+        "Ga\u{200b}te",
+        "\u{2066}Gate\u{2069}",
+        "Gate\u{feff}",
+    ] {
+        assert_eq!(
+            create(hidden, "").await.invalid_fields(),
+            ["name"],
+            "{hidden:?}"
+        );
+        assert_eq!(
+            create("Gate", hidden).await.invalid_fields(),
+            ["location"],
+            "{hidden:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn ids_that_are_not_positive_integers_are_404() {
     let app = TestApp::spawn().await;
