@@ -136,6 +136,7 @@ impl Edge {
                 .env("HAP_HTTPS_PORT", https_port.to_string())
                 .env("HAP_CERT", &pem)
                 .env("HAP_ERRORS", format!("{REPO}/haproxy/errors"))
+                .env("HAP_LUA", format!("{REPO}/haproxy/problem.lua"))
                 .env("HAP_API_SERVER", api.trim_start_matches("http://"))
                 .env("HAP_HLS_SERVER", &hls)
                 .env("HAP_HLS_TIMEOUT", "45s")
@@ -429,14 +430,11 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
         Some(format!("{}/api/cameras?limit=1", edge.https).as_str())
     );
 
-    // An oversized body is refused at the edge. (Over HTTP/2 HAProxy resets
-    // the stream it refused while curl still uploads, and curl 7.88 then
-    // drops the response, so this one speaks HTTP/1.1.)
+    // An oversized body is refused at the edge.
     let big = "x".repeat(70_000);
     let refused = edge
         .curl(
             &[
-                "--http1.1",
                 "-X",
                 "POST",
                 "-H",
@@ -596,4 +594,45 @@ async fn a_camera_at_its_reader_limit_is_a_503_with_retry_after() {
     // One slot could never be watched (the muxer is a reader too): refused.
     let one = edge.post_json("/api/cameras", &create("One", 1)).await;
     assert_eq!(one.status, 422, "{}", one.text());
+}
+
+/// Over HTTP/2, a refusal the edge decides on before it has read the body
+/// still reaches the client: answered while the upload was still coming,
+/// HAProxy reset the stream (RST_STREAM CANCEL) and the client lost the
+/// answer with it.
+#[tokio::test]
+async fn refusals_reach_an_http2_client_that_is_still_uploading() {
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    // Far more than HAProxy buffers or the HTTP/2 window lets through before
+    // the edge decides.
+    let upload = edge.dir.join("upload");
+    std::fs::write(&upload, vec![b'x'; 4 << 20]).unwrap();
+    let upload = format!("@{}", upload.display());
+    for (path, status, kind) in [
+        ("/api/cameras", 413, "payload-too-large"),
+        ("/api/mediamtx/auth", 404, "not-found"),
+        ("/hls/lobby/index.m3u8", 404, "stream-unavailable"),
+        ("/hls/cam_1/index.m3u8", 405, "method-not-allowed"),
+    ] {
+        let args = [
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            &upload,
+        ];
+        let reply = edge.curl(&args, &format!("{}{path}", edge.https)).await;
+        assert_eq!(reply.http_version, "2", "{path}");
+        let problem = reply.problem(status, kind);
+        assert_eq!(
+            problem["request_id"].as_str(),
+            reply.header("x-request-id"),
+            "{path}"
+        );
+        if status == 405 {
+            assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+        }
+    }
 }

@@ -405,6 +405,10 @@ fn haproxy_accepts_the_config_with_composes_environment() {
         "HAP_ERRORS".into(),
         repo().join("haproxy/errors").display().to_string(),
     );
+    env.insert(
+        "HAP_LUA".into(),
+        repo().join("haproxy/problem.lua").display().to_string(),
+    );
 
     // Every variable the config reads is set by compose.
     let config = repo().join("haproxy/haproxy.cfg");
