@@ -115,11 +115,26 @@ impl Reply {
         assert_eq!(problem["type"], format!("urn:camplane:problem:{kind}"));
         problem
     }
+
+    /// [`Self::problem`], carrying the request id the edge sent in
+    /// `X-Request-Id`.
+    fn problem_with_id(&self, status: u16, kind: &str) -> Value {
+        let problem = self.problem(status, kind);
+        let id = self.header("x-request-id").expect("a request id");
+        assert_eq!(problem["request_id"], id, "{problem}");
+        assert_eq!(uuid::Uuid::parse_str(id).unwrap().to_string(), id);
+        problem
+    }
 }
 
 impl Edge {
     /// `rate` is HAP_API_RATE, `login_rate` HAP_LOGIN_RATE.
     async fn start(stack: &Stack, rate: u32, login_rate: u32) -> Edge {
+        Self::start_with(stack, rate, login_rate, &[]).await
+    }
+
+    /// With `env` overriding the stack's settings (HAP_API_SERVER, say).
+    async fn start_with(stack: &Stack, rate: u32, login_rate: u32, env: &[(&str, &str)]) -> Edge {
         let (api, hls) = (stack.app.base.as_str(), stack.hls_server());
         let dir = std::env::temp_dir().join(format!("camplane-edge-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -135,15 +150,16 @@ impl Edge {
                 .env("HAP_HTTPS_BIND", format!("127.0.0.1:{https_port}"))
                 .env("HAP_HTTPS_PORT", https_port.to_string())
                 .env("HAP_CERT", &pem)
-                .env("HAP_ERRORS", format!("{REPO}/haproxy/errors"))
                 .env("HAP_LUA", format!("{REPO}/haproxy/problem.lua"))
                 .env("HAP_API_SERVER", api.trim_start_matches("http://"))
+                .env("HAP_API_TIMEOUT", "30s")
                 .env("HAP_HLS_SERVER", &hls)
                 .env("HAP_HLS_TIMEOUT", "45s")
                 .env("HAP_API_RATE", rate.to_string())
                 .env("HAP_LOGIN_RATE", login_rate.to_string())
                 .env("HAP_MAX_BODY", "65536")
                 .env("HAP_RETRY_AFTER", "5")
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -625,14 +641,109 @@ async fn refusals_reach_an_http2_client_that_is_still_uploading() {
         ];
         let reply = edge.curl(&args, &format!("{}{path}", edge.https)).await;
         assert_eq!(reply.http_version, "2", "{path}");
-        let problem = reply.problem(status, kind);
-        assert_eq!(
-            problem["request_id"].as_str(),
-            reply.header("x-request-id"),
-            "{path}"
-        );
+        reply.problem_with_id(status, kind);
         if status == 405 {
             assert_eq!(reply.header("allow"), Some("GET, HEAD"));
         }
     }
+}
+
+/// Stands in for camera-api where the real one can't be made to misbehave:
+/// passes the edge's health check, answers `/api/garbled` with something
+/// that isn't HTTP, and never answers anything else.
+struct BrokenUpstream {
+    addr: String,
+    acceptor: tokio::task::JoinHandle<()>,
+}
+
+impl BrokenUpstream {
+    async fn start() -> BrokenUpstream {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let acceptor = tokio::spawn(async move {
+            // Dropped with the acceptor, so held connections end with it.
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut conn, _)) = listener.accept().await {
+                connections.spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match conn.read(&mut buf).await {
+                            Ok(n @ 1..) => head.extend_from_slice(&buf[..n]),
+                            _ => return,
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    if head.starts_with("GET /readyz ") {
+                        let ready =
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                        let _ = conn.write_all(ready).await;
+                    } else if head.starts_with("GET /api/garbled ") {
+                        let _ = conn.write_all(b"this is not HTTP\r\n\r\n").await;
+                    } else {
+                        std::future::pending::<()>().await;
+                    }
+                });
+            }
+        });
+        BrokenUpstream { addr, acceptor }
+    }
+}
+
+impl Drop for BrokenUpstream {
+    fn drop(&mut self) {
+        self.acceptor.abort();
+    }
+}
+
+/// What HAProxy answers by itself is a problem document with the request
+/// id, like every other answer: a URL too long, a request it can't take, a
+/// service that answers garbage, too late, or not at all.
+#[tokio::test]
+async fn the_edges_own_errors_are_problems_with_the_request_id() {
+    let stack = Stack::start(&[]).await;
+    let upstream = BrokenUpstream::start().await;
+    let edge = Edge::start_with(
+        &stack,
+        1000,
+        1000,
+        &[
+            ("HAP_API_SERVER", upstream.addr.as_str()),
+            ("HAP_API_TIMEOUT", "1s"),
+        ],
+    )
+    .await;
+
+    let long = format!("{}/api/cameras?name={}", edge.https, "a".repeat(9000));
+    edge.curl(&[], &long)
+        .await
+        .problem_with_id(414, "uri-too-long");
+    // Over HTTP/2 a Host with a space gets to HAProxy, which refuses it.
+    let url = format!("{}/api/cameras", edge.https);
+    edge.curl(&["-H", "Host: a b"], &url)
+        .await
+        .problem_with_id(400, "malformed-request");
+    let garbled = edge.get("/api/garbled").await;
+    garbled.problem_with_id(502, "unavailable");
+    assert_eq!(garbled.header("retry-after"), Some("5"));
+    let started = std::time::Instant::now();
+    let late = edge.get("/api/cameras").await;
+    late.problem_with_id(504, "unavailable");
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(10),
+        "the 504 came after {waited:?}, not after HAP_API_TIMEOUT (1 s)"
+    );
+    assert_eq!(late.header("retry-after"), Some("5"));
+
+    drop(upstream);
+    let gone = eventually(Duration::from_secs(15), || async {
+        edge.get("/api/cameras").await.status == 503
+    })
+    .await;
+    assert!(gone, "no 503 once the service is gone");
+    let unavailable = edge.get("/api/cameras").await;
+    unavailable.problem_with_id(503, "unavailable");
+    assert_eq!(unavailable.header("retry-after"), Some("5"));
 }
