@@ -747,3 +747,44 @@ async fn the_edges_own_errors_are_problems_with_the_request_id() {
     unavailable.problem_with_id(503, "unavailable");
     assert_eq!(unavailable.header("retry-after"), Some("5"));
 }
+
+/// A restarted camera-api serves through the edge within 2 s of listening
+/// again (the health check took up to 10 s to notice); while it is gone,
+/// requests get a 503 problem, at once once HAProxy has marked it down.
+#[tokio::test]
+async fn a_restarted_service_is_back_behind_the_edge_within_two_seconds() {
+    let mut stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    assert_eq!(edge.get("/api/cameras").await.status, 200);
+
+    stack.app.stop().await.expect("clean shutdown");
+    let marked_down = eventually(Duration::from_secs(20), || async {
+        edge.log().contains("Server camera_api/api is DOWN")
+    })
+    .await;
+    assert!(marked_down, "{}", edge.log());
+    let started = std::time::Instant::now();
+    edge.get("/api/cameras")
+        .await
+        .problem_with_id(503, "unavailable");
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_millis(500),
+        "a 503 after {waited:?} with the service marked down"
+    );
+
+    let address = stack.app.base.clone();
+    stack.app.start_again().await;
+    assert_eq!(stack.app.base, address, "the service came back elsewhere");
+    let listening = std::time::Instant::now();
+    let back = eventually(Duration::from_secs(10), || async {
+        edge.get("/api/cameras").await.status == 200
+    })
+    .await;
+    let waited = listening.elapsed();
+    assert!(back, "the edge never served the restarted service");
+    assert!(
+        waited < Duration::from_secs(2),
+        "the edge served the restarted service {waited:?} after it listened"
+    );
+}
