@@ -115,11 +115,26 @@ impl Reply {
         assert_eq!(problem["type"], format!("urn:camplane:problem:{kind}"));
         problem
     }
+
+    /// [`Self::problem`], carrying the request id the edge sent in
+    /// `X-Request-Id`.
+    fn problem_with_id(&self, status: u16, kind: &str) -> Value {
+        let problem = self.problem(status, kind);
+        let id = self.header("x-request-id").expect("a request id");
+        assert_eq!(problem["request_id"], id, "{problem}");
+        assert_eq!(uuid::Uuid::parse_str(id).unwrap().to_string(), id);
+        problem
+    }
 }
 
 impl Edge {
     /// `rate` is HAP_API_RATE, `login_rate` HAP_LOGIN_RATE.
     async fn start(stack: &Stack, rate: u32, login_rate: u32) -> Edge {
+        Self::start_with(stack, rate, login_rate, &[]).await
+    }
+
+    /// With `env` overriding the stack's settings (HAP_API_SERVER, say).
+    async fn start_with(stack: &Stack, rate: u32, login_rate: u32, env: &[(&str, &str)]) -> Edge {
         let (api, hls) = (stack.app.base.as_str(), stack.hls_server());
         let dir = std::env::temp_dir().join(format!("camplane-edge-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
@@ -135,14 +150,16 @@ impl Edge {
                 .env("HAP_HTTPS_BIND", format!("127.0.0.1:{https_port}"))
                 .env("HAP_HTTPS_PORT", https_port.to_string())
                 .env("HAP_CERT", &pem)
-                .env("HAP_ERRORS", format!("{REPO}/haproxy/errors"))
+                .env("HAP_LUA", format!("{REPO}/haproxy/problem.lua"))
                 .env("HAP_API_SERVER", api.trim_start_matches("http://"))
+                .env("HAP_API_TIMEOUT", "30s")
                 .env("HAP_HLS_SERVER", &hls)
                 .env("HAP_HLS_TIMEOUT", "45s")
                 .env("HAP_API_RATE", rate.to_string())
                 .env("HAP_LOGIN_RATE", login_rate.to_string())
                 .env("HAP_MAX_BODY", "65536")
                 .env("HAP_RETRY_AFTER", "5")
+                .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -429,14 +446,11 @@ async fn the_edge_serves_the_api_and_live_video_over_http2() {
         Some(format!("{}/api/cameras?limit=1", edge.https).as_str())
     );
 
-    // An oversized body is refused at the edge. (Over HTTP/2 HAProxy resets
-    // the stream it refused while curl still uploads, and curl 7.88 then
-    // drops the response, so this one speaks HTTP/1.1.)
+    // An oversized body is refused at the edge.
     let big = "x".repeat(70_000);
     let refused = edge
         .curl(
             &[
-                "--http1.1",
                 "-X",
                 "POST",
                 "-H",
@@ -596,4 +610,181 @@ async fn a_camera_at_its_reader_limit_is_a_503_with_retry_after() {
     // One slot could never be watched (the muxer is a reader too): refused.
     let one = edge.post_json("/api/cameras", &create("One", 1)).await;
     assert_eq!(one.status, 422, "{}", one.text());
+}
+
+/// Over HTTP/2, a refusal the edge decides on before it has read the body
+/// still reaches the client: answered while the upload was still coming,
+/// HAProxy reset the stream (RST_STREAM CANCEL) and the client lost the
+/// answer with it.
+#[tokio::test]
+async fn refusals_reach_an_http2_client_that_is_still_uploading() {
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    // Far more than HAProxy buffers or the HTTP/2 window lets through before
+    // the edge decides.
+    let upload = edge.dir.join("upload");
+    std::fs::write(&upload, vec![b'x'; 4 << 20]).unwrap();
+    let upload = format!("@{}", upload.display());
+    for (path, status, kind) in [
+        ("/api/cameras", 413, "payload-too-large"),
+        ("/api/mediamtx/auth", 404, "not-found"),
+        ("/hls/lobby/index.m3u8", 404, "stream-unavailable"),
+        ("/hls/cam_1/index.m3u8", 405, "method-not-allowed"),
+    ] {
+        let args = [
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/json",
+            "--data-binary",
+            &upload,
+        ];
+        let reply = edge.curl(&args, &format!("{}{path}", edge.https)).await;
+        assert_eq!(reply.http_version, "2", "{path}");
+        reply.problem_with_id(status, kind);
+        if status == 405 {
+            assert_eq!(reply.header("allow"), Some("GET, HEAD"));
+        }
+    }
+}
+
+/// Stands in for camera-api where the real one can't be made to misbehave:
+/// passes the edge's health check, answers `/api/garbled` with something
+/// that isn't HTTP, and never answers anything else.
+struct BrokenUpstream {
+    addr: String,
+    acceptor: tokio::task::JoinHandle<()>,
+}
+
+impl BrokenUpstream {
+    async fn start() -> BrokenUpstream {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap().to_string();
+        let acceptor = tokio::spawn(async move {
+            // Dropped with the acceptor, so held connections end with it.
+            let mut connections = tokio::task::JoinSet::new();
+            while let Ok((mut conn, _)) = listener.accept().await {
+                connections.spawn(async move {
+                    let mut head = Vec::new();
+                    let mut buf = [0u8; 4096];
+                    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match conn.read(&mut buf).await {
+                            Ok(n @ 1..) => head.extend_from_slice(&buf[..n]),
+                            _ => return,
+                        }
+                    }
+                    let head = String::from_utf8_lossy(&head).into_owned();
+                    if head.starts_with("GET /readyz ") {
+                        let ready =
+                            b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+                        let _ = conn.write_all(ready).await;
+                    } else if head.starts_with("GET /api/garbled ") {
+                        let _ = conn.write_all(b"this is not HTTP\r\n\r\n").await;
+                    } else {
+                        std::future::pending::<()>().await;
+                    }
+                });
+            }
+        });
+        BrokenUpstream { addr, acceptor }
+    }
+}
+
+impl Drop for BrokenUpstream {
+    fn drop(&mut self) {
+        self.acceptor.abort();
+    }
+}
+
+/// What HAProxy answers by itself is a problem document with the request
+/// id, like every other answer: a URL too long, a request it can't take, a
+/// service that answers garbage, too late, or not at all.
+#[tokio::test]
+async fn the_edges_own_errors_are_problems_with_the_request_id() {
+    let stack = Stack::start(&[]).await;
+    let upstream = BrokenUpstream::start().await;
+    let edge = Edge::start_with(
+        &stack,
+        1000,
+        1000,
+        &[
+            ("HAP_API_SERVER", upstream.addr.as_str()),
+            ("HAP_API_TIMEOUT", "1s"),
+        ],
+    )
+    .await;
+
+    let long = format!("{}/api/cameras?name={}", edge.https, "a".repeat(9000));
+    edge.curl(&[], &long)
+        .await
+        .problem_with_id(414, "uri-too-long");
+    // Over HTTP/2 a Host with a space gets to HAProxy, which refuses it.
+    let url = format!("{}/api/cameras", edge.https);
+    edge.curl(&["-H", "Host: a b"], &url)
+        .await
+        .problem_with_id(400, "malformed-request");
+    let garbled = edge.get("/api/garbled").await;
+    garbled.problem_with_id(502, "unavailable");
+    assert_eq!(garbled.header("retry-after"), Some("5"));
+    let started = std::time::Instant::now();
+    let late = edge.get("/api/cameras").await;
+    late.problem_with_id(504, "unavailable");
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_secs(10),
+        "the 504 came after {waited:?}, not after HAP_API_TIMEOUT (1 s)"
+    );
+    assert_eq!(late.header("retry-after"), Some("5"));
+
+    drop(upstream);
+    let gone = eventually(Duration::from_secs(15), || async {
+        edge.get("/api/cameras").await.status == 503
+    })
+    .await;
+    assert!(gone, "no 503 once the service is gone");
+    let unavailable = edge.get("/api/cameras").await;
+    unavailable.problem_with_id(503, "unavailable");
+    assert_eq!(unavailable.header("retry-after"), Some("5"));
+}
+
+/// A restarted camera-api serves through the edge within 2 s of listening
+/// again (the health check took up to 10 s to notice); while it is gone,
+/// requests get a 503 problem, at once once HAProxy has marked it down.
+#[tokio::test]
+async fn a_restarted_service_is_back_behind_the_edge_within_two_seconds() {
+    let mut stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    assert_eq!(edge.get("/api/cameras").await.status, 200);
+
+    stack.app.stop().await.expect("clean shutdown");
+    let marked_down = eventually(Duration::from_secs(20), || async {
+        edge.log().contains("Server camera_api/api is DOWN")
+    })
+    .await;
+    assert!(marked_down, "{}", edge.log());
+    let started = std::time::Instant::now();
+    edge.get("/api/cameras")
+        .await
+        .problem_with_id(503, "unavailable");
+    let waited = started.elapsed();
+    assert!(
+        waited < Duration::from_millis(500),
+        "a 503 after {waited:?} with the service marked down"
+    );
+
+    let address = stack.app.base.clone();
+    stack.app.start_again().await;
+    assert_eq!(stack.app.base, address, "the service came back elsewhere");
+    let listening = std::time::Instant::now();
+    let back = eventually(Duration::from_secs(10), || async {
+        edge.get("/api/cameras").await.status == 200
+    })
+    .await;
+    let waited = listening.elapsed();
+    assert!(back, "the edge never served the restarted service");
+    assert!(
+        waited < Duration::from_secs(2),
+        "the edge served the restarted service {waited:?} after it listened"
+    );
 }

@@ -402,8 +402,8 @@ fn haproxy_accepts_the_config_with_composes_environment() {
     // The container's paths, as seen from this machine.
     env.insert("HAP_CERT".into(), pem.display().to_string());
     env.insert(
-        "HAP_ERRORS".into(),
-        repo().join("haproxy/errors").display().to_string(),
+        "HAP_LUA".into(),
+        repo().join("haproxy/problem.lua").display().to_string(),
     );
 
     // Every variable the config reads is set by compose.

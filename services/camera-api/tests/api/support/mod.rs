@@ -241,7 +241,13 @@ impl TestApp {
     }
 
     async fn start(&mut self) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        // Started again, it is back on its address, as a restarted service
+        // is, for what knows it only by address (the edge's HAProxy); the
+        // first start, or one whose port was taken meanwhile, takes any.
+        let listener = match TcpListener::bind(self.base.trim_start_matches("http://")).await {
+            Ok(listener) => listener,
+            Err(_) => TcpListener::bind("127.0.0.1:0").await.unwrap(),
+        };
         self.base = format!("http://{}", listener.local_addr().unwrap());
         let hook = self.url("/api/mediamtx/auth");
         match self.hook_slot {
