@@ -8,11 +8,16 @@
 -- Reading the body to its end first (and throwing it away) leaves the stream
 -- half-closed by the client, so the answer closes it cleanly. Memory stays
 -- one chunk per refusal; a client that stops sending is cut by
--- `timeout client` as any other.
+-- `timeout client` as any other, and one that would send without end is
+-- answered after DISCARD_MAX bytes anyway (and may then see the reset).
+local DISCARD_MAX = 16 * 1024 * 1024
+
 core.register_service("problem", "http", function(applet)
+    local discarded = 0
     repeat
         local chunk = applet:receive(16384)
-    until chunk == nil or chunk == ""
+        discarded = discarded + (chunk and #chunk or 0)
+    until chunk == nil or chunk == "" or discarded > DISCARD_MAX
 
     local body = applet:get_var("txn.problem")
     -- The document names its own status, so the two can't disagree.
