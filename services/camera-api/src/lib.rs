@@ -85,9 +85,14 @@ pub async fn serve_with_metrics(
         db.clone(),
         mediamtx.clone(),
     )));
+    let media = media::Media::new(config.media.clone());
+    let forgetting = AbortOnDrop(tokio::spawn(forget_changed_snapshots(
+        events.clone(),
+        media.clone(),
+    )));
     let state = http::AppState {
         events: events.clone(),
-        media: media::Media::new(config.media.clone()),
+        media,
         config: Arc::new(config),
         db: db.clone(),
         mediamtx,
@@ -120,6 +125,7 @@ pub async fn serve_with_metrics(
     drop(reconciling);
     drop(announcing);
     drop(guarding);
+    drop(forgetting);
     served.context("serving HTTP")?;
     db.close().await;
     tracing::info!("shut down");
@@ -145,6 +151,28 @@ pub async fn prepare_database(db: &sqlx::PgPool, key: &SecretKey) -> anyhow::Res
         );
     }
     Ok(())
+}
+
+/// Drops the cached snapshots of every camera changed or deleted, on every
+/// replica, as PostgreSQL announces it: a deleted camera's picture is not
+/// served on from the cache, nor the picture of a camera's old address.
+async fn forget_changed_snapshots(hub: Arc<events::Hub>, media: media::Media) {
+    use tokio::sync::broadcast::error::RecvError;
+    let mut changes = hub.subscribe(None).receiver;
+    loop {
+        match changes.recv().await {
+            Ok(event) => match event.change {
+                events::Change::Camera {
+                    op: events::Op::Created,
+                    ..
+                } => {}
+                events::Change::Camera { id, .. } => media.forget(id),
+                events::Change::Reset => media.forget_all(),
+            },
+            Err(RecvError::Lagged(_)) => media.forget_all(),
+            Err(RecvError::Closed) => return,
+        }
+    }
 }
 
 /// A spawned task that is cancelled when its owner goes away.

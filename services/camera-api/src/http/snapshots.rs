@@ -100,8 +100,9 @@ async fn snapshot(
     let id = camera_id(&id)?;
     let (width, max_age, fallback) = params.validate()?;
     // The hot path of a mosaic's posters: a young image is served without
-    // touching the database (a camera deleted meanwhile can show for at
-    // most `max_age`), unless the principal is limited to groups.
+    // touching the database (a deleted or changed camera's images are
+    // dropped on every replica as the change is announced), unless the
+    // principal is limited to groups.
     let seen = match auth.principal.groups {
         None => None,
         Some(_) => Some(cameras::get_seen_by(&state.db, &auth.principal, id).await?),

@@ -2,6 +2,7 @@
 //! however many clients ask at the same time.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -58,6 +59,9 @@ type Grab = Shared<GrabFuture>;
 #[derive(Default)]
 pub struct Store {
     images: Mutex<HashMap<Key, Arc<Image>>>,
+    /// Counts `forget`s, so a grab that was running while its camera was
+    /// forgotten doesn't put the old camera's picture back.
+    forgets: AtomicU64,
     /// Weak, so a grab whose clients all went away is dropped, and its
     /// ffmpeg killed, rather than kept alive by this map.
     in_flight: Mutex<HashMap<Key, WeakShared<GrabFuture>>>,
@@ -82,6 +86,21 @@ impl Store {
 }
 
 impl Media {
+    /// Drops every image of `camera_id`: it was deleted or changed.
+    pub fn forget(&self, camera_id: i64) {
+        let store = &self.inner.snapshots;
+        store.forgets.fetch_add(1, Ordering::SeqCst);
+        let mut images = store.images.lock().expect("not poisoned");
+        images.retain(|(id, _), _| *id != camera_id);
+    }
+
+    /// Drops every image: changes may have been missed.
+    pub fn forget_all(&self) {
+        let store = &self.inner.snapshots;
+        store.forgets.fetch_add(1, Ordering::SeqCst);
+        store.images.lock().expect("not poisoned").clear();
+    }
+
     /// A cached image young enough, if there is one: no database, no ffmpeg.
     pub fn fresh(&self, camera_id: i64, width: Option<u32>, max_age: Duration) -> Option<Served> {
         let image = self
@@ -102,9 +121,12 @@ impl Media {
         if let Some(served) = self.fresh(request.camera_id, request.width, request.max_age) {
             return Ok(served);
         }
+        let forgets = store.forgets.load(Ordering::SeqCst);
         match self.grab(key, request.source).await {
             Ok(image) => {
-                store.keep(key, image.clone());
+                if store.forgets.load(Ordering::SeqCst) == forgets {
+                    store.keep(key, image.clone());
+                }
                 Ok(Served {
                     image,
                     cached: false,

@@ -333,6 +333,64 @@ async fn snapshots_are_jpegs_cached_and_revalidated() {
     app.media.assert_none_running().await;
 }
 
+/// A snapshot's status and ETag, a cached one welcome however old.
+async fn snapshot(app: &TestApp, id: i64) -> (u16, Option<String>) {
+    let response = app
+        .get(&format!("/api/cameras/{id}/snapshot?max_age=3600"))
+        .await;
+    (response.status, response.header("etag").map(str::to_owned))
+}
+
+/// A cached picture outlives neither its camera nor the camera's address,
+/// on the replica that made the change and on the others.
+#[tokio::test]
+async fn a_deleted_or_moved_cameras_snapshot_leaves_every_replicas_cache() {
+    let camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let other = app.spawn_replica().await;
+    let moved = add_camera(&app, "Moved", &camera.url("cam1")).await;
+    let deleted = add_camera(&app, "Deleted", &camera.url("cam1")).await;
+    let mut cached = Vec::new();
+    for replica in [&app, &other] {
+        for id in [moved, deleted] {
+            let (status, etag) = snapshot(replica, id).await;
+            assert_eq!(status, 200);
+            assert_eq!(snapshot(replica, id).await, (200, etag.clone()), "cached");
+            cached.push(etag);
+        }
+    }
+
+    let response = app.delete(&format!("/api/cameras/{deleted}"), None).await;
+    assert_eq!(response.status, 204, "{}", response.text);
+    let url = camera.url("cam2");
+    let response = app
+        .patch_json(
+            &format!("/api/cameras/{moved}"),
+            &json!({"stream_url": url}),
+            None,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    for (index, replica) in [&app, &other].into_iter().enumerate() {
+        let gone = eventually(Duration::from_secs(1), || async {
+            snapshot(replica, deleted).await.0 == 404
+        })
+        .await;
+        assert!(
+            gone,
+            "replica {index} still serves the deleted camera's picture"
+        );
+        let fresh = eventually(Duration::from_secs(1), || async {
+            snapshot(replica, moved).await.1 != cached[2 * index]
+        })
+        .await;
+        assert!(
+            fresh,
+            "replica {index} still serves the old address's picture"
+        );
+    }
+}
+
 #[tokio::test]
 async fn fifty_concurrent_requests_start_one_ffmpeg() {
     let camera = TestCamera::start().await;
