@@ -75,44 +75,73 @@ pub async fn require<R: Requirement>(
     Ok(next.run(Request::from_parts(parts, body)).await)
 }
 
-/// A bearer token wins over a cookie: an API client that happens to hold
-/// one shouldn't be judged by the other.
-async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
-    let recent = &state.principals;
-    if let Some(token) = bearer(&parts.headers) {
-        if let Some(found) = recent.get(token) {
-            return Ok(found.principal);
+/// What a request proves itself with. A bearer token wins over a cookie:
+/// an API client that happens to hold one shouldn't be judged by the other.
+#[derive(Clone)]
+pub enum Credential {
+    Token(String),
+    Session(String),
+}
+
+impl Credential {
+    pub fn of(headers: &HeaderMap) -> Option<Self> {
+        match bearer(headers) {
+            Some(token) => Some(Self::Token(token.to_owned())),
+            None => session_cookie(headers).map(|cookie| Self::Session(cookie.to_owned())),
         }
-        let principal = tokens::find(&state.db, token)
-            .await?
-            .ok_or(auth::Error::Unauthenticated)?;
-        let found = Found {
-            principal: principal.clone(),
-            csrf_token: None,
-        };
-        recent.insert(token, found);
-        return Ok(principal);
     }
-    let Some(cookie) = session_cookie(&parts.headers) else {
-        return Err(auth::Error::Unauthenticated.into());
-    };
-    let found = match recent.get(cookie) {
-        Some(found) => found,
-        None => {
-            let (principal, session) = sessions::find(&state.db, cookie)
-                .await?
-                .ok_or(auth::Error::Unauthenticated)?;
-            let found = Found {
-                principal,
-                csrf_token: Some(session.csrf_token),
-            };
-            recent.insert(cookie, found.clone());
-            found
+
+    /// Who holds it now (recently looked up ones come from memory, at most
+    /// a couple of seconds old); `None` once it opens nothing (revoked,
+    /// expired, logged out, the user disabled or deleted).
+    pub async fn holder(&self, state: &AppState) -> Result<Option<Found>, auth::Error> {
+        let recent = &state.principals;
+        let (key, found) = match self {
+            Self::Token(token) => {
+                if let Some(found) = recent.get(token) {
+                    return Ok(Some(found));
+                }
+                let found = tokens::find(&state.db, token)
+                    .await?
+                    .map(|principal| Found {
+                        principal,
+                        csrf_token: None,
+                    });
+                (token, found)
+            }
+            Self::Session(cookie) => {
+                if let Some(found) = recent.get(cookie) {
+                    return Ok(Some(found));
+                }
+                let found = sessions::find(&state.db, cookie)
+                    .await?
+                    .map(|(principal, session)| Found {
+                        principal,
+                        csrf_token: Some(session.csrf_token),
+                    });
+                (cookie, found)
+            }
+        };
+        if let Some(found) = &found {
+            recent.insert(key, found.clone());
         }
-    };
+        Ok(found)
+    }
+}
+
+async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiError> {
+    let credential = Credential::of(&parts.headers).ok_or(auth::Error::Unauthenticated)?;
+    let found = credential
+        .holder(state)
+        .await?
+        .ok_or(auth::Error::Unauthenticated)?;
     // SameSite=Strict already keeps other sites' requests cookie-less; the
     // header is the second lock, for browsers or proxies that don't honour it.
-    if !parts.method.is_safe() && csrf_header(&parts.headers) != found.csrf_token.as_deref() {
+    let by_cookie = matches!(credential, Credential::Session(_));
+    if by_cookie
+        && !parts.method.is_safe()
+        && csrf_header(&parts.headers) != found.csrf_token.as_deref()
+    {
         return Err(auth::Error::Csrf.into());
     }
     Ok(found.principal)

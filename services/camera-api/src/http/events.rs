@@ -7,6 +7,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
+use futures::future;
 use futures::stream::{self, Stream, StreamExt};
 use serde_json::json;
 use utoipa::ToSchema;
@@ -14,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::AppState;
-use super::auth::{Authorized, Viewer};
+use super::auth::{Authorized, Credential, Viewer};
 use super::cameras::CameraView;
 use crate::auth::Principal;
 use crate::events::{Change, Event, Op, Subscription};
@@ -54,13 +55,37 @@ async fn events(
         let event = receiver.recv().await.ok()?;
         Some((event, receiver))
     });
+    let closed = state.events.closed();
+    let credential = Credential::of(&headers).expect("authorized requests carry one");
+    let revoked = access_changes(state, credential, auth.principal.clone());
     let stream = stream::iter(missed)
         .chain(live)
         .filter(move |event| std::future::ready(visible(&auth.principal, event)))
         .flat_map(|event| stream::iter(to_sse(&event)))
         .map(Ok)
-        .take_until(state.events.closed());
+        .take_until(future::select(Box::pin(closed), Box::pin(revoked)));
     Sse::new(stream).keep_alive(KeepAlive::default())
+}
+
+/// How often an open stream's credential is looked up again. With the
+/// principals each replica remembers for 2 s, a revocation ends the stream
+/// within about 4 s, on every replica, as it ends HLS sessions.
+const ACCESS_RECHECK: Duration = Duration::from_secs(2);
+
+/// Resolves when `credential` no longer opens anything (revoked, expired,
+/// logged out, user disabled or deleted) or its holder's role or groups
+/// changed: the stream then ends, and a browser reconnects to be judged
+/// anew (a holder that lost access gets its 401). A database that can't
+/// answer ends nothing: the check runs again.
+async fn access_changes(state: AppState, credential: Credential, granted: Principal) {
+    loop {
+        tokio::time::sleep(ACCESS_RECHECK).await;
+        match credential.holder(&state).await {
+            Ok(Some(found)) if found.principal == granted => {}
+            Ok(_) => return,
+            Err(err) => tracing::debug!(error = %err, "could not recheck an event stream's access"),
+        }
+    }
 }
 
 /// One event of the stream, field by field as it is sent.

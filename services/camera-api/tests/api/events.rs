@@ -155,3 +155,95 @@ async fn a_reconnect_with_last_event_id_replays_what_was_missed() {
         "an id this replica never issued means: reload"
     );
 }
+
+async fn open(request: reqwest::RequestBuilder) -> reqwest::Response {
+    let response = request.send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    response
+}
+
+/// Whether the stream `response` carries ends (the server closes it) within
+/// `limit`, keep-alives and events meanwhile notwithstanding.
+async fn ends_within(mut response: reqwest::Response, limit: Duration) -> bool {
+    tokio::time::timeout(limit, async {
+        while let Ok(Some(_)) = response.chunk().await {}
+    })
+    .await
+    .is_ok()
+}
+
+/// An open stream stops once its holder may no longer see what it carries,
+/// within seconds and on whichever replica serves it: a revoked token, a
+/// disabled user, a user moved to other groups. Others stay open.
+#[tokio::test]
+async fn streams_end_when_their_holder_loses_access_on_every_replica() {
+    let app = TestApp::spawn().await;
+    let other = app.spawn_replica().await;
+    let token = app
+        .post_json("/api/tokens", &json!({"name": "wall", "role": "viewer"}))
+        .await
+        .json();
+    let mut users = Vec::new();
+    for name in ["disabled", "moved"] {
+        let body = json!({"username": name, "password": "correct horse battery",
+                          "role": "viewer", "groups": ["lobby"]});
+        let user = app.post_json("/api/users", &body).await.json();
+        let login = app
+            .anonymous
+            .post(app.url("/api/session"))
+            .json(&json!({"username": name, "password": "correct horse battery"}))
+            .send()
+            .await
+            .unwrap();
+        let cookie = login.headers()["set-cookie"].to_str().unwrap();
+        users.push((
+            user["id"].clone(),
+            cookie.split(';').next().unwrap().to_owned(),
+        ));
+    }
+    let bearer = token["token"].as_str().unwrap();
+    let events = |replica: &TestApp| replica.anonymous.get(replica.url("/api/events"));
+    let by_token = open(events(&other).bearer_auth(bearer)).await;
+    let by_disabled = open(events(&app).header("cookie", &users[0].1)).await;
+    let by_moved = open(events(&other).header("cookie", &users[1].1)).await;
+    let by_admin = open(other.client.get(other.url("/api/events"))).await;
+
+    let revoked = app
+        .delete(&format!("/api/tokens/{}", token["id"]), None)
+        .await;
+    assert_eq!(revoked.status, 204, "{}", revoked.text);
+    let disabled = app
+        .patch_json(
+            &format!("/api/users/{}", users[0].0),
+            &json!({"disabled": true}),
+            None,
+        )
+        .await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text);
+    let moved = app
+        .patch_json(
+            &format!("/api/users/{}", users[1].0),
+            &json!({"groups": ["vault"]}),
+            None,
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.text);
+
+    let limit = Duration::from_secs(6);
+    let (token_ended, disabled_ended, moved_ended, admin_ended) = tokio::join!(
+        ends_within(by_token, limit),
+        ends_within(by_disabled, limit),
+        ends_within(by_moved, limit),
+        ends_within(by_admin, limit),
+    );
+    assert!(
+        token_ended,
+        "the revoked token's stream (on the other replica)"
+    );
+    assert!(disabled_ended, "the disabled user's stream");
+    assert!(
+        moved_ended,
+        "the moved user's stream (on the other replica)"
+    );
+    assert!(!admin_ended, "an admin's stream stays open");
+}
