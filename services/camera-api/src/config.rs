@@ -129,11 +129,6 @@ impl Config {
                 max_processes: env.count("CAMPLANE_FFMPEG_MAX", default_processes())?,
                 queue: env.count("CAMPLANE_FFMPEG_QUEUE", 32)?,
                 rtsp_url: env.rtsp_url("MEDIAMTX_RTSP_URL")?,
-                // MediaMTX asks Camplane's hook about every read, and lets
-                // these credentials read any camera.
-                rtsp_login: env
-                    .get("MEDIAMTX_API_USER")
-                    .zip(env.get("MEDIAMTX_API_PASS").map(Secret)),
             },
             console_dir: PathBuf::from(env.or("CAMPLANE_CONSOLE_DIR", "frontend/dist")),
             metrics_listen: match env.or("CAMPLANE_METRICS_LISTEN", "127.0.0.1:9464").as_str() {

@@ -2,8 +2,8 @@
 //! MediaMTX asks before serving any read, and Camplane answers from the same
 //! principals and camera groups as the API. Players hold a video token that
 //! lives minutes and is only as good as the user or API token behind it;
-//! Camplane's own reads and MediaMTX API calls use MediaMTX's service
-//! credentials. Why a hook and not JWTs: docs/video-access.md.
+//! Camplane's own reads use one-time media passes, its MediaMTX API calls
+//! MediaMTX's service credentials. Why a hook and not JWTs: docs/video-access.md.
 
 use std::time::Duration;
 
@@ -52,6 +52,51 @@ pub async fn issue(db: &PgPool, principal: &Principal, lifetime: Duration) -> Re
     .await?;
     tx.commit().await?;
     Ok(VideoToken { token, expires_at })
+}
+
+/// What a media pass starts with: MediaMTX checks one RTSP read twice
+/// (at DESCRIBE, then at the first SETUP, under another id).
+const MEDIA_PASS_CHECKS: i32 = 2;
+/// Long enough for ffmpeg to connect; a pass is used within milliseconds.
+const MEDIA_PASS_LIFETIME: Duration = Duration::from_secs(30);
+const MEDIA_PASS_PREFIX: &str = "cpp_";
+
+/// A one-time pass for Camplane's own read of `path` through MediaMTX's
+/// re-stream. It goes into ffmpeg's command line, where `ps` shows it to
+/// any local user; by the time anyone could copy it, the read it was made
+/// for has used it up, and it opens no other path.
+pub async fn issue_media_pass(db: &PgPool, path: &str) -> Result<Secret> {
+    let pass = bearer::generate(MEDIA_PASS_PREFIX);
+    let mut tx = db.begin().await?;
+    sqlx::query!("DELETE FROM media_passes WHERE expires_at < now()")
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query!(
+        r#"INSERT INTO media_passes (pass_hash, path, checks_left, expires_at)
+           VALUES ($1, $2, $3, now() + make_interval(secs => $4))"#,
+        bearer::hash(&pass),
+        path,
+        MEDIA_PASS_CHECKS,
+        MEDIA_PASS_LIFETIME.as_secs_f64(),
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Secret::new(pass))
+}
+
+/// Spends one check of a pass for `path`; false when it is unknown, spent,
+/// expired or made for another path.
+async fn spend_media_pass(db: &PgPool, pass: &str, path: &str) -> Result<bool> {
+    let spent = sqlx::query!(
+        "UPDATE media_passes SET checks_left = checks_left - 1
+         WHERE pass_hash = $1 AND path = $2 AND checks_left > 0 AND expires_at > now()",
+        bearer::hash(pass),
+        path,
+    )
+    .execute(db)
+    .await?;
+    Ok(spent.rows_affected() == 1)
 }
 
 /// What MediaMTX sends its auth hook (`internal/auth/manager.go`).
@@ -119,11 +164,20 @@ pub async fn authorize(
     if let Some(service) = service
         && is_service(service, request)
     {
-        // Camplane's own API calls, its snapshots and probes through the
-        // re-stream, and the Prometheus scrape; never publishing.
+        // Camplane's own API calls and the Prometheus scrape; never video:
+        // its reads go with media passes.
         return Ok(match request.action.as_str() {
-            "api" | "metrics" | "read" => Ok(()),
+            "api" | "metrics" => Ok(()),
             _ => Err(Refusal::ActionNotAllowed),
+        });
+    }
+    if request.token.starts_with(MEDIA_PASS_PREFIX) {
+        let spent =
+            request.action == "read" && spend_media_pass(db, &request.token, &request.path).await?;
+        return Ok(if spent {
+            Ok(())
+        } else {
+            Err(Refusal::UnknownTokenOrCamera)
         });
     }
     if request.token.is_empty() {

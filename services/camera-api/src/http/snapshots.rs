@@ -15,6 +15,7 @@ use super::auth::{Authorized, Viewer};
 use super::cameras::{camera_id, int_in};
 use super::extract::Params;
 use super::problem::{ApiError, Problem};
+use crate::auth::video;
 use crate::cameras;
 use crate::media::{Served, SnapshotRequest};
 use crate::validation::FieldErrors;
@@ -114,11 +115,14 @@ async fn snapshot(
         Some(camera) => camera,
         None => cameras::get(&state.db, id).await?,
     };
+    let pass = match state.media.reads_restream() {
+        true => Some(video::issue_media_pass(&state.db, &camera.path()).await?),
+        false => None,
+    };
+    let key = &state.config.secret_key;
     let request = SnapshotRequest {
         camera_id: id,
-        source: state
-            .media
-            .snapshot_source(&camera, &state.config.secret_key)?,
+        source: state.media.snapshot_source(&camera, key, pass.as_ref())?,
         width,
         max_age,
         fallback,

@@ -36,9 +36,6 @@ pub struct Settings {
     /// MediaMTX's RTSP server: snapshots read `<this>/cam_<id>` instead of
     /// opening one more session on the camera.
     pub rtsp_url: Option<Url>,
-    /// Who Camplane is to MediaMTX on that server (its auth hook lets this
-    /// login read every camera).
-    pub rtsp_login: Option<(String, Secret)>,
 }
 
 /// Why a camera could not be read, stable for clients to branch on.
@@ -303,23 +300,29 @@ impl Media {
         Ok(probe)
     }
 
-    /// Where snapshots of `camera` are read from; its password is opened
-    /// only when that is the camera itself.
+    /// Whether snapshots read MediaMTX's re-stream (with a media pass)
+    /// rather than the camera.
+    pub fn reads_restream(&self) -> bool {
+        self.inner.settings.rtsp_url.is_some()
+    }
+
+    /// Where snapshots of `camera` are read from: MediaMTX's re-stream with
+    /// `pass` when there is one, else the camera itself, its password
+    /// opened.
     pub fn snapshot_source(
         &self,
         camera: &Camera,
         key: &SecretKey,
+        pass: Option<&Secret>,
     ) -> Result<String, secrets::Error> {
-        let settings = &self.inner.settings;
-        let Some(base) = &settings.rtsp_url else {
+        let (Some(base), Some(pass)) = (&self.inner.settings.rtsp_url, pass) else {
             return Ok(camera.source_url(key)?.expose().to_owned());
         };
         let mut url = base.clone();
-        if let Some((user, password)) = &settings.rtsp_login {
-            // Only fails for URLs without a host, which config refuses.
-            let _ = url.set_username(user);
-            let _ = url.set_password(Some(password.expose()));
-        }
+        // Only fails for URLs without a host, which config refuses. The
+        // user is for MediaMTX's log; the pass alone decides.
+        let _ = url.set_username("camplane");
+        let _ = url.set_password(Some(pass.expose()));
         Ok(format!(
             "{}/{}",
             url.as_str().trim_end_matches('/'),

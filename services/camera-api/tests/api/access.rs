@@ -731,8 +731,8 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
     assert_eq!(ask(&app, &hook("read", &lobby, "", "", &token)).await, 401);
     assert_eq!(ask(&app, &hook("read", &lobby, "", "", "")).await, 401);
 
-    // Camplane itself: its API calls, its reads through the re-stream, the
-    // metrics scrape; never publishing, never with a wrong password.
+    // Camplane itself: its API calls and the metrics scrape; never
+    // publishing, never with a wrong password.
     let service = |action: &str, password: &str| hook(action, "", "camplane", password, password);
     for action in ["api", "metrics"] {
         assert_eq!(
@@ -741,6 +741,7 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
             "{action}"
         );
     }
+    // Its snapshots read with one-time media passes, not this login.
     let read = hook(
         "read",
         &vault,
@@ -748,7 +749,16 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
         "mediamtx-service-pass",
         "mediamtx-service-pass",
     );
-    assert_eq!(ask(&app, &read).await, 204);
+    assert_eq!(ask(&app, &read).await, 401);
+    // A media pass: one path, the two checks of one RTSP read, then spent.
+    let pass = camera_api::auth::video::issue_media_pass(&app.db, &lobby)
+        .await
+        .unwrap();
+    let with_pass = |path: &str| hook("read", path, "camplane", pass.expose(), pass.expose());
+    assert_eq!(ask(&app, &with_pass(&vault)).await, 401, "another path");
+    assert_eq!(ask(&app, &with_pass(&lobby)).await, 204, "DESCRIBE");
+    assert_eq!(ask(&app, &with_pass(&lobby)).await, 204, "SETUP");
+    assert_eq!(ask(&app, &with_pass(&lobby)).await, 401, "spent");
     let publish = hook(
         "publish",
         &vault,

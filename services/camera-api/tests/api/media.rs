@@ -226,10 +226,11 @@ async fn the_stored_password_is_never_sent_to_another_server() {
 }
 
 /// As in production: ffmpeg reads the camera's path from MediaMTX's RTSP
-/// server with the service login, which MediaMTX checks with the service's
-/// hook, and never opens a session of its own on the camera.
+/// server, never opening a session of its own on the camera, with a
+/// one-time pass the service's hook accepts for that path only, for that
+/// one read: what `ps` shows of its command line opens nothing afterwards.
 #[tokio::test]
-async fn snapshots_read_through_mediamtx_with_the_service_login() {
+async fn snapshots_read_through_mediamtx_with_a_pass_spent_by_the_read() {
     let camera = TestCamera::start().await;
     let mediamtx = MediaMtx::start().await;
     let rtsp = mediamtx.rtsp_url();
@@ -239,15 +240,45 @@ async fn snapshots_read_through_mediamtx_with_the_service_login() {
     .await;
     let secure = camera.secure_url(TestCamera::USER, TestCamera::PASSWORD);
     let id = add_camera(&app, "Through MediaMTX", &secure).await;
+    let other = add_camera(&app, "Other", &camera.url("cam1")).await;
     let snapshot = app.get(&format!("/api/cameras/{id}/snapshot")).await;
     assert_eq!(snapshot.status, 200, "{}", snapshot.text);
     assert_eq!(jpeg_size(&snapshot.body), (640, 360));
     let args = app.media.last_args("ffmpeg");
+    let source = args
+        .iter()
+        .find(|arg| arg.ends_with(&format!("/cam_{id}")))
+        .unwrap_or_else(|| panic!("ffmpeg read MediaMTX's path: {args:?}"));
+    let command_line = args.join(" ");
+    assert_no_canary("ffmpeg's command line", &command_line);
+    let (user, password) = app.mediamtx.service_login();
     assert!(
-        args.iter().any(|arg| arg.contains(&format!("/cam_{id}"))),
-        "ffmpeg read MediaMTX's path: {args:?}"
+        !command_line.contains(password),
+        "the service login: {command_line}"
     );
-    assert_no_canary("ffmpeg's command line", &args.join(" "));
+    assert!(
+        !command_line.contains(TestCamera::PASSWORD),
+        "{command_line}"
+    );
+
+    // What ps showed, tried again: on the same path, and on another.
+    assert_eq!(
+        probe_url(&app, source).await["code"],
+        "AUTH",
+        "a spent pass"
+    );
+    let elsewhere = source.replace(&format!("/cam_{id}"), &format!("/cam_{other}"));
+    assert_eq!(probe_url(&app, &elsewhere).await["code"], "AUTH");
+    let service = format!("{}/cam_{id}", app.mediamtx.rtsp_url()).replacen(
+        "rtsp://",
+        &format!("rtsp://{user}:{password}@"),
+        1,
+    );
+    assert_eq!(
+        probe_url(&app, &service).await["code"],
+        "AUTH",
+        "the service login reads no video"
+    );
 }
 
 /// MediaMTX decodes a source's escapes as Go's `url.Parse` does, ffprobe and
