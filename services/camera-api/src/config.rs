@@ -10,7 +10,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::reconcile::{self, SourceSettings};
-use crate::secrets::SecretKey;
+use crate::secrets::{Secret, SecretKey};
 use crate::{auth, media, mediamtx};
 
 #[derive(Debug, Clone)]
@@ -43,26 +43,6 @@ pub enum LogFormat {
     Json,
 }
 
-/// A value that must never reach a log line: `Debug` prints a placeholder.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ConfigError {
     #[error("{0} is required but not set")]
@@ -92,7 +72,7 @@ impl Config {
             }
         }
         Ok(Self {
-            database_url: Secret(database_url),
+            database_url: Secret::new(database_url),
             listen: env.parsed("CAMPLANE_LISTEN", "0.0.0.0:8080")?,
             log_filter: env.log_filter()?,
             log_format: match env.or("CAMPLANE_LOG_FORMAT", "text").as_str() {
@@ -108,7 +88,7 @@ impl Config {
             mediamtx: mediamtx::Settings {
                 api_url: env.url("MEDIAMTX_API_URL", "http://127.0.0.1:9997")?,
                 user: env.get("MEDIAMTX_API_USER"),
-                password: env.get("MEDIAMTX_API_PASS").map(Secret),
+                password: env.get("MEDIAMTX_API_PASS").map(Secret::new),
                 // Above MediaMTX's 0-4 s penalty for a rejected credential,
                 // and generous for writes, which reload its whole config.
                 timeout: Duration::from_secs(10),
@@ -142,9 +122,12 @@ impl Config {
             new_secret_key: env.secret_key("CAMPLANE_NEW_SECRET_KEY")?,
             access: auth::Settings {
                 video_token_lifetime: env.duration("CAMPLANE_VIDEO_TOKEN_TTL", "5m")?,
-                initial_admin: env
-                    .get("CAMPLANE_INITIAL_ADMIN_PASSWORD")
-                    .map(|password| (env.or("CAMPLANE_INITIAL_ADMIN", "admin"), Secret(password))),
+                initial_admin: env.get("CAMPLANE_INITIAL_ADMIN_PASSWORD").map(|password| {
+                    (
+                        env.or("CAMPLANE_INITIAL_ADMIN", "admin"),
+                        Secret::new(password),
+                    )
+                }),
             },
         })
     }

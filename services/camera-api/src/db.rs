@@ -6,7 +6,7 @@ use std::time::Duration;
 use sqlx::PgPool;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use crate::config::Config;
+use crate::secrets::Secret;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -53,8 +53,8 @@ pub fn violates(err: &sqlx::Error, constraint: &str) -> bool {
 
 /// A lazy pool: the service starts (and answers `/healthz`, and `503` with a
 /// reason) even while PostgreSQL is down, and recovers by itself when it returns.
-pub fn pool(config: &Config) -> Result<PgPool, sqlx::Error> {
-    let options: PgConnectOptions = config.database_url.expose().parse()?;
+pub fn pool(url: &Secret) -> Result<PgPool, sqlx::Error> {
+    let options: PgConnectOptions = url.expose().parse()?;
     Ok(PgPoolOptions::new()
         .max_connections(16)
         // Fail fast: a request waiting on a dead database should get a 503 in

@@ -54,7 +54,8 @@ pub async fn serve_with_metrics(
 ) -> anyhow::Result<()> {
     crate::metrics::install();
     let shutdown = shutdown.shared();
-    let db = db::pool(&config).context("DATABASE_URL is not a usable PostgreSQL URL")?;
+    let db =
+        db::pool(&config.database_url).context("DATABASE_URL is not a usable PostgreSQL URL")?;
     prepare_database(&db, &config.secret_key).await?;
     if let Some((username, password)) = &config.access.initial_admin
         && let Some(admin) = auth::users::create_first_admin(&db, username, password.clone())

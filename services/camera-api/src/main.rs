@@ -79,7 +79,7 @@ async fn run(config: Config) -> anyhow::Result<()> {
 }
 
 async fn migrate(config: Config) -> anyhow::Result<()> {
-    let pool = db::pool(&config)?;
+    let pool = db::pool(&config.database_url)?;
     prepare_database(&pool, &config.secret_key).await?;
     tracing::info!("migrations applied");
     Ok(())
@@ -95,7 +95,7 @@ async fn rotate_key(config: Config) -> anyhow::Result<()> {
         new.id() != old.id(),
         "CAMPLANE_NEW_SECRET_KEY is the key CAMPLANE_SECRET_KEY already holds"
     );
-    let pool = db::pool(&config)?;
+    let pool = db::pool(&config.database_url)?;
     prepare_database(&pool, old).await?;
     let resealed = cameras::rotate_key(&pool, old, new)
         .await
@@ -116,7 +116,7 @@ async fn create_admin(config: Config, username: Option<String>) -> anyhow::Resul
         .read_line(&mut password)
         .context("reading the password from standard input")?;
     let password = password.trim_end_matches(['\r', '\n']).to_owned();
-    let pool = db::pool(&config)?;
+    let pool = db::pool(&config.database_url)?;
     prepare_database(&pool, &config.secret_key).await?;
     let input = users::NewUserInput {
         username,
@@ -139,7 +139,7 @@ async fn create_token(
     let usage = "usage: camera-api create-token NAME admin|operator|viewer";
     let role = role.as_deref().and_then(Role::parse).context(usage)?;
     let name = name.context(usage)?;
-    let pool = db::pool(&config)?;
+    let pool = db::pool(&config.database_url)?;
     prepare_database(&pool, &config.secret_key).await?;
     let input = tokens::NewApiTokenInput {
         name,

@@ -16,8 +16,8 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::config::Secret;
 use crate::db;
+use crate::secrets::Secret;
 use crate::validation::FieldError;
 
 #[derive(Debug, Clone)]

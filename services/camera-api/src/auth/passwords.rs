@@ -11,7 +11,7 @@ use std::sync::{Arc, LazyLock, Mutex, mpsc};
 use argon2::password_hash::{Output, ParamsString, PasswordHash, SaltString};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 
-use crate::config::Secret;
+use crate::secrets::Secret;
 
 pub const MIN_LENGTH: usize = 12;
 /// Long enough for any passphrase; bounds the work one login can cause.

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 use super::users::{self, User};
 use super::{Error, Principal, Result, act_as, bearer, passwords};
 use crate::audit;
-use crate::config::Secret;
+use crate::secrets::Secret;
 use crate::validation::{FieldError, FieldErrors};
 
 /// How long a login lasts, whatever the activity: a console left open

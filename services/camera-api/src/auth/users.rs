@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::{Error, Principal, Result, Role, act_as, passwords};
 use crate::audit;
 use crate::cameras::parse_groups;
-use crate::config::Secret;
+use crate::secrets::Secret;
 use crate::validation::FieldErrors;
 
 const USERNAME_MAX: usize = 64;

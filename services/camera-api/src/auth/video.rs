@@ -15,8 +15,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Principal, PrincipalKind, Result, bearer};
-use crate::config::Secret;
 use crate::mediamtx;
+use crate::secrets::Secret;
 
 /// A credential for MediaMTX: send as `Authorization: Bearer <token>` on
 /// every playlist request (never in a URL, which lands in access logs).

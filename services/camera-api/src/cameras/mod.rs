@@ -17,7 +17,7 @@ pub use passwords::{rotate_key, seal_stored};
 pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl, has_whole_escapes};
 
 use crate::auth::{self, Principal};
-use crate::config::Secret;
+use crate::secrets::Secret;
 use crate::secrets::{self, Sealed, SecretKey};
 use crate::validation::{FieldError, FieldErrors};
 use crate::{audit, db};

@@ -5,7 +5,7 @@ use std::fmt;
 
 use url::Url;
 
-use crate::config::Secret;
+use crate::secrets::Secret;
 use crate::secrets::{self, Sealed, SecretKey};
 
 /// What every response shows instead of a password.

@@ -20,7 +20,7 @@ pub use probe::{Audio, Probe, Video};
 pub use snapshot::{Image, Served, SnapshotRequest};
 
 use crate::cameras::{Camera, StreamUrl};
-use crate::config::Secret;
+use crate::secrets::Secret;
 use crate::secrets::{self, SecretKey};
 
 #[derive(Debug, Clone)]

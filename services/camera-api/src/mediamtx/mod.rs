@@ -12,8 +12,8 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::config::Secret;
 use crate::redact;
+use crate::secrets::Secret;
 
 /// Runtime states per page; MediaMTX's default is 100. MediaMTX builds and
 /// sorts the whole list for every page it serves, so one page holding every
