@@ -21,7 +21,7 @@ $(CONSOLE_DEPS): frontend/package-lock.json
 help:
 	@echo "make run    run Camplane locally"
 	@echo "make test   run every test (installs what the tests need)"
-	@echo "make lint   rustfmt and clippy, as CI runs them"
+	@echo "make lint   rustfmt, clippy, module cycles and unused dependencies, as CI runs them"
 	@echo "make bench  benchmarks against their targets (docs/benchmarks.md)"
 
 deps:
@@ -42,6 +42,8 @@ test-suite:
 lint: $(CONSOLE_DEPS)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
+	scripts/module-cycles.py services/camera-api/src
+	scripts/unused-deps.py services/camera-api
 	cd frontend && npm run lint
 
 run: deps

@@ -51,6 +51,10 @@ pub fn violates(err: &sqlx::Error, constraint: &str) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.constraint() == Some(constraint))
 }
 
+/// The advisory lock of the replica that leads (runs the reconciler): any
+/// running service holds it, which is how `rotate-key` knows it runs alone.
+pub const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"
+
 /// A lazy pool: the service starts (and answers `/healthz`, and `503` with a
 /// reason) even while PostgreSQL is down, and recovers by itself when it returns.
 pub fn pool(url: &Secret) -> Result<PgPool, sqlx::Error> {

@@ -6,12 +6,14 @@ pub mod cameras;
 pub mod config;
 pub mod db;
 pub mod events;
+pub mod groups;
 pub mod http;
 pub mod media;
 pub mod mediamtx;
 pub mod metrics;
 pub mod reconcile;
 pub mod redact;
+pub mod scrape;
 pub mod secrets;
 pub mod status;
 pub mod telemetry;
@@ -105,7 +107,7 @@ pub async fn serve_with_metrics(
     let _metrics = match metrics_listener {
         Some(listener) => {
             tracing::info!(addr = %listener.local_addr()?, "serving metrics");
-            let serving = metrics::serve(
+            let serving = scrape::serve(
                 listener,
                 db.clone(),
                 state.mediamtx.clone(),

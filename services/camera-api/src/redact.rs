@@ -5,7 +5,8 @@ use std::borrow::Cow;
 
 use percent_encoding::percent_decode_str;
 
-use crate::cameras::PASSWORD_MASK;
+/// What every response, log line and error shows instead of a password.
+pub const PASSWORD_MASK: &str = "***";
 
 /// Replaces the password of every `scheme://user:password@` in `text`.
 ///

@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 
 use super::{Error, Principal, PrincipalKind, Result, Role, act_as, bearer};
 use crate::audit;
-use crate::cameras::parse_groups;
+use crate::groups::parse_groups;
 use crate::validation::FieldErrors;
 
 const NAME_MAX: usize = 100;

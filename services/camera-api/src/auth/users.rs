@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 
 use super::{Error, Principal, Result, Role, act_as, passwords};
 use crate::audit;
-use crate::cameras::parse_groups;
+use crate::groups::parse_groups;
 use crate::secrets::Secret;
 use crate::validation::FieldErrors;
 

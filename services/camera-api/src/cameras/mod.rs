@@ -14,19 +14,19 @@ use utoipa::openapi::schema::SchemaType;
 use utoipa::openapi::{Object, ObjectBuilder, Type};
 
 pub use passwords::{rotate_key, seal_stored};
-pub use stream_url::{PASSWORD_MASK, StoredUrl, StreamUrl, has_whole_escapes};
+pub use stream_url::{StoredUrl, StreamUrl, has_whole_escapes};
 
 use crate::auth::{self, Principal};
-use crate::secrets::Secret;
-use crate::secrets::{self, Sealed, SecretKey};
+
+use crate::groups::{groups_schema, parse_groups};
+use crate::redact::PASSWORD_MASK;
+use crate::secrets::{self, Sealed, Secret, SecretKey};
 use crate::validation::{FieldError, FieldErrors};
 use crate::{audit, db};
 
 const NAME_MAX: usize = 100;
 const LOCATION_MAX: usize = 200;
 const MAX_READERS_MAX: i64 = 1000;
-const GROUP_MAX: usize = 64;
-const GROUPS_MAX: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -316,40 +316,6 @@ fn parse_location(raw: Option<&str>) -> Result<Option<String>, String> {
         .filter(|location| !location.is_empty())
         .map(|location| crate::validation::parse_label(location, LOCATION_MAX))
         .transpose()
-}
-
-/// Groups are names like `lobby` or `site-2.dock`; stored sorted and
-/// without duplicates, so equal sets compare equal.
-pub fn parse_groups(raw: &[String]) -> Result<Vec<String>, String> {
-    if raw.len() > GROUPS_MAX {
-        return Err(format!("at most {GROUPS_MAX} groups"));
-    }
-    let valid = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-');
-    let mut groups = Vec::with_capacity(raw.len());
-    for group in raw {
-        let group = group.trim();
-        if group.is_empty() || group.len() > GROUP_MAX || !group.chars().all(valid) {
-            return Err(format!(
-                "each group is 1 to {GROUP_MAX} letters, digits, '.', '_' or '-'"
-            ));
-        }
-        groups.push(group.to_owned());
-    }
-    groups.sort();
-    groups.dedup();
-    Ok(groups)
-}
-
-pub fn groups_schema() -> utoipa::openapi::Array {
-    utoipa::openapi::ArrayBuilder::new()
-        .items(
-            ObjectBuilder::new()
-                .schema_type(SchemaType::new(Type::String))
-                .pattern(Some(r"^[A-Za-z0-9._-]{1,64}$")),
-        )
-        .max_items(Some(GROUPS_MAX))
-        .examples([serde_json::json!(["lobby", "site-2"])])
-        .build()
 }
 
 /// One HLS viewer takes two of MediaMTX's reader slots, its session and

@@ -5,7 +5,7 @@
 use sqlx::{PgConnection, PgPool};
 
 use super::{Error, Result, StreamUrl};
-use crate::reconcile::LEADER_LOCK;
+use crate::db::LEADER_LOCK;
 use crate::secrets::{self, Sealed, SecretKey};
 use crate::{audit, db};
 

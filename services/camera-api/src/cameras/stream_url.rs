@@ -5,11 +5,10 @@ use std::fmt;
 
 use url::Url;
 
+use crate::redact::PASSWORD_MASK;
 use crate::secrets::Secret;
 use crate::secrets::{self, Sealed, SecretKey};
 
-/// What every response shows instead of a password.
-pub const PASSWORD_MASK: &str = "***";
 const MAX_LEN: usize = 2048;
 
 #[derive(Clone, PartialEq, Eq)]

@@ -296,7 +296,8 @@ impl Media {
         let settings = &self.inner.settings;
         let probe = probe::run(&settings.ffprobe, url.expose(), settings.probe_timeout).await;
         let elapsed = Duration::from_millis(probe.rtt_ms);
-        crate::metrics::media_outcome("ffprobe", probe.code, elapsed);
+        let outcome = probe.code.map_or("OK", Code::as_str);
+        crate::metrics::media_outcome("ffprobe", outcome, elapsed);
         Ok(probe)
     }
 

@@ -181,7 +181,8 @@ impl Media {
         let started = Instant::now();
         let result = self.grab_with_ffmpeg(camera_id, width, source).await;
         let code = result.as_ref().err().map(|failure| failure.code);
-        crate::metrics::media_outcome("ffmpeg", code, started.elapsed());
+        let outcome = code.map_or("OK", Code::as_str);
+        crate::metrics::media_outcome("ffmpeg", outcome, started.elapsed());
         Ok(result?)
     }
 

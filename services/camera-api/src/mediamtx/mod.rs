@@ -313,7 +313,11 @@ impl Client {
         };
         let started = std::time::Instant::now();
         let result = self.send_now(request).await;
-        crate::metrics::mediamtx_call(operation, started.elapsed(), result.as_ref().err());
+        crate::metrics::mediamtx_call(
+            operation,
+            started.elapsed(),
+            result.as_ref().err().map(Error::kind),
+        );
         result
     }
 

@@ -36,8 +36,6 @@ use plan::{Desired, PutKind, Write};
 
 /// The channel on which forced passes are requested (payload: request id).
 pub const REQUEST_CHANNEL: &str = "camplane_reconcile";
-/// Identifies Camplane's reconciler lock among advisory locks.
-pub(crate) const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"
 /// How often the leader asks MediaMTX whether it restarted or lost its
 /// paths.
 const INFO_POLL: Duration = Duration::from_secs(1);
@@ -142,7 +140,7 @@ impl Reconciler {
         // A reconnected listener would no longer hold the lock.
         listener.eager_reconnect(false);
         let leading: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-            .bind(LEADER_LOCK)
+            .bind(crate::db::LEADER_LOCK)
             .fetch_one(&mut listener)
             .await?;
         if !leading {
@@ -276,7 +274,13 @@ impl Reconciler {
     /// Compares every camera with every `cam_*` path and converges them.
     pub async fn pass(&self) -> Report {
         let report = self.pass_unmeasured().await;
-        crate::metrics::reconcile_pass(&report);
+        crate::metrics::reconcile_pass(
+            report.added.len(),
+            report.updated.len(),
+            report.removed.len(),
+            report.failed.len() + usize::from(report.error.is_some()),
+            report.finished_at.timestamp(),
+        );
         report
     }
 

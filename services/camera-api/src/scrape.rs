@@ -1,0 +1,92 @@
+//! Prometheus's scrape, on its own listener (`CAMPLANE_METRICS_LISTEN`) so
+//! metrics are never exposed through the edge with the API: what the
+//! recorder holds (see `metrics`), plus gauges about the whole fleet
+//! (cameras by state, the database pool) computed per scrape.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use axum::Router;
+use axum::extract::State;
+use axum::routing::get;
+use metrics::gauge;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+use crate::cameras::{self, ListFilter, ProvisioningState};
+use crate::mediamtx;
+use crate::status::{self, State as CameraState};
+
+#[derive(Clone)]
+struct Scrape {
+    db: PgPool,
+    mediamtx: mediamtx::Client,
+}
+
+/// Serves `GET /metrics` on `listener` until `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    db: PgPool,
+    mediamtx: mediamtx::Client,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = Router::new()
+        .route("/metrics", get(render))
+        .with_state(Scrape { db, mediamtx });
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn render(State(scrape): State<Scrape>) -> String {
+    fleet_gauges(&scrape).await;
+    let size = scrape.db.size();
+    let idle = u32::try_from(scrape.db.num_idle()).unwrap_or(u32::MAX);
+    gauge!("camplane_db_connections", "state" => "idle").set(idle);
+    gauge!("camplane_db_connections", "state" => "in_use").set(size.saturating_sub(idle));
+    crate::metrics::handle().render()
+}
+
+/// Cameras by status and by provisioning state; every state is written,
+/// zero included, so a state that empties doesn't keep its last count.
+async fn fleet_gauges(scrape: &Scrape) {
+    let filter = ListFilter {
+        limit: 100_000,
+        ..ListFilter::default()
+    };
+    let Ok(page) = cameras::list(&scrape.db, &filter).await else {
+        return;
+    };
+    let Ok(statuses) = status::of_cameras(&scrape.db, &scrape.mediamtx, &page.items).await else {
+        return;
+    };
+    let mut by_state: BTreeMap<&str, u32> = [
+        CameraState::Live,
+        CameraState::Idle,
+        CameraState::Offline,
+        CameraState::Disabled,
+        CameraState::Error,
+    ]
+    .map(|state| (state.as_str(), 0))
+    .into();
+    for status in &statuses {
+        *by_state.entry(status.state.as_str()).or_default() += 1;
+    }
+    for (state, count) in by_state {
+        gauge!("camplane_cameras", "state" => state).set(count);
+    }
+    let all = [
+        ProvisioningState::Pending,
+        ProvisioningState::Ready,
+        ProvisioningState::Error,
+        ProvisioningState::Deleting,
+    ];
+    for state in all {
+        let count = page
+            .items
+            .iter()
+            .filter(|camera| camera.provisioning.state == state)
+            .count();
+        gauge!("camplane_cameras_provisioning", "state" => state.as_str()).set(count as f64);
+    }
+}
