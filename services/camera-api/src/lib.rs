@@ -16,6 +16,7 @@ pub mod redact;
 pub mod scrape;
 pub mod secrets;
 pub mod status;
+pub mod tasks;
 pub mod telemetry;
 pub mod validation;
 
@@ -70,29 +71,36 @@ pub async fn serve_with_metrics(
         );
     }
     let mediamtx = mediamtx::Client::new(&config.mediamtx);
-    let reconciler = reconcile::Reconciler::new(
-        db.clone(),
-        mediamtx.clone(),
-        config.reconcile.clone(),
-        config.secret_key.clone(),
-    );
-    // Ends with this future, however it ends (a test may drop it mid-flight).
-    let reconciling = AbortOnDrop(tokio::spawn(reconciler.run()));
-    let guarding = AbortOnDrop(tokio::spawn(auth::video::end_revoked_sessions(
-        db.clone(),
-        mediamtx.clone(),
-    )));
+    // Each ends with this future, however it ends (a test may drop it
+    // mid-flight).
+    let tasks = tasks::Tasks::default();
+    let reconciling = tasks.supervise("reconciler", {
+        let (db, mediamtx) = (db.clone(), mediamtx.clone());
+        let (settings, key) = (config.reconcile.clone(), config.secret_key.clone());
+        move || {
+            let reconciler = reconcile::Reconciler::new(
+                db.clone(),
+                mediamtx.clone(),
+                settings.clone(),
+                key.clone(),
+            );
+            reconciler.run()
+        }
+    });
+    let guarding = tasks.supervise("video session check", {
+        let (db, mediamtx) = (db.clone(), mediamtx.clone());
+        move || auth::video::end_revoked_sessions(db.clone(), mediamtx.clone())
+    });
     let events = Arc::new(events::Hub::default());
-    let announcing = AbortOnDrop(tokio::spawn(events::run(
-        events.clone(),
-        db.clone(),
-        mediamtx.clone(),
-    )));
+    let announcing = tasks.supervise("change listener", {
+        let (hub, db, mediamtx) = (events.clone(), db.clone(), mediamtx.clone());
+        move || events::run(hub.clone(), db.clone(), mediamtx.clone())
+    });
     let media = media::Media::new(config.media.clone());
-    let forgetting = AbortOnDrop(tokio::spawn(forget_changed_snapshots(
-        events.clone(),
-        media.clone(),
-    )));
+    let forgetting = tasks.supervise("snapshot forgetter", {
+        let (hub, media) = (events.clone(), media.clone());
+        move || forget_changed_snapshots(hub.clone(), media.clone())
+    });
     let state = http::AppState {
         events: events.clone(),
         media,
@@ -101,6 +109,7 @@ pub async fn serve_with_metrics(
         mediamtx,
         principals: Arc::default(),
         pages: Arc::default(),
+        tasks,
     };
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
@@ -113,7 +122,7 @@ pub async fn serve_with_metrics(
                 state.mediamtx.clone(),
                 shutdown.clone(),
             );
-            Some(AbortOnDrop(tokio::spawn(serving)))
+            Some(tasks::AbortOnDrop(tokio::spawn(serving)))
         }
         None => None,
     };
@@ -175,15 +184,6 @@ async fn forget_changed_snapshots(hub: Arc<events::Hub>, media: media::Media) {
             Err(RecvError::Lagged(_)) => media.forget_all(),
             Err(RecvError::Closed) => return,
         }
-    }
-}
-
-/// A spawned task that is cancelled when its owner goes away.
-pub(crate) struct AbortOnDrop<T>(pub tokio::task::JoinHandle<T>);
-
-impl<T> Drop for AbortOnDrop<T> {
-    fn drop(&mut self) {
-        self.0.abort();
     }
 }
 

@@ -39,12 +39,13 @@ async fn healthz() -> Json<Health> {
     })
 }
 
-/// The service can serve requests: PostgreSQL answers. MediaMTX is checked
-/// and reported too, but is not required: the registry works without it.
+/// The service can serve requests: PostgreSQL answers and every background
+/// task runs. MediaMTX is checked and reported too, but is not required:
+/// the registry works without it.
 #[utoipa::path(get, path = "/readyz", tag = "health",
     responses(
         (status = 200, description = "Ready", body = Health),
-        (status = 503, description = "Not ready; `checks` says which dependency failed", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Not ready; `checks` says which dependency failed, or which background task is down", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     let mut checks = BTreeMap::new();
@@ -54,6 +55,17 @@ async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError>
         Err(_) => "did not answer within 1 s".to_owned(),
     };
     checks.insert("mediamtx".to_owned(), mediamtx);
+    let down = state.tasks.down();
+    if !down.is_empty() {
+        let reason = format!("down, restarting: {}", down.join(", "));
+        checks.insert("tasks".to_owned(), reason.clone());
+        return Err(ApiError::unavailable(
+            format!("background tasks {reason}"),
+            anyhow::anyhow!("readiness: background tasks {reason}"),
+        )
+        .with_checks(checks));
+    }
+    checks.insert("tasks".to_owned(), "ok".to_owned());
     let database = tokio::time::timeout(
         Duration::from_secs(2),
         sqlx::query_scalar!("SELECT 1 AS \"one!\"").fetch_one(&state.db),

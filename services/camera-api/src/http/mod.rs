@@ -49,6 +49,7 @@ pub struct AppState {
     pub events: Arc<crate::events::Hub>,
     pub principals: Arc<crate::auth::recent::Recent>,
     pub pages: Arc<pages::Pages>,
+    pub tasks: crate::tasks::Tasks,
 }
 
 #[derive(OpenApi)]

@@ -27,10 +27,10 @@ use utoipa::ToSchema;
 
 pub use plan::{SourceSettings, is_owned, parse_go_duration};
 
-use crate::AbortOnDrop;
 use crate::cameras::{CHANGED_CHANNEL, StoredUrl, path_name};
 use crate::mediamtx::{self, PathConfig};
 use crate::secrets::SecretKey;
+use crate::tasks::AbortOnDrop;
 use config_file::ConfigFile;
 use plan::{Desired, PutKind, Write};
 
