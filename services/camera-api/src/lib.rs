@@ -87,7 +87,7 @@ pub async fn serve_with_metrics(
     )));
     let state = http::AppState {
         events: events.clone(),
-        media: media::Media::new(config.media.clone()),
+        media: media::Media::new(config.media.clone(), config.request_timeout),
         config: Arc::new(config),
         db: db.clone(),
         mediamtx,
