@@ -19,6 +19,9 @@ pub struct Config {
     pub listen: SocketAddr,
     pub log_filter: String,
     pub log_format: LogFormat,
+    /// How long a request may take before it is answered `503 unavailable`
+    /// (`CAMPLANE_REQUEST_TIMEOUT`); probes and snapshots fit inside it.
+    pub request_timeout: Duration,
     pub mediamtx: mediamtx::Settings,
     pub reconcile: reconcile::Settings,
     pub media: media::Settings,
@@ -71,6 +74,7 @@ impl Config {
                 ));
             }
         }
+        let request_timeout = env.duration("CAMPLANE_REQUEST_TIMEOUT", "30s")?;
         Ok(Self {
             database_url: Secret::new(database_url),
             listen: env.parsed("CAMPLANE_LISTEN", "0.0.0.0:8080")?,
@@ -85,6 +89,7 @@ impl Config {
                     ));
                 }
             },
+            request_timeout,
             mediamtx: mediamtx::Settings {
                 api_url: env.url("MEDIAMTX_API_URL", "http://127.0.0.1:9997")?,
                 user: env.get("MEDIAMTX_API_USER"),
@@ -104,8 +109,16 @@ impl Config {
             media: media::Settings {
                 ffmpeg: env.program("CAMPLANE_FFMPEG", "ffmpeg")?,
                 ffprobe: env.program("CAMPLANE_FFPROBE", "ffprobe")?,
-                probe_timeout: env.duration("CAMPLANE_PROBE_TIMEOUT", "5s")?,
-                snapshot_timeout: env.duration("CAMPLANE_SNAPSHOT_TIMEOUT", "8s")?,
+                probe_timeout: env.process_timeout(
+                    "CAMPLANE_PROBE_TIMEOUT",
+                    "5s",
+                    request_timeout,
+                )?,
+                snapshot_timeout: env.process_timeout(
+                    "CAMPLANE_SNAPSHOT_TIMEOUT",
+                    "8s",
+                    request_timeout,
+                )?,
                 max_processes: env.count("CAMPLANE_FFMPEG_MAX", default_processes())?,
                 queue: env.count("CAMPLANE_FFMPEG_QUEUE", 32)?,
                 rtsp_url: env.rtsp_url("MEDIAMTX_RTSP_URL")?,
@@ -192,6 +205,28 @@ impl Env<'_> {
                     format!("{raw:?} is not a duration such as 500ms, 10s or 2m"),
                 )
             })
+    }
+
+    /// A deadline for ffmpeg or ffprobe, short enough that a request running
+    /// one still answers within the request timeout.
+    fn process_timeout(
+        &self,
+        var: &'static str,
+        default: &str,
+        request_timeout: Duration,
+    ) -> Result<Duration, ConfigError> {
+        let timeout = self.duration(var, default)?;
+        match media::longest_wait(request_timeout, timeout) {
+            Some(_) => Ok(timeout),
+            None => Err(invalid(
+                var,
+                format!(
+                    "{timeout:?} leaves no time to answer within CAMPLANE_REQUEST_TIMEOUT \
+                     ({request_timeout:?}); make it at least {:?} shorter",
+                    media::HEADROOM
+                ),
+            )),
+        }
     }
 
     fn url(&self, var: &'static str, default: &str) -> Result<Url, ConfigError> {
@@ -444,6 +479,39 @@ mod tests {
         .unwrap();
         assert_eq!(config.media.probe_timeout, Duration::from_secs(5));
         assert!(config.media.ffmpeg.is_absolute());
+    }
+
+    #[test]
+    fn probes_and_snapshots_must_fit_in_the_request_timeout() {
+        let defaults = config(&[DB, SECRET_KEY]).unwrap();
+        assert_eq!(defaults.request_timeout, Duration::from_secs(30));
+        let err = config_err(&[("CAMPLANE_REQUEST_TIMEOUT", "9s")]);
+        assert!(
+            err.starts_with("CAMPLANE_SNAPSHOT_TIMEOUT is invalid: 8s leaves no time"),
+            "{err}"
+        );
+        let err = config_err(&[
+            ("CAMPLANE_REQUEST_TIMEOUT", "3s"),
+            ("CAMPLANE_SNAPSHOT_TIMEOUT", "1500ms"),
+        ]);
+        assert!(
+            err.starts_with("CAMPLANE_PROBE_TIMEOUT is invalid"),
+            "{err}"
+        );
+        let fits = config(&[
+            DB,
+            SECRET_KEY,
+            ("CAMPLANE_REQUEST_TIMEOUT", "3s"),
+            ("CAMPLANE_SNAPSHOT_TIMEOUT", "1500ms"),
+            ("CAMPLANE_PROBE_TIMEOUT", "1s"),
+        ]);
+        assert!(fits.is_ok(), "{:?}", fits.err());
+    }
+
+    fn config_err(vars: &[(&str, &str)]) -> String {
+        let mut all = vec![DB, SECRET_KEY];
+        all.extend_from_slice(vars);
+        config(&all).unwrap_err().to_string()
     }
 
     #[test]

@@ -96,7 +96,7 @@ pub async fn serve_with_metrics(
         let (hub, db, mediamtx) = (events.clone(), db.clone(), mediamtx.clone());
         move || events::run(hub.clone(), db.clone(), mediamtx.clone())
     });
-    let media = media::Media::new(config.media.clone());
+    let media = media::Media::new(config.media.clone(), config.request_timeout);
     let forgetting = tasks.supervise("snapshot forgetter", {
         let (hub, media) = (events.clone(), media.clone());
         move || forget_changed_snapshots(hub.clone(), media.clone())

@@ -1,8 +1,9 @@
-//! Console sessions: a login checks the password (throttled per username),
+//! Console sessions: a login checks the password (throttled per username
+//! and client address, and more loosely per username from everywhere),
 //! then hands out a random cookie value of which only the hash is stored, so
 //! a logout or an admin's change ends the session on every replica at once.
 
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv6Addr};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -19,9 +20,17 @@ use crate::validation::{FieldError, FieldErrors};
 /// How long a login lasts, whatever the activity: a console left open
 /// overnight asks again in the morning.
 pub const LIFETIME: Duration = Duration::from_secs(12 * 3600);
-/// Failed logins a username gets before each further one must wait.
+/// Failed logins a username gets from one address before each further one
+/// from there must wait twice as long as the last, up to the cap: guessing
+/// from one address is hopeless, and the user, from their own address, is
+/// not held up by it.
 const FREE_FAILURES: i32 = 5;
-const MAX_BLOCK_SECS: i64 = 15 * 60;
+const MAX_BLOCK_SECS: f64 = 15.0 * 60.0;
+/// The same across every address, far looser: only a crowd of addresses
+/// guessing one username gets this far, and the cap is short because this
+/// block holds the real user too. Slows such a crowd to one guess a minute.
+const FREE_FAILURES_EVERYWHERE: i32 = 50;
+const MAX_BLOCK_SECS_EVERYWHERE: f64 = 60.0;
 
 /// Body of `POST /api/session`.
 #[derive(Deserialize, ToSchema)]
@@ -77,7 +86,8 @@ pub async fn login(
     users::parse_username(&input.username)
         .map_err(|reason| Error::Invalid(vec![FieldError::new("username", reason)]))?;
     let key = input.username.to_lowercase();
-    refuse_while_blocked(db, &key).await?;
+    let address = counted_address(ip);
+    refuse_while_blocked(db, &key, address.as_deref()).await?;
     let stored = sqlx::query!(
         "SELECT id, password_hash FROM users WHERE lower(username) = $1 AND NOT disabled",
         key
@@ -97,9 +107,7 @@ pub async fn login(
     let cookie = bearer::generate("cps_");
     let csrf_token = bearer::generate("");
     let mut tx = db.begin().await?;
-    sqlx::query!("DELETE FROM login_throttle WHERE username = $1", key)
-        .execute(&mut *tx)
-        .await?;
+    forgive(&mut tx, &key, address.as_deref()).await?;
     // Expired sessions go as new ones come; nothing else needs to sweep.
     sqlx::query!("DELETE FROM sessions WHERE expires_at < now()")
         .execute(&mut *tx)
@@ -132,25 +140,43 @@ pub async fn login(
     ))
 }
 
-async fn refuse_while_blocked(db: &PgPool, key: &str) -> Result<()> {
-    let blocked = sqlx::query_scalar!(
-        r#"SELECT ceil(extract(epoch FROM blocked_until - now()))::bigint AS "secs!"
-           FROM login_throttle WHERE username = $1 AND blocked_until > now()"#,
-        key
+/// What a client's failures count against: its address as the edge saw it
+/// (see `http::session`), and for IPv6 its /64, which one host usually holds
+/// whole and could otherwise spend on a fresh address for every guess.
+fn counted_address(ip: Option<IpAddr>) -> Option<String> {
+    Some(match ip?.to_canonical() {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !(u128::MAX >> 64);
+            format!("{}/64", Ipv6Addr::from(prefix))
+        }
+    })
+}
+
+/// Refuses while either limit holds, with the longer wait.
+async fn refuse_while_blocked(db: &PgPool, key: &str, address: Option<&str>) -> Result<()> {
+    let secs = sqlx::query_scalar!(
+        r#"SELECT ceil(extract(epoch FROM greatest(
+             (SELECT blocked_until FROM login_throttle WHERE username = $1),
+             (SELECT blocked_until FROM login_throttle_by_address
+              WHERE username = $1 AND address IS NOT DISTINCT FROM $2::text::inet)
+           ) - now()))::bigint"#,
+        key,
+        address,
     )
-    .fetch_optional(db)
+    .fetch_one(db)
     .await?;
-    match blocked {
-        Some(secs) => Err(Error::Throttled {
-            retry_after_secs: secs.max(1).unsigned_abs(),
+    match secs {
+        Some(secs) if secs > 0 => Err(Error::Throttled {
+            retry_after_secs: secs.unsigned_abs(),
         }),
-        None => Ok(()),
+        _ => Ok(()),
     }
 }
 
-/// Counts a failure; past the free ones each blocks the username for twice
-/// as long as the last (1 s, 2 s, 4 s, … 15 min), which makes guessing
-/// hopeless without locking a user out for long.
+/// Counts a failure against the username from this address and against
+/// the username from everywhere; past each limit's free failures, each
+/// further one blocks for twice as long as the last, up to that limit's cap.
 async fn failed(
     db: &PgPool,
     action: &str,
@@ -160,14 +186,24 @@ async fn failed(
 ) -> Result<()> {
     let mut tx = db.begin().await?;
     sqlx::query!(
+        r#"INSERT INTO login_throttle_by_address AS t (username, address, failures)
+           VALUES ($1, $2::text::inet, 1)
+           ON CONFLICT (username, address) DO UPDATE SET failures = t.failures + 1,
+             blocked_until = login_blocked_until(t.failures + 1, $3, $4)"#,
+        key,
+        counted_address(ip),
+        FREE_FAILURES,
+        MAX_BLOCK_SECS,
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
         r#"INSERT INTO login_throttle AS t (username, failures) VALUES ($1, 1)
            ON CONFLICT (username) DO UPDATE SET failures = t.failures + 1,
-             blocked_until = CASE WHEN t.failures + 1 > $2
-               THEN now() + make_interval(secs => least(power(2, t.failures + 1 - $2 - 1), $3))
-             END"#,
+             blocked_until = login_blocked_until(t.failures + 1, $2, $3)"#,
         key,
-        FREE_FAILURES,
-        MAX_BLOCK_SECS as f64,
+        FREE_FAILURES_EVERYWHERE,
+        MAX_BLOCK_SECS_EVERYWHERE,
     )
     .execute(&mut *tx)
     .await?;
@@ -179,6 +215,24 @@ async fn failed(
     )
     .await?;
     tx.commit().await?;
+    Ok(())
+}
+
+/// A right password clears the count of its address, and the count across
+/// addresses too: that one only ever grows otherwise, and would end up
+/// blocking the user for their own typos. Other addresses' counts stay.
+async fn forgive(conn: &mut sqlx::PgConnection, key: &str, address: Option<&str>) -> Result<()> {
+    sqlx::query!(
+        r#"DELETE FROM login_throttle_by_address
+           WHERE username = $1 AND address IS NOT DISTINCT FROM $2::text::inet"#,
+        key,
+        address,
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!("DELETE FROM login_throttle WHERE username = $1", key)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -235,10 +289,15 @@ pub async fn logout(db: &PgPool, cookie: &str, actor: &str) -> Result<()> {
 
 /// Changes the password of the session's user. The current password proves
 /// it is them, not someone at a console left open, and a wrong one counts
-/// toward the same limit as a failed login. Every other session of theirs
-/// ends (a password changed because it leaked must lock the other holder
-/// out); this one stays.
-pub async fn change_password(db: &PgPool, cookie: &str, input: PasswordChange) -> Result<()> {
+/// toward the same limits as a failed login from the same address. Every
+/// other session of theirs ends (a password changed because it leaked must
+/// lock the other holder out); this one stays.
+pub async fn change_password(
+    db: &PgPool,
+    cookie: &str,
+    input: PasswordChange,
+    ip: Option<IpAddr>,
+) -> Result<()> {
     let mut errors = FieldErrors::default();
     errors.check("new_password", passwords::check(&input.new_password));
     errors.into_result().map_err(Error::Invalid)?;
@@ -253,17 +312,11 @@ pub async fn change_password(db: &PgPool, cookie: &str, input: PasswordChange) -
     .await?
     .ok_or(Error::Unauthenticated)?;
     let key = user.username.to_lowercase();
-    refuse_while_blocked(db, &key).await?;
+    let address = counted_address(ip);
+    refuse_while_blocked(db, &key, address.as_deref()).await?;
     let current = Secret::new(input.current_password);
     if !passwords::verify(current, Some(user.password_hash)).await {
-        failed(
-            db,
-            "auth.password_change_failed",
-            &key,
-            &user.username,
-            None,
-        )
-        .await?;
+        failed(db, "auth.password_change_failed", &key, &user.username, ip).await?;
         return Err(Error::Invalid(vec![FieldError::new(
             "current_password",
             "is not your current password",
@@ -286,9 +339,7 @@ pub async fn change_password(db: &PgPool, cookie: &str, input: PasswordChange) -
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    sqlx::query!("DELETE FROM login_throttle WHERE username = $1", key)
-        .execute(&mut *tx)
-        .await?;
+    forgive(&mut tx, &key, address.as_deref()).await?;
     act_as(&mut tx, &user.username).await?;
     audit::record(
         &mut *tx,
@@ -301,4 +352,30 @@ pub async fn change_password(db: &PgPool, cookie: &str, input: PasswordChange) -
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_count_per_ipv4_address_and_per_ipv6_slash_64() {
+        let counted = |ip: &str| counted_address(Some(ip.parse().unwrap()));
+        assert_eq!(counted("203.0.113.7").as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            counted("::ffff:203.0.113.7").as_deref(),
+            Some("203.0.113.7"),
+            "an IPv4 client seen over IPv6 is the same client"
+        );
+        assert_eq!(
+            counted("2001:db8:1:2:aaaa::1"),
+            counted("2001:db8:1:2:bbbb::2")
+        );
+        assert_eq!(
+            counted("2001:db8:1:2::1").as_deref(),
+            Some("2001:db8:1:2::/64")
+        );
+        assert_ne!(counted("2001:db8:1:2::1"), counted("2001:db8:1:3::1"));
+        assert_eq!(counted_address(None), None);
+    }
 }

@@ -23,13 +23,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::StatusCode;
-use axum::middleware;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use sqlx::PgPool;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::timeout::TimeoutLayer;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
@@ -119,14 +119,17 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tokens::router())
         .merge(video::router())
         .split_for_parts();
-    document_access_errors(&mut openapi);
+    document_common_errors(&mut openapi);
     (router, openapi)
 }
 
-/// Every operation that needs credentials can answer 401 and 403; said once
-/// here rather than in each handler's list.
-fn document_access_errors(openapi: &mut utoipa::openapi::OpenApi) {
-    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+/// Every operation that needs credentials can answer 401 and 403, and
+/// every operation can run out of time (503); said once here rather than in
+/// each handler's list.
+fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
+    use std::collections::btree_map::Entry;
+    use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+    const TIMED_OUT: &str = "the request runs past CAMPLANE_REQUEST_TIMEOUT (`unavailable`)";
     let problem = |description: &str| {
         ResponseBuilder::new()
             .description(description)
@@ -142,12 +145,26 @@ fn document_access_errors(openapi: &mut utoipa::openapi::OpenApi) {
         for operation in [
             &mut item.get,
             &mut item.post,
+            &mut item.put,
             &mut item.patch,
             &mut item.delete,
         ]
         .into_iter()
         .flatten()
         {
+            let responses = &mut operation.responses.responses;
+            match responses.entry("503".into()) {
+                Entry::Occupied(mut listed) => {
+                    if let RefOr::T(response) = listed.get_mut() {
+                        response
+                            .description
+                            .push_str(&format!(". Also when {TIMED_OUT}"));
+                    }
+                }
+                Entry::Vacant(missing) => {
+                    missing.insert(problem(&format!("When {TIMED_OUT}; see Retry-After")).into());
+                }
+            }
             let open = operation.security.as_ref().is_some_and(|security| {
                 security.iter().all(|requirement| {
                     serde_json::to_value(requirement)
@@ -157,7 +174,6 @@ fn document_access_errors(openapi: &mut utoipa::openapi::OpenApi) {
             if open {
                 continue;
             }
-            let responses = &mut operation.responses.responses;
             responses.entry("401".into()).or_insert_with(|| {
                 problem("No credentials, or unknown, expired or revoked ones (`unauthenticated`)")
                     .into()
@@ -197,15 +213,38 @@ pub fn app(state: AppState) -> Router {
                 "this resource does not support that method",
             )
         })
+        // Outermost first. The time limit is innermost, so its answer gets
+        // the CORS and security headers and the request id like any other.
         .layer((
             middleware::from_fn(request_log::log_request),
             DefaultBodyLimit::max(extract::BODY_LIMIT),
-            // Bounds every request, so a stuck one can't hold up a graceful shutdown.
-            TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)),
             middleware::map_response(headers::security),
             cors,
+            middleware::from_fn_with_state(state.config.request_timeout, time_limit),
         ))
         .with_state(state)
+}
+
+/// Bounds every request, so a stuck one can't hold up a graceful shutdown
+/// (a stream's body is not bounded: only the wait for its headers).
+///
+/// A request out of time is `503 unavailable` with `Retry-After`, as when
+/// the database is down: the service gave up on its own work, most likely
+/// a stuck dependency. Not `408`, which says the client was slow to send
+/// its request (the edge answers that itself), and not `504`, which is the
+/// edge's answer when camera-api does not answer at all.
+async fn time_limit(State(limit): State<Duration>, request: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(request)).await {
+        Ok(response) => response,
+        Err(_) => ApiError::unavailable(
+            format!(
+                "the request did not finish within {:.1} s; retry shortly",
+                limit.as_secs_f64()
+            ),
+            anyhow::anyhow!("the request timed out after {limit:?}"),
+        )
+        .into_response(),
+    }
 }
 
 /// Serves the built console at `/`; paths it doesn't know get its index

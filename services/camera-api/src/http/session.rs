@@ -44,8 +44,10 @@ impl From<sessions::Session> for Session {
 }
 
 /// Log in. Sets the `camplane_session` cookie (`HttpOnly`, `Secure`,
-/// `SameSite=Strict`, 12 hours). After five failures for a username each
-/// further attempt waits twice as long as the last (up to 15 minutes).
+/// `SameSite=Strict`, 12 hours). After five failures for a username from
+/// one address each further attempt from there waits twice as long as the
+/// last (up to 15 minutes); after 50 from all addresses together, every
+/// address waits (up to a minute).
 #[utoipa::path(
     post, path = "/api/session", tag = "access",
     request_body = LoginInput,
@@ -57,7 +59,7 @@ impl From<sessions::Session> for Session {
         (status = 401, description = "Wrong username or password (`login-failed`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing, or the username is not one a user can have (control characters, too long, other than letters, digits, `.`, `_`, `-`, `@`)", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failures for this username; see Retry-After (`too-many-attempts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures for this username from this address, or from all addresses; see Retry-After (`too-many-attempts`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -72,8 +74,10 @@ async fn login(
     Ok(([(header::SET_COOKIE, cookie)], Json(Session::from(session))).into_response())
 }
 
-/// The client's address as the edge saw it, for the audit log: HAProxy
-/// replaces `X-Forwarded-For` with the address it was connected from.
+/// The client's address as the edge saw it, for the audit log and the login
+/// limits: HAProxy replaces `X-Forwarded-For` with the address it was
+/// connected from, so only a client that can reach the service past the
+/// edge could pick its own.
 fn client_ip(headers: &HeaderMap) -> Option<std::net::IpAddr> {
     headers
         .get("x-forwarded-for")?
@@ -135,7 +139,7 @@ async fn logout(
 
 /// Change your own password, giving the current one. Every other session
 /// of yours ends; this one stays. A wrong current password counts toward
-/// the same per-username limit as a failed login. API tokens have no
+/// the same limits as a failed login from your address. API tokens have no
 /// password (`403 not-a-user`).
 #[utoipa::path(
     put, path = "/api/session/password", tag = "access",
@@ -148,7 +152,7 @@ async fn logout(
         (status = 403, description = "The X-CSRF-Token header is missing or wrong (`csrf`), or the credential is an API token (`not-a-user`)", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`current_password` is wrong or `new_password` too short or long; `errors` says which", body = Problem, content_type = "application/problem+json"),
-        (status = 429, description = "Too many failures for this username; see Retry-After (`too-many-attempts`)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many failures for this username from this address, or from all addresses; see Retry-After (`too-many-attempts`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -162,7 +166,7 @@ async fn change_password(
         (PrincipalKind::User { .. }, Some(cookie)) => cookie,
         _ => return Err(auth::Error::NotAUser.into()),
     };
-    sessions::change_password(&state.db, cookie, input).await?;
+    sessions::change_password(&state.db, cookie, input, client_ip(&headers)).await?;
     // The sessions it ended must not live on here as recently seen.
     state.principals.clear();
     // The request's span names the user (`actor`).

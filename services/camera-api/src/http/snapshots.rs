@@ -87,7 +87,7 @@ impl SnapshotParams {
         (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 502, description = "The camera could not be read; `code` says why (AUTH, NOT_FOUND, UNREACHABLE, BAD_STREAM, FFMPEG_EXIT)", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many probes and snapshots are queued; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many probes and snapshots are queued, or none could start in time to answer within CAMPLANE_REQUEST_TIMEOUT (`busy`); see Retry-After", body = Problem, content_type = "application/problem+json"),
         (status = 504, description = "The camera did not answer within CAMPLANE_SNAPSHOT_TIMEOUT (`code` TIMEOUT)", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -132,7 +132,7 @@ async fn camera_status(
     responses(
         (status = 200, description = "The probe's outcome", body = Probe),
         (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many probes and snapshots are queued, or the database is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many probes and snapshots are queued, or none could start in time to answer within CAMPLANE_REQUEST_TIMEOUT (`busy`), or the database is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn probe_camera(
@@ -171,7 +171,7 @@ pub struct ProbeInput {
         (status = 404, description = "`camera_id` names no camera", body = Problem, content_type = "application/problem+json"),
         (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The URL is invalid", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Too many probes and snapshots are queued; see Retry-After", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many probes and snapshots are queued, or none could start in time to answer within CAMPLANE_REQUEST_TIMEOUT (`busy`); see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
 )]
 async fn probe_url(

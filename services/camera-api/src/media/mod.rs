@@ -31,7 +31,9 @@ pub struct Settings {
     pub snapshot_timeout: Duration,
     /// Processes that may run at once, across all cameras.
     pub max_processes: usize,
-    /// Requests that may wait for a process slot; beyond that, `Busy`.
+    /// Requests that may wait for a process slot; beyond that, `Busy`. A
+    /// request waits only as long as still lets it answer within the
+    /// request timeout (see `longest_wait`); then it is `Busy` too.
     pub queue: usize,
     /// MediaMTX's RTSP server: snapshots read `<this>/cam_<id>` instead of
     /// opening one more session on the camera.
@@ -208,8 +210,24 @@ pub enum Error {
     Failed(#[from] Failure),
 }
 
+/// What a request does besides its process, in the worst case that is
+/// still normal: the database before and after, and sending the answer.
+const ANSWER_MARGIN: Duration = Duration::from_secs(1);
+/// How much shorter than the request timeout a process's deadline must be
+/// for a request to run it at all: a process ends at most `GRACE` after its
+/// deadline, and the request still has to answer.
+pub const HEADROOM: Duration = process::GRACE.saturating_add(ANSWER_MARGIN);
+
+/// How long a request that runs a process for up to `runs_for` may wait for
+/// a slot and still answer within `request_timeout`; `None` if it couldn't
+/// even without waiting.
+pub fn longest_wait(request_timeout: Duration, runs_for: Duration) -> Option<Duration> {
+    request_timeout.checked_sub(runs_for.saturating_add(HEADROOM))
+}
+
 /// Bounds the ffmpeg/ffprobe processes across the service: a fixed number
-/// run, a bounded number wait, the rest are refused at once.
+/// run, a bounded number wait for a bounded time, the rest are refused at
+/// once.
 struct Limiter {
     max: usize,
     running: Semaphore,
@@ -218,17 +236,16 @@ struct Limiter {
 }
 
 impl Limiter {
-    async fn acquire(&self) -> Result<Slot<'_>, Error> {
+    /// A slot, waiting at most `wait` for one (so that the request can still
+    /// answer in time: a late answer would be the request timeout's).
+    async fn acquire(&self, wait: Duration) -> Result<Slot<'_>, Error> {
         if let Ok(permit) = self.running.try_acquire() {
             return Ok(self.slot(permit));
         }
-        if self.waiting.fetch_add(1, Ordering::SeqCst) >= self.queue {
-            self.waiting.fetch_sub(1, Ordering::SeqCst);
-            return Err(Error::Busy);
-        }
-        self.report();
-        let permit = self.running.acquire().await;
-        self.waiting.fetch_sub(1, Ordering::SeqCst);
+        let waiting = Waiting::join(self).ok_or(Error::Busy)?;
+        let permit = tokio::time::timeout(wait, self.running.acquire()).await;
+        drop(waiting);
+        let permit = permit.map_err(|_| Error::Busy)?;
         Ok(self.slot(permit.expect("the semaphore is never closed")))
     }
 
@@ -244,6 +261,28 @@ impl Limiter {
     fn report(&self) {
         let running = self.max - self.running.available_permits();
         crate::metrics::media_processes(running, self.waiting.load(Ordering::SeqCst));
+    }
+}
+
+/// A place in the queue. Left on drop, so a request that stops waiting
+/// early (its client went away, or the request timed out) frees it too.
+struct Waiting<'a>(&'a Limiter);
+
+impl<'a> Waiting<'a> {
+    fn join(limiter: &'a Limiter) -> Option<Self> {
+        if limiter.waiting.fetch_add(1, Ordering::SeqCst) >= limiter.queue {
+            limiter.waiting.fetch_sub(1, Ordering::SeqCst);
+            return None;
+        }
+        limiter.report();
+        Some(Self(limiter))
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::SeqCst);
+        self.0.report();
     }
 }
 
@@ -269,11 +308,17 @@ pub struct Media {
 struct Inner {
     settings: Settings,
     limiter: Limiter,
+    /// How long a probe, and a snapshot, may wait for a slot.
+    probe_wait: Duration,
+    snapshot_wait: Duration,
     snapshots: snapshot::Store,
 }
 
 impl Media {
-    pub fn new(settings: Settings) -> Self {
+    /// `request_timeout` is how long the HTTP layer lets a request run
+    /// (config makes sure both processes' deadlines fit in it).
+    pub fn new(settings: Settings, request_timeout: Duration) -> Self {
+        let wait = |runs_for| longest_wait(request_timeout, runs_for).unwrap_or_default();
         let limiter = Limiter {
             max: settings.max_processes,
             running: Semaphore::new(settings.max_processes),
@@ -282,6 +327,8 @@ impl Media {
         };
         Self {
             inner: Arc::new(Inner {
+                probe_wait: wait(settings.probe_timeout),
+                snapshot_wait: wait(settings.snapshot_timeout),
                 settings,
                 limiter,
                 snapshots: snapshot::Store::default(),
@@ -292,7 +339,7 @@ impl Media {
     /// Probes `url` now. A camera that can't be read is a `Probe` with
     /// `ok: false`, not an error: that is what a probe is for.
     pub async fn probe(&self, url: &StreamUrl) -> Result<Probe, Error> {
-        let _slot = self.inner.limiter.acquire().await?;
+        let _slot = self.inner.limiter.acquire(self.inner.probe_wait).await?;
         let settings = &self.inner.settings;
         let probe = probe::run(&settings.ffprobe, url.expose(), settings.probe_timeout).await;
         let elapsed = Duration::from_millis(probe.rtt_ms);
@@ -329,5 +376,50 @@ impl Media {
             url.as_str().trim_end_matches('/'),
             camera.path()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+
+    fn limiter(max: usize, queue: usize) -> Limiter {
+        Limiter {
+            max,
+            running: Semaphore::new(max),
+            waiting: AtomicUsize::new(0),
+            queue,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_wait_for_a_slot_ends_in_busy_and_leaves_the_queue() {
+        let limiter = limiter(1, 1);
+        let _running = limiter.acquire(Duration::ZERO).await.unwrap();
+        let started = Instant::now();
+        let waited = limiter.acquire(Duration::from_millis(50)).await;
+        assert!(matches!(waited, Err(Error::Busy)));
+        assert!(started.elapsed() >= Duration::from_millis(50));
+        // A waiter whose request goes away (its client left, or it ran out
+        // of time) must not keep its place in the queue for ever.
+        let gone = tokio::time::timeout(
+            Duration::from_millis(10),
+            limiter.acquire(Duration::from_secs(60)),
+        )
+        .await;
+        assert!(gone.is_err());
+        assert_eq!(limiter.waiting.load(Ordering::SeqCst), 0);
+    }
+
+    #[test]
+    fn a_process_must_leave_room_to_answer_within_the_request_timeout() {
+        let secs = Duration::from_secs;
+        assert_eq!(
+            longest_wait(secs(30), secs(8)),
+            Some(secs(30) - secs(8) - HEADROOM)
+        );
+        assert_eq!(longest_wait(secs(9), secs(8)), None);
     }
 }

@@ -13,7 +13,7 @@ use crate::redact;
 
 /// Time a process gets to exit after SIGTERM before it is killed. ffmpeg
 /// blocked on a stalled read ignores the first SIGTERM (rig notes §4).
-const GRACE: Duration = Duration::from_millis(500);
+pub const GRACE: Duration = Duration::from_millis(500);
 /// A snapshot is one JPEG; anything bigger is not what we asked for.
 const STDOUT_LIMIT: u64 = 32 << 20;
 /// How much of stderr is kept for an error message.

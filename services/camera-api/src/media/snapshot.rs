@@ -177,7 +177,7 @@ impl Media {
     }
 
     async fn grab_now(&self, (camera_id, width): Key, source: &str) -> Result<Arc<Image>, Error> {
-        let _slot = self.inner.limiter.acquire().await?;
+        let _slot = self.inner.limiter.acquire(self.inner.snapshot_wait).await?;
         let started = Instant::now();
         let result = self.grab_with_ffmpeg(camera_id, width, source).await;
         let code = result.as_ref().err().map(|failure| failure.code);

@@ -29,12 +29,32 @@ async fn add_user(app: &TestApp, username: &str, role: &str, groups: Option<&[&s
 }
 
 async fn try_login(app: &TestApp, username: &str, password: &str) -> crate::support::Response {
-    send(
-        app.anonymous
-            .post(app.url("/api/session"))
-            .json(&json!({"username": username, "password": password})),
-    )
-    .await
+    send(login_request(app, username, password)).await
+}
+
+/// A login as the edge passes it on from a client at `address`: HAProxy
+/// replaces `X-Forwarded-For` with the address it was connected from.
+async fn try_login_from(
+    app: &TestApp,
+    address: &str,
+    username: &str,
+    password: &str,
+) -> crate::support::Response {
+    send(login_request(app, username, password).header("x-forwarded-for", address)).await
+}
+
+fn login_request(app: &TestApp, username: &str, password: &str) -> reqwest::RequestBuilder {
+    app.anonymous
+        .post(app.url("/api/session"))
+        .json(&json!({"username": username, "password": password}))
+}
+
+fn retry_after(response: &crate::support::Response) -> u64 {
+    response
+        .header("retry-after")
+        .expect("a Retry-After")
+        .parse()
+        .unwrap()
 }
 
 async fn login(app: &TestApp, username: &str) -> Login {
@@ -275,12 +295,15 @@ async fn a_username_no_user_can_have_is_a_422_not_a_500() {
     }
 }
 
+const GUESSER: &str = "203.0.113.7";
+const HOME: &str = "198.51.100.2";
+
 #[tokio::test]
-async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username() {
+async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username_and_address() {
     let app = TestApp::spawn().await;
     add_user(&app, "bob", "viewer", None).await;
-    let wrong = try_login(&app, "bob", "not the password").await;
-    let unknown = try_login(&app, "nobody", "not the password").await;
+    let wrong = try_login_from(&app, GUESSER, "bob", "not the password").await;
+    let unknown = try_login_from(&app, GUESSER, "nobody", "not the password").await;
     assert_eq!(
         wrong.problem(401)["type"],
         "urn:camplane:problem:login-failed"
@@ -288,35 +311,105 @@ async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username() {
     assert_eq!(wrong.json()["detail"], unknown.problem(401)["detail"]);
     // Five failures are free (one is above); the sixth blocks for a second.
     for _ in 0..5 {
-        assert_eq!(try_login(&app, "bob", "still wrong").await.status, 401);
+        let failed = try_login_from(&app, GUESSER, "bob", "still wrong").await;
+        assert_eq!(failed.status, 401);
     }
-    let blocked = try_login(&app, "BOB", PASSWORD).await;
-    blocked.problem(429);
+    let blocked = try_login_from(&app, GUESSER, "BOB", PASSWORD).await;
     assert_eq!(
-        blocked.json()["type"],
+        blocked.problem(429)["type"],
         "urn:camplane:problem:too-many-attempts"
     );
-    assert!(
-        blocked
-            .header("retry-after")
-            .unwrap()
-            .parse::<u64>()
-            .unwrap()
-            >= 1
-    );
-    // Other usernames are unaffected.
+    assert!((1..=2).contains(&retry_after(&blocked)), "{}", blocked.text);
+    // Other usernames, and this one from another address, are unaffected.
     add_user(&app, "carol", "viewer", None).await;
     login(&app, "carol").await;
+    assert_eq!(
+        try_login_from(&app, HOME, "bob", PASSWORD).await.status,
+        200
+    );
     tokio::time::sleep(Duration::from_millis(1100)).await;
-    login(&app, "bob").await;
+    assert_eq!(
+        try_login_from(&app, GUESSER, "bob", PASSWORD).await.status,
+        200
+    );
 
     let failed = app.get("/api/audit?action=auth.login_failed").await.json();
     // Attempts refused while blocked never reach a password check.
     assert_eq!(failed["total"], 7, "{failed}");
+    assert_eq!(failed["items"][0]["details"]["ip"], GUESSER, "{failed}");
     assert!(
         !failed.to_string().contains("still wrong"),
         "no typed password is kept"
     );
+}
+
+/// Review item 16.14: per username alone, anyone could lock a known user
+/// out by failing on purpose.
+#[tokio::test]
+async fn a_guesser_never_locks_the_user_out_of_their_address_but_a_crowd_is_slowed_everywhere() {
+    let app = TestApp::spawn().await;
+    add_user(&app, "dora", "viewer", None).await;
+    for _ in 0..6 {
+        let failed = try_login_from(&app, GUESSER, "dora", "a guess").await;
+        assert_eq!(failed.status, 401);
+    }
+    let blocked = try_login_from(&app, GUESSER, "dora", PASSWORD).await;
+    assert_eq!(blocked.status, 429, "{}", blocked.text);
+    assert_eq!(
+        try_login_from(&app, HOME, "dora", PASSWORD).await.status,
+        200
+    );
+    let guesses: i32 = sqlx::query_scalar(
+        "SELECT failures FROM login_throttle_by_address WHERE username = 'dora' AND address = $1::inet",
+    )
+    .bind(GUESSER)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(guesses, 6, "the user's login forgives only their address");
+
+    // The user's own typos are forgiven by their next good login.
+    for _ in 0..2 {
+        for _ in 0..5 {
+            let typo = try_login_from(&app, HOME, "dora", "a typo").await;
+            assert_eq!(typo.status, 401);
+        }
+        assert_eq!(
+            try_login_from(&app, HOME, "dora", PASSWORD).await.status,
+            200
+        );
+    }
+
+    // A crowd of addresses, each within its free failures, reaches the
+    // limit across addresses: then every address waits, the user's too,
+    // but far less than a single guesser does.
+    for n in 1..=10 {
+        for _ in 0..5 {
+            let guess = try_login_from(&app, &format!("198.18.0.{n}"), "dora", "a guess").await;
+            assert_eq!(guess.status, 401, "{}", guess.text);
+        }
+    }
+    let fifty_first = try_login_from(&app, "198.18.0.11", "dora", "a guess").await;
+    assert_eq!(fifty_first.status, 401, "{}", fifty_first.text);
+    let held = try_login_from(&app, HOME, "dora", PASSWORD).await;
+    assert_eq!(
+        held.problem(429)["type"],
+        "urn:camplane:problem:too-many-attempts"
+    );
+    assert!((1..=2).contains(&retry_after(&held)), "{}", held.text);
+    // Long into such an attack (as if a crowd kept at it for days), each
+    // failure still holds the user for at most a minute.
+    sqlx::query(
+        "UPDATE login_throttle SET failures = 5000, blocked_until = NULL WHERE username = 'dora'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    let guess = try_login_from(&app, "198.18.0.12", "dora", "a guess").await;
+    assert_eq!(guess.status, 401, "{}", guess.text);
+    let held = try_login_from(&app, HOME, "dora", PASSWORD).await;
+    assert_eq!(held.status, 429, "{}", held.text);
+    assert!((30..=60).contains(&retry_after(&held)), "{}", held.text);
 }
 
 #[tokio::test]
@@ -926,9 +1019,11 @@ async fn guessing_the_current_password_is_slowed_like_a_login() {
     let session = login(&app, "gina").await;
     let guess = || {
         send(
-            with_session(&app, Method::PUT, "/api/session/password", &session, true).json(
-                &json!({"current_password": "a guess", "new_password": "long enough password"}),
-            ),
+            with_session(&app, Method::PUT, "/api/session/password", &session, true)
+                .header("x-forwarded-for", GUESSER)
+                .json(
+                    &json!({"current_password": "a guess", "new_password": "long enough password"}),
+                ),
         )
     };
     for _ in 0..5 {
@@ -941,10 +1036,20 @@ async fn guessing_the_current_password_is_slowed_like_a_login() {
         "urn:camplane:problem:too-many-attempts"
     );
     assert_eq!(
-        try_login(&app, "gina", PASSWORD).await.status,
+        try_login_from(&app, GUESSER, "gina", PASSWORD).await.status,
         429,
-        "…logins too: one limit per username"
+        "…logins too: one limit per username and address…"
     );
+    assert_eq!(
+        try_login_from(&app, HOME, "gina", PASSWORD).await.status,
+        200,
+        "…which the user's own address is not held by"
+    );
+    let failed = app
+        .get("/api/audit?action=auth.password_change_failed")
+        .await
+        .json();
+    assert_eq!(failed["items"][0]["details"]["ip"], GUESSER, "{failed}");
 }
 
 /// A password check takes Argon2's 19 MiB for tens of milliseconds: a crowd

@@ -410,3 +410,51 @@ async fn camera_writes_succeed_while_mediamtx_is_slow_failing_or_gone_and_then_c
     let cameras = app.get("/api/cameras").await.json();
     assert_eq!(cameras["total"], 12 + 8 - 4, "every write stands");
 }
+
+/// Review item 16.10: a request out of time was an empty `408`, without
+/// the headers every other answer has.
+#[tokio::test]
+async fn a_request_out_of_time_is_a_problem_with_the_usual_headers() {
+    const ORIGIN: &str = "https://vms.example.com";
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_REQUEST_TIMEOUT".into(), "2s".into());
+        vars.insert("CAMPLANE_PROBE_TIMEOUT".into(), "500ms".into());
+        vars.insert("CAMPLANE_SNAPSHOT_TIMEOUT".into(), "500ms".into());
+        vars.insert("CAMPLANE_CORS_ORIGINS".into(), ORIGIN.into());
+    })
+    .await;
+    // A forced pass waits for the reconciler, which waits for MediaMTX.
+    app.mediamtx.faults().set_delay(Duration::from_secs(10));
+    let started = Instant::now();
+    let response = app
+        .send(
+            app.request(Method::POST, "/api/reconcile")
+                .header("x-request-id", "slow-pass-1")
+                .header("origin", ORIGIN),
+        )
+        .await;
+    let waited = started.elapsed();
+    app.mediamtx.faults().set_delay(Duration::ZERO);
+
+    let problem = response.problem(503);
+    assert_eq!(problem["type"], "urn:camplane:problem:unavailable");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("2.0 s"),
+        "{problem}"
+    );
+    assert_eq!(response.header("retry-after"), Some("2"));
+    assert_eq!(response.header("x-request-id"), Some("slow-pass-1"));
+    for header in [
+        "content-security-policy",
+        "x-content-type-options",
+        "referrer-policy",
+        "x-frame-options",
+    ] {
+        assert!(response.header(header).is_some(), "no {header}");
+    }
+    assert_eq!(response.header("access-control-allow-origin"), Some(ORIGIN));
+    assert!(
+        (Duration::from_secs(2)..Duration::from_millis(3500)).contains(&waited),
+        "answered after {waited:?}, not at CAMPLANE_REQUEST_TIMEOUT (2 s)"
+    );
+}

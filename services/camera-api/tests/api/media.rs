@@ -5,6 +5,7 @@ use std::time::{Duration, Instant};
 
 use camera_api::auth::Role;
 use futures::future::join_all;
+use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::support::camera::{OddServer, TestCamera, closed_port_url};
@@ -747,4 +748,56 @@ async fn a_fleet_status_asks_mediamtx_once_past_a_thousand_paths() {
         "every path was found, the last ones too: {:?}",
         items.last()
     );
+}
+
+/// Review item 16.10: a read waiting for a process slot must give up in
+/// time to answer within the request timeout, as `busy`, not run into it.
+#[tokio::test]
+async fn a_queued_read_is_busy_before_the_request_timeout() {
+    let silent = OddServer::silent().await;
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_REQUEST_TIMEOUT".into(), "3s".into());
+        vars.insert("CAMPLANE_SNAPSHOT_TIMEOUT".into(), "1s".into());
+        vars.insert("CAMPLANE_PROBE_TIMEOUT".into(), "1s".into());
+        vars.insert("CAMPLANE_FFMPEG_MAX".into(), "1".into());
+        vars.insert("CAMPLANE_FFMPEG_QUEUE".into(), "8".into());
+    })
+    .await;
+    let id = add_camera(&app, "Hung", &silent.url("s")).await;
+    let app = &app;
+    let timed = |request: reqwest::RequestBuilder| async move {
+        let started = Instant::now();
+        (app.send(request).await, started.elapsed())
+    };
+    let snapshot = |width: u32| {
+        timed(app.request(
+            Method::GET,
+            &format!("/api/cameras/{id}/snapshot?width={width}"),
+        ))
+    };
+    let queue_behind = async {
+        let first_runs = eventually(Duration::from_secs(2), || async {
+            !app.media.running().is_empty()
+        });
+        assert!(first_runs.await, "the first snapshot runs");
+        // Each width is a grab of its own; the probe waits for the same slot.
+        join_all([
+            snapshot(32),
+            snapshot(48),
+            timed(app.request(Method::POST, &format!("/api/cameras/{id}/probe"))),
+        ])
+        .await
+    };
+    let ((ran, _), queued) = tokio::join!(snapshot(16), queue_behind);
+    for (response, waited) in &queued {
+        let problem = response.problem(503);
+        assert_eq!(problem["type"], "urn:camplane:problem:busy", "{problem}");
+        assert_eq!(response.header("retry-after"), Some("1"));
+        assert!(
+            *waited < Duration::from_millis(2500),
+            "busy after {waited:?}, too close to the request timeout (3 s)"
+        );
+    }
+    assert_eq!(ran.problem(504)["code"], "TIMEOUT");
+    app.media.assert_none_running().await;
 }
