@@ -21,7 +21,7 @@ commands:
               add an API token with role admin, operator or viewer and print
               it (the only time it is shown)
 
-Configuration comes from the environment; see README.md and docs/security.md.";
+Configuration comes from the environment; see docs/configuration.md.";
 
 #[tokio::main]
 async fn main() -> ExitCode {

@@ -179,7 +179,7 @@ pub async fn of_cameras(
 }
 
 /// The rules, in order: an operator's switch, then MediaMTX's refusal, then
-/// what MediaMTX sees, then the last probe. See the README's status section.
+/// what MediaMTX sees, then the last probe. See docs/api.md, "Camera status".
 pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -> CameraStatus {
     let path = match runtime {
         Runtime::Known(path) => path,
