@@ -101,13 +101,18 @@ pub async fn serve_with_metrics(
         let (hub, media) = (events.clone(), media.clone());
         move || forget_changed_snapshots(hub.clone(), media.clone())
     });
+    let principals = Arc::new(auth::recent::Recent::default());
+    let watching_access = tasks.supervise("access change listener", {
+        let (db, principals) = (db.clone(), principals.clone());
+        move || auth::recent::forget_on_changes(db.clone(), principals.clone())
+    });
     let state = http::AppState {
         events: events.clone(),
         media,
         config: Arc::new(config),
         db: db.clone(),
         mediamtx,
-        principals: Arc::default(),
+        principals,
         pages: Arc::default(),
         tasks,
     };
@@ -138,6 +143,7 @@ pub async fn serve_with_metrics(
     drop(announcing);
     drop(guarding);
     drop(forgetting);
+    drop(watching_access);
     served.context("serving HTTP")?;
     db.close().await;
     tracing::info!("shut down");

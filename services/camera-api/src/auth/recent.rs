@@ -1,11 +1,17 @@
 //! Principals this replica found in the last moments, so a busy client's
-//! requests don't each cost a database lookup. Changes made through this
-//! replica (logout, user and token changes) clear it at once; another
-//! replica's changes reach it within `FRESH`.
+//! requests don't each cost a database lookup. PostgreSQL announces every
+//! change to who may do what (whoever makes it, any replica or plain SQL),
+//! and every replica forgets them all when it hears one; `FRESH` bounds
+//! what a replica that lost its listening connection may still believe.
+//! Changes made through this replica also clear it before they answer, so
+//! the client that made one never races the announcement.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
 
 use super::Principal;
 
@@ -50,6 +56,33 @@ impl Recent {
     /// After any change to who may do what.
     pub fn clear(&self) {
         self.entries().clear();
+    }
+}
+
+/// Where PostgreSQL announces changes to users, API tokens and sessions.
+const CHANNEL: &str = "camplane_access";
+
+/// Forgets every remembered principal whenever a change is announced, for
+/// the life of the process; after a lost connection too, since changes may
+/// have gone unheard.
+pub async fn forget_on_changes(db: PgPool, recent: Arc<Recent>) {
+    loop {
+        if let Err(err) = listen(&db, &recent).await {
+            tracing::warn!(error = %err, "access change announcements interrupted; reconnecting");
+        }
+        recent.clear();
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+async fn listen(db: &PgPool, recent: &Recent) -> Result<(), sqlx::Error> {
+    let mut listener = PgListener::connect_with(db).await?;
+    listener.ignore_pool_close_event(true);
+    listener.listen(CHANNEL).await?;
+    recent.clear();
+    loop {
+        listener.recv().await?;
+        recent.clear();
     }
 }
 
