@@ -128,14 +128,14 @@ impl Reconciler {
         loop {
             match self.lead().await {
                 Ok(()) => {}
-                Err(err) => tracing::warn!(error = format!("{err:#}"), "reconciler stepped down"),
+                Err(err) => tracing::warn!(error = %err, "reconciler stepped down"),
             }
             tokio::time::sleep(ELECTION_RETRY).await;
         }
     }
 
     /// Leads if the lock is free; returns when it is not or was lost.
-    async fn lead(&self) -> anyhow::Result<()> {
+    async fn lead(&self) -> Result<(), Error> {
         let mut listener = PgListener::connect_with(&self.db).await?;
         // A reconnected listener would no longer hold the lock.
         listener.eager_reconnect(false);
@@ -175,7 +175,7 @@ impl Reconciler {
             tokio::select! {
                 notification = notifications.recv() => {
                     let Some(first) = notification else {
-                        anyhow::bail!("lost the connection that holds the reconciler lock");
+                        return Err(Error::LockLost);
                     };
                     let mut batch = vec![first];
                     while let Ok(more) = notifications.try_recv() {
@@ -215,7 +215,11 @@ impl Reconciler {
                                 next_pass = Instant::now();
                             }
                         }
-                        Err(_) => started = None,
+                        Err(err) => {
+                            if started.take().is_some() {
+                                tracing::warn!(error = %err, "MediaMTX stopped answering; paths are restored when it is back");
+                            }
+                        }
                     }
                 }
                 _ = sleep_until(next_pass) => {
@@ -240,20 +244,17 @@ impl Reconciler {
                WHERE c.enabled AND p.state = 'ready'"#
         )
         .fetch_one(&self.db)
-        .await
-        .ok()
-        .flatten()?;
-        Some(path_name(id))
+        .await;
+        Some(path_name(logged(id, "could not read a provisioned path")?))
     }
 
     /// A full pass, whose report also answers every forced-pass request
     /// waiting when it started.
     async fn pass_answering_requests(&self) -> Report {
-        let waiting: Vec<uuid::Uuid> =
-            sqlx::query_scalar!("SELECT id FROM reconcile_requests WHERE report IS NULL")
-                .fetch_all(&self.db)
-                .await
-                .unwrap_or_default();
+        let waiting = sqlx::query_scalar!("SELECT id FROM reconcile_requests WHERE report IS NULL")
+            .fetch_all(&self.db)
+            .await;
+        let waiting: Vec<uuid::Uuid> = logged(waiting, "could not read forced-pass requests");
         let report = self.pass().await;
         if !waiting.is_empty() {
             let answered = sqlx::query!(
@@ -332,11 +333,15 @@ impl Reconciler {
             }
         }
         self.record(&outcomes).await;
-        let _ = sqlx::query!(
+        let swept = sqlx::query!(
             "DELETE FROM reconcile_requests WHERE requested_at < now() - interval '1 day'"
         )
         .execute(&self.db)
         .await;
+        logged(
+            swept.map(|_| ()),
+            "could not sweep old forced-pass requests",
+        );
         report.finished_at = Utc::now();
         if !writes.is_empty() || !report.failed.is_empty() {
             tracing::info!(
@@ -511,10 +516,10 @@ impl Reconciler {
         if ids.is_empty() {
             return HashMap::new();
         }
-        sqlx::query!("SELECT id, version FROM cameras WHERE id = ANY($1)", &ids)
+        let rows = sqlx::query!("SELECT id, version FROM cameras WHERE id = ANY($1)", &ids)
             .fetch_all(&self.db)
-            .await
-            .unwrap_or_default()
+            .await;
+        logged(rows, "could not read written cameras' versions")
             .into_iter()
             .map(|row| (path_name(row.id), (row.id, row.version)))
             .collect()
@@ -697,6 +702,24 @@ fn sort_notifications(batch: &[PgNotification]) -> (BTreeSet<i64>, bool) {
 
 /// Capped exponential backoff with jitter, so replicas and retries don't
 /// march in step.
+/// Why the reconciler stepped down (it then tries to lead again).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the database failed: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("lost the connection that holds the reconciler lock")]
+    LockLost,
+}
+
+/// A read whose failure the pass can live with: logged, then the default
+/// (nothing found), so no failure passes unseen.
+fn logged<T: Default>(result: Result<T, sqlx::Error>, what: &str) -> T {
+    result.unwrap_or_else(|err| {
+        tracing::warn!(error = %err, "{what}");
+        T::default()
+    })
+}
+
 fn backoff(failures: u32, cap: Duration) -> Duration {
     let base = Duration::from_millis(500).saturating_mul(1 << failures.min(10));
     let jitter = 0.8 + (uuid::Uuid::new_v4().as_u128() % 400) as f64 / 1000.0;
@@ -721,7 +744,9 @@ pub async fn request_pass(db: &PgPool, limit: Duration) -> Result<Option<Report>
             .await?
             .flatten();
         if let Some(report) = report {
-            return Ok(serde_json::from_value(report).ok());
+            let report = serde_json::from_value(report)
+                .inspect_err(|err| tracing::warn!(error = %err, "unreadable reconcile report"));
+            return Ok(report.ok());
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
