@@ -35,6 +35,8 @@ test: deps $(CONSOLE_DEPS)
 
 test-suite:
 	cargo test --workspace --locked
+	@echo "soak: 64 clients against the real binary for 60 s (about 80 s in all)"
+	cargo test -p camera-api --test api --locked -- --ignored
 	scripts/fuzz.sh
 	cd frontend && npm test
 	cd frontend && npm run e2e
