@@ -322,11 +322,7 @@ fn json_page(page: Bytes) -> Response {
     responses(
         (status = 201, description = "Created", body = CameraView,
             headers(("Location" = String, description = "URL of the new camera"), ("ETag" = String, description = "Version, for If-Match"))),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another camera you can see has that name", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` lists each", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -380,13 +376,9 @@ async fn get_camera(
     responses(
         (status = 200, description = "The updated camera", body = CameraView,
             headers(("ETag" = String, description = "New version"))),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another camera you can see has that name", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The camera changed since that ETag", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` lists each", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]

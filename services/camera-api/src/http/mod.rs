@@ -123,9 +123,10 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     (router, openapi)
 }
 
-/// Every operation that needs credentials can answer 401 and 403, and
-/// every operation can run out of time (503); said once here rather than in
-/// each handler's list.
+/// Every operation that needs credentials can answer 401 and 403, every
+/// one with a body 400, 413, 415 and 422, and every operation can run out
+/// of time (503); said once here rather than in each handler's list (a
+/// handler lists its own where it has more to say).
 fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
     use std::collections::btree_map::Entry;
     use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
@@ -153,6 +154,24 @@ fn document_common_errors(openapi: &mut utoipa::openapi::OpenApi) {
         .flatten()
         {
             let responses = &mut operation.responses.responses;
+            if operation.request_body.is_some() {
+                for (status, description) in [
+                    ("400", "The body is not valid JSON (`malformed-request`)"),
+                    ("413", "The body is over 64 KiB (`payload-too-large`)"),
+                    (
+                        "415",
+                        "The body is not application/json (`unsupported-media-type`)",
+                    ),
+                    (
+                        "422",
+                        "A field is invalid; `errors` lists each (`validation`)",
+                    ),
+                ] {
+                    responses
+                        .entry(status.into())
+                        .or_insert_with(|| problem(description).into());
+                }
+            }
             match responses.entry("503".into()) {
                 Entry::Occupied(mut listed) => {
                     if let RefOr::T(response) = listed.get_mut() {

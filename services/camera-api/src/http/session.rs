@@ -55,9 +55,7 @@ impl From<sessions::Session> for Session {
     responses(
         (status = 200, description = "Logged in", body = Session,
             headers(("Set-Cookie" = String, description = "The session cookie"))),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Wrong username or password (`login-failed`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field is missing, or the username is not one a user can have (control characters, too long, other than letters, digits, `.`, `_`, `-`, `@`)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failures for this username from this address, or from all addresses; see Retry-After (`too-many-attempts`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
@@ -147,10 +145,8 @@ async fn logout(
     security(("session" = ["viewer"])),
     responses(
         (status = 204, description = "Changed"),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Not logged in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The X-CSRF-Token header is missing or wrong (`csrf`), or the credential is an API token (`not-a-user`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`current_password` is wrong or `new_password` too short or long; `errors` says which", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "Too many failures for this username from this address, or from all addresses; see Retry-After (`too-many-attempts`)", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),

@@ -167,9 +167,7 @@ pub struct ProbeInput {
     request_body = ProbeInput,
     responses(
         (status = 200, description = "The probe's outcome", body = Probe),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`camera_id` names no camera", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "The URL is invalid", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many probes and snapshots are queued, or none could start in time to answer within CAMPLANE_REQUEST_TIMEOUT (`busy`); see Retry-After", body = Problem, content_type = "application/problem+json"),
     )

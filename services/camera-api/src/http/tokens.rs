@@ -55,11 +55,8 @@ async fn list_tokens(
     request_body = NewApiTokenInput,
     responses(
         (status = 201, description = "Created; `token` is shown this once", body = NewApiToken),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin, or no X-CSRF-Token with the cookie", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` lists each", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]

@@ -60,12 +60,9 @@ async fn list_users(
     request_body = NewUserInput,
     responses(
         (status = 201, description = "Created", body = User),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin, or no X-CSRF-Token with the cookie", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The username is taken", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` lists each", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -92,13 +89,10 @@ async fn create_user(
     request_body = UserPatch,
     responses(
         (status = 200, description = "The user", body = User),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or unknown credentials", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin, or no X-CSRF-Token with the cookie", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "It would leave no enabled admin (`last-admin`)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A field is invalid; `errors` lists each", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]

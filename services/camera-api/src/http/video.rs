@@ -52,10 +52,7 @@ async fn issue_video_token(
     request_body = HookRequest,
     responses(
         (status = 204, description = "Allowed"),
-        (status = 400, description = "The body is not valid JSON", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "Refused", body = Problem, content_type = "application/problem+json"),
-        (status = 413, description = "The body is over 64 KiB", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "The body is not application/json", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a MediaMTX authentication request", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable (MediaMTX refuses)", body = Problem, content_type = "application/problem+json"),
     )
