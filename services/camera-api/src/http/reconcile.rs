@@ -10,7 +10,6 @@ use utoipa_axum::routes;
 use super::AppState;
 use super::auth::{Authorized, Operator};
 use super::problem::{ApiError, Problem};
-use crate::audit;
 use crate::reconcile::{self, Report};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -35,13 +34,7 @@ async fn force_pass(
     State(state): State<AppState>,
     auth: Authorized<Operator>,
 ) -> Result<Json<Report>, ApiError> {
-    let mut tx = state.db.begin().await.map_err(crate::db::Error::from)?;
-    crate::auth::act_as(&mut tx, &auth.principal.actor()).await?;
-    audit::record(&mut *tx, "reconcile.force", serde_json::json!({})).await?;
-    tx.commit().await.map_err(crate::db::Error::from)?;
-    let report = reconcile::request_pass(&state.db, PASS_WAIT)
-        .await
-        .map_err(|err| ApiError::from(crate::db::Error::from(err)))?;
+    let report = reconcile::force_pass(&state.db, &auth.principal, PASS_WAIT).await?;
     report.map(Json).ok_or_else(|| {
         ApiError::unavailable(
             "no reconciler finished a pass within 30 s",

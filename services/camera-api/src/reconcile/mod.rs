@@ -27,6 +27,7 @@ use utoipa::ToSchema;
 
 pub use plan::{SourceSettings, is_owned, parse_go_duration};
 
+use crate::auth::Principal;
 use crate::cameras::{CHANGED_CHANNEL, StoredUrl, path_name};
 use crate::mediamtx::{self, PathConfig};
 use crate::secrets::SecretKey;
@@ -726,10 +727,17 @@ fn backoff(failures: u32, cap: Duration) -> Duration {
     base.min(cap).mul_f64(jitter)
 }
 
-/// Asks the leading replica for a full pass and waits for its report.
-pub async fn request_pass(db: &PgPool, limit: Duration) -> Result<Option<Report>, sqlx::Error> {
+/// Asks the leading replica for a full pass on behalf of `by` (audited),
+/// and waits at most `limit` for its report.
+pub async fn force_pass(
+    db: &PgPool,
+    by: &Principal,
+    limit: Duration,
+) -> Result<Option<Report>, crate::db::Error> {
     let id = uuid::Uuid::new_v4();
     let mut tx = db.begin().await?;
+    crate::auth::act_as(&mut tx, &by.actor()).await?;
+    crate::audit::record(&mut *tx, "reconcile.force", serde_json::json!({})).await?;
     sqlx::query!("INSERT INTO reconcile_requests (id) VALUES ($1)", id)
         .execute(&mut *tx)
         .await?;
