@@ -147,6 +147,25 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
     Ok(found.principal)
 }
 
+/// After a successful write made with credentials, this replica forgets the
+/// principals it remembered, before it answers: whatever the write changed
+/// (a user, a token, a session, a password), the client's next request is
+/// judged anew. Every replica also forgets on PostgreSQL's announcement of
+/// the change (`auth::recent`); this closes the moment before the
+/// announcement arrives here, for every endpoint, present and future.
+pub async fn forget_principals_after_writes(
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let write = !request.method().is_safe() && Credential::of(request.headers()).is_some();
+    let response = next.run(request).await;
+    if write && response.status().is_success() {
+        state.principals.clear();
+    }
+    response
+}
+
 fn bearer(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;

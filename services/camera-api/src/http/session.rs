@@ -126,7 +126,6 @@ async fn logout(
 ) -> Result<Response, ApiError> {
     if let Some(cookie) = session_cookie(&headers) {
         sessions::logout(&state.db, cookie, &auth.principal.actor()).await?;
-        state.principals.clear();
     }
     Ok((
         StatusCode::NO_CONTENT,
@@ -163,8 +162,6 @@ async fn change_password(
         _ => return Err(auth::Error::NotAUser.into()),
     };
     sessions::change_password(&state.db, cookie, input, client_ip(&headers)).await?;
-    // The sessions it ended must not live on here as recently seen.
-    state.principals.clear();
     // The request's span names the user (`actor`).
     tracing::info!("password changed");
     Ok(StatusCode::NO_CONTENT)

@@ -95,7 +95,6 @@ async fn revoke_token(
 ) -> Result<StatusCode, ApiError> {
     let id = row_id(&id, "token")?;
     tokens::revoke(&state.db, &auth.principal.actor(), id).await?;
-    state.principals.clear();
     tracing::info!(token_id = id, "API token revoked");
     Ok(StatusCode::NO_CONTENT)
 }

@@ -104,7 +104,6 @@ async fn update_user(
 ) -> Result<Json<User>, ApiError> {
     let id = row_id(&id, "user")?;
     let user = users::update(&state.db, &auth.principal.actor(), id, patch).await?;
-    state.principals.clear();
     tracing::info!(user = user.username, "user updated");
     Ok(Json(user))
 }
@@ -129,7 +128,6 @@ async fn delete_user(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     users::delete(&state.db, &auth.principal.actor(), row_id(&id, "user")?).await?;
-    state.principals.clear();
     tracing::info!(user_id = id, "user deleted");
     Ok(StatusCode::NO_CONTENT)
 }
