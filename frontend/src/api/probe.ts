@@ -7,6 +7,8 @@ export const PROBE_MESSAGES: Record<ProbeCode, string> = {
   UNREACHABLE: 'Camera not reachable: check the address, the port and the network.',
   TIMEOUT: 'Timed out: the camera accepted the connection but sent no video in time.',
   BAD_STREAM: 'The camera answered, but its stream could not be read.',
+  REDIRECTED:
+    'The camera sent the request to another server, which Camplane does not follow: enter that address instead.',
   FFMPEG_EXIT: 'The stream reader failed on this camera.',
 };
 

@@ -73,6 +73,27 @@ impl StreamUrl {
         self.0.as_str()
     }
 
+    /// The camera's own host and port, for a plain `rtsp://` URL (what a
+    /// relay can read; `rtsps://` is encrypted end to end).
+    pub fn plain_endpoint(&self) -> Option<(String, u16)> {
+        (self.0.scheme() == "rtsp").then(|| {
+            let host = self.0.host_str().unwrap_or_default();
+            // The url crate writes IPv6 hosts in brackets; sockets want them bare.
+            let host = host.trim_start_matches('[').trim_end_matches(']');
+            (host.to_owned(), self.0.port().unwrap_or(554))
+        })
+    }
+
+    /// The full URL, password included, pointed at `127.0.0.1:port`: for
+    /// ffprobe talking to the camera through a local relay.
+    pub fn expose_via_loopback(&self, port: u16) -> String {
+        let mut url = self.0.clone();
+        // Infallible: an rtsp URL with a host takes any host and port.
+        let _ = url.set_host(Some("127.0.0.1"));
+        let _ = url.set_port(Some(port));
+        url.into()
+    }
+
     pub fn has_password_mask(&self) -> bool {
         self.0.password() == Some(PASSWORD_MASK)
     }

@@ -3,6 +3,7 @@
 
 mod probe;
 mod process;
+mod relay;
 mod snapshot;
 
 use std::path::PathBuf;
@@ -54,6 +55,9 @@ pub enum Code {
     Timeout,
     /// The camera answered but sent no decodable video.
     BadStream,
+    /// The camera redirected to another server, which Camplane does not
+    /// follow (the credentials would go along).
+    Redirected,
     /// ffmpeg failed some other way; `detail` has its reason, cleaned: no
     /// URL, and of an RTSP server's answer only the status code.
     FfmpegExit,
@@ -67,6 +71,7 @@ impl Code {
             Self::Unreachable => "UNREACHABLE",
             Self::Timeout => "TIMEOUT",
             Self::BadStream => "BAD_STREAM",
+            Self::Redirected => "REDIRECTED",
             Self::FfmpegExit => "FFMPEG_EXIT",
         }
     }
@@ -340,12 +345,42 @@ impl Media {
     /// `ok: false`, not an error: that is what a probe is for.
     pub async fn probe(&self, url: &StreamUrl) -> Result<Probe, Error> {
         let _slot = self.inner.limiter.acquire(self.inner.probe_wait).await?;
-        let settings = &self.inner.settings;
-        let probe = probe::run(&settings.ffprobe, url.expose(), settings.probe_timeout).await;
+        let probe = self.probe_refusing_redirects(url).await;
         let elapsed = Duration::from_millis(probe.rtt_ms);
         let outcome = probe.code.map_or("OK", Code::as_str);
         crate::metrics::media_outcome("ffprobe", outcome, elapsed);
         Ok(probe)
+    }
+
+    /// ffprobe on `url`; a plain `rtsp://` camera through a relay that
+    /// refuses a redirect to another server (see `relay`).
+    async fn probe_refusing_redirects(&self, url: &StreamUrl) -> Probe {
+        let settings = &self.inner.settings;
+        let started = std::time::Instant::now();
+        let relay = match url.plain_endpoint() {
+            None => None,
+            Some((host, port)) => {
+                let camera = relay::Endpoint { host, port };
+                match relay::Relay::start(camera, settings.probe_timeout).await {
+                    Ok(relay) => Some(relay),
+                    Err(failure) => return Probe::failed(failure, started.elapsed()),
+                }
+            }
+        };
+        let source = match &relay {
+            Some(relay) => url.expose_via_loopback(relay.port()),
+            None => url.expose().to_owned(),
+        };
+        let probe = probe::run(&settings.ffprobe, &source, settings.probe_timeout).await;
+        if relay.as_ref().is_some_and(relay::Relay::refused_a_redirect) {
+            let failure = Failure::new(
+                Code::Redirected,
+                "the camera redirected to another server, which Camplane does not follow \
+                 (the credentials would go along): enter the address it redirects to",
+            );
+            return Probe::failed(failure, started.elapsed());
+        }
+        probe
     }
 
     /// Whether snapshots read MediaMTX's re-stream (with a media pass)

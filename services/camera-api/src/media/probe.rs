@@ -44,7 +44,7 @@ pub struct Audio {
 }
 
 impl Probe {
-    fn failed(failure: Failure, rtt: Duration) -> Self {
+    pub(super) fn failed(failure: Failure, rtt: Duration) -> Self {
         Self {
             ok: false,
             code: Some(failure.code),

@@ -801,3 +801,84 @@ async fn a_queued_read_is_busy_before_the_request_timeout() {
     assert_eq!(ran.problem(504)["code"], "TIMEOUT");
     app.media.assert_none_running().await;
 }
+
+/// An RTSP server that answers OPTIONS and then redirects DESCRIBE to
+/// `location`, as a camera (or anything posing as one) may.
+async fn redirecting_server(location: String) -> (u16, tokio::task::JoinHandle<()>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let task = tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let location = location.clone();
+            tokio::spawn(async move {
+                let mut buffer = vec![0; 8192];
+                while let Ok(read) = socket.read(&mut buffer).await {
+                    let request = String::from_utf8_lossy(&buffer[..read]).into_owned();
+                    let Some(cseq) = request.lines().find_map(|line| line.strip_prefix("CSeq:"))
+                    else {
+                        return;
+                    };
+                    let answer = if request.starts_with("OPTIONS") {
+                        format!(
+                            "RTSP/1.0 200 OK\r\nCSeq:{cseq}\r\nPublic: DESCRIBE, SETUP, PLAY\r\n\r\n"
+                        )
+                    } else {
+                        format!("RTSP/1.0 302 Moved\r\nCSeq:{cseq}\r\nLocation: {location}\r\n\r\n")
+                    };
+                    if socket.write_all(answer.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    (port, task)
+}
+
+/// ffprobe follows a redirect to any host with the credentials it was
+/// given; the probe refuses one to another server (code `REDIRECTED`), and
+/// that server is never contacted. (One within the camera's own server is
+/// let through: `media::relay`'s unit test.)
+#[tokio::test]
+async fn a_probe_never_follows_a_redirect_to_another_server() {
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let elsewhere_port = elsewhere.local_addr().unwrap().port();
+    let contacted = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flag = contacted.clone();
+    let watching = tokio::spawn(async move {
+        while let Ok((_socket, _)) = elsewhere.accept().await {
+            flag.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    let (port, server) =
+        redirecting_server(format!("rtsp://127.0.0.1:{elsewhere_port}/stolen")).await;
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_PROBE_TIMEOUT".into(), "3s".into());
+    })
+    .await;
+    let url = format!("rtsp://admin:{CANARY}@127.0.0.1:{port}/stream1");
+    let probe = probe_url(&app, &url).await;
+    assert_eq!(probe["code"], "REDIRECTED", "{probe}");
+    assert!(
+        probe["detail"]
+            .as_str()
+            .unwrap()
+            .contains("does not follow"),
+        "{probe}"
+    );
+    let id = add_camera(&app, "Redirecting", &url).await;
+    let saved = app
+        .post_json(&format!("/api/cameras/{id}/probe"), &json!({}))
+        .await;
+    assert_eq!(saved.json()["code"], "REDIRECTED");
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !contacted.load(std::sync::atomic::Ordering::SeqCst),
+        "the other server was contacted"
+    );
+
+    watching.abort();
+    server.abort();
+    app.media.assert_none_running().await;
+}
