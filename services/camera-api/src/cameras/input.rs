@@ -326,3 +326,282 @@ pub(super) fn check_groups_change(
         ),
     )]))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::auth::{PrincipalKind, Role};
+    use crate::cameras::{Provisioning, ProvisioningState, StoredUrl};
+    use crate::secrets::Sealed;
+
+    fn principal(groups: Option<&[&str]>) -> Principal {
+        Principal {
+            kind: PrincipalKind::User {
+                id: 1,
+                username: "alice".into(),
+            },
+            role: Role::Operator,
+            groups: groups.map(|groups| groups.iter().map(|g| g.to_string()).collect()),
+        }
+    }
+
+    fn names(groups: &[&str]) -> Vec<String> {
+        groups.iter().map(|g| g.to_string()).collect()
+    }
+
+    /// The fields an invalid write was refused for, in order.
+    fn refused<T: std::fmt::Debug>(result: Result<T>) -> Vec<String> {
+        match result {
+            Err(Error::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected invalid fields, got {other:?}"),
+        }
+    }
+
+    fn sealed() -> Sealed {
+        Sealed {
+            key_id: "k1".into(),
+            bytes: vec![1, 2, 3],
+        }
+    }
+
+    /// A stored camera whose password (sealed) is behind the mask.
+    fn camera() -> Camera {
+        let now = Utc::now();
+        let sealed = sealed();
+        Camera {
+            id: 7,
+            name: "Dock".into(),
+            stream_url: StoredUrl::from_columns(
+                "rtsp://admin:***@10.1.2.3/stream1",
+                Some(sealed.bytes),
+                Some(sealed.key_id),
+            )
+            .unwrap(),
+            location: Some("North fence".into()),
+            enabled: true,
+            on_demand: true,
+            max_readers: 0,
+            groups: names(&["dock"]),
+            version: 3,
+            created_at: now,
+            updated_at: now,
+            provisioning: Provisioning {
+                state: ProvisioningState::Ready,
+                detail: None,
+                attempts: 0,
+                updated_at: now,
+            },
+        }
+    }
+
+    fn patch(json: &str) -> CameraPatch {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn names_are_labels_of_at_most_100_characters() {
+        assert_eq!(parse_name("  Loading dock "), Ok("Loading dock".into()));
+        assert!(parse_name("a".repeat(NAME_MAX).as_str()).is_ok());
+        for bad in ["", "   ", &"a".repeat(NAME_MAX + 1), "dock\u{202e}"] {
+            assert!(parse_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_blank_location_is_none() {
+        assert_eq!(parse_location(None), Ok(None));
+        assert_eq!(parse_location(Some("")), Ok(None));
+        assert_eq!(parse_location(Some("  \t")), Ok(None));
+        assert_eq!(
+            parse_location(Some(" North fence ")),
+            Ok(Some("North fence".into()))
+        );
+        assert!(parse_location(Some(&"a".repeat(LOCATION_MAX))).is_ok());
+        assert!(parse_location(Some(&"a".repeat(LOCATION_MAX + 1))).is_err());
+        assert!(parse_location(Some("gate\u{0007}")).is_err());
+    }
+
+    #[test]
+    fn max_readers_is_no_limit_or_room_for_one_hls_viewer() {
+        assert_eq!(parse_max_readers(0), Ok(0));
+        assert_eq!(parse_max_readers(2), Ok(2));
+        assert_eq!(parse_max_readers(MAX_READERS_MAX), Ok(1000));
+        let one = parse_max_readers(1).unwrap_err();
+        assert!(one.contains("two of MediaMTX's reader slots"), "{one}");
+        for bad in [-1, MAX_READERS_MAX + 1, i64::MAX] {
+            assert!(parse_max_readers(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_new_camera_needs_a_typed_password_not_the_mask() {
+        let err = parse_new_stream_url("rtsp://admin:***@10.1.2.3/").unwrap_err();
+        assert!(err.contains("type the real one"), "{err}");
+        let (url, password) = parse_new_stream_url("rtsp://admin:secret@10.1.2.3/").unwrap();
+        assert_eq!(url.expose(), "rtsp://admin:***@10.1.2.3/");
+        assert!(matches!(password, Some(Password::Typed(p)) if p.expose() == "secret"));
+        assert_eq!(
+            parse_new_stream_url("rtsp://10.1.2.3/").unwrap(),
+            (StreamUrl::parse("rtsp://10.1.2.3/").unwrap(), None)
+        );
+    }
+
+    #[test]
+    fn a_new_camera_gets_defaults_or_every_error_at_once() {
+        let input: NewCameraInput =
+            serde_json::from_str(r#"{"name": " Dock ", "stream_url": "rtsp://10.1.2.3/"}"#)
+                .unwrap();
+        let fields = input.validate().unwrap();
+        assert_eq!(fields.name, "Dock");
+        assert_eq!(fields.location, None);
+        assert!(fields.enabled && fields.on_demand);
+        assert_eq!(fields.max_readers, 0);
+        assert!(fields.groups.is_empty());
+
+        let input: NewCameraInput = serde_json::from_str(
+            r#"{"name": "", "stream_url": "http://x/", "location": "a\u0000",
+                "max_readers": 1, "groups": [" "]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            refused(input.validate()),
+            ["name", "stream_url", "location", "max_readers", "groups"]
+        );
+    }
+
+    #[test]
+    fn an_empty_patch_changes_nothing() {
+        let current = camera();
+        assert_eq!(
+            patch("{}").apply_to(&current).unwrap(),
+            Fields::from(&current)
+        );
+    }
+
+    #[test]
+    fn a_patch_changes_only_the_fields_sent() {
+        let current = camera();
+        let fields = patch(
+            r#"{"name": " Gate ", "enabled": false, "max_readers": 4,
+                "groups": ["yard", "dock", "yard"]}"#,
+        )
+        .apply_to(&current)
+        .unwrap();
+        assert_eq!(fields.name, "Gate");
+        assert!(!fields.enabled && fields.on_demand);
+        assert_eq!(fields.max_readers, 4);
+        assert_eq!(fields.groups, names(&["dock", "yard"]));
+        assert_eq!(fields.location, current.location);
+        assert_eq!(fields.password, Some(Password::Kept(sealed())));
+    }
+
+    #[test]
+    fn null_clears_location_and_groups_but_is_refused_elsewhere() {
+        let current = camera();
+        let fields = patch(r#"{"location": null, "groups": null}"#)
+            .apply_to(&current)
+            .unwrap();
+        assert_eq!(fields.location, None);
+        assert!(fields.groups.is_empty());
+        let fields = patch(r#"{"location": "  "}"#).apply_to(&current).unwrap();
+        assert_eq!(fields.location, None);
+        assert_eq!(
+            refused(
+                patch(
+                    r#"{"name": null, "stream_url": null, "enabled": null,
+                        "on_demand": null, "max_readers": null}"#
+                )
+                .apply_to(&current)
+            ),
+            ["name", "stream_url", "enabled", "on_demand", "max_readers"]
+        );
+        assert_eq!(
+            refused(patch(r#"{"name": "", "max_readers": 1}"#).apply_to(&current)),
+            ["name", "max_readers"]
+        );
+    }
+
+    #[test]
+    fn the_mask_keeps_the_stored_password_at_the_same_server_only() {
+        let current = camera();
+        let fields = patch(r#"{"stream_url": "rtsp://admin:***@10.1.2.3:554/other"}"#)
+            .apply_to(&current)
+            .unwrap();
+        assert_eq!(
+            fields.stream_url.expose(),
+            "rtsp://admin:***@10.1.2.3:554/other"
+        );
+        assert_eq!(fields.password, Some(Password::Kept(sealed())));
+
+        let Err(Error::Invalid(errors)) =
+            patch(r#"{"stream_url": "rtsp://admin:***@evil.example/"}"#).apply_to(&current)
+        else {
+            panic!("the mask sent to another server was accepted");
+        };
+        assert_eq!(errors, [FieldError::new("stream_url", MASK_ELSEWHERE)]);
+
+        let fields = patch(r#"{"stream_url": "rtsp://admin:new@10.9.9.9/"}"#)
+            .apply_to(&current)
+            .unwrap();
+        assert_eq!(fields.stream_url.expose(), "rtsp://admin:***@10.9.9.9/");
+        assert!(matches!(fields.password, Some(Password::Typed(p)) if p.expose() == "new"));
+
+        let fields = patch(r#"{"stream_url": "rtsp://10.1.2.3/"}"#)
+            .apply_to(&current)
+            .unwrap();
+        assert_eq!(fields.password, None, "a URL without a password drops it");
+    }
+
+    #[test]
+    fn the_mask_means_nothing_without_a_stored_password() {
+        let mut current = camera();
+        current.stream_url =
+            StoredUrl::from_columns("rtsp://10.1.2.3/stream1", None, None).unwrap();
+        assert_eq!(
+            refused(patch(r#"{"stream_url": "rtsp://admin:***@10.1.2.3/"}"#).apply_to(&current)),
+            ["stream_url"]
+        );
+    }
+
+    #[test]
+    fn a_limited_principal_must_keep_the_camera_in_reach() {
+        let everyone = principal(None);
+        assert!(check_reach(&everyone, &[]).is_ok());
+        let dock = principal(Some(&["dock", "lobby"]));
+        assert!(check_reach(&dock, &names(&["dock", "vault"])).is_ok());
+        assert_eq!(refused(check_reach(&dock, &names(&["vault"]))), ["groups"]);
+        assert_eq!(refused(check_reach(&dock, &[])), ["groups"]);
+    }
+
+    #[test]
+    fn a_limited_principal_changes_only_its_own_groups() {
+        let everyone = principal(None);
+        assert!(check_groups_change(&everyone, &names(&["vault"]), &[]).is_ok());
+        let dock = principal(Some(&["dock", "lobby"]));
+        let before = names(&["dock", "vault"]);
+        for after in [
+            names(&["dock", "vault"]),
+            names(&["lobby", "vault"]),
+            names(&["dock", "lobby", "vault"]),
+            names(&["vault"]),
+        ] {
+            assert!(
+                check_groups_change(&dock, &before, &after).is_ok(),
+                "{after:?}"
+            );
+        }
+        for after in [names(&["dock"]), names(&["dock", "vault", "yard"])] {
+            assert_eq!(
+                refused(check_groups_change(&dock, &before, &after)),
+                ["groups"],
+                "{after:?}"
+            );
+        }
+        let Err(Error::Invalid(errors)) = check_groups_change(&dock, &[], &names(&["yard"])) else {
+            panic!("a group of someone else's was added");
+        };
+        assert!(errors[0].message.ends_with("not yard"), "{errors:?}");
+    }
+}

@@ -443,3 +443,30 @@ fn check_version(current: i64, expected: Option<Expected>) -> Result<()> {
         _ => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_goes_ahead_unless_if_match_names_other_versions() {
+        assert!(check_version(4, None).is_ok());
+        assert!(check_version(4, Some(Expected::Any)).is_ok());
+        assert!(check_version(4, Some(Expected::OneOf(vec![3, 4]))).is_ok());
+        for stale in [vec![3], vec![]] {
+            assert!(matches!(
+                check_version(4, Some(Expected::OneOf(stale))),
+                Err(Error::Stale { current: 4 })
+            ));
+        }
+    }
+
+    #[test]
+    fn every_sort_is_named_by_its_query_value() {
+        for (name, sort) in Sort::VALUES {
+            assert_eq!(Sort::parse(name), Some(sort));
+            assert_eq!(sort.key(), name);
+        }
+        assert_eq!(Sort::parse("size"), None);
+    }
+}
