@@ -131,7 +131,7 @@ async fn check_name_free(
         r#"SELECT EXISTS (SELECT 1 FROM cameras
                            WHERE lower(name COLLATE "und-x-icu") = lower($1 COLLATE "und-x-icu")
                              AND id IS DISTINCT FROM $2
-                             AND ($3::text[] IS NULL OR groups && $3)) AS "taken!""#,
+                             AND camplane_sees($3, groups)) AS "taken!""#,
         name,
         id,
         by.groups.as_deref(),
@@ -277,14 +277,14 @@ async fn page(
                           OR strpos(lower(coalesce(location, '')), $1) > 0)
                      AND ($2::bool IS NULL OR enabled = $2)
                      AND ($5::bigint[] IS NULL OR id = ANY($5))
-                     AND ($7::text[] IS NULL OR groups && $7)) AS "total!"
+                     AND camplane_sees($7, groups)) AS "total!"
            FROM cameras c JOIN camera_provisioning p ON p.camera_id = c.id
            WHERE ($1::text IS NULL
                   OR strpos(lower(c.name), $1) > 0
                   OR strpos(lower(coalesce(c.location, '')), $1) > 0)
              AND ($2::bool IS NULL OR c.enabled = $2)
              AND ($5::bigint[] IS NULL OR c.id = ANY($5))
-             AND ($7::text[] IS NULL OR c.groups && $7)
+             AND camplane_sees($7, c.groups)
            ORDER BY
              CASE WHEN $6 = 'name' THEN lower(c.name) END ASC,
              CASE WHEN $6 = '-name' THEN lower(c.name) END DESC,
