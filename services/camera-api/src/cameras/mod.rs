@@ -17,7 +17,10 @@ pub use error::{Error, Result};
 pub use input::{CameraPatch, NewCameraInput, location_schema, name_schema, stream_url_schema};
 pub use model::{Camera, path_name};
 pub use passwords::{rotate_key, seal_stored};
-pub use provisioning::{Provisioning, ProvisioningState, wait_for_provisioning};
+pub use provisioning::{
+    Provisioning, ProvisioningOutcome, ProvisioningState, note_waiting, record_outcomes,
+    wait_for_provisioning,
+};
 pub use store::{
     CHANGED_CHANNEL, Expected, ListFilter, Page, Sort, create, delete, get, get_seen_by, list,
     unmask_for_probe, update,

@@ -1,9 +1,12 @@
-//! Where MediaMTX stands for each camera, and the wait for it after a write.
+//! Where MediaMTX stands for each camera (the `camera_provisioning` table),
+//! and the wait for it after a write. Every write of that table is here:
+//! camera writes start it over, the reconciler records what MediaMTX did.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use utoipa::ToSchema;
 
 use super::Result;
@@ -79,4 +82,110 @@ pub async fn wait_for_provisioning(
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_millis(50));
     }
+}
+
+/// What one attempt means for a camera's provisioning state.
+#[derive(Debug)]
+pub enum ProvisioningOutcome {
+    /// MediaMTX matches this version of the camera.
+    Converged,
+    /// MediaMTX refused the camera's path; an operator must act.
+    Rejected(String),
+    /// MediaMTX could not be reached or failed; retried with backoff.
+    Retrying(String),
+}
+
+/// A new camera waits for its first attempt.
+pub(super) async fn start(conn: &mut PgConnection, id: i64) -> sqlx::Result<()> {
+    sqlx::query!(
+        "INSERT INTO camera_provisioning (camera_id) VALUES ($1)",
+        id
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An edited camera waits again, with a clean slate: for its path, or for
+/// its path's removal once disabled.
+pub(super) async fn start_over(
+    conn: &mut PgConnection,
+    id: i64,
+    enabled: bool,
+) -> sqlx::Result<()> {
+    let state = if enabled {
+        ProvisioningState::Pending
+    } else {
+        ProvisioningState::Deleting
+    };
+    sqlx::query!(
+        r#"UPDATE camera_provisioning
+           SET state = $2, detail = NULL, attempts = 0, updated_at = now()
+           WHERE camera_id = $1"#,
+        id,
+        state.as_str(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Stores the reconciler's outcomes (camera id: the version attempted and
+/// what came of it); one that is about an older version of a camera than
+/// the stored one is dropped (a newer edit is on its way).
+pub async fn record_outcomes(
+    db: &PgPool,
+    outcomes: &HashMap<i64, (i64, ProvisioningOutcome)>,
+) -> sqlx::Result<()> {
+    let mut ids = Vec::new();
+    let mut versions = Vec::new();
+    let mut kinds = Vec::new();
+    let mut details = Vec::new();
+    for (id, (version, outcome)) in outcomes {
+        let (kind, detail) = match outcome {
+            ProvisioningOutcome::Converged => ("converged", None),
+            ProvisioningOutcome::Rejected(detail) => ("rejected", Some(detail.clone())),
+            ProvisioningOutcome::Retrying(detail) => ("retrying", Some(detail.clone())),
+        };
+        ids.push(*id);
+        versions.push(*version);
+        kinds.push(kind);
+        details.push(detail);
+    }
+    sqlx::query!(
+        r#"UPDATE camera_provisioning p
+           SET state = CASE u.kind
+                   WHEN 'converged' THEN 'ready'
+                   WHEN 'rejected' THEN 'error'
+                   ELSE CASE WHEN c.enabled THEN 'pending' ELSE 'deleting' END
+               END,
+               detail = u.detail,
+               attempts = CASE WHEN u.kind = 'converged' THEN 0 ELSE p.attempts + 1 END,
+               applied_version = CASE WHEN u.kind = 'converged' THEN u.version ELSE p.applied_version END,
+               updated_at = now()
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, version, kind, detail),
+                cameras c
+           WHERE p.camera_id = u.id AND c.id = u.id AND c.version = u.version
+             AND NOT (u.kind = 'converged' AND p.state = 'ready' AND p.applied_version = u.version)"#,
+        &ids,
+        &versions,
+        &kinds as &[&str],
+        &details as &[Option<String>],
+    )
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Tells cameras still waiting for MediaMTX why they wait.
+pub async fn note_waiting(db: &PgPool, detail: &str) -> sqlx::Result<()> {
+    sqlx::query!(
+        r#"UPDATE camera_provisioning
+           SET detail = $1, attempts = attempts + 1, updated_at = now()
+           WHERE state IN ('pending', 'deleting')"#,
+        detail
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }

@@ -4,7 +4,7 @@ use sqlx::PgPool;
 
 use super::input::{MASK_ELSEWHERE, check_groups_change, check_reach};
 use super::model::Fields;
-use super::provisioning::{Provisioning, ProvisioningState};
+use super::provisioning::{self, Provisioning, ProvisioningState};
 use super::{Camera, CameraPatch, Error, NewCameraInput, Result, StoredUrl, StreamUrl};
 use crate::auth::{self, Principal};
 use crate::secrets::SecretKey;
@@ -189,12 +189,7 @@ pub async fn create(
     )
     .execute(&mut *tx)
     .await?;
-    sqlx::query!(
-        "INSERT INTO camera_provisioning (camera_id) VALUES ($1)",
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
+    provisioning::start(&mut tx, id).await?;
     notify_changed(&mut tx, id).await?;
     let camera = fetch(&mut tx, id).await?;
     tx.commit().await?;
@@ -388,20 +383,7 @@ pub async fn update(
     )
     .execute(&mut *tx)
     .await?;
-    let state = if fields.enabled {
-        ProvisioningState::Pending
-    } else {
-        ProvisioningState::Deleting
-    };
-    sqlx::query!(
-        r#"UPDATE camera_provisioning
-           SET state = $2, detail = NULL, attempts = 0, updated_at = now()
-           WHERE camera_id = $1"#,
-        id,
-        state.as_str(),
-    )
-    .execute(&mut *tx)
-    .await?;
+    provisioning::start_over(&mut tx, id, fields.enabled).await?;
     notify_changed(&mut tx, id).await?;
     let camera = fetch(&mut tx, id).await?;
     tx.commit().await?;
