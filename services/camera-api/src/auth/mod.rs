@@ -90,6 +90,9 @@ impl Principal {
     }
 
     /// Whether a camera in `camera_groups` is visible to this principal.
+    /// Queries decide it with `camplane_sees`, the same rule in SQL
+    /// (migrations/20261203000020_visibility.sql): change both together;
+    /// tests/api/visibility.rs checks that they agree.
     pub fn sees(&self, camera_groups: &[String]) -> bool {
         match &self.groups {
             None => true,

@@ -197,9 +197,8 @@ pub async fn authorize(
     // One statement: the token is live, its user or API token may still act,
     // and the camera exists and shares a group with it (or it has no limit).
     let grant = sqlx::query!(
-        r#"SELECT (u.id IS NOT NULL AND u.groups IS NULL)
-                  OR (t.id IS NOT NULL AND t.groups IS NULL)
-                  OR coalesce(u.groups, t.groups) && c.groups AS "visible!",
+        r#"SELECT camplane_sees(CASE WHEN u.id IS NOT NULL THEN u.groups ELSE t.groups END,
+                                  c.groups) AS "visible!",
                   v.user_id, v.api_token_id
            FROM video_tokens v
            JOIN cameras c ON c.id = $2
@@ -286,10 +285,9 @@ async fn check_sessions(db: &PgPool, mediamtx: &mediamtx::Client) -> anyhow::Res
                 AND (t.expires_at IS NULL OR t.expires_at > now())
            LEFT JOIN cameras c ON c.id = s.camera_id
            WHERE s.id = ANY($1)
-             AND NOT coalesce(c.id IS NOT NULL AND (
-                   (u.id IS NOT NULL AND u.groups IS NULL)
-                   OR (t.id IS NOT NULL AND t.groups IS NULL)
-                   OR coalesce(u.groups, t.groups) && c.groups), false)"#,
+             AND NOT coalesce(c.id IS NOT NULL AND (u.id IS NOT NULL OR t.id IS NOT NULL)
+                   AND camplane_sees(CASE WHEN u.id IS NOT NULL THEN u.groups ELSE t.groups END,
+                                     c.groups), false)"#,
         &running
     )
     .fetch_all(db)

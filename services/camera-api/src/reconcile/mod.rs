@@ -28,7 +28,7 @@ use utoipa::ToSchema;
 pub use plan::{SourceSettings, is_owned, parse_go_duration};
 
 use crate::auth::Principal;
-use crate::cameras::{CHANGED_CHANNEL, StoredUrl, path_name};
+use crate::cameras::{self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, StoredUrl, path_name};
 use crate::mediamtx::{self, PathConfig};
 use crate::secrets::SecretKey;
 use crate::tasks::AbortOnDrop;
@@ -85,17 +85,6 @@ pub struct Report {
 pub struct Failure {
     pub path: String,
     pub detail: String,
-}
-
-/// What one attempt means for a camera's provisioning state.
-#[derive(Debug)]
-enum Outcome {
-    /// MediaMTX matches this version of the camera.
-    Converged,
-    /// MediaMTX refused the camera's path; an operator must act.
-    Rejected(String),
-    /// MediaMTX could not be reached or failed; retried with backoff.
-    Retrying(String),
 }
 
 #[derive(Clone)]
@@ -572,62 +561,16 @@ impl Reconciler {
             .collect())
     }
 
-    /// Stores outcomes; one that is about an older version of a camera than
-    /// the stored one is dropped (a newer edit is on its way).
+    /// A failed store is only logged: the next pass finds the same and
+    /// records it again.
     async fn record(&self, outcomes: &HashMap<i64, (i64, Outcome)>) {
-        let mut ids = Vec::new();
-        let mut versions = Vec::new();
-        let mut kinds = Vec::new();
-        let mut details = Vec::new();
-        for (id, (version, outcome)) in outcomes {
-            let (kind, detail) = match outcome {
-                Outcome::Converged => ("converged", None),
-                Outcome::Rejected(detail) => ("rejected", Some(detail.clone())),
-                Outcome::Retrying(detail) => ("retrying", Some(detail.clone())),
-            };
-            ids.push(*id);
-            versions.push(*version);
-            kinds.push(kind);
-            details.push(detail);
-        }
-        let recorded = sqlx::query!(
-            r#"UPDATE camera_provisioning p
-               SET state = CASE u.kind
-                       WHEN 'converged' THEN 'ready'
-                       WHEN 'rejected' THEN 'error'
-                       ELSE CASE WHEN c.enabled THEN 'pending' ELSE 'deleting' END
-                   END,
-                   detail = u.detail,
-                   attempts = CASE WHEN u.kind = 'converged' THEN 0 ELSE p.attempts + 1 END,
-                   applied_version = CASE WHEN u.kind = 'converged' THEN u.version ELSE p.applied_version END,
-                   updated_at = now()
-               FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[]) AS u(id, version, kind, detail),
-                    cameras c
-               WHERE p.camera_id = u.id AND c.id = u.id AND c.version = u.version
-                 AND NOT (u.kind = 'converged' AND p.state = 'ready' AND p.applied_version = u.version)"#,
-            &ids,
-            &versions,
-            &kinds as &[&str],
-            &details as &[Option<String>],
-        )
-        .execute(&self.db)
-        .await;
-        if let Err(err) = recorded {
+        if let Err(err) = cameras::record_outcomes(&self.db, outcomes).await {
             tracing::warn!(error = %err, "could not store provisioning states");
         }
     }
 
-    /// Tells cameras still waiting for MediaMTX why they wait.
     async fn note_waiting(&self, detail: &str) {
-        let noted = sqlx::query!(
-            r#"UPDATE camera_provisioning
-               SET detail = $1, attempts = attempts + 1, updated_at = now()
-               WHERE state IN ('pending', 'deleting')"#,
-            detail
-        )
-        .execute(&self.db)
-        .await;
-        if let Err(err) = noted {
+        if let Err(err) = cameras::note_waiting(&self.db, detail).await {
             tracing::warn!(error = %err, "could not store provisioning states");
         }
     }

@@ -17,3 +17,4 @@ mod provisioning;
 mod secrets;
 mod stack_files;
 mod support;
+mod visibility;

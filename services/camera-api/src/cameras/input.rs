@@ -1,0 +1,607 @@
+//! What clients send to create and edit cameras, its validation into
+//! `Fields`, and the OpenAPI schemas generated from the same limits.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+use utoipa::openapi::schema::SchemaType;
+use utoipa::openapi::{Object, ObjectBuilder, Type};
+
+use super::model::{Fields, Password};
+use super::{Camera, Error, Result, StreamUrl};
+use crate::auth::Principal;
+use crate::groups::{groups_schema, parse_groups};
+use crate::redact::PASSWORD_MASK;
+use crate::validation::{FieldError, FieldErrors};
+
+const NAME_MAX: usize = 100;
+const LOCATION_MAX: usize = 200;
+const MAX_READERS_MAX: i64 = 1000;
+
+/// What a label may not hold, as a regex class body: what `char::is_control`
+/// rejects and the invisible formatting `validation::parse_label` refuses
+/// (all but the tag characters, beyond the Basic Multilingual Plane).
+const NOT_IN_LABELS: &str = r"\x00-\x1f\x7f-\x9f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb";
+
+/// The schema of a camera name, from the limits `parse_name` checks, so
+/// clients (and the fuzzer) know what is accepted.
+pub fn name_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(format!(
+            "1 to {NAME_MAX} characters after trimming, not blank, no control characters \
+             and no invisible formatting (bidirectional controls, zero-width characters); \
+             stored in Unicode's composed form (NFC); unique regardless of case among the \
+             cameras the writer can see."
+        )))
+        .min_length(Some(1))
+        .max_length(Some(NAME_MAX))
+        .pattern(Some(format!(
+            r"^[^{NOT_IN_LABELS}]*[^\s{NOT_IN_LABELS}][^{NOT_IN_LABELS}]*$"
+        )))
+        .examples(["Loading dock"])
+        .build()
+}
+
+/// The schema of a location, from what `parse_location` checks.
+pub fn location_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .description(Some(format!(
+            "Up to {LOCATION_MAX} characters, no control characters and no invisible \
+             formatting, stored in NFC; blank or null for none."
+        )))
+        .max_length(Some(LOCATION_MAX))
+        .pattern(Some(format!(r"^[^{NOT_IN_LABELS}]*$")))
+        .examples(["North fence"])
+        .build()
+}
+
+/// The schema of a stream URL, from what `StreamUrl::parse` checks.
+pub fn stream_url_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .description(Some(
+            "`rtsp://` with a host, at most 2048 bytes, without spaces, control characters or a \
+             #fragment; a user and a password (percent-encoded, a literal `%` as `%25`), or \
+             neither. Where a camera is named (an edit, a probe with `camera_id`), `***` as \
+             the password, as responses show it, stands for the stored one. New `rtsps://` \
+             addresses are refused for now (cameras stored with one are shown as they are): \
+             MediaMTX checks a camera's TLS certificate, most cameras' are self-signed, and \
+             Camplane can't yet hold the fingerprint MediaMTX would need.",
+        ))
+        .pattern(Some(r"^rtsps?://[^\s#\x00-\x1f\x7f-\x9f]+$"))
+        .examples(["rtsp://admin:secret@192.0.2.10:554/stream1"])
+        .build()
+}
+
+/// Body of `POST /api/cameras`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewCameraInput {
+    #[schema(schema_with = name_schema)]
+    pub name: String,
+    #[schema(schema_with = stream_url_schema)]
+    pub stream_url: String,
+    #[serde(default)]
+    #[schema(schema_with = location_schema)]
+    pub location: Option<String>,
+    /// Default `true`. A disabled camera is kept but not streamed.
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// Default `true`: MediaMTX pulls the stream only while someone watches.
+    #[serde(default)]
+    pub on_demand: Option<bool>,
+    /// 0 (the default) for no limit, else 2 to 1000 (one HLS viewer takes two
+    /// of MediaMTX's reader slots, so 1 is refused).
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000)]
+    pub max_readers: Option<i64>,
+    /// Camera groups (default none): users and tokens limited to groups see
+    /// the camera when they share one.
+    #[serde(default)]
+    #[schema(schema_with = groups_schema)]
+    pub groups: Option<Vec<String>>,
+}
+
+/// Body of `PATCH /api/cameras/{id}`: only the fields sent change; `null`
+/// clears `location`.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CameraPatch {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = name_schema)]
+    pub name: Option<Option<String>>,
+    /// Send back the masked URL (`***` as password) to keep the stored password.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = stream_url_schema)]
+    pub stream_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = location_schema)]
+    pub location: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
+    pub enabled: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = bool)]
+    pub on_demand: Option<Option<bool>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = i64, minimum = 0, maximum = 1000)]
+    pub max_readers: Option<Option<i64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = groups_schema)]
+    pub groups: Option<Option<Vec<String>>>,
+}
+
+/// Tells a field sent as `null` (Some(None)) from a field left out (None).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+fn parse_name(raw: &str) -> Result<String, String> {
+    crate::validation::parse_label(raw, NAME_MAX)
+}
+
+/// Blank means "no location", so clients can clear it with `""` too.
+fn parse_location(raw: Option<&str>) -> Result<Option<String>, String> {
+    raw.map(str::trim)
+        .filter(|location| !location.is_empty())
+        .map(|location| crate::validation::parse_label(location, LOCATION_MAX))
+        .transpose()
+}
+
+/// One HLS viewer takes two of MediaMTX's reader slots, its session and
+/// the HLS muxer (itself a reader), so a limit of 1 could never be watched.
+fn parse_max_readers(raw: i64) -> Result<i32, String> {
+    match raw {
+        1 => Err(
+            "must not be 1: one HLS viewer takes two of MediaMTX's reader slots \
+                  (the viewer and the HLS muxer), so use 0 for no limit or at least 2"
+                .to_owned(),
+        ),
+        0..=MAX_READERS_MAX => Ok(raw as i32),
+        _ => Err(format!(
+            "must be between 0 and {MAX_READERS_MAX} (0 means no limit), and not 1"
+        )),
+    }
+}
+
+fn parse_new_stream_url(raw: &str) -> Result<(StreamUrl, Option<Password>), String> {
+    let url = StreamUrl::parse_input(raw)?;
+    if url.has_password_mask() {
+        return Err(format!(
+            "{PASSWORD_MASK} stands for a hidden password; type the real one"
+        ));
+    }
+    let (masked, password) = url.split_password();
+    Ok((masked, password.map(Password::Typed)))
+}
+
+fn required<T>(field: &str, value: Option<T>, errors: &mut FieldErrors) -> Option<T> {
+    if value.is_none() {
+        errors.push(field, "must not be null");
+    }
+    value
+}
+
+impl NewCameraInput {
+    pub(super) fn validate(self) -> Result<Fields> {
+        let mut errors = FieldErrors::default();
+        let name = errors.check("name", parse_name(&self.name));
+        let stream_url = errors.check("stream_url", parse_new_stream_url(&self.stream_url));
+        let location = errors.check("location", parse_location(self.location.as_deref()));
+        let max_readers = errors.check(
+            "max_readers",
+            parse_max_readers(self.max_readers.unwrap_or(0)),
+        );
+        let groups = errors.check("groups", parse_groups(&self.groups.unwrap_or_default()));
+        errors.into_result().map_err(Error::Invalid)?;
+        let (stream_url, password) = stream_url.expect("checked above");
+        Ok(Fields {
+            name: name.unwrap_or_default(),
+            stream_url,
+            password,
+            location: location.flatten(),
+            enabled: self.enabled.unwrap_or(true),
+            on_demand: self.on_demand.unwrap_or(true),
+            max_readers: max_readers.unwrap_or_default(),
+            groups: groups.unwrap_or_default(),
+        })
+    }
+}
+
+impl CameraPatch {
+    pub(super) fn apply_to(self, current: &Camera) -> Result<Fields> {
+        let mut errors = FieldErrors::default();
+        let mut fields = Fields::from(current);
+        if let Some(name) = self.name
+            && let Some(name) = required("name", name, &mut errors)
+        {
+            fields.name = errors.check("name", parse_name(&name)).unwrap_or_default();
+        }
+        if let Some(url) = self.stream_url
+            && let Some(url) = required("stream_url", url, &mut errors)
+        {
+            let stored = current.stream_url.sealed();
+            let parsed = StreamUrl::parse_input(&url).and_then(|url| match stored {
+                // The mask keeps the stored password, sealed as it is, for
+                // the camera's own server only.
+                Some(_) if url.has_password_mask() && !current.stream_url.same_endpoint(&url) => {
+                    Err(MASK_ELSEWHERE.to_owned())
+                }
+                Some(sealed) if url.has_password_mask() => {
+                    Ok((url, Some(Password::Kept(sealed.clone()))))
+                }
+                None if url.has_password_mask() => Err(format!(
+                    "{PASSWORD_MASK} stands for a hidden password, but none is stored; type the real one"
+                )),
+                _ => {
+                    let (masked, password) = url.split_password();
+                    Ok((masked, password.map(Password::Typed)))
+                }
+            });
+            if let Some((url, password)) = errors.check("stream_url", parsed) {
+                fields.stream_url = url;
+                fields.password = password;
+            }
+        }
+        if let Some(location) = self.location
+            && let Some(location) = errors.check("location", parse_location(location.as_deref()))
+        {
+            fields.location = location;
+        }
+        if let Some(enabled) = self.enabled {
+            fields.enabled = required("enabled", enabled, &mut errors).unwrap_or(fields.enabled);
+        }
+        if let Some(on_demand) = self.on_demand {
+            fields.on_demand =
+                required("on_demand", on_demand, &mut errors).unwrap_or(fields.on_demand);
+        }
+        if let Some(max_readers) = self.max_readers
+            && let Some(max_readers) = required("max_readers", max_readers, &mut errors)
+        {
+            fields.max_readers = errors
+                .check("max_readers", parse_max_readers(max_readers))
+                .unwrap_or_default();
+        }
+        if let Some(groups) = self.groups {
+            // `null` clears them, like an empty list.
+            fields.groups = errors
+                .check("groups", parse_groups(&groups.unwrap_or_default()))
+                .unwrap_or_default();
+        }
+        errors.into_result().map_err(Error::Invalid)?;
+        Ok(fields)
+    }
+}
+
+/// Why `***` was refused: it stands for the stored password at the camera's
+/// own server only.
+pub(super) const MASK_ELSEWHERE: &str = "*** stands for the stored password only at the camera's own \
+     address (same scheme, host and port); type the password to use another address";
+
+/// A principal limited to groups may only leave a camera where it can
+/// still see it.
+pub(super) fn check_reach(by: &Principal, groups: &[String]) -> Result<()> {
+    match &by.groups {
+        Some(own) if !by.sees(groups) => Err(Error::Invalid(vec![FieldError::new(
+            "groups",
+            format!("must include one of your groups: {}", own.join(", ")),
+        )])),
+        _ => Ok(()),
+    }
+}
+
+/// A principal limited to groups may add and remove only its own groups:
+/// the others decide who else sees the camera, which is not its to change.
+pub(super) fn check_groups_change(
+    by: &Principal,
+    before: &[String],
+    after: &[String],
+) -> Result<()> {
+    let Some(own) = &by.groups else {
+        return Ok(());
+    };
+    let others = |groups: &[String]| -> BTreeSet<String> {
+        groups
+            .iter()
+            .filter(|g| !own.contains(g))
+            .cloned()
+            .collect()
+    };
+    let (kept, wanted) = (others(before), others(after));
+    if kept == wanted {
+        return Ok(());
+    }
+    let changed: Vec<String> = kept.symmetric_difference(&wanted).cloned().collect();
+    Err(Error::Invalid(vec![FieldError::new(
+        "groups",
+        format!(
+            "you may add or remove only your own groups ({}), not {}",
+            own.join(", "),
+            changed.join(", ")
+        ),
+    )]))
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::auth::{PrincipalKind, Role};
+    use crate::cameras::{Provisioning, ProvisioningState, StoredUrl};
+    use crate::secrets::Sealed;
+
+    fn principal(groups: Option<&[&str]>) -> Principal {
+        Principal {
+            kind: PrincipalKind::User {
+                id: 1,
+                username: "alice".into(),
+            },
+            role: Role::Operator,
+            groups: groups.map(|groups| groups.iter().map(|g| g.to_string()).collect()),
+        }
+    }
+
+    fn names(groups: &[&str]) -> Vec<String> {
+        groups.iter().map(|g| g.to_string()).collect()
+    }
+
+    /// The fields an invalid write was refused for, in order.
+    fn refused<T: std::fmt::Debug>(result: Result<T>) -> Vec<String> {
+        match result {
+            Err(Error::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+            other => panic!("expected invalid fields, got {other:?}"),
+        }
+    }
+
+    fn sealed() -> Sealed {
+        Sealed {
+            key_id: "k1".into(),
+            bytes: vec![1, 2, 3],
+        }
+    }
+
+    /// A stored camera whose password (sealed) is behind the mask.
+    fn camera() -> Camera {
+        let now = Utc::now();
+        let sealed = sealed();
+        Camera {
+            id: 7,
+            name: "Dock".into(),
+            stream_url: StoredUrl::from_columns(
+                "rtsp://admin:***@10.1.2.3/stream1",
+                Some(sealed.bytes),
+                Some(sealed.key_id),
+            )
+            .unwrap(),
+            location: Some("North fence".into()),
+            enabled: true,
+            on_demand: true,
+            max_readers: 0,
+            groups: names(&["dock"]),
+            version: 3,
+            created_at: now,
+            updated_at: now,
+            provisioning: Provisioning {
+                state: ProvisioningState::Ready,
+                detail: None,
+                attempts: 0,
+                updated_at: now,
+            },
+        }
+    }
+
+    fn patch(json: &str) -> CameraPatch {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn names_are_labels_of_at_most_100_characters() {
+        assert_eq!(parse_name("  Loading dock "), Ok("Loading dock".into()));
+        assert!(parse_name("a".repeat(NAME_MAX).as_str()).is_ok());
+        for bad in ["", "   ", &"a".repeat(NAME_MAX + 1), "dock\u{202e}"] {
+            assert!(parse_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn a_blank_location_is_none() {
+        assert_eq!(parse_location(None), Ok(None));
+        assert_eq!(parse_location(Some("")), Ok(None));
+        assert_eq!(parse_location(Some("  \t")), Ok(None));
+        assert_eq!(
+            parse_location(Some(" North fence ")),
+            Ok(Some("North fence".into()))
+        );
+        assert!(parse_location(Some(&"a".repeat(LOCATION_MAX))).is_ok());
+        assert!(parse_location(Some(&"a".repeat(LOCATION_MAX + 1))).is_err());
+        assert!(parse_location(Some("gate\u{0007}")).is_err());
+    }
+
+    #[test]
+    fn max_readers_is_no_limit_or_room_for_one_hls_viewer() {
+        assert_eq!(parse_max_readers(0), Ok(0));
+        assert_eq!(parse_max_readers(2), Ok(2));
+        assert_eq!(parse_max_readers(MAX_READERS_MAX), Ok(1000));
+        let one = parse_max_readers(1).unwrap_err();
+        assert!(one.contains("two of MediaMTX's reader slots"), "{one}");
+        for bad in [-1, MAX_READERS_MAX + 1, i64::MAX] {
+            assert!(parse_max_readers(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_new_camera_needs_a_typed_password_not_the_mask() {
+        let err = parse_new_stream_url("rtsp://admin:***@10.1.2.3/").unwrap_err();
+        assert!(err.contains("type the real one"), "{err}");
+        let (url, password) = parse_new_stream_url("rtsp://admin:secret@10.1.2.3/").unwrap();
+        assert_eq!(url.expose(), "rtsp://admin:***@10.1.2.3/");
+        assert!(matches!(password, Some(Password::Typed(p)) if p.expose() == "secret"));
+        assert_eq!(
+            parse_new_stream_url("rtsp://10.1.2.3/").unwrap(),
+            (StreamUrl::parse("rtsp://10.1.2.3/").unwrap(), None)
+        );
+    }
+
+    #[test]
+    fn a_new_camera_gets_defaults_or_every_error_at_once() {
+        let input: NewCameraInput =
+            serde_json::from_str(r#"{"name": " Dock ", "stream_url": "rtsp://10.1.2.3/"}"#)
+                .unwrap();
+        let fields = input.validate().unwrap();
+        assert_eq!(fields.name, "Dock");
+        assert_eq!(fields.location, None);
+        assert!(fields.enabled && fields.on_demand);
+        assert_eq!(fields.max_readers, 0);
+        assert!(fields.groups.is_empty());
+
+        let input: NewCameraInput = serde_json::from_str(
+            r#"{"name": "", "stream_url": "http://x/", "location": "a\u0000",
+                "max_readers": 1, "groups": [" "]}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            refused(input.validate()),
+            ["name", "stream_url", "location", "max_readers", "groups"]
+        );
+    }
+
+    #[test]
+    fn an_empty_patch_changes_nothing() {
+        let current = camera();
+        assert_eq!(
+            patch("{}").apply_to(&current).unwrap(),
+            Fields::from(&current)
+        );
+    }
+
+    #[test]
+    fn a_patch_changes_only_the_fields_sent() {
+        let current = camera();
+        let fields = patch(
+            r#"{"name": " Gate ", "enabled": false, "max_readers": 4,
+                "groups": ["yard", "dock", "yard"]}"#,
+        )
+        .apply_to(&current)
+        .unwrap();
+        assert_eq!(fields.name, "Gate");
+        assert!(!fields.enabled && fields.on_demand);
+        assert_eq!(fields.max_readers, 4);
+        assert_eq!(fields.groups, names(&["dock", "yard"]));
+        assert_eq!(fields.location, current.location);
+        assert_eq!(fields.password, Some(Password::Kept(sealed())));
+    }
+
+    #[test]
+    fn null_clears_location_and_groups_but_is_refused_elsewhere() {
+        let current = camera();
+        let fields = patch(r#"{"location": null, "groups": null}"#)
+            .apply_to(&current)
+            .unwrap();
+        assert_eq!(fields.location, None);
+        assert!(fields.groups.is_empty());
+        let fields = patch(r#"{"location": "  "}"#).apply_to(&current).unwrap();
+        assert_eq!(fields.location, None);
+        assert_eq!(
+            refused(
+                patch(
+                    r#"{"name": null, "stream_url": null, "enabled": null,
+                        "on_demand": null, "max_readers": null}"#
+                )
+                .apply_to(&current)
+            ),
+            ["name", "stream_url", "enabled", "on_demand", "max_readers"]
+        );
+        assert_eq!(
+            refused(patch(r#"{"name": "", "max_readers": 1}"#).apply_to(&current)),
+            ["name", "max_readers"]
+        );
+    }
+
+    #[test]
+    fn the_mask_keeps_the_stored_password_at_the_same_server_only() {
+        let current = camera();
+        let fields = patch(r#"{"stream_url": "rtsp://admin:***@10.1.2.3:554/other"}"#)
+            .apply_to(&current)
+            .unwrap();
+        assert_eq!(
+            fields.stream_url.expose(),
+            "rtsp://admin:***@10.1.2.3:554/other"
+        );
+        assert_eq!(fields.password, Some(Password::Kept(sealed())));
+
+        let Err(Error::Invalid(errors)) =
+            patch(r#"{"stream_url": "rtsp://admin:***@evil.example/"}"#).apply_to(&current)
+        else {
+            panic!("the mask sent to another server was accepted");
+        };
+        assert_eq!(errors, [FieldError::new("stream_url", MASK_ELSEWHERE)]);
+
+        let fields = patch(r#"{"stream_url": "rtsp://admin:new@10.9.9.9/"}"#)
+            .apply_to(&current)
+            .unwrap();
+        assert_eq!(fields.stream_url.expose(), "rtsp://admin:***@10.9.9.9/");
+        assert!(matches!(fields.password, Some(Password::Typed(p)) if p.expose() == "new"));
+
+        let fields = patch(r#"{"stream_url": "rtsp://10.1.2.3/"}"#)
+            .apply_to(&current)
+            .unwrap();
+        assert_eq!(fields.password, None, "a URL without a password drops it");
+    }
+
+    #[test]
+    fn the_mask_means_nothing_without_a_stored_password() {
+        let mut current = camera();
+        current.stream_url =
+            StoredUrl::from_columns("rtsp://10.1.2.3/stream1", None, None).unwrap();
+        assert_eq!(
+            refused(patch(r#"{"stream_url": "rtsp://admin:***@10.1.2.3/"}"#).apply_to(&current)),
+            ["stream_url"]
+        );
+    }
+
+    #[test]
+    fn a_limited_principal_must_keep_the_camera_in_reach() {
+        let everyone = principal(None);
+        assert!(check_reach(&everyone, &[]).is_ok());
+        let dock = principal(Some(&["dock", "lobby"]));
+        assert!(check_reach(&dock, &names(&["dock", "vault"])).is_ok());
+        assert_eq!(refused(check_reach(&dock, &names(&["vault"]))), ["groups"]);
+        assert_eq!(refused(check_reach(&dock, &[])), ["groups"]);
+    }
+
+    #[test]
+    fn a_limited_principal_changes_only_its_own_groups() {
+        let everyone = principal(None);
+        assert!(check_groups_change(&everyone, &names(&["vault"]), &[]).is_ok());
+        let dock = principal(Some(&["dock", "lobby"]));
+        let before = names(&["dock", "vault"]);
+        for after in [
+            names(&["dock", "vault"]),
+            names(&["lobby", "vault"]),
+            names(&["dock", "lobby", "vault"]),
+            names(&["vault"]),
+        ] {
+            assert!(
+                check_groups_change(&dock, &before, &after).is_ok(),
+                "{after:?}"
+            );
+        }
+        for after in [names(&["dock"]), names(&["dock", "vault", "yard"])] {
+            assert_eq!(
+                refused(check_groups_change(&dock, &before, &after)),
+                ["groups"],
+                "{after:?}"
+            );
+        }
+        let Err(Error::Invalid(errors)) = check_groups_change(&dock, &[], &names(&["yard"])) else {
+            panic!("a group of someone else's was added");
+        };
+        assert!(errors[0].message.ends_with("not yard"), "{errors:?}");
+    }
+}

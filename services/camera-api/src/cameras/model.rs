@@ -1,0 +1,88 @@
+//! A camera as stored, and the fields a write leaves it with.
+
+use chrono::{DateTime, Utc};
+
+use super::{Provisioning, Result, StoredUrl, StreamUrl};
+use crate::secrets::{self, Sealed, Secret, SecretKey};
+
+/// A camera as stored.
+#[derive(Debug, Clone)]
+pub struct Camera {
+    pub id: i64,
+    pub name: String,
+    pub stream_url: StoredUrl,
+    pub location: Option<String>,
+    pub enabled: bool,
+    pub on_demand: bool,
+    pub max_readers: i32,
+    /// Principals limited to groups see the camera when they share one.
+    pub groups: Vec<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub provisioning: Provisioning,
+}
+
+impl Camera {
+    /// The MediaMTX path that carries this camera; Camplane owns every
+    /// `cam_<digits>` path and nothing else.
+    pub fn path(&self) -> String {
+        path_name(self.id)
+    }
+
+    /// The stream URL with its password: only for MediaMTX and ffmpeg.
+    pub fn source_url(&self, key: &SecretKey) -> Result<StreamUrl, secrets::Error> {
+        self.stream_url.open(self.id, key)
+    }
+}
+
+pub fn path_name(id: i64) -> String {
+    format!("cam_{id}")
+}
+
+/// A camera's editable fields, all valid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Fields {
+    pub(super) name: String,
+    /// Masked; the password, if any, is in `password`.
+    pub(super) stream_url: StreamUrl,
+    pub(super) password: Option<Password>,
+    pub(super) location: Option<String>,
+    pub(super) enabled: bool,
+    pub(super) on_demand: bool,
+    pub(super) max_readers: i32,
+    pub(super) groups: Vec<String>,
+}
+
+/// The password a write leaves a camera with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Password {
+    /// The stored one, still sealed: the client sent the mask back.
+    Kept(Sealed),
+    /// Typed by the client; sealed as it is written.
+    Typed(Secret),
+}
+
+impl Password {
+    pub(super) fn seal(self, camera_id: i64, key: &SecretKey) -> Sealed {
+        match self {
+            Self::Kept(sealed) => sealed,
+            Self::Typed(password) => key.seal(camera_id, password.expose()),
+        }
+    }
+}
+
+impl From<&Camera> for Fields {
+    fn from(camera: &Camera) -> Self {
+        Self {
+            name: camera.name.clone(),
+            stream_url: camera.stream_url.masked_url().clone(),
+            password: camera.stream_url.sealed().cloned().map(Password::Kept),
+            location: camera.location.clone(),
+            enabled: camera.enabled,
+            on_demand: camera.on_demand,
+            max_readers: camera.max_readers,
+            groups: camera.groups.clone(),
+        }
+    }
+}

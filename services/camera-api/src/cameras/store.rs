@@ -1,0 +1,454 @@
+//! The SQL of cameras: every read and write of the `cameras` table.
+
+use sqlx::PgPool;
+
+use super::input::{MASK_ELSEWHERE, check_groups_change, check_reach};
+use super::model::Fields;
+use super::provisioning::{self, Provisioning, ProvisioningState};
+use super::{Camera, CameraPatch, Error, NewCameraInput, Result, StoredUrl, StreamUrl};
+use crate::auth::{self, Principal};
+use crate::secrets::SecretKey;
+use crate::validation::FieldError;
+use crate::{audit, db};
+
+/// The channel that tells the reconciler a camera changed (payload: its id).
+pub const CHANGED_CHANNEL: &str = "camplane_cameras";
+
+/// Filters and paging of the camera list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct ListFilter {
+    pub limit: i64,
+    pub offset: i64,
+    pub query: Option<String>,
+    pub enabled: Option<bool>,
+    /// Only these cameras (the status of a chosen set).
+    pub ids: Option<Vec<i64>>,
+    /// Only cameras sharing one of these groups: the principal's limit.
+    pub groups: Option<Vec<String>>,
+    pub sort: Sort,
+}
+
+/// The order of the camera list; ties (and `id` itself) go by id, so paging
+/// is stable.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Sort {
+    #[default]
+    Id,
+    IdDesc,
+    Name,
+    NameDesc,
+    Location,
+    LocationDesc,
+    CreatedAt,
+    CreatedAtDesc,
+    UpdatedAt,
+    UpdatedAtDesc,
+}
+
+impl Sort {
+    /// The query parameter's values: a field, `-` in front for descending.
+    pub const VALUES: [(&str, Sort); 10] = [
+        ("id", Sort::Id),
+        ("-id", Sort::IdDesc),
+        ("name", Sort::Name),
+        ("-name", Sort::NameDesc),
+        ("location", Sort::Location),
+        ("-location", Sort::LocationDesc),
+        ("created_at", Sort::CreatedAt),
+        ("-created_at", Sort::CreatedAtDesc),
+        ("updated_at", Sort::UpdatedAt),
+        ("-updated_at", Sort::UpdatedAtDesc),
+    ];
+
+    pub fn parse(raw: &str) -> Option<Sort> {
+        Self::VALUES
+            .iter()
+            .find(|(name, _)| *name == raw)
+            .map(|(_, sort)| *sort)
+    }
+
+    /// The name the list query's ORDER BY switches on.
+    fn key(self) -> &'static str {
+        Self::VALUES
+            .iter()
+            .find(|(_, sort)| *sort == self)
+            .map(|(name, _)| *name)
+            .expect("every sort has a name")
+    }
+}
+
+pub struct Page {
+    pub items: Vec<Camera>,
+    pub total: i64,
+}
+
+/// Reads one camera with its provisioning state.
+async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<Camera> {
+    let filter = ListFilter {
+        ids: Some(vec![id]),
+        ..ListFilter::default()
+    };
+    page(conn, &filter, 1, 0)
+        .await?
+        .0
+        .pop()
+        .ok_or(Error::NotFound)
+}
+
+/// Locks the camera for a read-modify-write and returns its version; a
+/// camera `by` can't see is not there.
+async fn lock(conn: &mut sqlx::PgConnection, by: &Principal, id: i64) -> Result<i64> {
+    let row = sqlx::query!(
+        "SELECT version, groups FROM cameras WHERE id = $1 FOR UPDATE",
+        id
+    )
+    .fetch_optional(conn)
+    .await?
+    .filter(|row| by.sees(&row.groups))
+    .ok_or(Error::NotFound)?;
+    Ok(row.version)
+}
+
+/// Names are unique among the cameras `by` can see, never beyond: a
+/// refusal over a camera it can't see would tell it that camera's name.
+/// Writes of one name queue behind each other (an advisory lock until the
+/// transaction ends), so two of them can't both find the name free. Case is
+/// folded by Unicode's rules (ICU), not the database's locale, which in a
+/// `C` cluster leaves `É` and `é` apart.
+async fn check_name_free(
+    conn: &mut sqlx::PgConnection,
+    by: &Principal,
+    name: &str,
+    id: Option<i64>,
+) -> Result<()> {
+    sqlx::query!(
+        r#"SELECT pg_advisory_xact_lock(hashtextextended(lower($1 COLLATE "und-x-icu"), 0))"#,
+        name
+    )
+    .execute(&mut *conn)
+    .await?;
+    let taken = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM cameras
+                           WHERE lower(name COLLATE "und-x-icu") = lower($1 COLLATE "und-x-icu")
+                             AND id IS DISTINCT FROM $2
+                             AND camplane_sees($3, groups)) AS "taken!""#,
+        name,
+        id,
+        by.groups.as_deref(),
+    )
+    .fetch_one(conn)
+    .await?;
+    if taken {
+        return Err(Error::NameTaken);
+    }
+    Ok(())
+}
+
+/// Wakes the reconciler; delivered only if the transaction commits.
+async fn notify_changed(conn: &mut sqlx::PgConnection, id: i64) -> Result<()> {
+    sqlx::query!("SELECT pg_notify($1, $2)", CHANGED_CHANNEL, id.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn create(
+    db: &PgPool,
+    key: &SecretKey,
+    by: &Principal,
+    input: NewCameraInput,
+) -> Result<Camera> {
+    let fields = input.validate()?;
+    check_groups_change(by, &[], &fields.groups)?;
+    check_reach(by, &fields.groups)?;
+    let mut tx = db.begin().await?;
+    auth::act_as(&mut tx, &by.actor()).await?;
+    check_name_free(&mut tx, by, &fields.name, None).await?;
+    // The id first: it is the associated data of the sealed password, and
+    // one INSERT (not an INSERT and an UPDATE) is one audit entry.
+    let id =
+        sqlx::query_scalar!(r#"SELECT nextval(pg_get_serial_sequence('cameras', 'id')) AS "id!""#)
+            .fetch_one(&mut *tx)
+            .await?;
+    let sealed = fields.password.map(|password| password.seal(id, key));
+    sqlx::query!(
+        r#"INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id,
+                                location, enabled, on_demand, max_readers, groups)
+           OVERRIDING SYSTEM VALUE
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+        id,
+        fields.name,
+        fields.stream_url.expose(),
+        sealed.as_ref().map(|sealed| sealed.bytes.as_slice()),
+        sealed.as_ref().map(|sealed| sealed.key_id.as_str()),
+        fields.location,
+        fields.enabled,
+        fields.on_demand,
+        fields.max_readers,
+        &fields.groups,
+    )
+    .execute(&mut *tx)
+    .await?;
+    provisioning::start(&mut tx, id).await?;
+    notify_changed(&mut tx, id).await?;
+    let camera = fetch(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(camera)
+}
+
+pub async fn get(db: &PgPool, id: i64) -> Result<Camera> {
+    fetch(&mut *db.acquire().await?, id).await
+}
+
+/// `url`, which carries the mask, with camera `id`'s stored password in its
+/// place, for a probe by `by`; audited, as the password is used on someone's
+/// request. Refused unless `url` names the camera's own server.
+pub async fn unmask_for_probe(
+    db: &PgPool,
+    key: &SecretKey,
+    by: &Principal,
+    id: i64,
+    url: StreamUrl,
+) -> Result<StreamUrl> {
+    let camera = get_seen_by(db, by, id).await?;
+    let stored = camera.source_url(key)?;
+    if !url.same_endpoint(&stored) {
+        return Err(Error::Invalid(vec![FieldError::new(
+            "stream_url",
+            MASK_ELSEWHERE,
+        )]));
+    }
+    let mut tx = db.begin().await?;
+    auth::act_as(&mut tx, &by.actor()).await?;
+    audit::record(
+        &mut *tx,
+        "camera.probe_with_stored_password",
+        serde_json::json!({"camera_id": id, "address": url.masked()}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(url.unmask_with(&stored))
+}
+
+/// The camera, if `by` may see it: one it can't is not there.
+pub async fn get_seen_by(db: &PgPool, by: &Principal, id: i64) -> Result<Camera> {
+    Some(get(db, id).await?)
+        .filter(|camera| by.sees(&camera.groups))
+        .ok_or(Error::NotFound)
+}
+
+pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
+    let (items, total) = page(db, filter, filter.limit, filter.offset).await?;
+    let total = match total {
+        Some(total) => total,
+        // A page past the end carries no count; the first row does.
+        None if filter.offset > 0 => page(db, filter, 1, 0).await?.1.unwrap_or(0),
+        None => 0,
+    };
+    Ok(Page { items, total })
+}
+
+/// The cameras `filter` selects from `offset` on, and how many it selects in
+/// all (known when at least one camera is returned).
+async fn page(
+    db: impl sqlx::PgExecutor<'_>,
+    filter: &ListFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Camera>, Option<i64>)> {
+    let query = filter.query.as_deref().map(str::to_lowercase);
+    // One statement is one snapshot, so `total` (a subquery PostgreSQL runs
+    // once) agrees with `items` with no transaction around them: its three
+    // extra round trips were most of what a page cost.
+    let rows = sqlx::query!(
+        r#"SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
+                  c.location, c.enabled, c.on_demand, c.max_readers, c.groups,
+                  c.version, c.created_at, c.updated_at,
+                  p.state AS provisioning_state, p.detail AS provisioning_detail,
+                  p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at,
+                  (SELECT count(*) FROM cameras
+                   WHERE ($1::text IS NULL
+                          OR strpos(lower(name), $1) > 0
+                          OR strpos(lower(coalesce(location, '')), $1) > 0)
+                     AND ($2::bool IS NULL OR enabled = $2)
+                     AND ($5::bigint[] IS NULL OR id = ANY($5))
+                     AND camplane_sees($7, groups)) AS "total!"
+           FROM cameras c JOIN camera_provisioning p ON p.camera_id = c.id
+           WHERE ($1::text IS NULL
+                  OR strpos(lower(c.name), $1) > 0
+                  OR strpos(lower(coalesce(c.location, '')), $1) > 0)
+             AND ($2::bool IS NULL OR c.enabled = $2)
+             AND ($5::bigint[] IS NULL OR c.id = ANY($5))
+             AND camplane_sees($7, c.groups)
+           ORDER BY
+             CASE WHEN $6 = 'name' THEN lower(c.name) END ASC,
+             CASE WHEN $6 = '-name' THEN lower(c.name) END DESC,
+             CASE WHEN $6 = 'location' THEN lower(c.location) END ASC NULLS LAST,
+             CASE WHEN $6 = '-location' THEN lower(c.location) END DESC NULLS LAST,
+             CASE WHEN $6 = 'created_at' THEN c.created_at END ASC,
+             CASE WHEN $6 = '-created_at' THEN c.created_at END DESC,
+             CASE WHEN $6 = 'updated_at' THEN c.updated_at END ASC,
+             CASE WHEN $6 = '-updated_at' THEN c.updated_at END DESC,
+             CASE WHEN $6 = '-id' THEN c.id END DESC,
+             c.id
+           LIMIT $3 OFFSET $4"#,
+        query,
+        filter.enabled,
+        limit,
+        offset,
+        filter.ids.as_deref(),
+        filter.sort.key(),
+        filter.groups.as_deref(),
+    )
+    .fetch_all(db)
+    .await?;
+    let total = rows.first().map(|row| row.total);
+    let items = rows
+        .into_iter()
+        .map(|row| {
+            let corrupt = |what: String| {
+                Error::Database(db::Error::Corrupt(format!("camera {}: {what}", row.id)))
+            };
+            let state = ProvisioningState::parse(&row.provisioning_state).ok_or_else(|| {
+                corrupt(format!("provisioning state {:?}", row.provisioning_state))
+            })?;
+            let stream_url =
+                StoredUrl::from_columns(&row.stream_url, row.password_sealed, row.password_key_id)
+                    .map_err(|reason| corrupt(format!("stream_url {reason}")))?;
+            Ok(Camera {
+                id: row.id,
+                name: row.name,
+                stream_url,
+                location: row.location,
+                enabled: row.enabled,
+                on_demand: row.on_demand,
+                max_readers: row.max_readers,
+                groups: row.groups,
+                version: row.version,
+                created_at: row.created_at,
+                updated_at: row.updated_at,
+                provisioning: Provisioning {
+                    state,
+                    detail: row.provisioning_detail,
+                    attempts: row.provisioning_attempts,
+                    updated_at: row.provisioning_updated_at,
+                },
+            })
+        })
+        .collect::<Result<_>>()?;
+    Ok((items, total))
+}
+
+/// Applies a partial update. `expected` (from `If-Match`) makes the write
+/// conditional; a patch that changes nothing keeps the version and touches
+/// nothing on MediaMTX.
+pub async fn update(
+    db: &PgPool,
+    key: &SecretKey,
+    by: &Principal,
+    id: i64,
+    patch: CameraPatch,
+    expected: Option<Expected>,
+) -> Result<Camera> {
+    let mut tx = db.begin().await?;
+    auth::act_as(&mut tx, &by.actor()).await?;
+    check_version(lock(&mut tx, by, id).await?, expected)?;
+    let current = fetch(&mut tx, id).await?;
+    let fields = patch.apply_to(&current)?;
+    check_groups_change(by, &current.groups, &fields.groups)?;
+    check_reach(by, &fields.groups)?;
+    if fields == Fields::from(&current) {
+        return Ok(current);
+    }
+    if fields.name != current.name {
+        check_name_free(&mut tx, by, &fields.name, Some(id)).await?;
+    }
+    let sealed = fields.password.map(|password| password.seal(id, key));
+    sqlx::query!(
+        r#"UPDATE cameras
+           SET name = $2, stream_url = $3, password_sealed = $4, password_key_id = $5,
+               location = $6, enabled = $7, on_demand = $8, max_readers = $9, groups = $10,
+               version = version + 1, updated_at = now()
+           WHERE id = $1"#,
+        id,
+        fields.name,
+        fields.stream_url.expose(),
+        sealed.as_ref().map(|sealed| sealed.bytes.as_slice()),
+        sealed.as_ref().map(|sealed| sealed.key_id.as_str()),
+        fields.location,
+        fields.enabled,
+        fields.on_demand,
+        fields.max_readers,
+        &fields.groups,
+    )
+    .execute(&mut *tx)
+    .await?;
+    provisioning::start_over(&mut tx, id, fields.enabled).await?;
+    notify_changed(&mut tx, id).await?;
+    let camera = fetch(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(camera)
+}
+
+/// Deletes the camera. Its MediaMTX path goes with the reconciler's next
+/// look at it: a `cam_<id>` path without a camera is an orphan.
+pub async fn delete(
+    db: &PgPool,
+    by: &Principal,
+    id: i64,
+    expected: Option<Expected>,
+) -> Result<()> {
+    let mut tx = db.begin().await?;
+    auth::act_as(&mut tx, &by.actor()).await?;
+    check_version(lock(&mut tx, by, id).await?, expected)?;
+    sqlx::query!("DELETE FROM cameras WHERE id = $1", id)
+        .execute(&mut *tx)
+        .await?;
+    notify_changed(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a client's `If-Match` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expected {
+    /// `*`: any version, as long as the camera exists.
+    Any,
+    OneOf(Vec<i64>),
+}
+
+fn check_version(current: i64, expected: Option<Expected>) -> Result<()> {
+    match expected {
+        Some(Expected::OneOf(versions)) if !versions.contains(&current) => {
+            Err(Error::Stale { current })
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_goes_ahead_unless_if_match_names_other_versions() {
+        assert!(check_version(4, None).is_ok());
+        assert!(check_version(4, Some(Expected::Any)).is_ok());
+        assert!(check_version(4, Some(Expected::OneOf(vec![3, 4]))).is_ok());
+        for stale in [vec![3], vec![]] {
+            assert!(matches!(
+                check_version(4, Some(Expected::OneOf(stale))),
+                Err(Error::Stale { current: 4 })
+            ));
+        }
+    }
+
+    #[test]
+    fn every_sort_is_named_by_its_query_value() {
+        for (name, sort) in Sort::VALUES {
+            assert_eq!(Sort::parse(name), Some(sort));
+            assert_eq!(sort.key(), name);
+        }
+        assert_eq!(Sort::parse("size"), None);
+    }
+}
