@@ -121,9 +121,10 @@ impl Hub {
         (*self.listening.borrow()).then_some(version)
     }
 
-    /// A camera changed: called by this replica's writes as soon as they
-    /// commit, so its own clients never read what they just changed from
-    /// before the change (the announcement follows a moment later).
+    /// Something may have changed: called after every successful write this
+    /// replica answers (`http::auth::forget_after_writes`), so its own
+    /// clients never read what they just changed from before the change
+    /// (the announcement follows a moment later).
     pub fn changed(&self) {
         self.version.fetch_add(1, Ordering::SeqCst);
     }

@@ -2,8 +2,9 @@
 //!
 //! `input` turns what clients send into valid `Fields` (with `stream_url`
 //! for the URL rules), `store` is the SQL that reads and writes cameras,
-//! `provisioning` where MediaMTX stands for each, and `passwords` the
-//! sealed passwords and `rotate-key`.
+//! `provisioning` where MediaMTX stands for each, `writes` a client's write
+//! whole (the SQL, then the wait for MediaMTX), and `passwords` the sealed
+//! passwords and `rotate-key`.
 
 mod error;
 mod input;
@@ -12,6 +13,7 @@ mod passwords;
 mod provisioning;
 mod store;
 mod stream_url;
+mod writes;
 
 pub use error::{Error, Result};
 pub use input::{CameraPatch, NewCameraInput, location_schema, name_schema, stream_url_schema};
@@ -22,7 +24,8 @@ pub use provisioning::{
     wait_for_provisioning,
 };
 pub use store::{
-    CHANGED_CHANNEL, Expected, ListFilter, Page, Sort, create, delete, get, get_seen_by, list,
-    unmask_for_probe, update,
+    CHANGED_CHANNEL, Expected, ListFilter, Page, Sort, delete, get, get_seen_by, list,
+    unmask_for_probe,
 };
 pub use stream_url::{StoredUrl, StreamUrl, has_whole_escapes};
+pub use writes::{create, update};

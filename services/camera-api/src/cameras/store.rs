@@ -152,7 +152,8 @@ async fn notify_changed(conn: &mut sqlx::PgConnection, id: i64) -> Result<()> {
     Ok(())
 }
 
-pub async fn create(
+/// The SQL half of `cameras::create`.
+pub(super) async fn create(
     db: &PgPool,
     key: &SecretKey,
     by: &Principal,
@@ -339,10 +340,8 @@ async fn page(
     Ok((items, total))
 }
 
-/// Applies a partial update. `expected` (from `If-Match`) makes the write
-/// conditional; a patch that changes nothing keeps the version and touches
-/// nothing on MediaMTX.
-pub async fn update(
+/// The SQL half of `cameras::update`.
+pub(super) async fn update(
     db: &PgPool,
     key: &SecretKey,
     by: &Principal,

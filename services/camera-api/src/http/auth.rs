@@ -147,13 +147,14 @@ async fn authenticate(parts: &Parts, state: &AppState) -> Result<Principal, ApiE
     Ok(found.principal)
 }
 
-/// After a successful write made with credentials, this replica forgets the
-/// principals it remembered, before it answers: whatever the write changed
-/// (a user, a token, a session, a password), the client's next request is
-/// judged anew. Every replica also forgets on PostgreSQL's announcement of
-/// the change (`auth::recent`); this closes the moment before the
+/// After a successful write made with credentials, this replica forgets
+/// what it remembered, before it answers: the principals (whatever the
+/// write changed, a user, a token, a session, a password, the client's next
+/// request is judged anew) and the camera list pages (the next list shows
+/// what this answer shows). Every replica also forgets on PostgreSQL's
+/// announcement of the change; this closes the moment before the
 /// announcement arrives here, for every endpoint, present and future.
-pub async fn forget_principals_after_writes(
+pub async fn forget_after_writes(
     State(state): State<AppState>,
     request: Request,
     next: Next,
@@ -162,6 +163,7 @@ pub async fn forget_principals_after_writes(
     let response = next.run(request).await;
     if write && response.status().is_success() {
         state.principals.clear();
+        state.events.changed();
     }
     response
 }

@@ -1,7 +1,5 @@
 //! `/api/cameras`: thin handlers over `crate::cameras`.
 
-use std::time::Duration;
-
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -55,9 +53,6 @@ pub struct CameraView {
     /// Where MediaMTX stands for this camera.
     pub provisioning: Provisioning,
 }
-
-/// How long a write waits for MediaMTX before answering `pending`.
-const PROVISIONING_WAIT: Duration = Duration::from_secs(2);
 
 impl From<&Camera> for CameraView {
     fn from(camera: &Camera) -> Self {
@@ -235,36 +230,6 @@ pub(super) fn camera_id(raw: &str) -> Result<i64, ApiError> {
     super::users::row_id(raw, "camera")
 }
 
-/// The camera once MediaMTX has answered for it, or as it is after
-/// `PROVISIONING_WAIT` (then `pending`). The write is committed either way,
-/// so a failure to look again (the camera deleted meanwhile, the database
-/// gone) reports what was written: an error would tell the client its
-/// committed write failed, and its retry would make a twin.
-async fn provisioned(state: &AppState, camera: Camera) -> Camera {
-    let current = match cameras::wait_for_provisioning(
-        &state.db,
-        camera.id,
-        camera.version,
-        PROVISIONING_WAIT,
-    )
-    .await
-    {
-        Ok(()) => cameras::get(&state.db, camera.id).await,
-        Err(err) => Err(err),
-    };
-    // The list this client reads next must show what this answer shows,
-    // before the announcements of the write and its provisioning arrive.
-    state.events.changed();
-    match current {
-        Ok(current) => current,
-        Err(cameras::Error::NotFound) => camera,
-        Err(err) => {
-            tracing::warn!(camera_id = camera.id, error = %err, "committed, but could not read the provisioning outcome");
-            camera
-        }
-    }
-}
-
 fn camera_response(status: StatusCode, camera: &Camera) -> Response {
     (
         status,
@@ -334,7 +299,6 @@ async fn create_camera(
     let camera =
         cameras::create(&state.db, &state.config.secret_key, &auth.principal, input).await?;
     tracing::info!(camera_id = camera.id, "camera created");
-    let camera = provisioned(&state, camera).await;
     let mut response = camera_response(StatusCode::CREATED, &camera);
     let location = HeaderValue::try_from(format!("/api/cameras/{}", camera.id))
         .expect("digits are a valid header value");
@@ -399,7 +363,6 @@ async fn update_camera(
         expected_version(&headers),
     )
     .await?;
-    let camera = provisioned(&state, camera).await;
     tracing::info!(
         camera_id = camera.id,
         version = camera.version,
@@ -431,7 +394,6 @@ async fn delete_camera(
 ) -> Result<StatusCode, ApiError> {
     let id = camera_id(&id)?;
     cameras::delete(&state.db, &auth.principal, id, expected_version(&headers)).await?;
-    state.events.changed();
     tracing::info!(camera_id = id, "camera deleted");
     Ok(StatusCode::NO_CONTENT)
 }

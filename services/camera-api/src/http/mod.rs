@@ -240,7 +240,7 @@ pub fn app(state: AppState) -> Router {
             middleware::map_response(headers::security),
             cors,
             middleware::from_fn_with_state(state.config.request_timeout, time_limit),
-            middleware::from_fn_with_state(state.clone(), auth::forget_principals_after_writes),
+            middleware::from_fn_with_state(state.clone(), auth::forget_after_writes),
         ))
         .with_state(state)
 }
