@@ -202,6 +202,7 @@ start haproxy env HAP_HTTP_BIND="$host:$http_port" HAP_HTTPS_BIND="$host:$https_
   HAP_HTTPS_PORT="$https_port" HAP_CERT="$run/edge.pem" \
   HAP_LUA="$PWD/haproxy/problem.lua" HAP_API_TIMEOUT=35s \
   HAP_API_SERVER="127.0.0.1:$api_port" HAP_HLS_SERVER="127.0.0.1:$hls_port" HAP_HLS_TIMEOUT=45s \
+  HAP_WEBRTC_SERVER="127.0.0.1:$webrtc_port" \
   HAP_API_RATE=100 HAP_LOGIN_RATE=20 HAP_MAX_BODY=65536 HAP_RETRY_AFTER=5 \
   haproxy -f haproxy/haproxy.cfg -db
 wait_port haproxy "$https_port"

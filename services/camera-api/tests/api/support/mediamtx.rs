@@ -124,6 +124,11 @@ impl MediaMtx {
         format!("127.0.0.1:{}", self.ports.hls)
     }
 
+    /// `127.0.0.1:PORT` of MediaMTX's WebRTC (WHEP) server.
+    pub fn webrtc_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.ports.webrtc)
+    }
+
     /// The service's login at MediaMTX: `(MEDIAMTX_API_USER, MEDIAMTX_API_PASS)`.
     pub fn service_login(&self) -> (&str, &str) {
         (SERVICE_USER, &self.password)
