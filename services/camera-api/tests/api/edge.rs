@@ -957,6 +957,37 @@ async fn whep_offers_go_through_the_edge_with_a_video_token_only() {
     edge.whep(Some(&video), "/webrtc/cam_999999/whep", &whep_offer())
         .await
         .problem_with_id(404, "stream-unavailable");
+
+    // Revoking a viewer's token kicks its WebRTC session, as its HLS ones.
+    // This session never connects, so MediaMTX would drop it after
+    // webrtcHandshakeTimeout (10 s) anyway: what shows the kick is the
+    // service's call, within one check (5 s) of the revocation.
+    let viewer = stack.video_token(None).await;
+    let answer = edge.whep(Some(&viewer), &whep, &whep_offer()).await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    let session: uuid::Uuid = answer.header("id").unwrap().parse().unwrap();
+    let token: i64 = sqlx::query_scalar("SELECT api_token_id FROM video_sessions WHERE id = $1")
+        .bind(session)
+        .fetch_one(&stack.app.db)
+        .await
+        .unwrap();
+    let revoked = stack
+        .app
+        .delete(&format!("/api/tokens/{token}"), None)
+        .await;
+    assert_eq!(revoked.status, 204);
+    let kick = format!("/v3/webrtcsessions/kick/{session}");
+    let kicked = eventually(Duration::from_secs(9), || async {
+        stack
+            .app
+            .mediamtx
+            .faults()
+            .requests()
+            .iter()
+            .any(|request| request.method == "POST" && request.path == kick)
+    })
+    .await;
+    assert!(kicked, "the revoked viewer's WebRTC session was not kicked");
 }
 
 /// A camera WebRTC can't carry (MJPEG) says so, as HLS does.
