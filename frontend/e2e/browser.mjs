@@ -17,11 +17,12 @@ const CHROMIUM_FLAGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-export function launchChromium() {
+/** `extraFlags` for a scenario that needs more (WebRTC on loopback, say). */
+export function launchChromium(extraFlags = []) {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: CHROMIUM_FLAGS,
+    args: [...CHROMIUM_FLAGS, ...extraFlags],
   });
 }
 
