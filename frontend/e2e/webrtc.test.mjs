@@ -74,6 +74,11 @@ async function addUser(admin, username, groups) {
  */
 function startWhep(page, cameraId) {
   return page.evaluate(async (cameraId) => {
+    // Where the API says the camera's WHEP endpoint is; a viewer who may
+    // not see the camera gets a 404 there and tries the URL's pattern.
+    const shown = await fetch(`/api/cameras/${cameraId}`);
+    const url = shown.ok ? (await shown.json()).webrtc_url : `/webrtc/cam_${cameraId}/whep`;
+    if (!url) return { status: -1, body: 'the camera has no webrtc_url' };
     const session = await (await fetch('/api/session')).json();
     const issued = await fetch('/api/video-tokens', { method: 'POST', headers: { 'x-csrf-token': session.csrf_token } });
     if (issued.status !== 200) return { status: -1, body: await issued.text() };
@@ -86,7 +91,7 @@ function startWhep(page, cameraId) {
       pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && done());
       setTimeout(done, 3000);
     });
-    const response = await fetch(`/webrtc/cam_${cameraId}/whep`, {
+    const response = await fetch(url, {
       method: 'POST',
       headers: { 'content-type': 'application/sdp', authorization: `Bearer ${token}` },
       body: pc.localDescription.sdp,

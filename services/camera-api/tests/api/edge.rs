@@ -848,6 +848,9 @@ async fn whep_offers_go_through_the_edge_with_a_video_token_only() {
     let edge = Edge::start(&stack, 1000, 1000).await;
     let id = stack.add_camera(&edge, "Lobby", &camera.url("cam1")).await;
     let whep = format!("/webrtc/cam_{id}/whep");
+    let advertised = edge.get(&format!("/api/cameras/{id}")).await;
+    let advertised: Value = serde_json::from_slice(&advertised.body).unwrap();
+    assert_eq!(advertised["webrtc_url"], whep.as_str());
     let video = stack.video_token(None).await;
 
     let answer = edge.whep(Some(&video), &whep, &whep_offer()).await;
