@@ -72,8 +72,8 @@ async function addUser(admin, username, groups) {
  * no trickle), POSTed through the edge. 201: the answer is applied and the
  * peer connection kept as `window.whep`; otherwise the refusal comes back.
  */
-function startWhep(page, cameraId) {
-  return page.evaluate(async (cameraId) => {
+function startWhep(page, cameraId, { tcpOnly = false } = {}) {
+  return page.evaluate(async ({ cameraId, tcpOnly }) => {
     // Where the API says the camera's WHEP endpoint is; a viewer who may
     // not see the camera gets a 404 there and tries the URL's pattern.
     const shown = await fetch(`/api/cameras/${cameraId}`);
@@ -103,10 +103,13 @@ function startWhep(page, cameraId) {
       pc.close();
       return reply;
     }
-    await pc.setRemoteDescription({ type: 'answer', sdp: body });
+    // tcpOnly: the browser never learns the UDP candidates, as where UDP
+    // is dropped on the way (no flag makes Chromium drop it by itself).
+    const sdp = tcpOnly ? body.replace(/^a=candidate:\S+ \d+ udp .*\r\n/gim, '') : body;
+    await pc.setRemoteDescription({ type: 'answer', sdp });
     window.whep = pc;
     return { ...reply, location: response.headers.get('location') };
-  }, cameraId);
+  }, { cameraId, tcpOnly });
 }
 
 /** Frames of `window.whep`'s video decoded so far, and its connection state. */
@@ -140,6 +143,15 @@ async function assertKeepsDecoding(page, frames) {
   assert.ok(after.frames - before.frames > frames, `decoded ${after.frames - before.frames} frames in 2 s (${JSON.stringify(after)})`);
 }
 
+/** The transport of `window.whep`'s media: `udp` or `tcp`. */
+function mediaProtocol(page) {
+  return page.evaluate(async () => {
+    const stats = await window.whep.getStats();
+    const pair = [...stats.values()].find((report) => report.type === 'candidate-pair' && report.nominated && report.state === 'succeeded');
+    return stats.get(pair?.remoteCandidateId)?.protocol;
+  });
+}
+
 let cameraId;
 
 async function lobbyCamera(admin) {
@@ -162,6 +174,7 @@ scenario('a camera plays over WebRTC through the edge within 10 s', async () => 
   console.log(`first WebRTC frame decoded ${waited} ms after the answer`);
   // The camera sends 25 frames a second.
   await assertKeepsDecoding(admin, 20);
+  assert.equal(await mediaProtocol(admin), 'udp', 'UDP first, where it passes');
   // Hanging up through the session resource ends MediaMTX's session.
   const hungUp = await admin.evaluate(async (location) => (await fetch(location, { method: 'DELETE' })).status, answer.location);
   assert.equal(hungUp, 200);
@@ -211,5 +224,16 @@ scenario("a disabled viewer's WebRTC session ends within seconds", async () => {
   assert.match(log, /ended video sessions whose access was revoked/);
   console.log(`the disabled viewer's WebRTC session ended within ${Date.now() - disabledAt} ms (${JSON.stringify(last)})`);
   await page.context().close();
+  await admin.context().close();
+});
+
+scenario('where UDP does not pass, WebRTC plays over the TCP ICE port', async () => {
+  const admin = await logInAsAdmin();
+  const id = await lobbyCamera(admin);
+  const answer = await startWhep(admin, id, { tcpOnly: true });
+  assert.equal(answer.status, 201, answer.body);
+  await assertDecodes(admin, 10_000);
+  await assertKeepsDecoding(admin, 20);
+  assert.equal(await mediaProtocol(admin), 'tcp', 'the media came over TCP');
   await admin.context().close();
 });
