@@ -17,12 +17,11 @@ const CHROMIUM_FLAGS = [
   '--autoplay-policy=no-user-gesture-required',
 ];
 
-/** `extraFlags` for a scenario that needs more (WebRTC on loopback, say). */
-export function launchChromium(extraFlags = []) {
+export function launchChromium() {
   return chromium.launch({
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: true,
-    args: [...CHROMIUM_FLAGS, ...extraFlags],
+    args: CHROMIUM_FLAGS,
   });
 }
 

@@ -19,9 +19,9 @@ let failed = false;
 
 before(async () => {
   [stack, camera] = await Promise.all([Stack.start(), TestCamera.start()]);
-  // MediaMTX announces 127.0.0.1 here, which Chromium skips unless told:
-  // in production the announced address is a reachable one.
-  browser = await launchChromium(['--allow-loopback-in-peer-connection']);
+  // MediaMTX announces 127.0.0.1 here (run-local.sh), which Chromium
+  // reaches as it would a LAN or public address.
+  browser = await launchChromium();
 });
 
 after(async () => {
