@@ -13,7 +13,9 @@
 # server of DATABASE_URL, which `make run` sets through with-postgres.sh), CAMPLANE_EDGE_HOST (127.0.0.1),
 # CAMPLANE_HTTPS_PORT (8443), CAMPLANE_HTTP_PORT (8080), CAMPLANE_API_PORT
 # (8081), CAMPLANE_DEMO_CAMERA_PORT (8555), CAMPLANE_MEDIAMTX_API_PORT (9997),
-# CAMPLANE_HLS_PORT (8888), CAMPLANE_RTSP_PORT (MediaMTX's, 8554),
+# CAMPLANE_HLS_PORT (8888), CAMPLANE_WEBRTC_PORT (MediaMTX's WHEP server, 8889),
+# CAMPLANE_WEBRTC_ICE_PORT (its media, UDP and TCP, on CAMPLANE_EDGE_HOST, 8189),
+# CAMPLANE_RTSP_PORT (MediaMTX's, 8554),
 # CAMPLANE_MEDIAMTX_METRICS_PORT (9998), CAMPLANE_DB (database name, camplane),
 # CAMPLANE_RUN_DIR (logs and pids, .run), CAMPLANE_PROFILE (release, or debug
 # for a quicker build), CAMPLANE_METRICS_LISTEN (127.0.0.1:9464, or off),
@@ -32,6 +34,8 @@ api_port=${CAMPLANE_API_PORT:-8081}
 camera_port=${CAMPLANE_DEMO_CAMERA_PORT:-8555}
 mediamtx_port=${CAMPLANE_MEDIAMTX_API_PORT:-9997}
 hls_port=${CAMPLANE_HLS_PORT:-8888}
+webrtc_port=${CAMPLANE_WEBRTC_PORT:-8889}
+ice_port=${CAMPLANE_WEBRTC_ICE_PORT:-8189}
 rtsp_port=${CAMPLANE_RTSP_PORT:-8554}
 mediamtx_metrics_port=${CAMPLANE_MEDIAMTX_METRICS_PORT:-9998}
 database=${CAMPLANE_DB:-camplane}
@@ -91,8 +95,10 @@ wait_port() {
   exit 1
 }
 
+# (The ICE port's UDP side can't be probed this way; MediaMTX fails to start
+# if it is taken, and wait_port below says so.)
 for port in "$https_port" "$http_port" "$api_port" "$camera_port" "$mediamtx_port" "$hls_port" \
-  "$rtsp_port" "$mediamtx_metrics_port"; do
+  "$webrtc_port" "$ice_port" "$rtsp_port" "$mediamtx_metrics_port"; do
   if (exec 5<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     say "port $port is already in use; stop what uses it or pick other ports (see the top of $0)"
     exit 1
@@ -146,10 +152,14 @@ say "MediaMTX: $mediamtx ($("$mediamtx" --version))"
 start mediamtx env MTX_AUTHHTTPADDRESS="$hook" \
   MTX_APIADDRESS=127.0.0.1:$mediamtx_port MTX_METRICSADDRESS=127.0.0.1:$mediamtx_metrics_port \
   MTX_RTSPADDRESS=127.0.0.1:$rtsp_port MTX_HLSADDRESS=127.0.0.1:$hls_port \
+  MTX_WEBRTCADDRESS=127.0.0.1:$webrtc_port \
+  MTX_WEBRTCLOCALUDPADDRESS=$host:$ice_port MTX_WEBRTCLOCALTCPADDRESS=$host:$ice_port \
+  MTX_WEBRTCADDITIONALHOSTS=$host \
   "$mediamtx" "$run/mediamtx.yml"
 export MEDIAMTX_RTSP_URL=rtsp://127.0.0.1:$rtsp_port
 wait_port mediamtx "$mediamtx_port"
 wait_port mediamtx "$hls_port"
+wait_port mediamtx "$webrtc_port"
 
 # --- the key that seals camera passwords in the database: it must stay with
 # the database, so a generated one is kept in the run directory.
@@ -192,6 +202,7 @@ start haproxy env HAP_HTTP_BIND="$host:$http_port" HAP_HTTPS_BIND="$host:$https_
   HAP_HTTPS_PORT="$https_port" HAP_CERT="$run/edge.pem" \
   HAP_LUA="$PWD/haproxy/problem.lua" HAP_API_TIMEOUT=35s \
   HAP_API_SERVER="127.0.0.1:$api_port" HAP_HLS_SERVER="127.0.0.1:$hls_port" HAP_HLS_TIMEOUT=45s \
+  HAP_WEBRTC_SERVER="127.0.0.1:$webrtc_port" \
   HAP_API_RATE=100 HAP_LOGIN_RATE=20 HAP_MAX_BODY=65536 HAP_RETRY_AFTER=5 \
   haproxy -f haproxy/haproxy.cfg -db
 wait_port haproxy "$https_port"

@@ -86,7 +86,9 @@ export class TestCamera {
 export class Stack {
   static async start() {
     const stack = new Stack();
-    const [https, http, api, demo, mediamtx, hls, rtsp, mediamtxMetrics] = await Promise.all(Array.from({ length: 8 }, freePort));
+    const [https, http, api, demo, mediamtx, hls, rtsp, mediamtxMetrics, webrtc, ice] = await Promise.all(
+      Array.from({ length: 10 }, freePort),
+    );
     stack.database = `camplane_e2e_${process.pid}_${Date.now()}`;
     stack.runDir = mkdtempSync(join(tmpdir(), 'camplane-e2e-'));
     stack.edge = `https://127.0.0.1:${https}`;
@@ -106,6 +108,10 @@ export class Stack {
         CAMPLANE_DEMO_CAMERA_PORT: String(demo),
         CAMPLANE_MEDIAMTX_API_PORT: String(mediamtx),
         CAMPLANE_HLS_PORT: String(hls),
+        CAMPLANE_WEBRTC_PORT: String(webrtc),
+        // A free TCP port; its UDP twin is free too unless something else
+        // picked the same number, which run-local.sh would report.
+        CAMPLANE_WEBRTC_ICE_PORT: String(ice),
         CAMPLANE_RTSP_PORT: String(rtsp),
         CAMPLANE_MEDIAMTX_METRICS_PORT: String(mediamtxMetrics),
         CAMPLANE_METRICS_LISTEN: 'off',

@@ -29,6 +29,7 @@ const CAMERA = {
   groups: ['north', 'gates'],
   path: 'cam_7',
   hls_url: '/hls/cam_7/index.m3u8',
+  webrtc_url: '/webrtc/cam_7/whep',
   created_at: '2026-11-25T00:00:00Z',
   updated_at: '2026-11-25T00:00:00Z',
   provisioning: { state: 'ready', attempts: 0, updated_at: '2026-11-25T00:00:00Z' },

@@ -269,7 +269,11 @@ async fn check_sessions(db: &PgPool, mediamtx: &mediamtx::Client) -> anyhow::Res
     if !any {
         return Ok(0);
     }
-    let running = mediamtx.list_hls_sessions().await?;
+    // A viewer may play over HLS or WebRTC; the hook's `id` is the session's
+    // id in either list.
+    let hls = mediamtx.list_hls_sessions().await?;
+    let webrtc = mediamtx.list_webrtc_sessions().await?;
+    let running: Vec<Uuid> = hls.iter().chain(&webrtc).copied().collect();
     // A session just let in may not be listed yet; older ones are over.
     sqlx::query!(
         "DELETE FROM video_sessions
@@ -293,7 +297,11 @@ async fn check_sessions(db: &PgPool, mediamtx: &mediamtx::Client) -> anyhow::Res
     .fetch_all(db)
     .await?;
     for id in &revoked {
-        mediamtx.kick_hls_session(*id).await?;
+        if webrtc.contains(id) {
+            mediamtx.kick_webrtc_session(*id).await?;
+        } else {
+            mediamtx.kick_hls_session(*id).await?;
+        }
         sqlx::query!("DELETE FROM video_sessions WHERE id = $1", id)
             .execute(db)
             .await?;

@@ -45,9 +45,16 @@ pub struct CameraView {
     /// The MediaMTX path, `cam_<id>`.
     #[schema(example = "cam_42")]
     pub path: String,
-    /// Where the console plays the camera, through the edge.
+    /// Where the console plays the camera over HLS, through the edge (GET,
+    /// with a video token as `Authorization: Bearer`; docs/video-access.md).
     #[schema(example = "/hls/cam_42/index.m3u8")]
     pub hls_url: String,
+    /// Its WebRTC (WHEP) endpoint, through the edge: POST an SDP offer
+    /// (`application/sdp`) with a video token as `Authorization: Bearer`;
+    /// the answer's `Location` is the session, to PATCH (trickle ICE) or
+    /// DELETE. The media itself goes to MediaMTX's ICE port, 8189 UDP or TCP.
+    #[schema(example = "/webrtc/cam_42/whep")]
+    pub webrtc_url: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Where MediaMTX stands for this camera.
@@ -67,6 +74,7 @@ impl From<&Camera> for CameraView {
             max_readers: camera.max_readers,
             groups: camera.groups.clone(),
             hls_url: format!("/hls/{path}/index.m3u8"),
+            webrtc_url: format!("/webrtc/{path}/whep"),
             path,
             created_at: camera.created_at,
             updated_at: camera.updated_at,

@@ -251,13 +251,33 @@ impl Client {
 
     /// The ids of the HLS sessions MediaMTX is serving.
     pub async fn list_hls_sessions(&self) -> Result<Vec<uuid::Uuid>> {
-        let sessions: Vec<HlsSession> = self.list_all("/v3/hlssessions/list", PAGE_SIZE).await?;
+        let sessions: Vec<Session> = self.list_all("/v3/hlssessions/list", PAGE_SIZE).await?;
         Ok(sessions.into_iter().map(|session| session.id).collect())
     }
 
     /// Ends an HLS session; one that is already gone counts as ended.
     pub async fn kick_hls_session(&self, id: uuid::Uuid) -> Result<()> {
         let request = self.request(Method::POST, &format!("/v3/hlssessions/kick/{id}"));
+        optional(self.execute(request).await).map(|_| ())
+    }
+
+    /// The ids of the WebRTC sessions MediaMTX is serving (WHEP readers;
+    /// publishers too, though the hook lets none in); none when its WebRTC
+    /// server is off (MediaMTX then has no such route: a 404).
+    pub async fn list_webrtc_sessions(&self) -> Result<Vec<uuid::Uuid>> {
+        let sessions: Option<Vec<Session>> =
+            optional(self.list_all("/v3/webrtcsessions/list", PAGE_SIZE).await)?;
+        Ok(sessions
+            .unwrap_or_default()
+            .into_iter()
+            .map(|session| session.id)
+            .collect())
+    }
+
+    /// Ends a WebRTC session (MediaMTX closes its peer connection); one that
+    /// is already gone counts as ended.
+    pub async fn kick_webrtc_session(&self, id: uuid::Uuid) -> Result<()> {
+        let request = self.request(Method::POST, &format!("/v3/webrtcsessions/kick/{id}"));
         optional(self.execute(request).await).map(|_| ())
     }
 
@@ -362,9 +382,10 @@ impl Client {
     }
 }
 
-/// One entry of `/v3/hlssessions/list`; only the id matters here.
+/// One entry of `/v3/hlssessions/list` or `/v3/webrtcsessions/list`; only
+/// the id matters here.
 #[derive(Debug, Deserialize)]
-struct HlsSession {
+struct Session {
     id: uuid::Uuid,
 }
 
@@ -381,6 +402,8 @@ fn operation(path: &str) -> &'static str {
         "paths/get",
         "hlssessions/list",
         "hlssessions/kick",
+        "webrtcsessions/list",
+        "webrtcsessions/kick",
     ];
     let path = path.trim_start_matches("/v3/");
     OPERATIONS

@@ -40,6 +40,7 @@ async fn create_returns_the_camera_with_location_etag_and_defaults() {
     assert_eq!(camera["max_readers"], 0);
     assert_eq!(camera["path"], format!("cam_{id}"));
     assert_eq!(camera["hls_url"], format!("/hls/cam_{id}/index.m3u8"));
+    assert_eq!(camera["webrtc_url"], format!("/webrtc/cam_{id}/whep"));
     assert!(camera["created_at"].is_string() && camera["updated_at"].is_string());
     // The full URL is kept for MediaMTX.
     assert_eq!(stored_url(&app, id).await, canary_url("127.0.2.10"));

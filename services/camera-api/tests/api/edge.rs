@@ -1,6 +1,6 @@
 //! The edge, for real: HAProxy with `haproxy/haproxy.cfg` in front of the
-//! service and a real MediaMTX's HLS server (pulling a live GStreamer test
-//! camera), driven with curl over TLS, as a browser would. MediaMTX asks the
+//! service and a real MediaMTX's HLS and WebRTC (WHEP) servers (pulling a
+//! live GStreamer test camera), driven with curl over TLS, as a browser would. MediaMTX asks the
 //! service's hook before every read (`authMethod: http`).
 
 use std::path::PathBuf;
@@ -155,6 +155,7 @@ impl Edge {
                 .env("HAP_API_TIMEOUT", "30s")
                 .env("HAP_HLS_SERVER", &hls)
                 .env("HAP_HLS_TIMEOUT", "45s")
+                .env("HAP_WEBRTC_SERVER", stack.app.mediamtx.webrtc_addr())
                 .env("HAP_API_RATE", rate.to_string())
                 .env("HAP_LOGIN_RATE", login_rate.to_string())
                 .env("HAP_MAX_BODY", "65536")
@@ -786,5 +787,232 @@ async fn a_restarted_service_is_back_behind_the_edge_within_two_seconds() {
     assert!(
         waited < Duration::from_secs(2),
         "the edge served the restarted service {waited:?} after it listened"
+    );
+}
+
+/// A WHEP offer as a browser makes one, by hand: receive one H.264 video
+/// track. Enough for MediaMTX to answer; nothing will ever connect to its
+/// ICE port (the browser tests, frontend/e2e/webrtc.test.mjs, play media).
+fn whep_offer() -> String {
+    let fingerprint = (0..32)
+        .map(|byte| format!("{:02X}", byte * 7 % 256))
+        .collect::<Vec<_>>()
+        .join(":");
+    [
+        "v=0",
+        "o=- 4611731400430051336 2 IN IP4 127.0.0.1",
+        "s=-",
+        "t=0 0",
+        "a=group:BUNDLE 0",
+        &format!("a=fingerprint:sha-256 {fingerprint}"),
+        "m=video 9 UDP/TLS/RTP/SAVPF 96",
+        "c=IN IP4 0.0.0.0",
+        "a=rtcp:9 IN IP4 0.0.0.0",
+        "a=ice-ufrag:camplane",
+        "a=ice-pwd:camplanecamplanecamplane",
+        "a=setup:actpass",
+        "a=mid:0",
+        "a=recvonly",
+        "a=rtcp-mux",
+        "a=rtpmap:96 H264/90000",
+        "a=fmtp:96 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f",
+        "",
+    ]
+    .join("\r\n")
+}
+
+impl Edge {
+    /// POSTs `offer` to `path` as `application/sdp`, with `token` as Bearer.
+    async fn whep(&self, token: Option<&str>, path: &str, offer: &str) -> Reply {
+        let args = [
+            "-X",
+            "POST",
+            "-H",
+            "content-type: application/sdp",
+            "--data-binary",
+            offer,
+        ];
+        self.curl_as(token, &args, &format!("{}{path}", self.https))
+            .await
+    }
+}
+
+/// WebRTC's handshake goes through the edge under the same rules as HLS:
+/// a video token that may read the camera gets an answer naming MediaMTX's
+/// ICE port (UDP and TCP) at the announced address, and a session resource
+/// under /webrtc/; anything else is refused with a problem document.
+#[tokio::test]
+async fn whep_offers_go_through_the_edge_with_a_video_token_only() {
+    let camera = TestCamera::start().await;
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    let id = stack.add_camera(&edge, "Lobby", &camera.url("cam1")).await;
+    let whep = format!("/webrtc/cam_{id}/whep");
+    let advertised = edge.get(&format!("/api/cameras/{id}")).await;
+    let advertised: Value = serde_json::from_slice(&advertised.body).unwrap();
+    assert_eq!(advertised["webrtc_url"], whep.as_str());
+    let video = stack.video_token(None).await;
+
+    let answer = edge.whep(Some(&video), &whep, &whep_offer()).await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    assert_eq!(answer.http_version, "2");
+    assert_eq!(answer.header("content-type"), Some("application/sdp"));
+    let sdp = answer.text();
+    assert!(sdp.contains("a=setup:"), "{sdp}");
+    for transport in ["udp", "tcp"] {
+        assert!(
+            sdp.lines().any(|line| line.starts_with("a=candidate:")
+                && line.contains(&format!(" {transport} "))
+                && line.contains(" 127.0.0.1 ")),
+            "no {transport} candidate at 127.0.0.1 in\n{sdp}"
+        );
+    }
+    // Only the announced address: none of this machine's interfaces.
+    assert!(
+        sdp.lines()
+            .filter(|line| line.starts_with("a=candidate:"))
+            .all(|line| line.contains(" 127.0.0.1 ")),
+        "{sdp}"
+    );
+    let location = answer.header("location").expect("a session resource");
+    let secret = location
+        .strip_prefix(&format!("{whep}/"))
+        .unwrap_or_else(|| panic!("{location} is not under {whep}/"));
+    uuid::Uuid::parse_str(secret).expect("a UUID");
+    // The hook saw the session (its id is MediaMTX's session id), so a
+    // revocation can end it.
+    let session: uuid::Uuid = answer.header("id").unwrap().parse().unwrap();
+    let recorded: Option<i64> =
+        sqlx::query_scalar("SELECT camera_id FROM video_sessions WHERE id = $1")
+            .bind(session)
+            .fetch_optional(&stack.app.db)
+            .await
+            .unwrap();
+    assert_eq!(recorded, id.as_i64());
+
+    // The session resource: trickle ICE and hang-up reach MediaMTX.
+    let resource = format!("{}{location}", edge.https);
+    let ended = edge.curl_as(None, &["-X", "DELETE"], &resource).await;
+    assert_eq!(ended.status, 200, "{}", ended.text());
+    let patch = [
+        "-X",
+        "PATCH",
+        "-H",
+        "content-type: application/trickle-ice-sdpfrag",
+        "--data-binary",
+        "a=ice-ufrag:camplane\r\na=ice-pwd:camplanecamplanecamplane\r\nm=video 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9 typ host\r\n",
+    ];
+    edge.curl_as(None, &patch, &resource)
+        .await
+        .problem_with_id(404, "not-found");
+
+    // No credential, an API token (not a video token), or a viewer limited
+    // to other groups: 401, with no Basic challenge a browser would show.
+    let elsewhere = stack.video_token(Some(&["vault"])).await;
+    for token in [None, Some(edge.token.as_str()), Some(elsewhere.as_str())] {
+        let refused = edge.whep(token, &whep, &whep_offer()).await;
+        refused.problem_with_id(401, "unauthenticated");
+        assert!(
+            !refused
+                .header("www-authenticate")
+                .is_some_and(|challenge| challenge.starts_with("Basic")),
+            "{token:?}"
+        );
+    }
+
+    // Only cameras' WHEP endpoints: not MediaMTX's page, scripts, WHIP or API.
+    for path in [
+        format!("/webrtc/cam_{id}/"),
+        format!("/webrtc/cam_{id}/reader.js"),
+        format!("/webrtc/cam_{id}/whip"),
+        "/webrtc/lobby/whep".to_owned(),
+        "/webrtc/v3/webrtcsessions/list".to_owned(),
+        "/webrtc/".to_owned(),
+    ] {
+        edge.whep(Some(&video), &path, &whep_offer())
+            .await
+            .problem_with_id(404, "stream-unavailable");
+    }
+    let traversal = format!(
+        "{}/webrtc/cam_{id}/whep/../../v3/webrtcsessions/list",
+        edge.https
+    );
+    assert_eq!(edge.curl(&["--path-as-is"], &traversal).await.status, 404);
+    let get = edge.get(&whep).await;
+    get.problem_with_id(405, "method-not-allowed");
+    assert_eq!(get.header("allow"), Some("POST, OPTIONS"));
+    let get = edge.get(location).await;
+    get.problem_with_id(405, "method-not-allowed");
+    assert_eq!(get.header("allow"), Some("PATCH, DELETE, OPTIONS"));
+    // Not an offer: MediaMTX's 400, as a problem.
+    let args = [
+        "-X",
+        "POST",
+        "-H",
+        "content-type: text/plain",
+        "--data-binary",
+        "hello",
+    ];
+    edge.curl_as(Some(&video), &args, &format!("{}{whep}", edge.https))
+        .await
+        .problem_with_id(400, "malformed-request");
+    // A camera that isn't provisioned is offline, as for HLS.
+    edge.whep(Some(&video), "/webrtc/cam_999999/whep", &whep_offer())
+        .await
+        .problem_with_id(404, "stream-unavailable");
+
+    // Revoking a viewer's token kicks its WebRTC session, as its HLS ones.
+    // This session never connects, so MediaMTX would drop it after
+    // webrtcHandshakeTimeout (10 s) anyway: what shows the kick is the
+    // service's call, within one check (5 s) of the revocation.
+    let viewer = stack.video_token(None).await;
+    let answer = edge.whep(Some(&viewer), &whep, &whep_offer()).await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    let session: uuid::Uuid = answer.header("id").unwrap().parse().unwrap();
+    let token: i64 = sqlx::query_scalar("SELECT api_token_id FROM video_sessions WHERE id = $1")
+        .bind(session)
+        .fetch_one(&stack.app.db)
+        .await
+        .unwrap();
+    let revoked = stack
+        .app
+        .delete(&format!("/api/tokens/{token}"), None)
+        .await;
+    assert_eq!(revoked.status, 204);
+    let kick = format!("/v3/webrtcsessions/kick/{session}");
+    let kicked = eventually(Duration::from_secs(9), || async {
+        stack
+            .app
+            .mediamtx
+            .faults()
+            .requests()
+            .iter()
+            .any(|request| request.method == "POST" && request.path == kick)
+    })
+    .await;
+    assert!(kicked, "the revoked viewer's WebRTC session was not kicked");
+}
+
+/// A camera WebRTC can't carry (MJPEG) says so, as HLS does.
+#[tokio::test]
+async fn a_camera_webrtc_cannot_carry_is_a_415_that_says_so() {
+    let camera = TestCamera::start().await;
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    let id = stack
+        .add_camera(&edge, "Old MJPEG", &camera.url("mjpeg"))
+        .await;
+    let video = stack.video_token(None).await;
+    let reply = edge
+        .whep(
+            Some(&video),
+            &format!("/webrtc/cam_{id}/whep"),
+            &whep_offer(),
+        )
+        .await;
+    let problem = reply.problem_with_id(415, "stream-unplayable");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("WebRTC"),
+        "{problem}"
     );
 }

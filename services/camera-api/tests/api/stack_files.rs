@@ -173,14 +173,38 @@ fn compose_runs_every_part_of_the_stack_pinned_and_checked() {
         "service_healthy"
     );
 
-    // Only the edge is published, and Grafana on the host's loopback.
+    // Only the edge is published, Grafana on the host's loopback, and
+    // MediaMTX's WebRTC media port (no HTTP proxy can carry it).
     for (name, service) in services {
         assert_eq!(
             service.get("ports").is_some(),
-            name == "haproxy" || name == "grafana",
+            name == "haproxy" || name == "grafana" || name == "mediamtx",
             "{name}'s ports"
         );
     }
+    // Exactly the ICE port, UDP and TCP, under the number MediaMTX listens
+    // on: it announces that number in its answers, whatever forwards it.
+    let mediamtx = yaml("mediamtx.yml");
+    let port_of = |key: &str| {
+        let address = mediamtx[key].as_str().unwrap();
+        address.rsplit(':').next().unwrap().to_owned()
+    };
+    let (udp, tcp) = (
+        port_of("webrtcLocalUDPAddress"),
+        port_of("webrtcLocalTCPAddress"),
+    );
+    let mut published: Vec<&str> = services["mediamtx"]["ports"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|port| port.as_str().unwrap())
+        .collect();
+    published.sort_unstable();
+    assert_eq!(
+        published,
+        [format!("{tcp}:{tcp}/tcp"), format!("{udp}:{udp}/udp")],
+        "MediaMTX publishes its ICE ports and nothing else"
+    );
     for port in services["grafana"]["ports"].as_array().unwrap() {
         assert!(
             port.as_str().unwrap().starts_with("127.0.0.1:"),
@@ -311,13 +335,22 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
             .any(|ip| ip == haproxy_ip),
         "hlsTrustedProxies must list HAProxy ({haproxy_ip})"
     );
+    assert_eq!(
+        mediamtx["webrtcTrustedProxies"],
+        mediamtx["hlsTrustedProxies"]
+    );
+    // The WebRTC media address browsers are told, from one variable.
+    assert_eq!(
+        compose["services"]["mediamtx"]["environment"]["MTX_WEBRTCADDITIONALHOSTS"],
+        "${CAMPLANE_WEBRTC_HOST:-127.0.0.1}"
+    );
 }
 
 #[test]
 fn mediamtx_config_has_what_the_service_relies_on() {
     let config = yaml("mediamtx.yml");
     let yes = Value::Bool(true);
-    for key in ["api", "metrics", "rtsp", "hls"] {
+    for key in ["api", "metrics", "rtsp", "hls", "webrtc"] {
         assert_eq!(config[key], yes, "{key} must be on");
     }
     assert_eq!(config["pprof"], Value::Bool(false));
@@ -342,6 +375,13 @@ fn mediamtx_config_has_what_the_service_relies_on() {
     // Nobody is let in by MediaMTX itself: camera-api's hook decides.
     assert_eq!(config["authMethod"], "http");
     assert_eq!(config["authInternalUsers"], serde_json::json!([]));
+
+    // WebRTC's media: UDP, with TCP for networks that block UDP; announced
+    // at the address compose names (interfaces hold Docker's internal ones).
+    assert_ne!(config["webrtcLocalUDPAddress"], "");
+    assert_ne!(config["webrtcLocalTCPAddress"], "");
+    assert_eq!(config["webrtcIPsFromInterfaces"], Value::Bool(false));
+    assert_eq!(config["webrtcEncryption"], Value::Bool(false));
 
     // HAProxy waits longer for a first playlist than MediaMTX can take: the
     // source's start, then two segments, which start on keyframes (three

@@ -43,6 +43,10 @@ struct Ports {
     rtsp: u16,
     hls: u16,
     metrics: u16,
+    /// WHEP (HTTP).
+    webrtc: u16,
+    /// WebRTC's media: UDP, and TCP on the same number, as in production.
+    ice: u16,
 }
 
 impl Ports {
@@ -52,6 +56,19 @@ impl Ports {
             rtsp: free_port(),
             hls: free_port(),
             metrics: free_port(),
+            webrtc: free_port(),
+            ice: free_ice_port(),
+        }
+    }
+}
+
+/// A port free for both UDP and TCP right now: the ICE listeners share one.
+fn free_ice_port() -> u16 {
+    loop {
+        let udp = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = udp.local_addr().unwrap().port();
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
         }
     }
 }
@@ -105,6 +122,11 @@ impl MediaMtx {
     /// `127.0.0.1:PORT` of MediaMTX's HLS server.
     pub fn hls_addr(&self) -> String {
         format!("127.0.0.1:{}", self.ports.hls)
+    }
+
+    /// `127.0.0.1:PORT` of MediaMTX's WebRTC (WHEP) server.
+    pub fn webrtc_addr(&self) -> String {
+        format!("127.0.0.1:{}", self.ports.webrtc)
     }
 
     /// The service's login at MediaMTX: `(MEDIAMTX_API_USER, MEDIAMTX_API_PASS)`.
@@ -229,6 +251,11 @@ impl MediaMtx {
             .env("MTX_RTSPADDRESS", loopback(self.ports.rtsp))
             .env("MTX_HLSADDRESS", loopback(self.ports.hls))
             .env("MTX_METRICSADDRESS", loopback(self.ports.metrics))
+            .env("MTX_WEBRTCADDRESS", loopback(self.ports.webrtc))
+            .env("MTX_WEBRTCLOCALUDPADDRESS", loopback(self.ports.ice))
+            .env("MTX_WEBRTCLOCALTCPADDRESS", loopback(self.ports.ice))
+            // Browsers in tests reach MediaMTX on the loopback address.
+            .env("MTX_WEBRTCADDITIONALHOSTS", "127.0.0.1")
             .env("MTX_AUTHHTTPADDRESS", hook)
             .stdin(Stdio::null())
             .stdout(Stdio::from(log.try_clone().unwrap()))
