@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 
 import { chromium } from 'playwright-core';
 
-// Offline-safe flags (see ../shared/notes/rig.md): no sandbox as root, and
-// no background calls to Google's services, which this network refuses.
+// Offline-safe flags: no sandbox (the tests may run as root), and no
+// background calls to Google's services, which a CI network may refuse.
 const CHROMIUM_FLAGS = [
   '--no-sandbox',
   '--disable-gpu',

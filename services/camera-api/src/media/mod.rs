@@ -104,7 +104,8 @@ impl Failure {
         Self::new(Code::FfmpegExit, detail)
     }
 
-    /// Reads ffmpeg's stderr (rig notes §4) for the reason it failed.
+    /// Reads ffmpeg's stderr for the reason it failed: the phrases are the
+    /// ones ffmpeg prints for RTSP refusals and socket errors.
     fn from_stderr(stderr: &str) -> Self {
         const RULES: &[(&[&str], Code, &str)] = &[
             (

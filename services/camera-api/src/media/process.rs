@@ -12,7 +12,8 @@ use super::Failure;
 use crate::redact;
 
 /// Time a process gets to exit after SIGTERM before it is killed. ffmpeg
-/// blocked on a stalled read ignores the first SIGTERM (rig notes §4).
+/// blocked on a stalled read ignores the first SIGTERM (measured: it stays
+/// in the socket read until the kill).
 pub const GRACE: Duration = Duration::from_millis(500);
 /// A snapshot is one JPEG; anything bigger is not what we asked for.
 const STDOUT_LIMIT: u64 = 32 << 20;
@@ -32,8 +33,8 @@ const PROTOCOL_WHITELIST: &str = "rtsp,rtsps,rtp,srtp,tcp,udp,tls";
 
 /// How ffmpeg and ffprobe open a camera, ending with `-i url`: only RTSP,
 /// over TCP, every socket operation bounded by `timeout`, and the fast-start
-/// flags measured in the rig notes (§3): a tiny probe size answers from the
-/// SDP in ~0.2 s instead of ~1.3 s; 5000 bytes rather than 32 keeps the
+/// flags as measured against the GStreamer test camera: a tiny probe size
+/// answers from the SDP in ~0.2 s instead of ~1.3 s; 5000 bytes rather than 32 keeps the
 /// video size right when the camera also sends audio.
 pub fn input_args(url: &str, timeout: Duration) -> Vec<String> {
     let timeout_us = timeout.as_micros().to_string();
