@@ -1,7 +1,7 @@
 // The console in a real browser (Debian's Chromium driven by playwright-core)
 // against the whole stack through HAProxy, with real RTSP test cameras.
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -30,11 +30,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await Promise.all(cameras.map((camera) => camera.stop()));
-  if (failed && stack) {
-    for (const log of readdirSync(stack.runDir).filter((name) => name.endsWith('.log'))) {
-      const lines = readFileSync(join(stack.runDir, log), 'utf8').trimEnd().split('\n');
-      console.error(`--- ${log} (last 30 lines)\n${lines.slice(-30).join('\n')}`);
-    }
+  if (failed) {
+    stack?.printLogs();
   }
   await stack?.stop();
 });

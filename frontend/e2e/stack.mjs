@@ -2,7 +2,7 @@
 // (the same as `make run`) on free ports with its own database and run
 // directory, plus GStreamer test cameras that a test can stop and start.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -70,6 +70,14 @@ export class TestCamera {
     return `rtsp://127.0.0.1:${this.port}/${mount}`;
   }
 
+  /** Prints the end of each of the stack's logs: for a failed scenario. */
+  printLogs() {
+    for (const log of readdirSync(this.runDir).filter((name) => name.endsWith('.log'))) {
+      const lines = readFileSync(join(this.runDir, log), 'utf8').trimEnd().split('\n');
+      console.error(`--- ${log} (last 30 lines)\n${lines.slice(-30).join('\n')}`);
+    }
+  }
+
   async stop() {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
@@ -126,6 +134,14 @@ export class Stack {
   }
 
   /** Stops every process of the stack (run-local.sh's trap) and drops its database. */
+  /** Prints the end of each of the stack's logs: for a failed scenario. */
+  printLogs() {
+    for (const log of readdirSync(this.runDir).filter((name) => name.endsWith('.log'))) {
+      const lines = readFileSync(join(this.runDir, log), 'utf8').trimEnd().split('\n');
+      console.error(`--- ${log} (last 30 lines)\n${lines.slice(-30).join('\n')}`);
+    }
+  }
+
   async stop() {
     const child = this.child;
     if (child && child.exitCode === null) {

@@ -5,7 +5,7 @@
 // media flows browser <-> MediaMTX's ICE port directly. The console's tiles
 // don't play WebRTC yet (issue 18); these scenarios hold the server side.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
@@ -27,11 +27,8 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await camera?.stop();
-  if (failed && stack) {
-    for (const log of readdirSync(stack.runDir).filter((name) => name.endsWith('.log'))) {
-      const lines = readFileSync(join(stack.runDir, log), 'utf8').trimEnd().split('\n');
-      console.error(`--- ${log} (last 30 lines)\n${lines.slice(-30).join('\n')}`);
-    }
+  if (failed) {
+    stack?.printLogs();
   }
   await stack?.stop();
 });

@@ -568,10 +568,11 @@ async fn a_camera_with_a_long_gop_plays_through_the_edge() {
     println!("first playlist of a 10 s GOP camera after {waited:?}");
 }
 
-/// An MJPEG-only camera: MediaMTX can't build an HLS muxer for it. That is
-/// not "at capacity" (retrying won't help): the edge says what it is.
+/// An MJPEG-only camera: MediaMTX can't build an HLS muxer for it, nor a
+/// WebRTC track. That is not "at capacity" (retrying won't help): the edge
+/// says what it is, over either.
 #[tokio::test]
-async fn a_camera_hls_cannot_carry_is_a_415_that_says_so() {
+async fn a_camera_hls_and_webrtc_cannot_carry_is_a_415_that_says_so() {
     let camera = TestCamera::start().await;
     let stack = Stack::start(&[]).await;
     let edge = Edge::start(&stack, 1000, 1000).await;
@@ -585,6 +586,18 @@ async fn a_camera_hls_cannot_carry_is_a_415_that_says_so() {
     let problem = reply.problem(415, "stream-unplayable");
     assert!(
         problem["detail"].as_str().unwrap().contains("MJPEG"),
+        "{problem}"
+    );
+    let reply = edge
+        .whep(
+            Some(&video),
+            &format!("/webrtc/cam_{id}/whep"),
+            &whep_offer(),
+        )
+        .await;
+    let problem = reply.problem_with_id(415, "stream-unplayable");
+    assert!(
+        problem["detail"].as_str().unwrap().contains("WebRTC"),
         "{problem}"
     );
 }
@@ -991,28 +1004,4 @@ async fn whep_offers_go_through_the_edge_with_a_video_token_only() {
     })
     .await;
     assert!(kicked, "the revoked viewer's WebRTC session was not kicked");
-}
-
-/// A camera WebRTC can't carry (MJPEG) says so, as HLS does.
-#[tokio::test]
-async fn a_camera_webrtc_cannot_carry_is_a_415_that_says_so() {
-    let camera = TestCamera::start().await;
-    let stack = Stack::start(&[]).await;
-    let edge = Edge::start(&stack, 1000, 1000).await;
-    let id = stack
-        .add_camera(&edge, "Old MJPEG", &camera.url("mjpeg"))
-        .await;
-    let video = stack.video_token(None).await;
-    let reply = edge
-        .whep(
-            Some(&video),
-            &format!("/webrtc/cam_{id}/whep"),
-            &whep_offer(),
-        )
-        .await;
-    let problem = reply.problem_with_id(415, "stream-unplayable");
-    assert!(
-        problem["detail"].as_str().unwrap().contains("WebRTC"),
-        "{problem}"
-    );
 }
