@@ -47,8 +47,8 @@ impl Tasks {
                 let started = Instant::now();
                 // Dropping the supervisor (at shutdown) drops this, and so
                 // cancels the task itself too.
-                let running = AbortOnDrop(tokio::spawn(task()));
-                let ended = (&mut { running }.0).await;
+                let mut running = AbortOnDrop(tokio::spawn(task()));
+                let ended = (&mut running.0).await;
                 match ended {
                     Ok(()) => tracing::error!(task = name, "background task ended; restarting"),
                     Err(err) => {
