@@ -14,6 +14,8 @@ mod request_log;
 mod session;
 mod snapshots;
 mod status;
+#[cfg(test)]
+mod tests;
 mod tokens;
 mod users;
 mod video;
