@@ -8,7 +8,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::time::Instant;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
@@ -19,12 +22,14 @@ const FRESH: Duration = Duration::from_secs(2);
 /// Past this many credentials the map starts over rather than grow.
 const CAPACITY: usize = 10_000;
 
-/// What a credential (a bearer token or a session cookie) stood for, and,
-/// for a session, its CSRF token.
+/// What a credential (a bearer token or a session cookie) stood for, for a
+/// session its CSRF token, and when the credential expires: time passing
+/// announces nothing, so a remembered credential must not outlive itself.
 #[derive(Clone)]
 pub struct Found {
     pub principal: Principal,
     pub csrf_token: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Default)]
@@ -42,7 +47,8 @@ impl Recent {
     pub fn get(&self, credential: &str) -> Option<Found> {
         let entries = self.entries();
         let (at, found) = entries.get(credential)?;
-        (at.elapsed() < FRESH).then(|| found.clone())
+        let live = found.expires_at.is_none_or(|expires| expires > Utc::now());
+        (at.elapsed() < FRESH && live).then(|| found.clone())
     }
 
     pub fn insert(&self, credential: &str, found: Found) {
@@ -91,10 +97,8 @@ mod tests {
     use super::*;
     use crate::auth::{PrincipalKind, Role};
 
-    #[test]
-    fn entries_are_fresh_for_a_moment_and_cleared_on_change() {
-        let recent = Recent::default();
-        let found = Found {
+    fn found(expires_at: Option<DateTime<Utc>>) -> Found {
+        Found {
             principal: Principal {
                 kind: PrincipalKind::Token {
                     id: 1,
@@ -104,11 +108,34 @@ mod tests {
                 groups: None,
             },
             csrf_token: None,
-        };
+            expires_at,
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn entries_are_fresh_for_a_moment_and_cleared_on_change() {
+        let recent = Recent::default();
         assert!(recent.get("cpl_a").is_none());
-        recent.insert("cpl_a", found);
+        recent.insert("cpl_a", found(None));
         assert_eq!(recent.get("cpl_a").unwrap().principal.role, Role::Viewer);
         recent.clear();
         assert!(recent.get("cpl_a").is_none());
+
+        recent.insert("cpl_a", found(None));
+        tokio::time::advance(FRESH - Duration::from_millis(1)).await;
+        assert!(recent.get("cpl_a").is_some(), "still fresh");
+        tokio::time::advance(Duration::from_millis(1)).await;
+        assert!(recent.get("cpl_a").is_none(), "looked up again after FRESH");
+    }
+
+    #[test]
+    fn a_credential_is_not_remembered_past_its_expiry() {
+        let recent = Recent::default();
+        let later = Utc::now() + chrono::Duration::hours(1);
+        recent.insert("cpl_later", found(Some(later)));
+        assert!(recent.get("cpl_later").is_some());
+        let gone = Utc::now() - chrono::Duration::milliseconds(1);
+        recent.insert("cpl_gone", found(Some(gone)));
+        assert!(recent.get("cpl_gone").is_none());
     }
 }

@@ -154,10 +154,11 @@ pub async fn revoke(db: &PgPool, actor: &str, id: i64) -> Result<()> {
     Ok(())
 }
 
-/// The principal behind a bearer token, if it is live.
-pub async fn find(db: &PgPool, token: &str) -> Result<Option<Principal>> {
+/// The principal behind a bearer token, if it is live, and when the token
+/// expires.
+pub async fn find(db: &PgPool, token: &str) -> Result<Option<(Principal, Option<DateTime<Utc>>)>> {
     let row = sqlx::query!(
-        r#"SELECT id, name, role AS "role: Role", groups,
+        r#"SELECT id, name, role AS "role: Role", groups, expires_at,
                   last_used_at IS NULL OR last_used_at < now() - interval '1 minute' AS "stale!"
            FROM api_tokens
            WHERE token_hash = $1 AND revoked_at IS NULL
@@ -177,12 +178,13 @@ pub async fn find(db: &PgPool, token: &str) -> Result<Option<Principal>> {
         .execute(db)
         .await?;
     }
-    Ok(Some(Principal {
+    let principal = Principal {
         kind: PrincipalKind::Token {
             id: row.id,
             name: row.name,
         },
         role: row.role,
         groups: row.groups,
-    }))
+    };
+    Ok(Some((principal, row.expires_at)))
 }

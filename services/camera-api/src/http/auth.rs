@@ -103,9 +103,10 @@ impl Credential {
                 }
                 let found = tokens::find(&state.db, token)
                     .await?
-                    .map(|principal| Found {
+                    .map(|(principal, expires_at)| Found {
                         principal,
                         csrf_token: None,
+                        expires_at,
                     });
                 (token, found)
             }
@@ -118,6 +119,7 @@ impl Credential {
                     .map(|(principal, session)| Found {
                         principal,
                         csrf_token: Some(session.csrf_token),
+                        expires_at: Some(session.expires_at),
                     });
                 (cookie, found)
             }

@@ -79,6 +79,7 @@ impl InProcess {
                     },
                 ),
                 csrf_token: None,
+                expires_at: None,
             },
         );
         token
@@ -98,6 +99,7 @@ impl InProcess {
                     },
                 ),
                 csrf_token: Some(CSRF.into()),
+                expires_at: None,
             },
         );
         format!("{SESSION_COOKIE}={cookie}")

@@ -7,7 +7,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::support::{TestApp, client_with_token, send};
+use crate::support::{TestApp, client_with_token, eventually, send};
 use camera_api::auth::Role;
 
 const PASSWORD: &str = "correct horse battery";
@@ -261,7 +261,13 @@ async fn failed_logins_say_nothing_about_users_and_are_slowed_per_username_and_a
         try_login_from(&app, HOME, "bob", PASSWORD).await.status,
         200
     );
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The second passes on the database's clock, which decides blocks.
+    sqlx::query(
+        "UPDATE login_throttle_by_address SET blocked_until = blocked_until - interval '1 second'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
     assert_eq!(
         try_login_from(&app, GUESSER, "bob", PASSWORD).await.status,
         200
@@ -395,8 +401,20 @@ async fn api_tokens_are_shown_once_stored_hashed_and_stop_at_expiry_or_revocatio
         .json();
     let brief = client_with_token(brief["token"].as_str().unwrap());
     assert_eq!(send(brief.get(app.url("/api/cameras"))).await.status, 200);
-    tokio::time::sleep(Duration::from_millis(2200)).await;
-    assert_eq!(send(brief.get(app.url("/api/cameras"))).await.status, 401);
+    // Its two seconds pass on the database's clock, which decides expiry.
+    sqlx::query(
+        "UPDATE api_tokens SET expires_at = expires_at - interval '2 seconds' WHERE name = 'brief'",
+    )
+    .execute(&app.db)
+    .await
+    .unwrap();
+    assert!(
+        eventually(Duration::from_secs(5), || async {
+            send(brief.get(app.url("/api/cameras"))).await.status == 401
+        })
+        .await,
+        "an expired token still opens the API"
+    );
 
     let past = app
         .post_json(
@@ -799,8 +817,20 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
         401
     );
 
-    // Short-lived: gone when it expires, or as soon as its holder is revoked.
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    // Short-lived: gone when it expires (it lives the setting's two seconds,
+    // which then pass on the database's clock), or as soon as its holder is
+    // revoked.
+    let left: f64 = sqlx::query_scalar(
+        "SELECT extract(epoch FROM max(expires_at) - now())::float8 FROM video_tokens",
+    )
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert!(0.0 < left && left <= 2.0, "{left} s left of a 2 s token");
+    sqlx::query("UPDATE video_tokens SET expires_at = expires_at - interval '2 seconds'")
+        .execute(&app.db)
+        .await
+        .unwrap();
     assert_eq!(
         ask(&app, &hook("read", &lobby, "", "", &video)).await,
         401,
