@@ -33,8 +33,11 @@ deps:
 test: deps $(CONSOLE_DEPS)
 	@scripts/with-postgres.sh $(MAKE) --no-print-directory test-suite
 
+# Four tests at a time on two cores: API tests mostly wait on the processes
+# they start (MediaMTX, ffmpeg, cameras), using about a third of the CPU two
+# at a time.
 test-suite:
-	cargo test --workspace --locked
+	cargo test --workspace --locked -- --test-threads=4
 	@echo "soak: 64 clients against the real binary for 60 s (about 80 s in all)"
 	cargo test -p camera-api --test api --locked -- --ignored
 	scripts/fuzz.sh

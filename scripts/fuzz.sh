@@ -7,28 +7,54 @@
 #
 # It starts camera-api (debug build) on a free port, with a database of its
 # own on DATABASE_URL's server, and stops and drops them however it ends.
-# No camera the fuzzer invents is ever contacted: MediaMTX is left
-# unreachable (the service must answer without it, and the reconciler's work
-# with the real one is tested elsewhere) and ffmpeg/ffprobe are `false`
-# (every probe and snapshot fails as a camera would), so nothing leaves this
-# machine for the fuzzer's made-up addresses. FUZZ_EXAMPLES (cases per operation and phase, default
-# 300) and FUZZ_SEED (1) change the budget and the cases.
+# Nothing the fuzzer invents is ever contacted, nor looked up: the service
+# and the fuzzer run in a network namespace of their own with loopback only
+# (`unshare --net`), reaching PostgreSQL through its Unix socket, so a probe
+# of a made-up camera fails at once, as an unreachable one would, instead of
+# sending DNS queries and connections out (and waiting for their timeouts).
+# MediaMTX is left unreachable (the service must answer without it, and the
+# reconciler's work with the real one is tested elsewhere) and ffmpeg/ffprobe
+# are `false`. FUZZ_EXAMPLES (cases per operation and phase, default 300) and
+# FUZZ_SEED (1) change the budget and the cases.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 say() { echo "fuzz: $*" >&2; }
-
-# --- schemathesis in a venv of its own, rebuilt when the pins change
+: "${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server where fuzz.sh may create a database (make test does)}"
 venv=.venv-fuzz
-requirements=scripts/fuzz-requirements.txt
-if [[ ! -f $venv/installed || $requirements -nt $venv/installed ]]; then
-  say "installing schemathesis into $venv"
-  python3 -m venv --clear "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
-  touch "$venv/installed"
+
+if [[ -z ${FUZZ_ISOLATED:-} ]]; then
+  # --- schemathesis in a venv of its own, rebuilt when the pins change
+  requirements=scripts/fuzz-requirements.txt
+  if [[ ! -f $venv/installed || $requirements -nt $venv/installed ]]; then
+    say "installing schemathesis into $venv"
+    python3 -m venv --clear "$venv"
+    "$venv/bin/pip" install -q --disable-pip-version-check -r "$requirements"
+    touch "$venv/installed"
+  fi
+  cargo build --locked -q -p camera-api
+
+  # --- into a namespace with loopback only; PostgreSQL by its socket
+  server=${DATABASE_URL%/*}
+  socket=$(psql -Atq "$server/postgres" -c "SHOW unix_socket_directories" | cut -d, -f1)
+  port=$(psql -Atq "$server/postgres" -c "SHOW port")
+  if [[ ! -S $socket/.s.PGSQL.$port ]]; then
+    say "DATABASE_URL's server has no Unix socket on this machine ('$socket'); run beside a local PostgreSQL (make test starts one)"
+    exit 1
+  fi
+  if ! unshare --net --map-root-user true 2>/dev/null; then
+    say "this machine refuses 'unshare --net --map-root-user' (user namespaces), so the fuzzer can't be cut off from the network"
+    exit 1
+  fi
+  # The same user (and password), by the socket: a percent-encoded host.
+  local_url=$(python3 -c 'import sys, urllib.parse as u
+user = u.urlsplit(sys.argv[1]).netloc.rpartition("@")[0]
+print(f"postgres://{user}@{u.quote(sys.argv[2], safe=str())}:{sys.argv[3]}/postgres")' \
+    "$DATABASE_URL" "$socket" "$port")
+  FUZZ_ISOLATED=1 DATABASE_URL=$local_url exec unshare --net --map-root-user "$0" "$@"
 fi
+ip link set lo up
 
 # --- a database of its own, dropped at the end
-: "${DATABASE_URL:?set DATABASE_URL to a PostgreSQL server where fuzz.sh may create a database (make test does)}"
 server=${DATABASE_URL%/*}
 database=camplane_fuzz_$$_$RANDOM
 run=$(mktemp -d -t camplane-fuzz.XXXXXX)
@@ -46,7 +72,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 psql -q "$server/postgres" -c "CREATE DATABASE \"$database\""
 
-cargo build --locked -q -p camera-api
 bin=target/debug
 
 # The service listens on port 0 and says which port it got, so nothing can take a
@@ -63,7 +88,7 @@ address_in() {
   cat "$log" >&2
   exit 1
 }
-# Nothing listens on port 1 of loopback. The settings go through the
+# Nothing listens on port 1 of loopback, the only interface there is. The settings go through the
 # environment, never a command line (the key seals the passwords of this
 # throwaway database only).
 export DATABASE_URL="$server/$database" CAMPLANE_SECRET_KEY=$(openssl rand -base64 32)

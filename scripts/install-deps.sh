@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test rig needs: GStreamer's RTSP server for
-# the test cameras (gstreamer1.0-x for the clock they burn in), ffmpeg/ffprobe, haproxy, psql and nc, and PostgreSQL's
+# the test cameras (gstreamer1.0-x for the clock they burn in), ffmpeg/ffprobe, haproxy, psql and nc, ip and
+# unshare (the fuzzer's network of its own), and PostgreSQL's
 # server binaries (the outage test runs a throwaway cluster). `--browser` adds
 # Chromium for the browser tests.
 # Only what is missing is installed, so on a ready machine this makes no
@@ -13,6 +14,7 @@ packages=(
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad
   gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-tools gstreamer1.0-x fonts-dejavu-core
   postgresql-client postgresql netcat-openbsd openssl curl
+  iproute2 util-linux
 )
 for arg in "$@"; do
   case "$arg" in
