@@ -11,7 +11,7 @@ SHELL := /bin/bash
 # test server, so a build needs no migrated database.
 export SQLX_OFFLINE := true
 
-.PHONY: help deps test test-suite lint run bench bench-suite sqlx-prepare
+.PHONY: help deps run-deps test test-suite lint run bench bench-suite sqlx-prepare
 
 # The console's packages, reinstalled only when the lock file changes.
 CONSOLE_DEPS := frontend/node_modules/.package-lock.json
@@ -23,6 +23,11 @@ help:
 	@echo "make test   run every test (installs what the tests need)"
 	@echo "make lint   rustfmt, clippy, module cycles and unused dependencies, as CI runs them"
 	@echo "make bench  benchmarks against their targets (docs/benchmarks.md)"
+
+# Running needs no browser; the tests drive Chromium.
+run-deps:
+	@scripts/install-deps.sh
+	@scripts/mediamtx.sh >/dev/null
 
 deps:
 	@scripts/install-deps.sh --browser
@@ -51,8 +56,9 @@ lint: $(CONSOLE_DEPS)
 	scripts/unused-deps.py services/camera-api
 	cd frontend && npm run lint
 
-run: deps
-	@scripts/with-postgres.sh scripts/run-local.sh
+# Ctrl-C (130) is how a run ends, not an error.
+run: run-deps
+	@scripts/with-postgres.sh scripts/run-local.sh || test $$? -eq 130
 
 # Benchmarks with targets; prints tables and writes docs/benchmarks.md and
 # docs/latency.md (glass-to-glass, in Chromium).

@@ -68,6 +68,7 @@ cleanup() {
     say "stopping"
     kill "${pids[@]}" 2>/dev/null || true
     wait "${pids[@]}" 2>/dev/null || true
+    say "stopped"
   fi
   rm -f "$run/pids"
 }
@@ -76,9 +77,12 @@ trap 'exit 130' INT TERM
 
 # Starts a command in the background, logging to .run/<name>.log. fd 3 (the
 # camera's stdin, below) is closed for it, so only this shell holds that open.
+# In a session of its own, Ctrl-C reaches this shell only, which then stops
+# everything in order; otherwise a process ending of it first would read as
+# a failure.
 start() {
   local name=$1; shift
-  "$@" >"$run/$name.log" 2>&1 3>&- &
+  setsid "$@" >"$run/$name.log" 2>&1 3>&- &
   pids+=($!)
   echo $! >>"$run/pids"
 }
@@ -137,7 +141,7 @@ mkfifo "$run/camera.stdin"
 exec 3<>"$run/camera.stdin"
 # Not through start(): a background command's stdin is /dev/null unless the
 # command itself redirects it.
-/usr/bin/python3 infra/test-camera/test_camera.py --port "$camera_port" \
+setsid /usr/bin/python3 infra/test-camera/test_camera.py --port "$camera_port" \
   <"$run/camera.stdin" >"$run/camera.log" 2>&1 3>&- &
 pids+=($!)
 echo $! >>"$run/pids"
@@ -233,5 +237,6 @@ cat <<EOF
   Ctrl-C stops everything.
 
 EOF
-wait -n "${pids[@]}" || true
-say "a process exited; see $run/*.log"
+wait -n "${pids[@]}" && status=0 || status=$?
+say "a process exited (status $status); see $run/*.log"
+exit 1

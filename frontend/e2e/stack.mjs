@@ -148,10 +148,15 @@ export class Stack {
       const exited = new Promise((done) => child.once('exit', done));
       child.kill('SIGTERM');
       const timeout = setTimeout(() => {
-        try {
-          process.kill(-child.pid, 'SIGKILL');
-        } catch {
-          // Already gone.
+        // run-local.sh starts each process in a session of its own (so that
+        // Ctrl-C reaches only the script): its pids file names them.
+        const pids = readFileSync(join(this.runDir, 'pids'), { encoding: 'utf8', flag: 'a+' });
+        for (const pid of [-child.pid, ...pids.split('\n').filter(Boolean).map(Number)]) {
+          try {
+            process.kill(pid, 'SIGKILL');
+          } catch {
+            // Already gone.
+          }
         }
       }, 15_000);
       await exited;
