@@ -16,7 +16,7 @@ import { useAuth } from './app/useAuth';
 import { Account } from './auth/Account';
 import { LoginPage } from './auth/LoginPage';
 import { PasswordPage } from './auth/PasswordPage';
-import { loginPath, returnPath } from './auth/login';
+import { isServerPage, loginPath, returnPath } from './auth/login';
 import { CameraForm } from './cameras/CameraForm';
 import { CameraList } from './cameras/CameraList';
 import { Mosaic } from './live/Mosaic';
@@ -98,7 +98,9 @@ export function App() {
     if (auth.kind === 'signed-out' && path !== '/login') {
       navigate(auth.reason === 'logged-out' ? '/login' : loginPath(search ? `${path}?${search}` : path), { replace: true });
     } else if (auth.kind === 'signed-in' && path === '/login') {
-      navigate(returnPath(next), { replace: true });
+      const back = returnPath(next);
+      if (isServerPage(back)) window.location.replace(back);
+      else navigate(back, { replace: true });
     } else if (auth.kind === 'signed-in' && path === '/') {
       navigate('/live', { replace: true });
     }

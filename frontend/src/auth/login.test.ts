@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { describeLoginFailure, loginPath, retryAfterSeconds, returnPath } from './login';
+import { describeLoginFailure, isServerPage, loginPath, retryAfterSeconds, returnPath } from './login';
 
 describe('the way back after logging in', () => {
   it('remembers the page and its query', () => {
@@ -18,6 +18,12 @@ describe('the way back after logging in', () => {
     for (const next of [null, '', 'https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)', '/login']) {
       expect(returnPath(next)).toBe('/live');
     }
+  });
+
+  it('goes back to the API explorer by loading it, as the service serves it', () => {
+    expect(returnPath('/api/docs/')).toBe('/api/docs/');
+    expect(isServerPage('/api/docs/')).toBe(true);
+    expect(isServerPage('/cameras?q=api')).toBe(false);
   });
 });
 

@@ -17,6 +17,11 @@ export function returnPath(next: string | null): string {
   return next;
 }
 
+/** Pages the service serves itself (the API explorer), not screens of this console: reached by loading them. */
+export function isServerPage(path: string): boolean {
+  return path.startsWith('/api/');
+}
+
 function isLogin(path: string): boolean {
   return path === '/login' || path.startsWith('/login?');
 }

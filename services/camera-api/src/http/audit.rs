@@ -39,8 +39,9 @@ struct AuditParams {
     /// Only entries about this camera.
     #[param(value_type = Option<i64>, minimum = 1)]
     camera_id: Option<String>,
-    /// Only entries at or after this time (RFC 3339).
-    #[param(value_type = Option<String>, format = DateTime, example = "2026-11-25T00:00:00Z")]
+    /// Only entries at or after this time (RFC 3339, e.g.
+    /// `2026-11-25T00:00:00Z`).
+    #[param(value_type = Option<String>, format = DateTime)]
     since: Option<String>,
     /// Only entries before this time (RFC 3339).
     #[param(value_type = Option<String>, format = DateTime)]

@@ -7,9 +7,9 @@ use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Redirect, Response};
 
 use super::AppState;
 use super::problem::ApiError;
@@ -64,15 +64,36 @@ impl<R: Requirement> FromRequestParts<AppState> for Authorized<R> {
     }
 }
 
-/// For routes that aren't handlers of ours (the API documentation).
+/// For routes that aren't handlers of ours (the API documentation). A
+/// browser that opens one without a session is sent to the console's login,
+/// which sends it back; anything else gets the problem document.
 pub async fn require<R: Requirement>(
     State(state): State<AppState>,
     request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
     let (mut parts, body) = request.into_parts();
-    Authorized::<R>::from_request_parts(&mut parts, &state).await?;
-    Ok(next.run(Request::from_parts(parts, body)).await)
+    match Authorized::<R>::from_request_parts(&mut parts, &state).await {
+        Ok(_) => Ok(next.run(Request::from_parts(parts, body)).await),
+        Err(refused) if refused.status() == StatusCode::UNAUTHORIZED && wants_a_page(&parts) => {
+            let back = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+            let login = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("next", back)
+                .finish();
+            Ok(Redirect::to(&format!("/login?{login}")).into_response())
+        }
+        Err(refused) => Err(refused),
+    }
+}
+
+/// A browser navigating (not a script fetching): it asks for HTML first.
+fn wants_a_page(parts: &Parts) -> bool {
+    parts.method == Method::GET
+        && parts
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|accept| accept.to_str().ok())
+            .is_some_and(|accept| accept.starts_with("text/html"))
 }
 
 /// What a request proves itself with. A bearer token wins over a cookie:

@@ -109,13 +109,13 @@ pub(super) struct ListParams {
     /// Only enabled (`true`) or disabled (`false`) cameras.
     #[param(value_type = Option<bool>)]
     enabled: Option<String>,
-    /// Only these cameras: comma-separated ids, at most 500 (the page size
-    /// then defaults to 500).
-    #[param(example = "1,2,3")]
+    // No `example` on filters: the API explorer fills it in as a value.
+    /// Only these cameras: comma-separated ids such as `1,2,3`, at most 500
+    /// (the page size then defaults to 500).
     ids: Option<String>,
     /// Order: `id` (default), `name`, `location`, `created_at` or
-    /// `updated_at`; a leading `-` reverses it. Ties go by id.
-    #[param(example = "-created_at")]
+    /// `updated_at`; a leading `-` reverses it (`-created_at`: newest
+    /// first). Ties go by id.
     sort: Option<String>,
 }
 

@@ -38,7 +38,6 @@ pub struct SnapshotParams {
     max_age: Option<String>,
     /// `last`: when no fresh image can be had, send the last good one
     /// (with its `Age`) instead of an error.
-    #[param(example = "last")]
     fallback: Option<String>,
 }
 

@@ -489,3 +489,33 @@ async fn bad_list_parameters_are_422_naming_the_parameter() {
     let request = app.as_admin(Method::GET, "/api/cameras?limit=500", None);
     assert_eq!(app.status(request).await, StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn a_browser_opening_the_api_explorer_without_a_session_is_sent_to_log_in_and_back() {
+    let app = InProcess::new().await;
+    let page = |uri: &str| {
+        Request::get(uri)
+            .header(header::ACCEPT, "text/html,application/xhtml+xml,*/*;q=0.8")
+            .body(Body::empty())
+            .expect("a request")
+    };
+    let response = app
+        .router
+        .clone()
+        .oneshot(page("/api/docs/"))
+        .await
+        .expect("served");
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        response.headers()[header::LOCATION],
+        "/login?next=%2Fapi%2Fdocs%2F"
+    );
+    // A script (no HTML asked for) gets the problem, as before.
+    let fetch = app.request(&Method::GET, "/api/docs/", &Credential::None);
+    assert_eq!(app.status(fetch).await, StatusCode::UNAUTHORIZED);
+    // With a session, the page itself.
+    let mut signed_in = page("/api/docs/");
+    let cookie = app.session(Role::Viewer).parse().expect("a cookie");
+    signed_in.headers_mut().insert(header::COOKIE, cookie);
+    assert_eq!(app.status(signed_in).await, StatusCode::OK);
+}
