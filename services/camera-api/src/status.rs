@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::Serialize;
 use sqlx::PgPool;
 use sqlx::types::Json;
@@ -65,7 +65,9 @@ pub struct CameraStatus {
     /// `NO_SOURCE`, `NOT_PROVISIONED`, `MEDIAMTX_UNREACHABLE`, `PROVISIONING`.
     #[schema(example = "AUTH")]
     pub code: Option<String>,
-    /// Since when the camera has been in this state, as far as is known.
+    /// Since when the camera has been in this state (and code): from
+    /// MediaMTX or the probes where they know, else since Camplane first
+    /// showed it. It moves when the state does, and only then.
     pub since: Option<DateTime<Utc>>,
     pub provisioning: ProvisioningState,
     /// Viewers MediaMTX is serving.
@@ -166,7 +168,7 @@ pub async fn of_cameras(
             None
         }
     };
-    Ok(cameras
+    let mut statuses: Vec<CameraStatus> = cameras
         .iter()
         .map(|camera| {
             let runtime = match &paths {
@@ -175,7 +177,69 @@ pub async fn of_cameras(
             };
             derive(camera, runtime, probes.get(&camera.id))
         })
-        .collect())
+        .collect();
+    remember_states(db, &mut statuses).await?;
+    Ok(statuses)
+}
+
+/// Fills in `since` where the status's sources don't know it: the moment
+/// the state (and code) was first seen, kept until it changes. A state seen
+/// for the first time is stored, in one statement for the whole set.
+async fn remember_states(db: &PgPool, statuses: &mut [CameraStatus]) -> Result<(), db::Error> {
+    let ids: Vec<i64> = statuses.iter().map(|status| status.id).collect();
+    let known: HashMap<i64, (String, Option<String>, DateTime<Utc>)> = sqlx::query!(
+        "SELECT camera_id, state, code, since FROM camera_states WHERE camera_id = ANY($1)",
+        &ids,
+    )
+    .fetch_all(db)
+    .await?
+    .into_iter()
+    .map(|row| (row.camera_id, (row.state, row.code, row.since)))
+    .collect();
+    // PostgreSQL keeps microseconds: the first answer says what later ones will.
+    let now = Utc::now().trunc_subsecs(6);
+    let mut changed = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for status in statuses.iter_mut() {
+        let same = known
+            .get(&status.id)
+            .filter(|(state, code, _)| state == status.state.as_str() && *code == status.code);
+        match same {
+            Some((_, _, since)) => {
+                status.since.get_or_insert(*since);
+            }
+            None => {
+                let since = *status.since.get_or_insert(now);
+                changed.0.push(status.id);
+                changed.1.push(status.state.as_str().to_owned());
+                changed.2.push(status.code.clone());
+                changed.3.push(since);
+            }
+        }
+    }
+    if changed.0.is_empty() {
+        return Ok(());
+    }
+    // Readers on several replicas may race to record one change; the first
+    // wins and the others change nothing. A camera deleted meanwhile has no
+    // state to keep.
+    sqlx::query!(
+        r#"INSERT INTO camera_states (camera_id, state, code, since)
+           SELECT s.camera_id, s.state, s.code, s.since
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[])
+                AS s(camera_id, state, code, since)
+           WHERE EXISTS (SELECT 1 FROM cameras c WHERE c.id = s.camera_id)
+           ON CONFLICT (camera_id) DO UPDATE
+           SET state = EXCLUDED.state, code = EXCLUDED.code, since = EXCLUDED.since
+           WHERE (camera_states.state, camera_states.code)
+                 IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.code)"#,
+        &changed.0,
+        &changed.1,
+        &changed.2 as &[Option<String>],
+        &changed.3,
+    )
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// The rules, in order: an operator's switch, then MediaMTX's refusal, then
@@ -199,13 +263,15 @@ pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -
         probe: last.map(|last| last.probe.clone()),
     };
     let failed_probe = last.filter(|last| !last.probe.ok);
+    // `since` only where the source knows it exactly; `of_cameras` fills in
+    // the rest from when the state was first seen.
     let (state, code, reason, since): (State, Option<&str>, String, Option<DateTime<Utc>>) =
         if !camera.enabled {
             (
                 State::Disabled,
                 None,
                 "disabled by an operator".into(),
-                Some(camera.updated_at),
+                None,
             )
         } else if camera.provisioning.state == ProvisioningState::Error {
             let detail = camera
@@ -213,12 +279,7 @@ pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -
                 .detail
                 .clone()
                 .unwrap_or_else(|| "MediaMTX refused the camera".into());
-            (
-                State::Error,
-                Some("PROVISIONING"),
-                detail,
-                Some(camera.provisioning.updated_at),
-            )
+            (State::Error, Some("PROVISIONING"), detail, None)
         } else if let Runtime::Unknown = runtime {
             (
                 State::Offline,
@@ -239,23 +300,13 @@ pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -
             (State::Offline, code, reason, failed.failing_since)
         } else if path.is_none() {
             let reason = "waiting for MediaMTX to be configured for this camera".into();
-            (
-                State::Offline,
-                Some("NOT_PROVISIONED"),
-                reason,
-                Some(camera.provisioning.updated_at),
-            )
+            (State::Offline, Some("NOT_PROVISIONED"), reason, None)
         } else if !camera.on_demand || status.readers > 0 {
             let reason = "MediaMTX is not receiving the camera".into();
             (State::Offline, Some("NO_SOURCE"), reason, None)
         } else {
             let reason = "on demand: nothing is pulled until someone watches".into();
-            (
-                State::Idle,
-                None,
-                reason,
-                Some(camera.provisioning.updated_at),
-            )
+            (State::Idle, None, reason, None)
         };
     status.state = state;
     status.code = code.map(str::to_owned);

@@ -882,3 +882,33 @@ async fn a_probe_never_follows_a_redirect_to_another_server() {
     server.abort();
     app.media.assert_none_running().await;
 }
+
+#[tokio::test]
+async fn a_status_since_moves_when_the_state_changes_and_only_then() {
+    let app = TestApp::spawn().await;
+    let body = json!({"name": "Yard", "stream_url": "rtsp://127.0.2.41/", "enabled": false});
+    let id = app.post_json("/api/cameras", &body).await.json()["id"].clone();
+    let status_path = format!("/api/cameras/{id}/status");
+    let status = app.get(&status_path).await.json();
+    assert_eq!(status["state"], "disabled", "{status}");
+    let disabled_since = status["since"].as_str().expect("a since").to_owned();
+
+    // An edit that leaves it disabled is no change of state.
+    let path = format!("/api/cameras/{id}");
+    let renamed = app
+        .patch_json(&path, &json!({"name": "Back yard"}), None)
+        .await;
+    assert_eq!(renamed.status, 200, "{}", renamed.text);
+    let status = app.get(&status_path).await.json();
+    assert_eq!(status["since"], disabled_since.as_str(), "{status}");
+
+    let enabled = app.patch_json(&path, &json!({"enabled": true}), None).await;
+    assert_eq!(enabled.status, 200, "{}", enabled.text);
+    let status = app.get(&status_path).await.json();
+    assert_ne!(status["state"], "disabled", "{status}");
+    let since = status["since"].as_str().expect("a since");
+    assert!(
+        since > disabled_since.as_str(),
+        "{since} after {disabled_since}"
+    );
+}
