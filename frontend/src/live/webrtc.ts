@@ -14,10 +14,11 @@ export const WEBRTC_STALL_MS = 4_000;
  * The first frame is decoded about 0.2 s after the answer where ICE passes;
  * where it doesn't (UDP and TCP to MediaMTX's ICE port blocked), Chromium
  * would take tens of seconds to give up, and the tile falls back to HLS
- * after this instead.
+ * after this instead, so that HLS, which needs two segments, still plays
+ * within 10 s of opening the tile.
  */
-export const FIRST_FRAME_MS = 4_000;
-/** Local candidates are ready at once on most machines; the offer doesn't wait longer. */
+export const FIRST_FRAME_MS = 3_000;
+/** Local candidates take about 0.15 s (Chromium, here); the offer doesn't wait longer than this. */
 const GATHER_MS = 1_000;
 const STATS_EVERY_MS = 500;
 
@@ -84,16 +85,22 @@ export class WhepTransport implements Transport {
     this.abort.abort();
     window.clearInterval(this.statsTimer);
     window.clearTimeout(this.firstFrameTimer);
-    this.pc?.close();
-    this.pc = null;
-    if (this.session) {
-      // keepalive: the hang-up still goes when the tile closes with the page.
-      fetch(this.session, { method: 'DELETE', keepalive: true }).catch(() => {
-        // MediaMTX ends a session whose peer went silent by itself.
-      });
-      this.session = null;
-    }
     this.video.srcObject = null;
+    const pc = this.pc;
+    this.pc = null;
+    if (!this.session) {
+      pc?.close();
+      return;
+    }
+    // Hang up first: closing the peer connection ends MediaMTX's session by
+    // itself, and the DELETE would then find nothing. keepalive: the hang-up
+    // still goes when the tile closes with the page.
+    fetch(this.session, { method: 'DELETE', keepalive: true })
+      .catch(() => {
+        // MediaMTX ends a session whose peer went silent by itself.
+      })
+      .finally(() => pc?.close());
+    this.session = null;
   }
 
   behindLive(): number | null {
