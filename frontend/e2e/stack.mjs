@@ -79,14 +79,6 @@ export class TestCamera {
     return `rtsp://127.0.0.1:${this.port}/${mount}`;
   }
 
-  /** Prints the end of each of the stack's logs: for a failed scenario. */
-  printLogs() {
-    for (const log of readdirSync(this.runDir).filter((name) => name.endsWith('.log'))) {
-      const lines = readFileSync(join(this.runDir, log), 'utf8').trimEnd().split('\n');
-      console.error(`--- ${log} (last 30 lines)\n${lines.slice(-30).join('\n')}`);
-    }
-  }
-
   async stop() {
     const child = this.child;
     if (!child || child.exitCode !== null) return;
@@ -144,7 +136,6 @@ export class Stack {
     return stack;
   }
 
-  /** Stops every process of the stack (run-local.sh's trap) and drops its database. */
   /** Prints the end of each of the stack's logs: for a failed scenario. */
   printLogs() {
     for (const log of readdirSync(this.runDir).filter((name) => name.endsWith('.log'))) {
@@ -153,6 +144,7 @@ export class Stack {
     }
   }
 
+  /** Stops every process of the stack (run-local.sh's trap) and drops its database. */
   async stop() {
     const child = this.child;
     if (child && child.exitCode === null) {
