@@ -6,7 +6,7 @@ import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
 import { LAYOUTS, mosaicParams, readMosaic, withLayout, withTile, type Mosaic as MosaicState } from './layout';
 import { Tile } from './Tile';
-import { PREFERENCES, type Preference } from './transport';
+import { PREFERENCE_NAMES, PREFERENCES, type Preference } from './transport';
 import { useTransportPreference } from './usePreference';
 import { Alert } from '../app/Alert';
 
@@ -17,7 +17,6 @@ async function loadCameras(): Promise<Camera[]> {
 
 const NO_CAMERAS: Camera[] = [];
 
-const PREFERENCE_LABELS: Record<Preference, string> = { auto: 'Auto', webrtc: 'WebRTC', hls: 'HLS' };
 const PREFERENCE_HINTS: Record<Preference, string> = {
   auto: 'WebRTC, under half a second behind; HLS where WebRTC cannot connect',
   webrtc: 'WebRTC only',
@@ -112,7 +111,7 @@ export function Mosaic() {
                 setPreference(choice);
               }}
             >
-              {PREFERENCE_LABELS[choice]}
+              {PREFERENCE_NAMES[choice]}
             </button>
           ))}
         </div>

@@ -5,9 +5,7 @@ import { describeFailure } from '../api/probe';
 import { useCountdown } from '../app/useCountdown';
 import { LastPicture } from './LastPicture';
 import { TilePlayer, type TileState } from './player';
-import type { Preference, TransportKind } from './transport';
-
-const TRANSPORT_NAMES: Record<TransportKind, string> = { webrtc: 'WebRTC', hls: 'HLS' };
+import { TRANSPORT_NAMES, type Preference } from './transport';
 
 /** Whether the element is on screen and the tab visible: only then does a tile hold a stream. */
 function useVisible(element: React.RefObject<HTMLElement | null>): boolean {

@@ -9,6 +9,10 @@ export type Preference = 'auto' | TransportKind;
 
 export const PREFERENCES: readonly Preference[] = ['auto', 'webrtc', 'hls'];
 
+/** How the console names them. */
+export const TRANSPORT_NAMES: Record<TransportKind, string> = { webrtc: 'WebRTC', hls: 'HLS' };
+export const PREFERENCE_NAMES: Record<Preference, string> = { auto: 'Auto', ...TRANSPORT_NAMES };
+
 /** Why a transport stopped playing. */
 export type Failure =
   /** 404 from the edge: the camera is offline or not provisioned. */

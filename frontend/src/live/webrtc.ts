@@ -154,7 +154,9 @@ export class WhepTransport implements Transport {
       if (this.framesDecoded === 0) this.fail('error', `WebRTC carried no video within ${FIRST_FRAME_MS / 1000} s.`);
     }, FIRST_FRAME_MS);
     this.statsTimer = window.setInterval(() => {
-      void this.readStats(pc);
+      this.readStats(pc).catch(() => {
+        // Closed meanwhile: nothing left to watch.
+      });
     }, STATS_EVERY_MS);
   }
 
