@@ -300,13 +300,19 @@ scenario("the HLS preference forces HLS, is kept for its user across reloads, an
   await admin.context().close();
 });
 
+/** As the admin, adds `source` as camera `name` and watches it play over WebRTC in a one-tile view. */
+async function playsInOneTile(name, source) {
+  const admin = await logInAsAdmin();
+  const id = await addCamera(admin, name, source.url('cam1'));
+  await admin.goto(`/live?layout=1&tiles=${id}`);
+  await assertTilePlays(admin, 0, 'webrtc', 10_000);
+  return { admin, id };
+}
+
 scenario('a WebRTC tile of a camera that goes offline shows it, then plays WebRTC again without a reload', async () => {
   const source = await TestCamera.start();
   try {
-    const admin = await logInAsAdmin();
-    const id = await addCamera(admin, 'Back gate', source.url('cam1'));
-    await admin.goto(`/live?layout=1&tiles=${id}`);
-    await assertTilePlays(admin, 0, 'webrtc', 10_000);
+    const { admin, id } = await playsInOneTile('Back gate', source);
     // A snapshot of the live camera, so there is a last picture to fall back on.
     assert.equal((await callApi(admin, 'GET', `/api/cameras/${id}/snapshot`)).status, 200);
     await admin.evaluate(() => {
@@ -337,10 +343,7 @@ scenario('a WebRTC tile of a camera that goes offline shows it, then plays WebRT
 scenario('a WebRTC tile whose frames stop while its connection stays up leaves live within seconds, and plays again', async () => {
   const source = await TestCamera.start();
   try {
-    const admin = await logInAsAdmin();
-    const id = await addCamera(admin, 'Frozen gate', source.url('cam1'));
-    await admin.goto(`/live?layout=1&tiles=${id}`);
-    await assertTilePlays(admin, 0, 'webrtc', 10_000);
+    const { admin } = await playsInOneTile('Frozen gate', source);
 
     source.pause();
     const frozenAt = Date.now();
