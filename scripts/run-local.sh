@@ -15,6 +15,8 @@
 # (8081), CAMPLANE_DEMO_CAMERA_PORT (8555), CAMPLANE_MEDIAMTX_API_PORT (9997),
 # CAMPLANE_HLS_PORT (8888), CAMPLANE_WEBRTC_PORT (MediaMTX's WHEP server, 8889),
 # CAMPLANE_WEBRTC_ICE_PORT (its media, UDP and TCP, on CAMPLANE_EDGE_HOST, 8189),
+# CAMPLANE_WEBRTC_HOST (the address MediaMTX tells browsers to send media to,
+# as in compose; CAMPLANE_EDGE_HOST),
 # CAMPLANE_RTSP_PORT (MediaMTX's, 8554),
 # CAMPLANE_MEDIAMTX_METRICS_PORT (9998), CAMPLANE_DB (database name, camplane),
 # CAMPLANE_RUN_DIR (logs and pids, .run), CAMPLANE_PROFILE (release, or debug
@@ -36,6 +38,7 @@ mediamtx_port=${CAMPLANE_MEDIAMTX_API_PORT:-9997}
 hls_port=${CAMPLANE_HLS_PORT:-8888}
 webrtc_port=${CAMPLANE_WEBRTC_PORT:-8889}
 ice_port=${CAMPLANE_WEBRTC_ICE_PORT:-8189}
+webrtc_host=${CAMPLANE_WEBRTC_HOST:-$host}
 rtsp_port=${CAMPLANE_RTSP_PORT:-8554}
 mediamtx_metrics_port=${CAMPLANE_MEDIAMTX_METRICS_PORT:-9998}
 database=${CAMPLANE_DB:-camplane}
@@ -158,7 +161,7 @@ start mediamtx env MTX_AUTHHTTPADDRESS="$hook" \
   MTX_RTSPADDRESS=127.0.0.1:$rtsp_port MTX_HLSADDRESS=127.0.0.1:$hls_port \
   MTX_WEBRTCADDRESS=127.0.0.1:$webrtc_port \
   MTX_WEBRTCLOCALUDPADDRESS=$host:$ice_port MTX_WEBRTCLOCALTCPADDRESS=$host:$ice_port \
-  MTX_WEBRTCADDITIONALHOSTS=$host \
+  MTX_WEBRTCADDITIONALHOSTS=$webrtc_host \
   "$mediamtx" "$run/mediamtx.yml"
 export MEDIAMTX_RTSP_URL=rtsp://127.0.0.1:$rtsp_port
 wait_port mediamtx "$mediamtx_port"

@@ -58,3 +58,29 @@ export async function addCamera(page, name, streamUrl) {
   assert.equal(status, 201, text);
   return JSON.parse(text).id;
 }
+
+/** Requests the page sends whose path starts with `prefix`, as they go. */
+export function recordRequests(page, prefix) {
+  const sent = [];
+  page.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith(prefix)) sent.push(request);
+  });
+  return sent;
+}
+
+/**
+ * Waits until tile `index` says it plays over `transport`, then checks its
+ * video moves; returns when the tile said so (ms since the call).
+ */
+export async function assertTilePlays(page, index, transport, timeoutMs) {
+  const started = Date.now();
+  const tile = page.locator(`.tile[data-tile="${index}"]`);
+  await tile.and(page.locator(`[data-state="live"][data-transport="${transport}"]`)).waitFor({ timeout: timeoutMs });
+  const live = Date.now() - started;
+  const video = tile.locator('video');
+  const before = await video.evaluate((element) => element.currentTime);
+  await page.waitForTimeout(1500);
+  const after = await video.evaluate((element) => element.currentTime);
+  assert.ok(after - before >= 1, `tile ${index} over ${transport}: its video advanced ${(after - before).toFixed(2)} s in 1.5 s`);
+  return live;
+}

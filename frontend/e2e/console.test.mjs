@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 
 import { request } from 'playwright-core';
 
-import { addCamera, callApi, launchChromium, submitLogin } from './browser.mjs';
+import { addCamera, assertTilePlays, callApi, launchChromium, recordRequests, submitLogin } from './browser.mjs';
 import { Stack, TestCamera, repo } from './stack.mjs';
 
 // Screenshots go to docs/ when asked (`CAMPLANE_SCREENSHOTS=1`), else beside the tests.
@@ -282,19 +282,15 @@ scenario('a viewer created by an admin watches live video, can change nothing bu
   assert.match(await page.locator('.account').innerText(), /night-viewer \(viewer\)/);
   assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'no Users page for a viewer');
 
-  // Every playlist request carries the video token in a header, none in its URL.
-  const playlists = [];
-  page.on('request', (sent) => {
-    if (new URL(sent.url()).pathname.startsWith('/hls/')) playlists.push(sent);
-  });
+  // The tile's WHEP offer carries the video token in a header, never in its
+  // URL (HLS's playlists likewise: webrtc.test.mjs).
+  const webrtc = recordRequests(page, '/webrtc/');
   await page.goto(`/live?layout=1&tiles=${id}`);
-  await assertAllPlaying(page, 1, 2, 40_000);
-  const indexes = playlists.filter((sent) => new URL(sent.url()).pathname.endsWith('/index.m3u8'));
-  assert.ok(indexes.length >= 2, `the tile asked for its playlist ${indexes.length} time(s)`);
-  for (const sent of indexes) {
-    assert.match((await sent.allHeaders()).authorization ?? '', /^Bearer \S+$/, `${sent.url()} carries the video token`);
-  }
-  assert.ok(playlists.every((sent) => !/token|bearer|authorization/i.test(new URL(sent.url()).search)), 'no credential in a URL');
+  await assertTilePlays(page, 0, 'webrtc', 10_000);
+  const offers = webrtc.filter((sent) => sent.method() === 'POST');
+  assert.equal(offers.length, 1, `the tile made ${offers.length} offer(s)`);
+  assert.match((await offers[0].allHeaders()).authorization ?? '', /^Bearer \S+$/, 'the offer carries the video token');
+  assert.doesNotMatch(new URL(offers[0].url()).search, /token|bearer|authorization/i, 'no credential in a URL');
 
   await page.goto('/cameras');
   await page.locator(`tr[data-camera-id="${id}"]`).waitFor();

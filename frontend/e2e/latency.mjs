@@ -4,36 +4,87 @@
 // turns white or black at instants it prints. Each tile's decoded frames are
 // sampled as they are shown (requestVideoFrameCallback); a tile's latency for
 // a switch is when it first shows the new colour minus when the camera made
-// it. Camera and browser share this machine's clock.
+// it. Camera and browser share this machine's clock. While the tiles play,
+// what the browser spends is read too: CPU time and memory (PSS) of all of
+// Chromium's processes, and the page's script heap (CDP).
 //
-// It measures each MediaMTX HLS variant in LATENCY_VARIANTS (default
-// "fmp4,lowLatency,mpegts"; the first row is mediamtx.yml's own setting when
-// that is listed first), LATENCY_TILES tiles (16) for LATENCY_SECONDS (60)
-// each, and writes docs/latency.md (or LATENCY_OUT).
-import { writeFileSync } from 'node:fs';
+// It measures each run in LATENCY_RUNS (default "webrtc,fmp4,lowLatency,mpegts":
+// the tiles over WebRTC, then over HLS with each MediaMTX HLS variant; fmp4
+// is mediamtx.yml's own), LATENCY_TILES tiles (16) for LATENCY_SECONDS (60)
+// each, writes docs/latency.md (or LATENCY_OUT) and the table's section of
+// docs/benchmarks.md (or BENCHMARKS_OUT), after what `cargo bench` wrote.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
 import { addCamera, launchChromium, submitLogin } from './browser.mjs';
 import { Stack, TestCamera, repo } from './stack.mjs';
 
-const VARIANTS = (process.env.LATENCY_VARIANTS ?? 'fmp4,lowLatency,mpegts').split(',');
+const RUNS = (process.env.LATENCY_RUNS ?? 'webrtc,fmp4,lowLatency,mpegts').split(',');
 const TILES = Number(process.env.LATENCY_TILES ?? 16);
 const SECONDS = Number(process.env.LATENCY_SECONDS ?? 60);
 const OUT = process.env.LATENCY_OUT ?? join(repo, 'docs/latency.md');
+const BENCHMARKS = process.env.BENCHMARKS_OUT ?? join(repo, 'docs/benchmarks.md');
+/** The issue's target for WebRTC tiles. */
+const WEBRTC_P95_MS = 400;
+/** Linux's clock ticks per second (USER_HZ), the unit of /proc/<pid>/stat's CPU times. */
+const TICKS_PER_S = 100;
 
-/** Latencies in ms, sorted, of every switch every tile showed. */
-async function measure(variant) {
-  // run-local.sh passes the environment on to MediaMTX, which reads MTX_*.
-  process.env.MTX_HLSVARIANT = variant;
+/** Chromium's processes: every descendant of this one whose name says so. */
+function chromiumProcesses() {
+  const parents = new Map();
+  for (const entry of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The name is in parentheses and may hold spaces: the fields follow the last ')'.
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(entry), { parent: Number(fields[1]), name: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields });
+    } catch {
+      // Exited while listed.
+    }
+  }
+  const descends = (pid) => {
+    for (let at = parents.get(pid); at; at = parents.get(at.parent)) if (at.parent === process.pid) return true;
+    return false;
+  };
+  return [...parents].filter(([pid, { name }]) => /chrom/i.test(name) && descends(pid));
+}
+
+/** CPU seconds Chromium's processes have used, and their memory now (PSS, bytes). */
+function chromiumUsage() {
+  let cpu = 0;
+  let pss = 0;
+  for (const [pid, { fields }] of chromiumProcesses()) {
+    // utime and stime: fields 14 and 15 of stat, 12 and 13 after the name.
+    cpu += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_S;
+    try {
+      pss += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0) * 1024;
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return { cpu, pss };
+}
+
+/** Latencies in ms, sorted, of every switch every tile showed, and what the browser spent. */
+async function measure(run) {
+  const transport = run === 'webrtc' ? 'webrtc' : 'hls';
+  // run-local.sh passes the environment on to MediaMTX, which reads MTX_*;
+  // WebRTC runs with mediamtx.yml's own HLS settings.
+  if (transport === 'hls') process.env.MTX_HLSVARIANT = run;
+  else delete process.env.MTX_HLSVARIANT;
   const stack = await Stack.start();
-  const camera = await TestCamera.start();
-  const flips = [];
-  camera.onLine((line) => {
-    const match = /^FLIP (\d+) (white|black)$/.exec(line);
-    if (match) flips.push({ at: Number(match[1]), color: match[2] });
-  });
-  const browser = await launchChromium();
+  // Whatever fails after this (the camera's start included), the stack stops.
+  let camera;
+  let browser;
   try {
+    camera = await TestCamera.start();
+    const flips = [];
+    camera.onLine((line) => {
+      const match = /^FLIP (\d+) (white|black)$/.exec(line);
+      if (match) flips.push({ at: Number(match[1]), color: match[2] });
+    });
+    browser = await launchChromium();
     const context = await browser.newContext({ baseURL: stack.edge, ignoreHTTPSErrors: true, viewport: { width: 1920, height: 1080 } });
     const page = await context.newPage();
     await page.goto('/live');
@@ -43,11 +94,21 @@ async function measure(variant) {
     const ids = [];
     for (let tile = 0; tile < TILES; tile += 1) ids.push(await addCamera(page, `Latency ${tile + 1}`, camera.url('flash')));
     await page.goto(`/live?layout=${TILES}&tiles=${ids.join(',')}`);
-    await page.waitForFunction(
-      (count) => [...document.querySelectorAll('.tile video')].filter((video) => video.currentTime > 1).length === count,
-      TILES,
-      { timeout: 180_000, polling: 500 },
-    );
+    // The operator's own switch: this user's preference, kept for the next page.
+    await page.getByRole('group', { name: 'Transport' }).getByRole('button', { name: transport === 'webrtc' ? 'WebRTC' : 'HLS' }).click();
+    await page
+      .waitForFunction(
+        ({ count, transport }) =>
+          [...document.querySelectorAll('.tile')].filter(
+            (tile) => tile.dataset.transport === transport && tile.dataset.state === 'live' && tile.querySelector('video').currentTime > 1,
+          ).length === count,
+        { count: TILES, transport },
+        { timeout: 180_000, polling: 500 },
+      )
+      .catch(async (error) => {
+        const tiles = await page.$$eval('.tile', (all) => all.map((tile) => `${tile.dataset.state}/${tile.dataset.transport}: ${tile.innerText.replace(/\s+/g, ' ')}`));
+        throw new Error(`${run}: not every tile played: ${tiles.join(' | ')}`, { cause: error });
+      });
 
     // Mean brightness of each frame as it is shown, on a 16x9 thumbnail.
     await page.evaluate(() => {
@@ -74,7 +135,14 @@ async function measure(variant) {
         video.requestVideoFrameCallback(onFrame);
       });
     });
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Performance.enable');
+    const before = chromiumUsage();
     await page.waitForTimeout(SECONDS * 1000);
+    const after = chromiumUsage();
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    const heap = metrics.find((metric) => metric.name === 'JSHeapUsedSize').value;
+    const playing = await page.locator(`.tile[data-state="live"][data-transport="${transport}"]`).count();
     const seen = await page.evaluate(() => window.latencySeen);
     // Each change seen, against the camera's latest switch to that colour.
     const latencies = seen
@@ -84,38 +152,81 @@ async function measure(variant) {
       })
       .filter((latency) => latency !== null)
       .sort((a, b) => a - b);
-    if (latencies.length === 0) throw new Error(`${variant}: no switch was seen in ${SECONDS} s (${flips.length} made)`);
-    return { latencies, flips: flips.length };
+    if (latencies.length === 0) throw new Error(`${run}: no switch was seen in ${SECONDS} s (${flips.length} made)`);
+    const spent = { cores: (after.cpu - before.cpu) / SECONDS, pss: after.pss, heap, playing };
+    return { latencies, flips: flips.length, spent };
   } finally {
-    await browser.close();
-    await camera.stop();
+    await browser?.close();
+    await camera?.stop();
     await stack.stop();
   }
 }
 
+const loadBefore = loadavg()[0].toFixed(2);
 const rows = [];
-for (const variant of VARIANTS) {
-  const { latencies, flips } = await measure(variant);
+for (const run of RUNS) {
+  const { latencies, flips, spent } = await measure(run);
   const percentile = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   const ms = (value) => `${Math.round(value)} ms`;
-  const row = `| ${variant} | ${TILES} | ${flips} | ${latencies.length} | ${ms(percentile(50))} | ${ms(percentile(95))} | ${ms(latencies.at(-1))} |`;
+  const mib = (bytes) => `${Math.round(bytes / 2 ** 20)} MiB`;
+  const p95 = percentile(95);
+  const verdict = run === 'webrtc' ? (p95 <= WEBRTC_P95_MS ? 'PASS' : 'MISSED') : '';
+  const what = run === 'webrtc' ? 'WebRTC (WHEP)' : `HLS, \`hlsVariant: ${run}\``;
+  const row =
+    `| ${what} | ${spent.playing}/${TILES} | ${flips} | ${latencies.length} | ${ms(percentile(50))} | ${ms(p95)} | ${ms(latencies.at(-1))} ` +
+    `| ${spent.cores.toFixed(2)} | ${mib(spent.pss)} | ${mib(spent.heap)} | ${verdict} |`;
   console.log(row);
   rows.push(row);
 }
+const header = [
+  '| tiles play over | tiles playing | switches made | changes seen | p50 | p95 | max | browser CPU (cores) | browser memory (PSS) | script heap | WebRTC p95 ≤ 400 ms |',
+  '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+];
+const method = [
+  `${TILES} tiles of the console in headless Chromium, through HAProxy, each playing the real MediaMTX's`,
+  're-stream of one GStreamer test camera (640x360, 25 fps, 1 s GOP) whose picture switches between',
+  'black and white every 3 s at instants it prints. Latency of one switch in one tile: when the tile',
+  "shows the new colour (the frame's expected display time) minus when the camera made it. One row per",
+  'transport the tiles were switched to (the live view\'s preference): WebRTC, then HLS with each MediaMTX',
+  `HLS variant (\`hlsVariant\`; mediamtx.yml's other settings); ${SECONDS} s each. Browser CPU is the CPU time`,
+  "of all of Chromium's processes over those seconds, divided by them (1.00 = one core busy); memory is",
+  "their proportional set size (PSS) at the end, and the page's script heap from CDP's Performance.getMetrics;",
+  'both include the sampling of every shown frame (a 16x9 canvas read), the same for every row.',
+];
+const machine = [
+  `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), load average ${loadBefore} at the start and`,
+  `${loadavg()[0].toFixed(2)} at the end, shared with other engineers' builds; the camera, MediaMTX, HAProxy and`,
+  'camera-api run beside the browser.',
+];
+const date = new Date().toISOString().slice(0, 10);
 const report = [
   '# Glass-to-glass latency',
   '',
-  `Written by \`npm run latency\` (in \`make bench\`) on ${new Date().toISOString().slice(0, 10)}: ${TILES} tiles of the`,
-  'console in headless Chromium, through HAProxy, playing HLS from the real MediaMTX, which pulls a',
-  'GStreamer test camera (640x360, 25 fps, 1 s GOP) whose picture switches between black and white',
-  'every 3 s at instants it prints. Latency of one switch in one tile: when the tile shows the new',
-  "colour (the frame's expected display time) minus when the camera made it. One row per MediaMTX",
-  `HLS variant (\`hlsVariant\`), with mediamtx.yml's other HLS settings; ${SECONDS} s each.`,
+  `Written by \`npm run latency\` (in \`make bench\`) on ${date}:`,
+  ...method,
+  ...machine,
   '',
-  '| hlsVariant | tiles | switches made | changes seen | p50 | p95 | max |',
-  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...header,
   ...rows,
   '',
 ].join('\n');
 console.log(report);
 writeFileSync(OUT, report);
+
+// docs/benchmarks.md: cargo bench writes it whole first; this section follows
+// its table (and replaces the one a previous `npm run latency` left).
+const SECTION = '## Live video in the browser';
+const benchmarks = readFileSync(BENCHMARKS, 'utf8');
+const kept = benchmarks.includes(SECTION) ? benchmarks.slice(0, benchmarks.indexOf(SECTION)) : `${benchmarks.trimEnd()}\n\n`;
+const section = [
+  SECTION,
+  '',
+  `Written by \`npm run latency\` on ${date}: ${TILES} tiles of the console in Chromium over each transport, ${SECONDS} s each;`,
+  'the method is in [latency.md](latency.md).',
+  ...machine,
+  '',
+  ...header,
+  ...rows,
+  '',
+];
+writeFileSync(BENCHMARKS, kept + section.join('\n'));

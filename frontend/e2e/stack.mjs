@@ -61,6 +61,15 @@ export class TestCamera {
     this.port = Number(port);
   }
 
+  /** Freezes the camera (SIGSTOP): its connections stay open and send nothing, as a hung camera's. */
+  pause() {
+    this.child.kill('SIGSTOP');
+  }
+
+  resume() {
+    this.child.kill('SIGCONT');
+  }
+
   /** Calls `listener` with every line the camera prints from now on. */
   onLine(listener) {
     createInterface({ input: this.child.stdout }).on('line', listener);
@@ -68,14 +77,6 @@ export class TestCamera {
 
   url(mount = 'cam1') {
     return `rtsp://127.0.0.1:${this.port}/${mount}`;
-  }
-
-  /** Prints the end of each of the stack's logs: for a failed scenario. */
-  printLogs() {
-    for (const log of readdirSync(this.runDir).filter((name) => name.endsWith('.log'))) {
-      const lines = readFileSync(join(this.runDir, log), 'utf8').trimEnd().split('\n');
-      console.error(`--- ${log} (last 30 lines)\n${lines.slice(-30).join('\n')}`);
-    }
   }
 
   async stop() {
@@ -89,10 +90,11 @@ export class TestCamera {
 
 /**
  * The whole stack through HAProxy; `edge` is its public HTTPS address and
- * `adminPassword` the password of the first admin, `admin`.
+ * `adminPassword` the password of the first admin, `admin`. `settings`: more
+ * of run-local.sh's environment (CAMPLANE_WEBRTC_HOST, say).
  */
 export class Stack {
-  static async start() {
+  static async start(settings = {}) {
     const stack = new Stack();
     const [https, http, api, demo, mediamtx, hls, rtsp, mediamtxMetrics, webrtc, ice] = await Promise.all(
       Array.from({ length: 10 }, freePort),
@@ -123,6 +125,7 @@ export class Stack {
         CAMPLANE_RTSP_PORT: String(rtsp),
         CAMPLANE_MEDIAMTX_METRICS_PORT: String(mediamtxMetrics),
         CAMPLANE_METRICS_LISTEN: 'off',
+        ...settings,
       },
     });
     // The build happens inside; a cold one takes minutes.
@@ -133,7 +136,6 @@ export class Stack {
     return stack;
   }
 
-  /** Stops every process of the stack (run-local.sh's trap) and drops its database. */
   /** Prints the end of each of the stack's logs: for a failed scenario. */
   printLogs() {
     for (const log of readdirSync(this.runDir).filter((name) => name.endsWith('.log'))) {
@@ -142,6 +144,7 @@ export class Stack {
     }
   }
 
+  /** Stops every process of the stack (run-local.sh's trap) and drops its database. */
   async stop() {
     const child = this.child;
     if (child && child.exitCode === null) {

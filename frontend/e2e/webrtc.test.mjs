@@ -1,15 +1,15 @@
 // WebRTC (WHEP) through the edge in a real browser (Debian's Chromium driven
-// by playwright-core) against the whole stack and the real MediaMTX: the
-// page does what a WebRTC tile will do (a video token, a recvonly offer
-// POSTed to /webrtc/cam_<id>/whep with it as Bearer, the answer) and the
-// media flows browser <-> MediaMTX's ICE port directly. The console's tiles
-// don't play WebRTC yet (issue 18); these scenarios hold the server side.
+// by playwright-core) against the whole stack and the real MediaMTX. The
+// first scenarios do by hand what a tile does (a video token, a recvonly
+// offer POSTed to /webrtc/cam_<id>/whep with it as Bearer, the answer; the
+// media flows browser <-> MediaMTX's ICE port directly) and hold the server
+// side; the last ones watch the console's tiles.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { addCamera, callApi, launchChromium, submitLogin } from './browser.mjs';
+import { addCamera, assertTilePlays, callApi, launchChromium, recordRequests, submitLogin } from './browser.mjs';
 import { Stack, TestCamera } from './stack.mjs';
 
 let stack;
@@ -233,4 +233,132 @@ scenario('where UDP does not pass, WebRTC plays over the TCP ICE port', async ()
   await assertKeepsDecoding(admin, 20);
   assert.equal(await mediaProtocol(admin), 'tcp', 'the media came over TCP');
   await admin.context().close();
+});
+
+scenario('a console tile plays over WebRTC, says so, and hangs up when paused', async () => {
+  const admin = await logInAsAdmin();
+  const id = await lobbyCamera(admin);
+  const whep = recordRequests(admin, '/webrtc/');
+  const hls = recordRequests(admin, '/hls/');
+  await admin.goto(`/live?layout=1&tiles=${id}`);
+  const waited = await assertTilePlays(admin, 0, 'webrtc', 10_000);
+  console.log(`the console tile played over WebRTC ${waited} ms after the page opened`);
+  const tile = admin.locator('.tile[data-tile="0"]');
+  assert.equal(await tile.locator('.transport-badge').innerText(), 'WebRTC');
+  assert.equal(hls.length, 0, 'nothing was asked of HLS');
+
+  const offers = whep.filter((request) => request.method() === 'POST');
+  assert.equal(offers.length, 1);
+  assert.equal(new URL(offers[0].url()).pathname, `/webrtc/cam_${id}/whep`);
+  assert.match((await offers[0].allHeaders()).authorization ?? '', /^Bearer cpv_\S+$/, 'the offer carries the video token');
+  assert.ok(whep.every((request) => !/token|bearer|authorization/i.test(new URL(request.url()).search)), 'no credential in a URL');
+
+  // Paused (as off screen, or in a hidden tab): the session resource is
+  // DELETEd, which ends MediaMTX's session.
+  const hangUp = admin.waitForResponse(
+    (response) => response.request().method() === 'DELETE' && /^\/webrtc\/cam_\d+\/whep\/[0-9a-f-]{36}$/.test(new URL(response.url()).pathname),
+  );
+  await admin.getByRole('button', { name: 'Pause Lobby' }).click();
+  assert.equal((await hangUp).status(), 200);
+  await tile.and(admin.locator('[data-state="paused"]')).waitFor();
+  await admin.context().close();
+});
+
+scenario("the HLS preference forces HLS, is kept for its user across reloads, and is not another user's", async () => {
+  const admin = await logInAsAdmin();
+  const id = await lobbyCamera(admin);
+  await admin.goto(`/live?layout=1&tiles=${id}`);
+  await assertTilePlays(admin, 0, 'webrtc', 10_000);
+
+  const transport = admin.getByRole('group', { name: 'Transport' });
+  const whep = recordRequests(admin, '/webrtc/');
+  const hls = recordRequests(admin, '/hls/');
+  await transport.getByRole('button', { name: 'HLS' }).click();
+  await assertTilePlays(admin, 0, 'hls', 40_000);
+  assert.equal(await admin.locator('.tile[data-tile="0"] .transport-badge').innerText(), 'HLS');
+  // Every playlist request carries the video token in a header.
+  const indexes = hls.filter((sent) => new URL(sent.url()).pathname.endsWith('/index.m3u8'));
+  assert.ok(indexes.length >= 2, `the tile asked for its playlist ${indexes.length} time(s)`);
+  for (const sent of indexes) {
+    assert.match((await sent.allHeaders()).authorization ?? '', /^Bearer \S+$/, `${sent.url()} carries the video token`);
+  }
+
+  await admin.reload();
+  await assertTilePlays(admin, 0, 'hls', 40_000);
+  assert.equal(await transport.getByRole('button', { name: 'HLS' }).getAttribute('aria-pressed'), 'true');
+  assert.deepEqual(whep.filter((request) => request.method() === 'POST'), [], 'no WebRTC offer once HLS is chosen');
+
+  // Another user in the same browser starts from Auto.
+  const viewer = await addUser(admin, 'pref-viewer', ['lobby']);
+  await admin.getByRole('button', { name: 'Log out' }).click();
+  await admin.waitForURL((url) => url.pathname === '/login');
+  await submitLogin(admin, viewer.username, viewer.password);
+  await admin.getByRole('button', { name: 'Log out' }).waitFor();
+  await admin.goto(`/live?layout=1&tiles=${id}`);
+  assert.equal(await transport.getByRole('button', { name: 'Auto' }).getAttribute('aria-pressed'), 'true');
+  await assertTilePlays(admin, 0, 'webrtc', 10_000);
+  await admin.context().close();
+});
+
+/** As the admin, adds `source` as camera `name` and watches it play over WebRTC in a one-tile view. */
+async function playsInOneTile(name, source) {
+  const admin = await logInAsAdmin();
+  const id = await addCamera(admin, name, source.url('cam1'));
+  await admin.goto(`/live?layout=1&tiles=${id}`);
+  await assertTilePlays(admin, 0, 'webrtc', 10_000);
+  return { admin, id };
+}
+
+scenario('a WebRTC tile of a camera that goes offline shows it, then plays WebRTC again without a reload', async () => {
+  const source = await TestCamera.start();
+  try {
+    const { admin, id } = await playsInOneTile('Back gate', source);
+    // A snapshot of the live camera, so there is a last picture to fall back on.
+    assert.equal((await callApi(admin, 'GET', `/api/cameras/${id}/snapshot`)).status, 200);
+    await admin.evaluate(() => {
+      window.camplaneNoReload = true;
+    });
+
+    await source.stop();
+    const stoppedAt = Date.now();
+    const tile = admin.locator('.tile[data-tile="0"]');
+    await tile.and(admin.locator('[data-state="offline"]')).waitFor({ timeout: 60_000 });
+    console.log(`the stopped camera's tile showed offline after ${Date.now() - stoppedAt} ms`);
+    await tile.getByText(/Offline/).waitFor();
+    await tile.locator('.last-picture img').waitFor({ timeout: 15_000 });
+
+    await source.start();
+    const restartedAt = Date.now();
+    await assertTilePlays(admin, 0, 'webrtc', 90_000);
+    console.log(`the camera's tile played WebRTC again ${Date.now() - restartedAt} ms after the camera returned`);
+    assert.equal(await admin.evaluate(() => window.camplaneNoReload), true, 'the page was not reloaded');
+    await admin.context().close();
+  } finally {
+    await source.stop();
+  }
+});
+
+// As a session MediaMTX kicked, which Chromium keeps "connected": the peer
+// connection stays up and no frame comes. Only the frame watch sees it.
+scenario('a WebRTC tile whose frames stop while its connection stays up leaves live within seconds, and plays again', async () => {
+  const source = await TestCamera.start();
+  try {
+    const { admin } = await playsInOneTile('Frozen gate', source);
+
+    source.pause();
+    const frozenAt = Date.now();
+    const tile = admin.locator('.tile[data-tile="0"]');
+    // 4 s without a frame (read every 0.5 s, judged every 1 s); MediaMTX
+    // itself gives up on the camera only after its 10 s read timeout.
+    await tile.and(admin.locator(':not([data-state="live"])')).waitFor({ timeout: 8_000 });
+    console.log(`the frozen camera's tile left live after ${Date.now() - frozenAt} ms (${await tile.getAttribute('data-state')})`);
+
+    source.resume();
+    await tile.and(admin.locator('[data-state="live"]')).waitFor({ timeout: 60_000 });
+    await assertTilePlays(admin, 0, await tile.getAttribute('data-transport'), 5_000);
+    await admin.context().close();
+  } finally {
+    source.resume();
+    await source.stop();
+  }
 });

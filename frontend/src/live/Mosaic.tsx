@@ -6,6 +6,8 @@ import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
 import { LAYOUTS, mosaicParams, readMosaic, withLayout, withTile, type Mosaic as MosaicState } from './layout';
 import { Tile } from './Tile';
+import { PREFERENCE_NAMES, PREFERENCES, type Preference } from './transport';
+import { useTransportPreference } from './usePreference';
 import { Alert } from '../app/Alert';
 
 /** Every camera, by name, for the tiles' pickers (the API's largest page). */
@@ -15,6 +17,12 @@ async function loadCameras(): Promise<Camera[]> {
 
 const NO_CAMERAS: Camera[] = [];
 
+const PREFERENCE_HINTS: Record<Preference, string> = {
+  auto: 'WebRTC, under half a second behind; HLS where WebRTC cannot connect',
+  webrtc: 'WebRTC only',
+  hls: 'HLS only: a few seconds behind, through any network that passes HTTPS',
+};
+
 export function Mosaic() {
   const { query } = useLocation();
   const mosaic = readMosaic(query);
@@ -23,6 +31,7 @@ export function Mosaic() {
   const loaded = useLoaded(loadCameras, '', generation);
   const { setValue: setCameras, error } = loaded;
   const cameras = loaded.value ?? NO_CAMERAS;
+  const [preference, setPreference] = useTransportPreference();
   const chosen = mosaic.tiles.filter((id): id is number => id !== null);
   const chosenKey = chosen.join(',');
 
@@ -91,6 +100,21 @@ export function Mosaic() {
         >
           Fill with cameras
         </button>
+        <div role="group" aria-label="Transport">
+          {PREFERENCES.map((choice) => (
+            <button
+              key={choice}
+              type="button"
+              aria-pressed={preference === choice}
+              title={PREFERENCE_HINTS[choice]}
+              onClick={() => {
+                setPreference(choice);
+              }}
+            >
+              {PREFERENCE_NAMES[choice]}
+            </button>
+          ))}
+        </div>
         <Alert message={error} inline />
       </div>
       <div className={`mosaic mosaic-${mosaic.layout}`}>
@@ -101,6 +125,7 @@ export function Mosaic() {
             camera={id === null ? null : (byId.get(id) ?? null)}
             status={id === null ? undefined : statuses.get(id)}
             cameras={cameras}
+            preference={preference}
             onChoose={(next) => {
               show(withTile(mosaic, index, next));
             }}

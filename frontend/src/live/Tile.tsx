@@ -5,6 +5,7 @@ import { describeFailure } from '../api/probe';
 import { useCountdown } from '../app/useCountdown';
 import { LastPicture } from './LastPicture';
 import { TilePlayer, type TileState } from './player';
+import { TRANSPORT_NAMES, type Preference } from './transport';
 
 /** Whether the element is on screen and the tab visible: only then does a tile hold a stream. */
 function useVisible(element: React.RefObject<HTMLElement | null>): boolean {
@@ -38,12 +39,14 @@ export function Tile({
   camera,
   status,
   cameras,
+  preference,
   onChoose,
 }: {
   index: number;
   camera: Camera | null;
   status: CameraStatus | undefined;
   cameras: Camera[];
+  preference: Preference;
   onChoose: (id: number | null) => void;
 }) {
   const figure = useRef<HTMLElement>(null);
@@ -55,18 +58,19 @@ export function Tile({
   const id = camera?.id ?? null;
   const playable = camera !== null && camera.enabled && visible && !paused;
   const hlsUrl = camera?.hls_url ?? null;
+  const webrtcUrl = camera?.webrtc_url ?? null;
 
   useEffect(() => {
     const element = video.current;
-    if (!playable || !element || !hlsUrl) return;
-    const tilePlayer = new TilePlayer(element, hlsUrl, setState);
+    if (!playable || !element || !hlsUrl || !webrtcUrl) return;
+    const tilePlayer = new TilePlayer(element, { hls: hlsUrl, webrtc: webrtcUrl }, preference, setState);
     player.current = tilePlayer;
     tilePlayer.start();
     return () => {
       tilePlayer.stop();
       player.current = null;
     };
-  }, [playable, hlsUrl]);
+  }, [playable, hlsUrl, webrtcUrl, preference]);
 
   // The camera came back (a live update says MediaMTX receives it again):
   // don't wait out the backoff.
@@ -79,6 +83,7 @@ export function Tile({
   const retryAt = 'retryAt' in state ? state.retryAt : null;
   const retryIn = useCountdown(retryAt);
   const label = camera ? camera.name : `Tile ${index + 1}`;
+  const transport = 'transport' in state && camera && !paused ? state.transport : null;
   const fullscreen = () => {
     const element = figure.current;
     if (!element) return;
@@ -94,7 +99,7 @@ export function Tile({
   } else if (paused) {
     overlay = <p className="tile-message">Paused: the stream is released.</p>;
   } else if (state.kind === 'starting') {
-    overlay = <p className="tile-message">Starting…</p>;
+    overlay = <p className="tile-message">Starting over {TRANSPORT_NAMES[state.transport]}…</p>;
   } else if (state.kind === 'offline') {
     overlay = (
       <>
@@ -111,6 +116,13 @@ export function Tile({
       <p className="tile-message">
         <strong>At capacity:</strong> the camera&apos;s viewer limit is reached.
         {retryIn !== null ? ` Retrying in ${retryIn} s.` : ''}
+      </p>
+    );
+  } else if (state.kind === 'unplayable' && state.transport === 'webrtc') {
+    overlay = (
+      <p className="tile-message">
+        <strong>Can&apos;t play over WebRTC:</strong> the camera&apos;s video can&apos;t be carried over WebRTC
+        (MJPEG, or H.264 with B-frames). Choose Auto or HLS above.
       </p>
     );
   } else if (state.kind === 'unplayable') {
@@ -135,6 +147,7 @@ export function Tile({
       className={`tile tile-${camera ? (paused ? 'paused' : state.kind) : 'empty'}`}
       data-tile={index}
       data-state={camera ? (paused ? 'paused' : state.kind) : 'empty'}
+      data-transport={transport ?? undefined}
       aria-label={label}
       onDoubleClick={fullscreen}
     >
@@ -164,6 +177,11 @@ export function Tile({
         {state.kind === 'live' && !paused && camera ? (
           <span className="live-badge" title="How far behind the camera's live edge this tile plays">
             LIVE{state.latency !== null ? ` ${state.latency.toFixed(1)} s` : ''}
+          </span>
+        ) : null}
+        {transport ? (
+          <span className="transport-badge" title="How this tile receives its video">
+            {TRANSPORT_NAMES[transport]}
           </span>
         ) : null}
         {camera ? (

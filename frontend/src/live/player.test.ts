@@ -1,8 +1,9 @@
-import Hls from 'hls.js';
 import { describe, expect, it } from 'vitest';
 
 import { retryDelay } from './backoff';
-import { MAX_BEHIND_S, START_MS, STALL_MS, classify, watchdog } from './player';
+import { HLS_STALL_MS } from './hls';
+import { MAX_BEHIND_S, START_MS, watchdog } from './player';
+import { WEBRTC_STALL_MS } from './webrtc';
 
 describe('retry delays', () => {
   it('grow from about a second to at most thirty, with jitter', () => {
@@ -19,35 +20,24 @@ describe('retry delays', () => {
   });
 });
 
-describe('failures', () => {
-  const error = (code?: number) =>
-    ({
-      type: Hls.ErrorTypes.NETWORK_ERROR,
-      details: Hls.ErrorDetails.MANIFEST_LOAD_ERROR,
-      response: code === undefined ? undefined : { code, text: '', url: '' },
-    });
-
-  it('name what the edge answered', () => {
-    expect(classify(error(404))).toBe('offline');
-    expect(classify(error(503))).toBe('capacity');
-    expect(classify(error(415))).toBe('unplayable');
-    expect(classify(error(401))).toBe('session');
-    expect(classify(error(502))).toBe('error');
-    expect(classify(error())).toBe('error');
-  });
-});
-
 describe('watchdog', () => {
-  const base = { now: 100_000, startedAt: 100_000, lastProgressAt: 100_000, behindLive: 1 };
+  const base = { now: 100_000, startedAt: 100_000, lastProgressAt: 100_000, behindLive: 1, stallMs: HLS_STALL_MS };
 
   it('restarts a tile whose video stopped moving', () => {
-    expect(watchdog({ ...base, state: 'live', lastProgressAt: base.now - STALL_MS - 1 })).toBe('restart');
-    expect(watchdog({ ...base, state: 'live', lastProgressAt: base.now - STALL_MS + 1_000 })).toBe('ok');
+    expect(watchdog({ ...base, state: 'live', lastProgressAt: base.now - HLS_STALL_MS - 1 })).toBe('stalled');
+    expect(watchdog({ ...base, state: 'live', lastProgressAt: base.now - HLS_STALL_MS + 1_000 })).toBe('ok');
+  });
+
+  it('waits for WebRTC frames a few seconds only: its video arrives frame by frame, not in segments', () => {
+    expect(WEBRTC_STALL_MS).toBeLessThan(HLS_STALL_MS);
+    const quiet = { ...base, state: 'live' as const, behindLive: null, lastProgressAt: base.now - WEBRTC_STALL_MS - 1 };
+    expect(watchdog({ ...quiet, stallMs: WEBRTC_STALL_MS })).toBe('stalled');
+    expect(watchdog({ ...quiet, stallMs: HLS_STALL_MS })).toBe('ok');
   });
 
   it('gives a starting stream time for an on-demand start', () => {
     expect(watchdog({ ...base, state: 'starting', startedAt: base.now - START_MS + 1_000 })).toBe('ok');
-    expect(watchdog({ ...base, state: 'starting', startedAt: base.now - START_MS - 1 })).toBe('restart');
+    expect(watchdog({ ...base, state: 'starting', startedAt: base.now - START_MS - 1 })).toBe('never-started');
   });
 
   it('returns to the live edge after falling behind', () => {

@@ -1,0 +1,58 @@
+// Where WebRTC's media can't pass, the console plays HLS: a stack whose
+// MediaMTX announces an address no browser reaches (TEST-NET-1, RFC 5737) as
+// its ICE address, as a deployment would whose UDP and TCP 8189 are blocked
+// or whose CAMPLANE_WEBRTC_HOST is wrong. The WHEP handshake itself passes
+// (it goes through the edge); ICE never connects.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+
+import { addCamera, assertTilePlays, launchChromium, recordRequests, submitLogin } from './browser.mjs';
+import { Stack, TestCamera } from './stack.mjs';
+
+let stack;
+let browser;
+let camera;
+
+before(async () => {
+  [stack, camera] = await Promise.all([Stack.start({ CAMPLANE_WEBRTC_HOST: '192.0.2.1' }), TestCamera.start()]);
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+  await camera?.stop();
+  await stack?.stop();
+});
+
+test('with WebRTC unreachable, every tile plays HLS within 10 s', async (t) => {
+  try {
+    const context = await browser.newContext({ baseURL: stack.edge, ignoreHTTPSErrors: true, viewport: { width: 1920, height: 1080 } });
+    const page = await context.newPage();
+    await page.goto('/login');
+    await submitLogin(page, 'admin', stack.adminPassword);
+    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    const ids = [];
+    for (const [index, mount] of ['cam1', 'cam3', 'cam1', 'cam3'].entries()) {
+      ids.push(await addCamera(page, `Behind a firewall ${index + 1}`, camera.url(mount)));
+    }
+    const offers = [];
+    page.on('response', (response) => {
+      if (response.request().method() === 'POST' && new URL(response.url()).pathname.endsWith('/whep')) offers.push(response.status());
+    });
+    const hls = recordRequests(page, '/hls/');
+
+    await page.goto(`/live?layout=4&tiles=${ids.join(',')}`);
+    const waited = await Promise.all(ids.map((_, index) => assertTilePlays(page, index, 'hls', 10_000)));
+    t.diagnostic(`the tiles played HLS ${waited.join(', ')} ms after the page opened`);
+    // WebRTC was tried and answered; only its media could not get through.
+    assert.deepEqual(offers, [201, 201, 201, 201]);
+    assert.ok(hls.length > 0);
+    for (const index of ids.keys()) {
+      assert.equal(await page.locator(`.tile[data-tile="${index}"] .transport-badge`).innerText(), 'HLS');
+    }
+    await context.close();
+  } catch (error) {
+    stack?.printLogs();
+    throw error;
+  }
+});
