@@ -22,7 +22,8 @@
 # CAMPLANE_RUN_DIR (logs and pids, .run), CAMPLANE_PROFILE (release, or debug
 # for a quicker build), CAMPLANE_METRICS_LISTEN (127.0.0.1:9464, or off),
 # CAMPLANE_SECRET_KEY (seals camera passwords; unset, one is generated once
-# into the run directory's secret-key and reused). The browser tests use these
+# into the run directory's secret-key and reused), CAMPLANE_CONSOLE_BUILT
+# (set: serve frontend/dist as it is, for stacks started side by side). The browser tests use these
 # to run a stack of their own beside a developer's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -124,7 +125,9 @@ psql -q "$server/postgres" -tc "SELECT 1 FROM pg_database WHERE datname = '$data
 # --- build: the service, MediaMTX (once), the console
 cargo build "${build_flags[@]}" --locked -p camera-api
 mediamtx=$(scripts/mediamtx.sh)
-if [[ -f frontend/package.json ]]; then
+if [[ -n ${CAMPLANE_CONSOLE_BUILT:-} ]]; then
+  say "the console is already built (CAMPLANE_CONSOLE_BUILT)"
+elif [[ -f frontend/package.json ]]; then
   say "building the console"
   # npm ci starts from scratch; only when the lock file changed since.
   if [[ ! frontend/node_modules/.package-lock.json -nt frontend/package-lock.json ]]; then
