@@ -146,6 +146,14 @@ scenario('a camera added through the form plays in its tile', async () => {
   await page.getByRole('button', { name: 'Test connection' }).click();
   await page.getByText(/Connected: H264 640×360/).waitFor({ timeout: 20_000 });
   await page.getByRole('button', { name: 'Add camera' }).click();
+  // The whole list, newest first, the new camera on top and said so.
+  await page.getByRole('status').filter({ hasText: 'Added Loading dock.' }).waitFor();
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get('q'), null, 'the list is not filtered to the new camera');
+  assert.equal(url.searchParams.get('sort'), '-created_at');
+  const top = page.locator('table.cameras tbody tr').first();
+  assert.equal(await top.getAttribute('class'), 'just-added');
+  assert.match(await top.innerText(), /Loading dock/);
   await page.getByRole('link', { name: 'Watch Loading dock' }).click();
   await page.waitForURL(/\/live\?layout=1&tiles=\d+/);
   await assertAllPlaying(page, 1, 3, 40_000);

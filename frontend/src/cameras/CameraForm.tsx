@@ -130,7 +130,8 @@ export function CameraForm({ id }: { id: number | null }) {
     try {
       if (id === null) {
         const created = await unwrap(api.POST('/api/cameras', { body }));
-        navigate(`/cameras?q=${encodeURIComponent(created.name)}`);
+        // The whole list, newest first: the new camera on top, among the others.
+        navigate(`/cameras?sort=-created_at&added=${created.id}`);
       } else {
         await unwrap(
           api.PATCH('/api/cameras/{id}', {

@@ -75,6 +75,7 @@ export function CameraList() {
   const { value: page, setValue: setPage, error, setError } = useLoaded(loadListed, listKey, generation);
   const reloadTimer = useRef<number | undefined>(undefined);
   const canManage = useCan('manage-cameras');
+  const added = page?.cameras.find((camera) => String(camera.id) === query.get('added'));
 
   // Typing filters as you go, without a history entry per keystroke.
   useEffect(() => {
@@ -160,6 +161,11 @@ export function CameraList() {
         </label>
       </form>
       <LoadError message={error} onRetry={() => { setGeneration((g) => g + 1); }} />
+      {added ? (
+        <p className="notice" role="status">
+          Added {added.name}.
+        </p>
+      ) : null}
       <table className="cameras">
         <thead>
           <tr>
@@ -174,7 +180,7 @@ export function CameraList() {
         </thead>
         <tbody>
           {page?.cameras.map((camera) => (
-            <tr key={camera.id} data-camera-id={camera.id}>
+            <tr key={camera.id} data-camera-id={camera.id} className={camera.id === added?.id ? 'just-added' : undefined}>
               <td><Thumbnail id={camera.id} name={camera.name} /></td>
               <td>
                 {canManage ? <Link href={`/cameras/${camera.id}`}>{camera.name}</Link> : camera.name}
