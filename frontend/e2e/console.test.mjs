@@ -161,6 +161,21 @@ scenario('a camera added through the form plays in its tile', async () => {
   await page.context().close();
 });
 
+scenario('the live view opens on the last view shown, else the first cameras', async () => {
+  const source = await camera();
+  const page = await logInAsAdmin('/cameras');
+  // Names sort before every other scenario's cameras.
+  const first = await addCamera(page, '000 first', source.url('cam1'));
+  const second = await addCamera(page, '000 second', source.url('cam1'));
+  await page.goto('/live');
+  await page.waitForURL((url) => url.searchParams.get('tiles')?.startsWith(`${first},${second}`) ?? false);
+  await page.goto(`/live?layout=1&tiles=${second}`);
+  await page.goto('/cameras');
+  await page.goto('/live');
+  await page.waitForURL((url) => url.search === `?layout=1&tiles=${second}`);
+  await page.context().close();
+});
+
 scenario('a wrong camera password is explained after "Test connection"', async () => {
   const source = await camera();
   const page = await logInAsAdmin('/cameras/new');

@@ -4,11 +4,12 @@ import { api, unwrap, type Camera, type CameraStatus } from '../api/client';
 import { useCameraEvents, type CameraEvent } from '../api/events';
 import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
-import { LAYOUTS, mosaicParams, readMosaic, withLayout, withTile, type Mosaic as MosaicState } from './layout';
+import { LAYOUTS, mosaicParams, openingView, readMosaic, withLayout, withTile, type Mosaic as MosaicState } from './layout';
 import { Tile } from './Tile';
 import { PREFERENCE_NAMES, PREFERENCES, type Preference } from './transport';
 import { useTransportPreference } from './usePreference';
 import { Alert } from '../app/Alert';
+import { useAuth } from '../app/useAuth';
 
 /** Every camera, by name, for the tiles' pickers (the API's largest page). */
 async function loadCameras(): Promise<Camera[]> {
@@ -16,6 +17,18 @@ async function loadCameras(): Promise<Camera[]> {
 }
 
 const NO_CAMERAS: Camera[] = [];
+
+/** Reads `key`, or keeps `value` under it; storage refused (a locked-down browser) keeps nothing. */
+function storage(key: string | null, value?: string): string | null {
+  if (key === null) return null;
+  try {
+    if (value === undefined) return window.localStorage.getItem(key);
+    window.localStorage.setItem(key, value);
+  } catch {
+    // Nothing kept: the view still shows.
+  }
+  return null;
+}
 
 const PREFERENCE_HINTS: Record<Preference, string> = {
   auto: 'WebRTC, under half a second behind; HLS where WebRTC cannot connect',
@@ -34,6 +47,23 @@ export function Mosaic() {
   const [preference, setPreference] = useTransportPreference();
   const chosen = mosaic.tiles.filter((id): id is number => id !== null);
   const chosenKey = chosen.join(',');
+  const auth = useAuth();
+  const viewKey = auth.kind === 'signed-in' ? `camplane.live.view.${auth.session.user.username}` : null;
+  const cameraList = loaded.value;
+
+  // Opened bare, it shows the user's last view, else the first cameras;
+  // any view shown is kept (in this browser) for the next time.
+  const search = query.toString();
+  useEffect(() => {
+    if (!cameraList) return;
+    const ids = cameraList.map((camera) => camera.id);
+    const opening = openingView(new URLSearchParams(search), storage(viewKey), ids);
+    if (opening !== null) navigate(`/live?${opening}`, { replace: true });
+  }, [search, viewKey, cameraList]);
+  const shownKey = query.has('tiles') ? `layout=${mosaic.layout}&tiles=${query.get('tiles') ?? ''}` : null;
+  useEffect(() => {
+    if (viewKey && shownKey) storage(viewKey, shownKey);
+  }, [viewKey, shownKey]);
 
 
   useEffect(() => {

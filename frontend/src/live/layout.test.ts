@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { mosaicParams, readMosaic, withLayout, withTile } from './layout';
+import { mosaicParams, openingView, readMosaic, withLayout, withTile } from './layout';
 
 const read = (search: string) => readMosaic(new URLSearchParams(search));
 
@@ -33,5 +33,24 @@ describe('mosaic in the address bar', () => {
 
   it('changes one tile only', () => {
     expect(withTile(read('layout=4&tiles=1,2'), 1, 7).tiles).toEqual([1, 7, null, null]);
+  });
+});
+
+describe('the live view opened without a view in the address', () => {
+  const bare = new URLSearchParams();
+
+  it('opens the last view kept for the user', () => {
+    expect(openingView(bare, 'layout=9&tiles=4,,8', [1, 2, 3])).toBe('layout=9&tiles=4,,8');
+  });
+
+  it('else fills the layout with the first cameras', () => {
+    expect(openingView(bare, null, [5, 6, 7, 8, 9])).toBe('layout=4&tiles=5,6,7,8');
+    expect(openingView(bare, 'layout=1', [5, 6])).toBe('layout=1&tiles=5');
+    expect(openingView(bare, null, [])).toBe('layout=4');
+  });
+
+  it('leaves an address that names a view alone', () => {
+    expect(openingView(new URLSearchParams('layout=1'), 'layout=9&tiles=4', [1])).toBeNull();
+    expect(openingView(new URLSearchParams('tiles=3'), null, [1])).toBeNull();
   });
 });

@@ -37,3 +37,18 @@ export function withLayout(mosaic: Mosaic, layout: Layout): Mosaic {
 export function withTile(mosaic: Mosaic, index: number, id: number | null): Mosaic {
   return { ...mosaic, tiles: mosaic.tiles.map((old, at) => (at === index ? id : old)) };
 }
+
+/**
+ * Where `/live` opened bare (no layout or tiles in the address) goes, as a
+ * query: the user's last view (its query, as kept), else the first cameras
+ * filling the default layout; `null` when the address already names a view.
+ */
+export function openingView(query: URLSearchParams, last: string | null, cameraIds: number[]): string | null {
+  if (query.has('layout') || query.has('tiles')) return null;
+  const kept = readMosaic(new URLSearchParams(last ?? ''));
+  const view = kept.tiles.some((id) => id !== null)
+    ? kept
+    : { layout: kept.layout, tiles: kept.tiles.map((_, index) => cameraIds[index] ?? null) };
+  const { layout, tiles } = mosaicParams(view);
+  return tiles === null ? `layout=${layout}` : `layout=${layout}&tiles=${tiles}`;
+}
