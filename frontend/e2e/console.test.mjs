@@ -176,6 +176,25 @@ scenario('the live view opens on the last view shown, else the first cameras', a
   await page.context().close();
 });
 
+scenario('the audit log reads as sentences with camera names, filtered by action, the entry folded open on demand', async () => {
+  const page = await logInAsAdmin('/cameras');
+  const id = await addCamera(page, 'Audited gate', 'rtsp://127.0.2.50/');
+  const patched = await callApi(page, 'PATCH', `/api/cameras/${id}`, { location: 'south' });
+  assert.equal(patched.status, 200, patched.text);
+  await page.goto('/audit');
+  await page.getByLabel('Action').selectOption('camera.update');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await page.waitForURL((url) => url.searchParams.get('action') === 'camera.update');
+  const entry = page.locator('tr[data-action="camera.update"]').filter({ hasText: 'Audited gate' });
+  await entry.getByText('admin changed Audited gate: location none → south').waitFor();
+  assert.equal(await page.locator('tr[data-action="camera.create"]').count(), 0, 'only the action asked for');
+  const raw = entry.locator('pre');
+  assert.equal(await raw.isVisible(), false, 'the entry is folded');
+  await entry.locator('summary').click();
+  assert.match(await raw.innerText(), /"camera_id": \d+/);
+  await page.context().close();
+});
+
 scenario('a wrong camera password is explained after "Test connection"', async () => {
   const source = await camera();
   const page = await logInAsAdmin('/cameras/new');

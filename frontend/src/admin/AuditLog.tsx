@@ -1,4 +1,5 @@
 import { api, unwrap, type AuditEntry } from '../api/client';
+import { AUDIT_ACTIONS, auditSentence } from './auditSentence';
 import { formText } from '../app/formText';
 import { Pager } from '../app/Pager';
 import { navigate, useLocation, withQuery } from '../app/router';
@@ -24,9 +25,16 @@ function readAuditQuery(query: URLSearchParams): AuditQuery {
   };
 }
 
-async function loadAudit(key: string): Promise<{ items: AuditEntry[]; total: number }> {
+interface AuditPage {
+  items: AuditEntry[];
+  total: number;
+  /** The names of the cameras the page's entries are about, as they are now. */
+  cameraNames: Map<number, string>;
+}
+
+async function loadAudit(key: string): Promise<AuditPage> {
   const { action, camera, page } = JSON.parse(key) as AuditQuery;
-  return unwrap(
+  const log = await unwrap(
     api.GET('/api/audit', {
       params: {
         query: {
@@ -38,6 +46,11 @@ async function loadAudit(key: string): Promise<{ items: AuditEntry[]; total: num
       },
     }),
   );
+  const ids = [...new Set(log.items.map((entry) => entry.camera_id).filter((id): id is number => id !== null && id !== undefined))];
+  const cameras = ids.length
+    ? (await unwrap(api.GET('/api/cameras', { params: { query: { ids: ids.join(',') } } }))).items
+    : [];
+  return { ...log, cameraNames: new Map(cameras.map((found) => [found.id, found.name])) };
 }
 
 export function AuditLog() {
@@ -55,12 +68,19 @@ export function AuditLog() {
         onSubmit={(e) => {
           e.preventDefault();
           const form = e.currentTarget;
-          navigate(withQuery({ action: formText(form, 'action').trim(), camera: formText(form, 'camera'), page: null }));
+          navigate(withQuery({ action: formText(form, 'action'), camera: formText(form, 'camera'), page: null }));
         }}
       >
         <label>
           Action
-          <input name="action" defaultValue={audit.action} placeholder="camera.update" spellCheck={false} />
+          <select name="action" defaultValue={audit.action}>
+            <option value="">Any</option>
+            {AUDIT_ACTIONS.map((action) => (
+              <option key={action} value={action}>
+                {action}
+              </option>
+            ))}
+          </select>
         </label>
         <label>
           Camera id
@@ -73,20 +93,19 @@ export function AuditLog() {
         <thead>
           <tr>
             <th scope="col">When</th>
-            <th scope="col">Who</th>
-            <th scope="col">Action</th>
-            <th scope="col">Camera</th>
-            <th scope="col">Details</th>
+            <th scope="col">What happened</th>
           </tr>
         </thead>
         <tbody>
           {log?.items.map((entry) => (
-            <tr key={entry.id}>
+            <tr key={entry.id} data-action={entry.action}>
               <td><When at={entry.at} /></td>
-              <td>{entry.actor}</td>
-              <td className="mono">{entry.action}</td>
-              <td>{entry.camera_id ?? ''}</td>
-              <td className="mono audit-details">{JSON.stringify(entry.details)}</td>
+              <td>
+                <details className="audit-entry">
+                  <summary>{auditSentence(entry, entry.camera_id ? log.cameraNames.get(entry.camera_id) : undefined)}</summary>
+                  <pre className="mono audit-details">{JSON.stringify({ action: entry.action, camera_id: entry.camera_id, ...entry.details }, null, 2)}</pre>
+                </details>
+              </td>
             </tr>
           ))}
         </tbody>

@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+
+import type { AuditEntry } from '../api/client';
+import { auditSentence } from './auditSentence';
+
+const entry = (action: string, details: unknown, camera_id: number | null = null): AuditEntry =>
+  ({ id: 1, at: '2026-12-04T03:12:00Z', actor: 'alice', action, camera_id, details }) as AuditEntry;
+
+describe('the audit log in sentences', () => {
+  it('says what changed on a camera, by name, with the old and new values', () => {
+    const update = entry('camera.update', { changes: { location: { from: 'north', to: 'south' }, credentials: 'changed' } }, 7);
+    expect(auditSentence(update, 'Gate 1')).toBe('alice changed Gate 1: location north → south; credentials changed');
+  });
+
+  it('names a camera from the entry when it was added, renamed away or deleted', () => {
+    expect(auditSentence(entry('camera.create', { after: { name: 'Dock' } }, 3))).toBe('alice added Dock');
+    expect(auditSentence(entry('camera.delete', { before: { name: 'Dock' } }, 3))).toBe('alice deleted Dock');
+    expect(auditSentence(entry('camera.update', { changes: { enabled: { from: true, to: false } } }, 3))).toBe(
+      'alice changed camera #3: enabled true → false',
+    );
+  });
+
+  it('tells logins, users and tokens apart', () => {
+    expect(auditSentence(entry('auth.login_failed', { username: 'bob', ip: '10.0.0.9' }))).toBe('A login as bob failed from 10.0.0.9');
+    expect(auditSentence(entry('user.update', { user: { username: 'bob' }, changes: { groups: { from: null, to: ['lobby'] } } }))).toBe(
+      'alice changed user bob: groups none → lobby',
+    );
+    expect(auditSentence(entry('token.revoke', { token: { name: 'kiosk' } }))).toBe('alice revoked API token kiosk');
+  });
+
+  it('still says something of an action it does not know', () => {
+    expect(auditSentence(entry('camera.teleport', {}))).toBe('alice: camera.teleport');
+  });
+});
