@@ -17,6 +17,7 @@ mod cameras;
 mod load;
 mod media;
 mod provisioning;
+mod registry;
 mod service;
 
 use std::fmt::Write as _;
@@ -75,6 +76,7 @@ async fn main() {
     cameras::status(&app, &service, &mut rows).await;
     provisioning::restore_after_restart(&app, &service, &mut rows).await;
     cameras::memory(&service, &idle, &mut rows).await;
+    registry::at_scale(&app, &service, &mut rows).await;
 
     report(&rows, &load_before, &load_average());
 }
