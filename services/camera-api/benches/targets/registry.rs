@@ -26,6 +26,15 @@ const TYPED: [&str; 12] = [
 
 pub async fn at_scale(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) {
     seed(app, service).await;
+    // Before any list load: what holding the fleet costs by itself (the
+    // reconciler has just compared all of it with MediaMTX).
+    let settled = service.memory().resident;
+    rows.push(Row::reported(
+        format!(
+            "resident memory (VmRSS), {FLEET} cameras, after a reconcile pass, no list load yet"
+        ),
+        format!("{:.1} MiB", mib(settled)),
+    ));
     // Sees 32 of the 400 sites (a token's most groups): 8% of the cameras.
     let sites: Vec<String> = (0..32).map(|n| format!("site-{}", n * 12)).collect();
     let sites: Vec<&str> = sites.iter().map(String::as_str).collect();
