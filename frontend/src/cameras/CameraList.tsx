@@ -27,6 +27,7 @@ interface Page {
   cameras: Camera[];
   statuses: Map<number, CameraStatus>;
   total: number;
+  totalExact: boolean;
 }
 
 const loadListed = (key: string) => loadPage(JSON.parse(key) as ListQuery);
@@ -43,14 +44,24 @@ async function loadPage(list: ListQuery): Promise<Page> {
     const cameras = ids
       ? (await unwrap(api.GET('/api/cameras', { params: { query: { ids, sort: list.sort } } }))).items
       : [];
-    return { cameras, statuses: new Map(statuses.items.map((s) => [s.id, s])), total: statuses.total };
+    return {
+      cameras,
+      statuses: new Map(statuses.items.map((s) => [s.id, s])),
+      total: statuses.total,
+      totalExact: statuses.total_exact,
+    };
   }
   const page = await unwrap(api.GET('/api/cameras', { params: { query } }));
   const ids = page.items.map((camera) => camera.id).join(',');
   const statuses = ids
     ? (await unwrap(api.GET('/api/cameras/status', { params: { query: { ids } } }))).items
     : [];
-  return { cameras: page.items, statuses: new Map(statuses.map((s) => [s.id, s])), total: page.total };
+  return {
+    cameras: page.items,
+    statuses: new Map(statuses.map((s) => [s.id, s])),
+    total: page.total,
+    totalExact: page.total_exact,
+  };
 }
 
 function SortHeader({ field, label, sort }: { field: SortField; label: string; sort: string }) {
@@ -214,7 +225,7 @@ export function CameraList() {
               : 'No cameras to show: none yet, or none in your camera groups.'}
         </p>
       ) : null}
-      {page ? <Pager page={list.page} pageSize={PAGE_SIZE} shown={page.cameras.length} total={page.total} /> : null}
+      {page ? <Pager page={list.page} pageSize={PAGE_SIZE} shown={page.cameras.length} total={page.total} exact={page.totalExact} /> : null}
       {deleting ? (
         <ConfirmDialog
           title={`Delete ${deleting.name}?`}

@@ -10,6 +10,7 @@ pub const CLIENTS: usize = 64;
 const LOAD: Duration = Duration::from_secs(5);
 
 pub struct Load {
+    pub p95: Duration,
     pub p99: Duration,
     /// Requests per second.
     pub rate: f64,
@@ -23,6 +24,15 @@ pub async fn load(service: &ServiceProcess, path: &str) -> Load {
 /// `CLIENTS` concurrent loops for `LOAD`, each request to the path
 /// `path_of` gives for its number (counted per client from 0).
 pub async fn load_each(service: &ServiceProcess, path_of: impl Fn(usize) -> String) -> Load {
+    load_each_as(service, service.client(), path_of).await
+}
+
+/// `load_each` with the credentials of `client`.
+pub async fn load_each_as(
+    service: &ServiceProcess,
+    credentials: &reqwest::Client,
+    path_of: impl Fn(usize) -> String,
+) -> Load {
     let deadline = Instant::now() + LOAD;
     let path_of = &path_of;
     let clients = (0..CLIENTS).map(|client| async move {
@@ -30,16 +40,16 @@ pub async fn load_each(service: &ServiceProcess, path_of: impl Fn(usize) -> Stri
         while Instant::now() < deadline {
             let path = path_of(client * 1_000_000 + latencies.len());
             let started = Instant::now();
-            assert_eq!(service.fetch(&path).await, 200, "{path}");
+            assert_eq!(service.fetch_as(credentials, &path).await, 200, "{path}");
             latencies.push(started.elapsed());
         }
         latencies
     });
     let mut latencies: Vec<Duration> = join_all(clients).await.into_iter().flatten().collect();
     latencies.sort();
-    let p99 = latencies[latencies.len() * 99 / 100];
     Load {
-        p99,
+        p95: latencies[latencies.len() * 95 / 100],
+        p99: latencies[latencies.len() * 99 / 100],
         rate: latencies.len() as f64 / LOAD.as_secs_f64(),
     }
 }

@@ -66,6 +66,11 @@ impl ServiceProcess {
         service
     }
 
+    /// The client it was started with (the test app's admin token).
+    pub fn client(&self) -> &reqwest::Client {
+        &self.client
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }
@@ -77,10 +82,10 @@ impl ServiceProcess {
     /// A GET whose body is read and dropped unexamined: the load generator
     /// shares the machine's cores with the service, so it skips what every
     /// test response gets (a copy as text, the canary search) and spends
-    /// them on requests.
-    pub async fn fetch(&self, path: &str) -> u16 {
-        let response = self
-            .client
+    /// them on requests. With the credentials of `client` (`client()`: the
+    /// admin's).
+    pub async fn fetch_as(&self, client: &reqwest::Client, path: &str) -> u16 {
+        let response = client
             .get(self.url(path))
             .send()
             .await

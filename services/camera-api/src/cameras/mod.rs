@@ -1,11 +1,13 @@
 //! The camera registry: validated camera records in PostgreSQL.
 //!
 //! `input` turns what clients send into valid `Fields` (with `stream_url`
-//! for the URL rules), `store` is the SQL that reads and writes cameras,
+//! for the URL rules), `store` is the SQL that reads and writes cameras
+//! (`cursor`: where a page of the list ended),
 //! `provisioning` where MediaMTX stands for each, `writes` a client's write
 //! whole (the SQL, then the wait for MediaMTX), and `passwords` the sealed
 //! passwords and `rotate-key`.
 
+mod cursor;
 mod error;
 mod input;
 mod model;
@@ -15,6 +17,7 @@ mod store;
 mod stream_url;
 mod writes;
 
+pub use cursor::Cursor;
 pub use error::{Error, Result};
 pub use input::{CameraPatch, NewCameraInput, location_schema, name_schema, stream_url_schema};
 pub use model::{Camera, path_name};

@@ -17,7 +17,7 @@ use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
 use crate::auth::Principal;
 use crate::cameras::{
-    self, Camera, CameraPatch, Expected, ListFilter, NewCameraInput, Provisioning, Sort,
+    self, Camera, CameraPatch, Cursor, Expected, ListFilter, NewCameraInput, Provisioning, Sort,
 };
 use crate::validation::FieldErrors;
 
@@ -86,10 +86,19 @@ impl From<&Camera> for CameraView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CameraList {
     pub items: Vec<CameraView>,
-    /// How many cameras match the filter, across all pages.
+    /// How many cameras match the filters, across all pages, counted up to
+    /// 1,000 past this page: exact when `total_exact`, else at least this
+    /// many (so `offset + limit < total` while more follow).
     pub total: i64,
+    /// Whether `total` is the exact count.
+    pub total_exact: bool,
     pub limit: i64,
+    /// 0 for a page asked for by `cursor`.
     pub offset: i64,
+    /// Pass it as `cursor` (with the same `sort`) for the page after this
+    /// one; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// Query of `GET /api/cameras`. Values arrive as text and are validated here,
@@ -100,9 +109,14 @@ pub(super) struct ListParams {
     /// Page size, 1 to 500 (default 50).
     #[param(value_type = Option<i64>, minimum = 1, maximum = 500)]
     limit: Option<String>,
-    /// How many cameras to skip (default 0).
+    /// How many cameras to skip (default 0). Each skipped camera is read, so
+    /// for deep pages follow `next_cursor` instead.
     #[param(value_type = Option<i64>, minimum = 0)]
     offset: Option<String>,
+    /// Start after the last camera of an earlier page: its `next_cursor`,
+    /// as it was given, with the same `sort` (the other filters may change).
+    /// Not with `offset`. Costs the same however deep the page.
+    cursor: Option<String>,
     /// Case-insensitive substring of the name or location (no control
     /// characters: names and locations have none).
     q: Option<String>,
@@ -167,6 +181,14 @@ impl ListParams {
                 }),
             },
         );
+        let cursor = match (self.cursor.as_deref(), sort) {
+            (Some(_), _) if offset.is_some_and(|offset| offset > 0) => {
+                errors.push("offset", "must not be given with cursor");
+                None
+            }
+            (Some(raw), Some(sort)) => errors.check("cursor", Cursor::parse(raw, sort)),
+            _ => None,
+        };
         let query = errors.check(
             "q",
             match self.q.as_deref().map(str::trim) {
@@ -186,6 +208,7 @@ impl ListParams {
             ids: ids.flatten(),
             groups: by.groups.clone(),
             sort: sort.unwrap_or_default(),
+            cursor,
         })
     }
 }
@@ -247,14 +270,15 @@ fn camera_response(status: StatusCode, camera: &Camera) -> Response {
         .into_response()
 }
 
-/// List cameras, ordered by id.
+/// List cameras: one page, by `offset` or `cursor`, in the order `sort`
+/// names (id by default).
 #[utoipa::path(
     get, path = "/api/cameras", tag = "cameras",
     security(("token" = ["viewer"]), ("session" = ["viewer"])),
     params(ListParams),
     responses(
         (status = 200, description = "One page of cameras", body = CameraList),
-        (status = 422, description = "A query parameter is invalid", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A query parameter is invalid, `errors` names it: among them a `cursor` that is not one this API gave out, or was made for another `sort` (start again without it), or a `cursor` with an `offset`", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "The database is unavailable", body = Problem, content_type = "application/problem+json"),
     )
 )]
@@ -273,8 +297,10 @@ async fn list_cameras(
     let page = CameraList {
         items: page.items.iter().map(CameraView::from).collect(),
         total: page.total,
+        total_exact: page.total_exact,
         limit: filter.limit,
         offset: filter.offset,
+        next_cursor: page.next_cursor.as_ref().map(Cursor::encode),
     };
     let page = Bytes::from(serde_json::to_vec(&page).expect("a camera list serializes"));
     if let Some(version) = version {

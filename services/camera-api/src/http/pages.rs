@@ -9,7 +9,7 @@ use std::sync::Mutex;
 
 use bytes::Bytes;
 
-use crate::cameras::ListFilter;
+use crate::cameras::{Cursor, ListFilter};
 
 /// Past this many bytes of pages and their filters the cache starts over
 /// rather than grow.
@@ -70,6 +70,7 @@ fn footprint(filter: &ListFilter) -> usize {
     std::mem::size_of::<ListFilter>()
         + filter.query.as_ref().map_or(0, String::len)
         + filter.ids.as_ref().map_or(0, |ids| ids.len() * 8)
+        + filter.cursor.as_ref().map_or(0, Cursor::footprint)
         + filter
             .groups
             .iter()

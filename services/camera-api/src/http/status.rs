@@ -13,7 +13,7 @@ use super::auth::{Authorized, Operator, Viewer};
 use super::cameras::{ListParams, camera_id};
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
-use crate::cameras::{self, StreamUrl};
+use crate::cameras::{self, Cursor, StreamUrl};
 use crate::media::Probe;
 use crate::status::{self, CameraStatus};
 use crate::validation::FieldError;
@@ -29,8 +29,15 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StatusList {
     pub items: Vec<CameraStatus>,
-    /// How many cameras match the filters, across all pages.
+    /// How many cameras match the filters, across all pages: as in the
+    /// camera list, exact when `total_exact` (always with `state`, which
+    /// reads every matching camera), else at least this many.
     pub total: i64,
+    pub total_exact: bool,
+    /// The `cursor` of the next page, as in the camera list (never with
+    /// `state`, which pages by `offset` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
 }
 
 /// The status filter of `GET /api/cameras/status`.
@@ -78,6 +85,8 @@ async fn list_statuses(
         return Ok(Json(StatusList {
             items,
             total: page.total,
+            total_exact: page.total_exact,
+            next_cursor: page.next_cursor.as_ref().map(Cursor::encode),
         }));
     };
     // A state is known only once derived, so every matching camera is
@@ -97,7 +106,12 @@ async fn list_statuses(
         .skip(usize::try_from(offset).unwrap_or(usize::MAX))
         .take(usize::try_from(limit).unwrap_or(usize::MAX))
         .collect();
-    Ok(Json(StatusList { items, total }))
+    Ok(Json(StatusList {
+        items,
+        total,
+        total_exact: true,
+        next_cursor: None,
+    }))
 }
 
 /// Whether a camera is live, idle, offline, disabled or in error, and why.

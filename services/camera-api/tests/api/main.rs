@@ -13,6 +13,7 @@ mod load;
 mod media;
 mod metrics;
 mod openapi;
+mod paging;
 mod provisioning;
 mod secrets;
 mod stack_files;

@@ -1,0 +1,278 @@
+//! Paging the camera list deep: cursors walk every camera once in every
+//! order, with ties, filters, group limits and cameras added meanwhile;
+//! the total is counted only so far.
+
+use std::collections::BTreeSet;
+
+use camera_api::auth::Role;
+use camera_api::cameras::Sort;
+use serde_json::Value;
+
+use crate::support::{Response, TestApp, send};
+
+/// `count` cameras written in SQL, with ties in every order: names repeat
+/// (in other case too), few locations and some none, creation and edit
+/// times shared by runs of cameras. Groups `g0`, `g1`, `g2` in turn.
+async fn seed(app: &TestApp, count: i64) {
+    sqlx::query(
+        r#"WITH inserted AS (
+               INSERT INTO cameras (name, stream_url, location, enabled, groups, created_at, updated_at)
+               SELECT CASE WHEN n % 5 = 0 THEN (ARRAY['Twin', 'twin'])[1 + n % 2]
+                           ELSE 'Cam ' || (n % 17) || ' #' || n END,
+                      'rtsp://192.0.2.1/' || n,
+                      CASE WHEN n % 4 = 0 THEN NULL
+                           ELSE (ARRAY['Yard', 'yard', 'Dock', 'Lobby'])[1 + n % 3] END,
+                      n % 3 <> 0,
+                      ARRAY['g' || (n % 3)],
+                      timestamptz '2026-12-01' + (n / 6) * interval '1 second',
+                      timestamptz '2026-12-01' + (n % 5) * interval '1 minute'
+               FROM generate_series(1, $1) AS n
+               RETURNING id)
+           INSERT INTO camera_provisioning (camera_id) SELECT id FROM inserted"#,
+    )
+    .bind(count)
+    .execute(&app.db)
+    .await
+    .unwrap();
+}
+
+fn ids(page: &Value) -> Vec<i64> {
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|camera| camera["id"].as_i64().unwrap())
+        .collect()
+}
+
+async fn get(app: &TestApp, client: &reqwest::Client, path: &str) -> Response {
+    send(client.get(app.url(path))).await
+}
+
+/// Every page of `query` by cursor, `limit` at a time, calling `between`
+/// after each page; the ids in the order they came.
+async fn walk<F, Fut>(
+    app: &TestApp,
+    client: &reqwest::Client,
+    query: &str,
+    limit: usize,
+    mut between: F,
+) -> Vec<i64>
+where
+    F: FnMut(usize) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for page_number in 0..1_000 {
+        let path = match &cursor {
+            None => format!("/api/cameras?{query}&limit={limit}"),
+            Some(cursor) => format!("/api/cameras?{query}&limit={limit}&cursor={cursor}"),
+        };
+        let response = get(app, client, &path).await;
+        assert_eq!(response.status, 200, "{path}: {}", response.text);
+        let page = response.json();
+        seen.extend(ids(&page));
+        match page["next_cursor"].as_str() {
+            Some(next) => {
+                assert_eq!(ids(&page).len(), limit, "only a full page has a next one");
+                cursor = Some(next.to_owned());
+            }
+            None => return seen,
+        }
+        between(page_number).await;
+    }
+    panic!("{query}: the walk did not end");
+}
+
+fn assert_each_once(seen: &[i64], expected: &[i64], what: &str) {
+    let unique: BTreeSet<i64> = seen.iter().copied().collect();
+    assert_eq!(unique.len(), seen.len(), "{what}: a camera came twice");
+    assert_eq!(seen, expected, "{what}");
+}
+
+#[tokio::test]
+async fn a_cursor_walks_every_camera_once_in_every_order() {
+    let app = TestApp::spawn().await;
+    seed(&app, 95).await;
+    for (sort, _) in Sort::VALUES {
+        // The order itself is the one the list always had (cameras.rs tests
+        // it); one page of everything is the reference.
+        let all = ids(&app
+            .get(&format!("/api/cameras?sort={sort}&limit=500"))
+            .await
+            .json());
+        assert_eq!(all.len(), 95);
+        for limit in [1, 7, 95] {
+            let seen = walk(
+                &app,
+                &app.client,
+                &format!("sort={sort}"),
+                limit,
+                |_| async {},
+            )
+            .await;
+            assert_each_once(&seen, &all, &format!("sort={sort}, {limit} a page"));
+        }
+    }
+}
+
+/// Offsets shift when cameras are added before the page; a cursor stays
+/// after the camera it names.
+#[tokio::test]
+async fn cameras_added_while_paging_neither_repeat_nor_hide_others() {
+    let app = TestApp::spawn().await;
+    seed(&app, 60).await;
+    for (sort, _) in Sort::VALUES {
+        let before = ids(&app
+            .get(&format!("/api/cameras?sort={sort}&limit=500"))
+            .await
+            .json());
+        let seen = walk(&app, &app.client, &format!("sort={sort}"), 8, |page| {
+            let app = &app;
+            async move {
+                // Names and locations that sort first, last and in between,
+                // written in SQL as any other writer could.
+                sqlx::query(
+                    r#"WITH inserted AS (
+                           INSERT INTO cameras (name, stream_url, location)
+                           SELECT name || $1, 'rtsp://192.0.2.1/new', $2
+                           FROM unnest(ARRAY['Aaa', 'Cam 5 #new', 'zzz']) AS name
+                           RETURNING id)
+                       INSERT INTO camera_provisioning (camera_id) SELECT id FROM inserted"#,
+                )
+                .bind(format!(" {sort} {page}"))
+                .bind((page % 2 == 0).then_some("Dock"))
+                .execute(&app.db)
+                .await
+                .unwrap();
+            }
+        })
+        .await;
+        let unique: BTreeSet<i64> = seen.iter().copied().collect();
+        assert_eq!(unique.len(), seen.len(), "sort={sort}: a camera came twice");
+        let missed: Vec<i64> = before
+            .iter()
+            .filter(|id| !unique.contains(id))
+            .copied()
+            .collect();
+        assert!(missed.is_empty(), "sort={sort}: never shown: {missed:?}");
+        // What was there keeps its order among what was added.
+        let kept: Vec<i64> = seen
+            .iter()
+            .filter(|id| before.contains(id))
+            .copied()
+            .collect();
+        assert_eq!(kept, before, "sort={sort}");
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_keeps_the_filters_and_the_callers_groups() {
+    let app = TestApp::spawn().await;
+    seed(&app, 120).await;
+    let limited = app.client_as(Role::Viewer, Some(&["g1"])).await;
+    for query in [
+        "sort=name&q=yard",
+        "sort=-location&enabled=true",
+        "sort=-updated_at&q=twin&enabled=true",
+        "sort=created_at&ids=3,1,4,15,9,2,6,5,35,8",
+    ] {
+        for (client, groups) in [(&app.client, None), (&limited, Some("g1"))] {
+            let all = get(&app, client, &format!("/api/cameras?{query}&limit=500")).await;
+            let all = all.json();
+            let seen = walk(&app, client, query, 3, |_| async {}).await;
+            assert_each_once(&seen, &ids(&all), query);
+            assert_eq!(all["total"], seen.len(), "{query}");
+            assert!(!seen.is_empty(), "{query} matches some");
+            if let Some(group) = groups {
+                let outside: i64 = sqlx::query_scalar(
+                    "SELECT count(*) FROM cameras WHERE id = ANY($1) AND NOT $2 = ANY(groups)",
+                )
+                .bind(&seen)
+                .bind(group)
+                .fetch_one(&app.db)
+                .await
+                .unwrap();
+                assert_eq!(outside, 0, "{query}: a camera outside {group} was listed");
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_that_is_not_one_given_out_is_a_422_naming_it() {
+    let app = TestApp::spawn().await;
+    seed(&app, 10).await;
+    let first = app.get("/api/cameras?sort=name&limit=2").await.json();
+    let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+    let tampered = format!("{}x{}", &cursor[..4], &cursor[5..]);
+    for (query, field) in [
+        ("sort=name&cursor=nonsense".to_owned(), "cursor"),
+        (format!("sort=name&cursor={tampered}"), "cursor"),
+        (
+            format!("sort=name&cursor={}", &cursor[..cursor.len() - 3]),
+            "cursor",
+        ),
+        (format!("sort=-name&cursor={cursor}"), "cursor"),
+        (format!("cursor={cursor}"), "cursor"),
+        (format!("sort=name&offset=2&cursor={cursor}"), "offset"),
+    ] {
+        let response = app.get(&format!("/api/cameras?{query}")).await;
+        assert_eq!(response.invalid_fields(), [field], "{query}");
+        assert_eq!(
+            response.problem(422)["type"],
+            "urn:camplane:problem:validation"
+        );
+    }
+    let other_sort = app
+        .get(&format!("/api/cameras?sort=-name&cursor={cursor}"))
+        .await;
+    let detail = other_sort.problem(422)["detail"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(detail.contains("sort=name, not sort=-name"), "{detail}");
+    assert_eq!(
+        app.get(&format!("/api/cameras?sort=name&cursor={cursor}"))
+            .await
+            .status,
+        200
+    );
+}
+
+/// Counting every match would cost more than the page at fleet scale: the
+/// count stops 1,000 past the page and says whether it is exact.
+#[tokio::test]
+async fn the_total_is_exact_up_to_a_thousand_past_the_page() {
+    let app = TestApp::spawn().await;
+    seed(&app, 1_600).await;
+    let total = |page: Value| (page["total"].as_i64().unwrap(), page["total_exact"].clone());
+    let first = app.get("/api/cameras?limit=10").await.json();
+    assert_eq!(total(first), (1_010, Value::Bool(false)));
+    let deep = app.get("/api/cameras?limit=500&offset=200").await.json();
+    assert_eq!(total(deep), (1_600, Value::Bool(true)));
+    let past_end = app.get("/api/cameras?limit=50&offset=5000").await.json();
+    assert_eq!(total(past_end), (1_600, Value::Bool(true)));
+    let few = app.get("/api/cameras?q=%23123").await.json();
+    assert_eq!(
+        total(few.clone()),
+        (ids(&few).len() as i64, Value::Bool(true)),
+        "#123, #1231…"
+    );
+
+    // Paging by offset while `offset < total` still reaches every camera.
+    let (mut offset, mut seen) = (0, 0);
+    loop {
+        let page = app
+            .get(&format!("/api/cameras?limit=500&offset={offset}"))
+            .await
+            .json();
+        seen += ids(&page).len();
+        offset += 500;
+        if offset >= page["total"].as_i64().unwrap() {
+            break;
+        }
+    }
+    assert_eq!(seen, 1_600);
+}
