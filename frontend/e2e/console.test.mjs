@@ -195,6 +195,19 @@ scenario('the audit log reads as sentences with camera names, filtered by action
   await page.context().close();
 });
 
+scenario("a tile's picker finds any camera as you type", async () => {
+  const page = await logInAsAdmin('/cameras');
+  const id = await addCamera(page, 'Picker needle', 'rtsp://127.0.2.51/');
+  await page.goto('/live?layout=1');
+  await page.getByRole('button', { name: 'Camera of tile 1' }).click();
+  await page.getByRole('searchbox', { name: 'Search cameras for tile 1' }).fill('NEEDLE');
+  const list = page.getByRole('list', { name: 'Cameras for tile 1' });
+  await list.getByRole('button', { name: 'Picker needle' }).click();
+  await page.waitForURL((url) => url.searchParams.get('tiles') === String(id));
+  await page.getByRole('button', { name: 'Camera of tile 1' }).filter({ hasText: 'Picker needle' }).waitFor();
+  await page.context().close();
+});
+
 scenario('a wrong camera password is explained after "Test connection"', async () => {
   const source = await camera();
   const page = await logInAsAdmin('/cameras/new');

@@ -11,9 +11,15 @@ import { useTransportPreference } from './usePreference';
 import { Alert } from '../app/Alert';
 import { useAuth } from '../app/useAuth';
 
-/** Every camera, by name, for the tiles' pickers (the API's largest page). */
-async function loadCameras(): Promise<Camera[]> {
-  return (await unwrap(api.GET('/api/cameras', { params: { query: { limit: 500, sort: 'name' } } }))).items;
+/** The first cameras by name, enough for the largest layout: what a bare live view opens on. */
+async function loadFirstCameras(): Promise<Camera[]> {
+  return (await unwrap(api.GET('/api/cameras', { params: { query: { limit: 16, sort: 'name' } } }))).items;
+}
+
+/** The cameras the tiles show (tiles ask the pickers' search for others). */
+async function loadChosenCameras(ids: string): Promise<Camera[]> {
+  if (!ids) return [];
+  return (await unwrap(api.GET('/api/cameras', { params: { query: { ids } } }))).items;
 }
 
 const NO_CAMERAS: Camera[] = [];
@@ -41,15 +47,17 @@ export function Mosaic() {
   const mosaic = readMosaic(query);
   const [statuses, setStatuses] = useState<Map<number, CameraStatus>>(new Map());
   const [generation, setGeneration] = useState(0);
-  const loaded = useLoaded(loadCameras, '', generation);
-  const { setValue: setCameras, error } = loaded;
-  const cameras = loaded.value ?? NO_CAMERAS;
   const [preference, setPreference] = useTransportPreference();
   const chosen = mosaic.tiles.filter((id): id is number => id !== null);
-  const chosenKey = chosen.join(',');
+  const chosenKey = [...new Set(chosen)].sort((a, b) => a - b).join(',');
+  const first = useLoaded(loadFirstCameras, '', generation);
+  const shown = useLoaded(loadChosenCameras, chosenKey, generation);
+  const { setValue: setCameras } = shown;
+  const cameras = shown.value ?? NO_CAMERAS;
+  const error = shown.error ?? first.error;
   const auth = useAuth();
   const viewKey = auth.kind === 'signed-in' ? `camplane.live.view.${auth.session.user.username}` : null;
-  const cameraList = loaded.value;
+  const cameraList = first.value;
 
   // Opened bare, it shows the user's last view, else the first cameras;
   // any view shown is kept (in this browser) for the next time.
@@ -87,9 +95,11 @@ export function Mosaic() {
       setStatuses((old) => new Map(old).set(event.status.id, event.status));
     } else if (event.kind === 'camera') {
       const { op, id, camera } = event;
+      // Only the cameras on a tile are kept here.
       setCameras((old) => {
-        const others = (old ?? NO_CAMERAS).filter((c) => c.id !== id);
-        return op === 'deleted' || !camera ? others : [...others, camera].sort((a, b) => a.name.localeCompare(b.name));
+        if (!old?.some((c) => c.id === id)) return old;
+        const others = old.filter((c) => c.id !== id);
+        return op === 'deleted' || !camera ? others : [...others, camera];
       });
     } else {
       setGeneration((g) => g + 1);
@@ -123,10 +133,10 @@ export function Mosaic() {
         <button
           type="button"
           onClick={() => {
-            const firstCameras = cameras.slice(0, mosaic.layout).map((camera) => camera.id);
+            const firstCameras = (first.value ?? NO_CAMERAS).slice(0, mosaic.layout).map((camera) => camera.id);
             show({ ...mosaic, tiles: mosaic.tiles.map((_, index) => firstCameras[index] ?? null) });
           }}
-          disabled={cameras.length === 0}
+          disabled={!first.value?.length}
         >
           Fill with cameras
         </button>
@@ -154,7 +164,6 @@ export function Mosaic() {
             index={index}
             camera={id === null ? null : (byId.get(id) ?? null)}
             status={id === null ? undefined : statuses.get(id)}
-            cameras={cameras}
             preference={preference}
             onChoose={(next) => {
               show(withTile(mosaic, index, next));

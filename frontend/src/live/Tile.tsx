@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { Camera, CameraStatus } from '../api/client';
 import { describeFailure } from '../api/probe';
 import { useCountdown } from '../app/useCountdown';
+import { CameraPicker } from './CameraPicker';
 import { LastPicture } from './LastPicture';
 import { TilePlayer, type TileState } from './player';
 import { TRANSPORT_NAMES, type Preference } from './transport';
@@ -38,14 +39,12 @@ export function Tile({
   index,
   camera,
   status,
-  cameras,
   preference,
   onChoose,
 }: {
   index: number;
   camera: Camera | null;
   status: CameraStatus | undefined;
-  cameras: Camera[];
   preference: Preference;
   onChoose: (id: number | null) => void;
 }) {
@@ -160,20 +159,7 @@ export function Tile({
       />
       {overlay ? <div className="tile-overlay">{overlay}</div> : null}
       <figcaption className="tile-bar">
-        <select
-          aria-label={`Camera of tile ${index + 1}`}
-          value={id ?? ''}
-          onChange={(e) => {
-            onChoose(e.target.value ? Number(e.target.value) : null);
-          }}
-        >
-          <option value="">No camera</option>
-          {cameras.map((option) => (
-            <option key={option.id} value={option.id}>
-              {option.name}
-            </option>
-          ))}
-        </select>
+        <CameraPicker index={index} camera={camera} onChoose={onChoose} />
         {state.kind === 'live' && !paused && camera ? (
           <span className="live-badge" title="How far behind the camera's live edge this tile plays">
             LIVE{state.latency !== null ? ` ${state.latency.toFixed(1)} s` : ''}
