@@ -79,7 +79,9 @@ async function logIn(username, password, path) {
   await page.waitForURL((url) => url.pathname === '/login');
   await submitLogin(page, username, password);
   await page.getByRole('button', { name: 'Log out' }).waitFor();
-  await page.waitForURL((url) => url.pathname + url.search === path);
+  // Back on `path`; a bare `/live` goes on to the view it opens on.
+  const back = new URL(path, 'https://console');
+  await page.waitForURL((url) => url.pathname === back.pathname && (!back.search || url.search === back.search));
   return page;
 }
 
@@ -170,6 +172,7 @@ scenario('the live view opens on the last view shown, else the first cameras', a
   await page.goto('/live');
   await page.waitForURL((url) => url.searchParams.get('tiles')?.startsWith(`${first},${second}`) ?? false);
   await page.goto(`/live?layout=1&tiles=${second}`);
+  await page.getByRole('button', { name: 'Camera of tile 1' }).filter({ hasText: '000 second' }).waitFor();
   await page.goto('/cameras');
   await page.goto('/live');
   await page.waitForURL((url) => url.search === `?layout=1&tiles=${second}`);
