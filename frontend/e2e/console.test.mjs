@@ -211,6 +211,21 @@ scenario("a tile's picker finds any camera as you type", async () => {
   await page.context().close();
 });
 
+scenario('layouts beyond squares: one large tile and five, kept in the address', async () => {
+  const page = await logInAsAdmin('/live?layout=4');
+  await page.getByRole('group', { name: 'Layout' }).getByRole('button', { name: '1 large + 5' }).click();
+  await page.waitForURL((url) => url.searchParams.get('layout') === '1+5');
+  const tiles = page.locator('.mosaic .tile');
+  await tiles.nth(5).waitFor();
+  assert.equal(await tiles.count(), 6);
+  const [large, small] = [await tiles.nth(0).boundingBox(), await tiles.nth(1).boundingBox()];
+  assert.ok(large.width > 1.8 * small.width && large.height > 1.8 * small.height, `${JSON.stringify(large)} vs ${JSON.stringify(small)}`);
+  await page.reload();
+  await tiles.nth(5).waitFor();
+  assert.equal(await tiles.count(), 6, 'the layout survives a reload');
+  await page.context().close();
+});
+
 scenario('a wrong camera password is explained after "Test connection"', async () => {
   const source = await camera();
   const page = await logInAsAdmin('/cameras/new');

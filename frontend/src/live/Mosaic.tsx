@@ -4,7 +4,7 @@ import { api, unwrap, type Camera, type CameraStatus } from '../api/client';
 import { useCameraEvents, type CameraEvent } from '../api/events';
 import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
-import { LAYOUTS, mosaicParams, openingView, readMosaic, withLayout, withTile, type Mosaic as MosaicState } from './layout';
+import { LAYOUTS, layoutShape, mosaicParams, openingView, readMosaic, tileSpan, viewQuery, withLayout, withTile, type Mosaic as MosaicState } from './layout';
 import { Tile } from './Tile';
 import { PREFERENCE_NAMES, PREFERENCES, type Preference } from './transport';
 import { useTransportPreference } from './usePreference';
@@ -68,7 +68,7 @@ export function Mosaic() {
     const opening = openingView(new URLSearchParams(search), storage(viewKey), ids);
     if (opening !== null) navigate(`/live?${opening}`, { replace: true });
   }, [search, viewKey, cameraList]);
-  const shownKey = query.has('tiles') ? `layout=${mosaic.layout}&tiles=${query.get('tiles') ?? ''}` : null;
+  const shownKey = query.has('tiles') ? viewQuery(mosaic) : null;
   useEffect(() => {
     if (viewKey && shownKey) storage(viewKey, shownKey);
   }, [viewKey, shownKey]);
@@ -119,21 +119,21 @@ export function Mosaic() {
         <div role="group" aria-label="Layout">
           {LAYOUTS.map((layout) => (
             <button
-              key={layout}
+              key={layout.id}
               type="button"
-              aria-pressed={mosaic.layout === layout}
+              aria-pressed={mosaic.layout === layout.id}
               onClick={() => {
-                show(withLayout(mosaic, layout));
+                show(withLayout(mosaic, layout.id));
               }}
             >
-              {layout === 1 ? '1 tile' : `${layout} tiles`}
+              {layout.label}
             </button>
           ))}
         </div>
         <button
           type="button"
           onClick={() => {
-            const firstCameras = (first.value ?? NO_CAMERAS).slice(0, mosaic.layout).map((camera) => camera.id);
+            const firstCameras = (first.value ?? NO_CAMERAS).slice(0, mosaic.tiles.length).map((camera) => camera.id);
             show({ ...mosaic, tiles: mosaic.tiles.map((_, index) => firstCameras[index] ?? null) });
           }}
           disabled={!first.value?.length}
@@ -157,11 +157,12 @@ export function Mosaic() {
         </div>
         <Alert message={error} inline />
       </div>
-      <div className={`mosaic mosaic-${mosaic.layout}`}>
+      <div className="mosaic" data-layout={mosaic.layout} style={{ gridTemplateColumns: `repeat(${layoutShape(mosaic.layout).columns}, 1fr)` }}>
         {mosaic.tiles.map((id, index) => (
           <Tile
             key={index}
             index={index}
+            span={tileSpan(mosaic.layout, index)}
             camera={id === null ? null : (byId.get(id) ?? null)}
             status={id === null ? undefined : statuses.get(id)}
             preference={preference}

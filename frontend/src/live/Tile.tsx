@@ -37,12 +37,15 @@ function useVisible(element: React.RefObject<HTMLElement | null>): boolean {
 
 export function Tile({
   index,
+  span,
   camera,
   status,
   preference,
   onChoose,
 }: {
   index: number;
+  /** Grid cells it covers each way (a layout's large tiles cover several). */
+  span: number;
   camera: Camera | null;
   status: CameraStatus | undefined;
   preference: Preference;
@@ -145,6 +148,7 @@ export function Tile({
       ref={figure}
       className={`tile tile-${camera ? (paused ? 'paused' : state.kind) : 'empty'}`}
       data-tile={index}
+      style={span > 1 ? { gridColumn: `span ${span}`, gridRow: `span ${span}` } : undefined}
       data-state={camera ? (paused ? 'paused' : state.kind) : 'empty'}
       data-transport={transport ?? undefined}
       aria-label={label}

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
 
-import { mosaicParams, openingView, readMosaic, withLayout, withTile } from './layout';
+import { LAYOUTS, mosaicParams, openingView, readMosaic, tileCount, tileSpan, viewQuery, withLayout, withTile } from './layout';
 
 const read = (search: string) => readMosaic(new URLSearchParams(search));
 
 describe('mosaic in the address bar', () => {
   it('restores the layout and each tile, empty slots included', () => {
-    expect(read('layout=4&tiles=3,,12')).toEqual({ layout: 4, tiles: [3, null, 12, null] });
+    expect(read('layout=4&tiles=3,,12')).toEqual({ layout: '4', tiles: [3, null, 12, null] });
   });
 
   it('falls back to four tiles for a layout it does not offer', () => {
-    expect(read('layout=7').layout).toBe(4);
+    expect(read('layout=7').layout).toBe('4');
     expect(read('').tiles).toEqual([null, null, null, null]);
   });
 
@@ -27,8 +27,8 @@ describe('mosaic in the address bar', () => {
 
   it('keeps the chosen cameras that still fit when the layout changes', () => {
     const nine = read('layout=9&tiles=1,2,3,4,5');
-    expect(withLayout(nine, 4).tiles).toEqual([1, 2, 3, 4]);
-    expect(withLayout(withLayout(nine, 4), 16).tiles.slice(0, 5)).toEqual([1, 2, 3, 4, null]);
+    expect(withLayout(nine, '4').tiles).toEqual([1, 2, 3, 4]);
+    expect(withLayout(withLayout(nine, '4'), '16').tiles.slice(0, 5)).toEqual([1, 2, 3, 4, null]);
   });
 
   it('changes one tile only', () => {
@@ -52,5 +52,22 @@ describe('the live view opened without a view in the address', () => {
   it('leaves an address that names a view alone', () => {
     expect(openingView(new URLSearchParams('layout=1'), 'layout=9&tiles=4', [1])).toBeNull();
     expect(openingView(new URLSearchParams('tiles=3'), null, [1])).toBeNull();
+  });
+});
+
+describe('layouts beyond squares, as data', () => {
+  it('give each shape its tiles, the large ones first', () => {
+    expect(LAYOUTS.map((shape) => [shape.id, tileCount(shape.id)])).toEqual([
+      ['1', 1], ['4', 4], ['9', 9], ['16', 16], ['1+5', 6], ['1+7', 8], ['2+8', 10],
+    ]);
+    expect([0, 1, 2].map((index) => tileSpan('2+8', index))).toEqual([2, 2, 1]);
+    expect(tileSpan('1+7', 0)).toBe(3);
+  });
+
+  it('survive the address bar, where + means a space unless encoded', () => {
+    const view = read('layout=2%2B8&tiles=5,,7');
+    expect(view).toEqual({ layout: '2+8', tiles: [5, null, 7, null, null, null, null, null, null, null] });
+    expect(viewQuery(view)).toBe('layout=2%2B8&tiles=5,,7');
+    expect(read(viewQuery(view))).toEqual(view);
   });
 });

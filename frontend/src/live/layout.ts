@@ -2,8 +2,48 @@
 // (`/live?layout=4&tiles=3,7,,12`), so a view can be shared and survives a
 // reload. An empty slot is an empty tile.
 
-export const LAYOUTS = [1, 4, 9, 16] as const;
-export type Layout = (typeof LAYOUTS)[number];
+/**
+ * A layout as data: a square grid of `columns` × `columns` cells whose first
+ * `large` tiles each cover `span` × `span` cells; the other tiles fill the
+ * cells left, one each, in reading order. VMS operators' usual shapes are
+ * rows of this table, not code each.
+ */
+export interface LayoutShape {
+  id: string;
+  label: string;
+  columns: number;
+  large: number;
+  span: number;
+}
+
+export const LAYOUTS: readonly LayoutShape[] = [
+  { id: '1', label: '1 tile', columns: 1, large: 0, span: 1 },
+  { id: '4', label: '4 tiles', columns: 2, large: 0, span: 1 },
+  { id: '9', label: '9 tiles', columns: 3, large: 0, span: 1 },
+  { id: '16', label: '16 tiles', columns: 4, large: 0, span: 1 },
+  { id: '1+5', label: '1 large + 5', columns: 3, large: 1, span: 2 },
+  { id: '1+7', label: '1 large + 7', columns: 4, large: 1, span: 3 },
+  { id: '2+8', label: '2 large + 8', columns: 4, large: 2, span: 2 },
+];
+export type Layout = string;
+
+const DEFAULT_LAYOUT = '4';
+
+export function layoutShape(id: Layout): LayoutShape {
+  return LAYOUTS.find((shape) => shape.id === id) ?? layoutShape(DEFAULT_LAYOUT);
+}
+
+/** How many tiles a layout has. */
+export function tileCount(id: Layout): number {
+  const { columns, large, span } = layoutShape(id);
+  return columns * columns - large * (span * span - 1);
+}
+
+/** How many cells tile `index` covers each way. */
+export function tileSpan(id: Layout, index: number): number {
+  const { large, span } = layoutShape(id);
+  return index < large ? span : 1;
+}
 
 export interface Mosaic {
   layout: Layout;
@@ -12,10 +52,9 @@ export interface Mosaic {
 }
 
 export function readMosaic(query: URLSearchParams): Mosaic {
-  const asked = Number(query.get('layout'));
-  const layout = (LAYOUTS as readonly number[]).includes(asked) ? (asked as Layout) : 4;
+  const layout = layoutShape(query.get('layout') ?? DEFAULT_LAYOUT).id;
   const listed = (query.get('tiles') ?? '').split(',');
-  const tiles = Array.from({ length: layout }, (_, index) => {
+  const tiles = Array.from({ length: tileCount(layout) }, (_, index) => {
     const id = Number(listed[index]);
     return Number.isInteger(id) && id > 0 ? id : null;
   });
@@ -26,12 +65,12 @@ export function readMosaic(query: URLSearchParams): Mosaic {
 export function mosaicParams(mosaic: Mosaic): { layout: string; tiles: string | null } {
   const tiles = mosaic.tiles.map((id) => (id === null ? '' : String(id)));
   while (tiles.length && tiles[tiles.length - 1] === '') tiles.pop();
-  return { layout: String(mosaic.layout), tiles: tiles.length ? tiles.join(',') : null };
+  return { layout: mosaic.layout, tiles: tiles.length ? tiles.join(',') : null };
 }
 
 /** Changing the layout keeps the chosen cameras that still fit. */
 export function withLayout(mosaic: Mosaic, layout: Layout): Mosaic {
-  return { layout, tiles: Array.from({ length: layout }, (_, index) => mosaic.tiles[index] ?? null) };
+  return { layout, tiles: Array.from({ length: tileCount(layout) }, (_, index) => mosaic.tiles[index] ?? null) };
 }
 
 export function withTile(mosaic: Mosaic, index: number, id: number | null): Mosaic {
@@ -49,6 +88,12 @@ export function openingView(query: URLSearchParams, last: string | null, cameraI
   const view = kept.tiles.some((id) => id !== null)
     ? kept
     : { layout: kept.layout, tiles: kept.tiles.map((_, index) => cameraIds[index] ?? null) };
-  const { layout, tiles } = mosaicParams(view);
-  return tiles === null ? `layout=${layout}` : `layout=${layout}&tiles=${tiles}`;
+  return viewQuery(view);
+}
+
+/** A view as the query of its address (`layout=2%2B8&tiles=3,,7`). */
+export function viewQuery(mosaic: Mosaic): string {
+  const { layout, tiles } = mosaicParams(mosaic);
+  const named = `layout=${encodeURIComponent(layout)}`;
+  return tiles === null ? named : `${named}&tiles=${tiles}`;
 }
