@@ -9,6 +9,7 @@ import { Tile } from './Tile';
 import { PREFERENCE_NAMES, PREFERENCES, type Preference } from './transport';
 import { useTransportPreference } from './usePreference';
 import { Alert } from '../app/Alert';
+import { keep, kept } from '../app/browserStorage';
 import { useAuth } from '../app/useAuth';
 
 /** The first cameras by name, enough for the largest layout: what a bare live view opens on. */
@@ -23,18 +24,6 @@ async function loadChosenCameras(ids: string): Promise<Camera[]> {
 }
 
 const NO_CAMERAS: Camera[] = [];
-
-/** Reads `key`, or keeps `value` under it; storage refused (a locked-down browser) keeps nothing. */
-function storage(key: string | null, value?: string): string | null {
-  if (key === null) return null;
-  try {
-    if (value === undefined) return window.localStorage.getItem(key);
-    window.localStorage.setItem(key, value);
-  } catch {
-    // Nothing kept: the view still shows.
-  }
-  return null;
-}
 
 const PREFERENCE_HINTS: Record<Preference, string> = {
   auto: 'WebRTC, under half a second behind; HLS where WebRTC cannot connect',
@@ -65,12 +54,12 @@ export function Mosaic() {
   useEffect(() => {
     if (!cameraList) return;
     const ids = cameraList.map((camera) => camera.id);
-    const opening = openingView(new URLSearchParams(search), storage(viewKey), ids);
+    const opening = openingView(new URLSearchParams(search), kept(viewKey), ids);
     if (opening !== null) navigate(`/live?${opening}`, { replace: true });
   }, [search, viewKey, cameraList]);
   const shownKey = query.has('tiles') ? viewQuery(mosaic) : null;
   useEffect(() => {
-    if (viewKey && shownKey) storage(viewKey, shownKey);
+    if (shownKey) keep(viewKey, shownKey);
   }, [viewKey, shownKey]);
 
 

@@ -1,15 +1,11 @@
 import { useState } from 'react';
 
+import { keep, kept } from '../app/browserStorage';
 import { useAuth } from '../app/useAuth';
 import { preferenceKey, readPreference, type Preference } from './transport';
 
 function stored(key: string | null): Preference {
-  try {
-    return readPreference(key ? window.localStorage.getItem(key) : null);
-  } catch {
-    // Storage refused (a locked-down browser): Auto, as for a new user.
-    return 'auto';
-  }
+  return readPreference(kept(key));
 }
 
 /** The signed-in user's transport preference, kept in this browser. */
@@ -22,12 +18,7 @@ export function useTransportPreference(): [Preference, (preference: Preference) 
 
   const choose = (preference: Preference) => {
     setCurrent({ key, preference });
-    if (!key) return;
-    try {
-      window.localStorage.setItem(key, preference);
-    } catch {
-      // Not kept: it still holds on this page.
-    }
+    keep(key, preference);
   };
   return [current.preference, choose];
 }
