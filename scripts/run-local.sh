@@ -18,7 +18,9 @@
 # CAMPLANE_WEBRTC_HOST (the address MediaMTX tells browsers to send media to,
 # as in compose; CAMPLANE_EDGE_HOST),
 # CAMPLANE_RTSP_PORT (MediaMTX's, 8554),
-# CAMPLANE_MEDIAMTX_METRICS_PORT (9998), CAMPLANE_DB (database name, camplane),
+# CAMPLANE_MEDIAMTX_METRICS_PORT (9998), CAMPLANE_PLAYBACK_PORT (MediaMTX's
+# playback server, 9996), CAMPLANE_RECORDINGS_DIR (recordings, the run
+# directory's recordings/), CAMPLANE_DB (database name, camplane),
 # CAMPLANE_RUN_DIR (logs and pids, .run), CAMPLANE_PROFILE (release, or debug
 # for a quicker build), CAMPLANE_METRICS_LISTEN (127.0.0.1:9464, or off),
 # CAMPLANE_SECRET_KEY (seals camera passwords; unset, one is generated once
@@ -30,6 +32,9 @@ cd "$(dirname "$0")/.."
 
 run=${CAMPLANE_RUN_DIR:-.run}
 mkdir -p "$run"
+# Absolute: MediaMTX and camera-api both name it.
+recordings=$(realpath -m "${CAMPLANE_RECORDINGS_DIR:-$run/recordings}")
+mkdir -p "$recordings"
 host=${CAMPLANE_EDGE_HOST:-127.0.0.1}
 https_port=${CAMPLANE_HTTPS_PORT:-8443}
 http_port=${CAMPLANE_HTTP_PORT:-8080}
@@ -42,6 +47,7 @@ ice_port=${CAMPLANE_WEBRTC_ICE_PORT:-8189}
 webrtc_host=${CAMPLANE_WEBRTC_HOST:-$host}
 rtsp_port=${CAMPLANE_RTSP_PORT:-8554}
 mediamtx_metrics_port=${CAMPLANE_MEDIAMTX_METRICS_PORT:-9998}
+playback_port=${CAMPLANE_PLAYBACK_PORT:-9996}
 database=${CAMPLANE_DB:-camplane}
 profile=${CAMPLANE_PROFILE:-release}
 case $profile in
@@ -162,7 +168,7 @@ say "MediaMTX: $mediamtx ($("$mediamtx" --version))"
 start mediamtx env MTX_AUTHHTTPADDRESS="$hook" \
   MTX_APIADDRESS=127.0.0.1:$mediamtx_port MTX_METRICSADDRESS=127.0.0.1:$mediamtx_metrics_port \
   MTX_RTSPADDRESS=127.0.0.1:$rtsp_port MTX_HLSADDRESS=127.0.0.1:$hls_port \
-  MTX_WEBRTCADDRESS=127.0.0.1:$webrtc_port \
+  MTX_WEBRTCADDRESS=127.0.0.1:$webrtc_port MTX_PLAYBACKADDRESS=127.0.0.1:$playback_port \
   MTX_WEBRTCLOCALUDPADDRESS=$host:$ice_port MTX_WEBRTCLOCALTCPADDRESS=$host:$ice_port \
   MTX_WEBRTCADDITIONALHOSTS=$webrtc_host \
   "$mediamtx" "$run/mediamtx.yml"
@@ -170,6 +176,7 @@ export MEDIAMTX_RTSP_URL=rtsp://127.0.0.1:$rtsp_port
 wait_port mediamtx "$mediamtx_port"
 wait_port mediamtx "$hls_port"
 wait_port mediamtx "$webrtc_port"
+wait_port mediamtx "$playback_port"
 
 # --- the key that seals camera passwords in the database: it must stay with
 # the database, so a generated one is kept in the run directory.
@@ -196,6 +203,7 @@ CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY CAMPLANE_INITIAL_ADMIN_PASSWORD=$admin_
   CAMPLANE_LISTEN="127.0.0.1:$api_port" CAMPLANE_CONSOLE_DIR=frontend/dist \
   MEDIAMTX_API_URL="http://127.0.0.1:$mediamtx_port" MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
   MEDIAMTX_CONFIG_FILE="$run/mediamtx.yml" \
+  MEDIAMTX_PLAYBACK_URL="http://127.0.0.1:$playback_port" CAMPLANE_RECORDINGS_DIR="$recordings" \
   CAMPLANE_METRICS_LISTEN="${CAMPLANE_METRICS_LISTEN:-127.0.0.1:9464}" \
   "$bin/camera-api"
 wait_port camera-api "$api_port"
@@ -212,7 +220,7 @@ start haproxy env HAP_HTTP_BIND="$host:$http_port" HAP_HTTPS_BIND="$host:$https_
   HAP_HTTPS_PORT="$https_port" HAP_CERT="$run/edge.pem" \
   HAP_LUA="$PWD/haproxy/problem.lua" HAP_API_TIMEOUT=35s \
   HAP_API_SERVER="127.0.0.1:$api_port" HAP_HLS_SERVER="127.0.0.1:$hls_port" HAP_HLS_TIMEOUT=45s \
-  HAP_WEBRTC_SERVER="127.0.0.1:$webrtc_port" \
+  HAP_WEBRTC_SERVER="127.0.0.1:$webrtc_port" HAP_PLAYBACK_SERVER="127.0.0.1:$playback_port" \
   HAP_API_RATE=100 HAP_LOGIN_RATE=20 HAP_MAX_BODY=65536 HAP_RETRY_AFTER=5 \
   haproxy -f haproxy/haproxy.cfg -db
 wait_port haproxy "$https_port"

@@ -9,9 +9,10 @@ use std::time::Duration;
 
 use url::Url;
 
-use crate::reconcile::{self, SourceSettings};
+use crate::cameras::{self, RecordingMode, RecordingPolicy};
+use crate::reconcile::{self, RecordSettings, SourceSettings};
 use crate::secrets::{Secret, SecretKey};
-use crate::{auth, media, mediamtx};
+use crate::{auth, media, mediamtx, recordings};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -25,6 +26,7 @@ pub struct Config {
     pub mediamtx: mediamtx::Settings,
     pub reconcile: reconcile::Settings,
     pub media: media::Settings,
+    pub recordings: recordings::Settings,
     /// The built console (`frontend/dist`), served at `/`.
     pub console_dir: PathBuf,
     /// Where Prometheus scrapes `/metrics`; `None` (`off`) serves none.
@@ -75,6 +77,7 @@ impl Config {
             }
         }
         let request_timeout = env.duration("CAMPLANE_REQUEST_TIMEOUT", "30s")?;
+        let recordings = env.recordings()?;
         Ok(Self {
             database_url: Secret::new(database_url),
             listen: env.parsed("CAMPLANE_LISTEN", "0.0.0.0:8080")?,
@@ -92,6 +95,7 @@ impl Config {
             request_timeout,
             mediamtx: mediamtx::Settings {
                 api_url: env.url("MEDIAMTX_API_URL", "http://127.0.0.1:9997")?,
+                playback_url: env.url("MEDIAMTX_PLAYBACK_URL", "http://127.0.0.1:9996")?,
                 user: env.get("MEDIAMTX_API_USER"),
                 password: env.get("MEDIAMTX_API_PASS").map(Secret::new),
                 // Above MediaMTX's 0-4 s penalty for a rejected credential,
@@ -104,6 +108,10 @@ impl Config {
                 source: SourceSettings {
                     start_timeout: env.duration("CAMPLANE_SOURCE_START_TIMEOUT", "10s")?,
                     close_after: env.duration("CAMPLANE_SOURCE_CLOSE_AFTER", "10s")?,
+                },
+                record: RecordSettings {
+                    path: recordings.record_path(),
+                    segment: recordings.segment,
                 },
             },
             media: media::Settings {
@@ -123,6 +131,7 @@ impl Config {
                 queue: env.count("CAMPLANE_FFMPEG_QUEUE", 32)?,
                 rtsp_url: env.rtsp_url("MEDIAMTX_RTSP_URL")?,
             },
+            recordings,
             console_dir: PathBuf::from(env.or("CAMPLANE_CONSOLE_DIR", "frontend/dist")),
             metrics_listen: match env.or("CAMPLANE_METRICS_LISTEN", "127.0.0.1:9464").as_str() {
                 "off" => None,
@@ -227,6 +236,44 @@ impl Env<'_> {
                 ),
             )),
         }
+    }
+
+    fn recordings(&self) -> Result<recordings::Settings, ConfigError> {
+        let mode = self.or("CAMPLANE_RECORDING_DEFAULT", "off");
+        let mode = RecordingMode::parse(&mode).ok_or_else(|| {
+            invalid(
+                "CAMPLANE_RECORDING_DEFAULT",
+                format!("expected off or continuous, got {mode:?}"),
+            )
+        })?;
+        let retention = cameras::parse_retention(&self.or("CAMPLANE_RECORDING_RETENTION", "7d"))
+            .map_err(|reason| invalid("CAMPLANE_RECORDING_RETENTION", reason))?;
+        let dir = PathBuf::from(self.or("CAMPLANE_RECORDINGS_DIR", "/recordings"));
+        // MediaMTX runs elsewhere, from another directory: only an absolute
+        // path names the same place for both.
+        if !dir.is_absolute() || dir.to_str().is_none_or(|dir| dir.contains('%')) {
+            return Err(invalid(
+                "CAMPLANE_RECORDINGS_DIR",
+                format!("{} is not an absolute path without %", dir.display()),
+            ));
+        }
+        let segment = self.duration("CAMPLANE_RECORDING_SEGMENT", "10m")?;
+        if segment > Duration::from_secs(86_400) || segment.subsec_nanos() != 0 {
+            return Err(invalid(
+                "CAMPLANE_RECORDING_SEGMENT",
+                "must be whole seconds, at most a day (MediaMTX's limit)",
+            ));
+        }
+        Ok(recordings::Settings {
+            defaults: RecordingPolicy {
+                mode,
+                retention,
+                storage_budget_bytes: None,
+            },
+            dir,
+            segment,
+            max_listed: Duration::from_secs(31 * 86_400),
+        })
     }
 
     fn url(&self, var: &'static str, default: &str) -> Result<Url, ConfigError> {
@@ -405,6 +452,29 @@ mod tests {
         assert_eq!(config.mediamtx.api_url.as_str(), "http://127.0.0.1:9997/");
         assert_eq!(config.reconcile.interval, Duration::from_secs(10));
         assert_eq!(config.reconcile.source.close_after, Duration::from_secs(10));
+    }
+
+    #[test]
+    fn recording_settings_are_checked() {
+        let parsed = config(&[DB, SECRET_KEY]).unwrap();
+        assert_eq!(parsed.recordings.defaults.mode, RecordingMode::Off);
+        assert_eq!(
+            parsed.reconcile.record.path,
+            "/recordings/%path/%Y-%m-%d_%H-%M-%S-%f%z"
+        );
+        assert_eq!(parsed.reconcile.record.segment, Duration::from_secs(600));
+        for (var, bad) in [
+            ("CAMPLANE_RECORDING_DEFAULT", "motion"),
+            ("CAMPLANE_RECORDING_RETENTION", "1y"),
+            ("CAMPLANE_RECORDINGS_DIR", "recordings"),
+            ("CAMPLANE_RECORDINGS_DIR", "/r/%path"),
+            ("CAMPLANE_RECORDING_SEGMENT", "2d"),
+            ("CAMPLANE_RECORDING_SEGMENT", "1500ms"),
+            ("MEDIAMTX_PLAYBACK_URL", "rtsp://x"),
+        ] {
+            let err = config(&[DB, SECRET_KEY, (var, bad)]).unwrap_err();
+            assert!(err.to_string().starts_with(var), "{var}={bad}: {err}");
+        }
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod media;
 pub mod mediamtx;
 pub mod metrics;
 pub mod reconcile;
+pub mod recordings;
 pub mod redact;
 pub mod scrape;
 pub mod secrets;

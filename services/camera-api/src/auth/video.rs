@@ -164,10 +164,12 @@ pub async fn authorize(
     if let Some(service) = service
         && is_service(service, request)
     {
-        // Camplane's own API calls and the Prometheus scrape; never video:
-        // its reads go with media passes.
+        // Camplane's own API calls, its listing and export of recordings
+        // (over HTTP, the login in a header), and the Prometheus scrape;
+        // never live video: ffmpeg's reads go with media passes, as a
+        // command line is no place for this login.
         return Ok(match request.action.as_str() {
-            "api" | "metrics" => Ok(()),
+            "api" | "metrics" | "playback" => Ok(()),
             _ => Err(Refusal::ActionNotAllowed),
         });
     }
@@ -183,7 +185,8 @@ pub async fn authorize(
     if request.token.is_empty() {
         return Ok(Err(Refusal::NoCredentials));
     }
-    if request.action != "read" {
+    // Playing back a recording is seeing the camera, as live video is.
+    if !matches!(request.action.as_str(), "read" | "playback") {
         return Ok(Err(Refusal::ActionNotAllowed));
     }
     let Some(camera_id) = request

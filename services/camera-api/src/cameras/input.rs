@@ -9,7 +9,7 @@ use utoipa::openapi::schema::SchemaType;
 use utoipa::openapi::{Object, ObjectBuilder, Type};
 
 use super::model::{Fields, Password};
-use super::{Camera, Error, Result, StreamUrl};
+use super::{Camera, Error, RecordingInput, RecordingPolicy, Result, StreamUrl};
 use crate::auth::Principal;
 use crate::groups::{groups_schema, parse_groups};
 use crate::redact::PASSWORD_MASK;
@@ -103,6 +103,9 @@ pub struct NewCameraInput {
     #[serde(default)]
     #[schema(schema_with = groups_schema)]
     pub groups: Option<Vec<String>>,
+    /// What it records and for how long (defaults: the service's settings).
+    #[serde(default)]
+    pub recording: Option<RecordingInput>,
 }
 
 /// Body of `PATCH /api/cameras/{id}`: only the fields sent change; `null`
@@ -132,10 +135,13 @@ pub struct CameraPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = groups_schema)]
     pub groups: Option<Option<Vec<String>>>,
+    /// Only the recording fields sent change.
+    #[serde(default, deserialize_with = "present")]
+    pub recording: Option<Option<RecordingInput>>,
 }
 
 /// Tells a field sent as `null` (Some(None)) from a field left out (None).
-fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+pub(super) fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(deserializer).map(Some)
@@ -188,7 +194,8 @@ fn required<T>(field: &str, value: Option<T>, errors: &mut FieldErrors) -> Optio
 }
 
 impl NewCameraInput {
-    pub(super) fn validate(self) -> Result<Fields> {
+    /// `recording` fills what the client left out of its policy.
+    pub(super) fn validate(self, recording: RecordingPolicy) -> Result<Fields> {
         let mut errors = FieldErrors::default();
         let name = errors.check("name", parse_name(&self.name));
         let stream_url = errors.check("stream_url", parse_new_stream_url(&self.stream_url));
@@ -198,6 +205,10 @@ impl NewCameraInput {
             parse_max_readers(self.max_readers.unwrap_or(0)),
         );
         let groups = errors.check("groups", parse_groups(&self.groups.unwrap_or_default()));
+        let recording = self
+            .recording
+            .unwrap_or_default()
+            .apply_to(recording, &mut errors);
         errors.into_result().map_err(Error::Invalid)?;
         let (stream_url, password) = stream_url.expect("checked above");
         Ok(Fields {
@@ -209,6 +220,7 @@ impl NewCameraInput {
             on_demand: self.on_demand.unwrap_or(true),
             max_readers: max_readers.unwrap_or_default(),
             groups: groups.unwrap_or_default(),
+            recording,
         })
     }
 }
@@ -272,6 +284,11 @@ impl CameraPatch {
             fields.groups = errors
                 .check("groups", parse_groups(&groups.unwrap_or_default()))
                 .unwrap_or_default();
+        }
+        if let Some(recording) = self.recording
+            && let Some(recording) = required("recording", recording, &mut errors)
+        {
+            fields.recording = recording.apply_to(fields.recording, &mut errors);
         }
         errors.into_result().map_err(Error::Invalid)?;
         Ok(fields)
@@ -384,6 +401,7 @@ mod tests {
             on_demand: true,
             max_readers: 0,
             groups: names(&["dock"]),
+            recording: RECORDING,
             version: 3,
             created_at: now,
             updated_at: now,
@@ -395,6 +413,12 @@ mod tests {
             },
         }
     }
+
+    const RECORDING: RecordingPolicy = RecordingPolicy {
+        mode: crate::cameras::RecordingMode::Off,
+        retention: std::time::Duration::from_secs(604_800),
+        storage_budget_bytes: None,
+    };
 
     fn patch(json: &str) -> CameraPatch {
         serde_json::from_str(json).unwrap()
@@ -453,7 +477,7 @@ mod tests {
         let input: NewCameraInput =
             serde_json::from_str(r#"{"name": " Dock ", "stream_url": "rtsp://10.1.2.3/"}"#)
                 .unwrap();
-        let fields = input.validate().unwrap();
+        let fields = input.validate(RECORDING).unwrap();
         assert_eq!(fields.name, "Dock");
         assert_eq!(fields.location, None);
         assert!(fields.enabled && fields.on_demand);
@@ -466,7 +490,7 @@ mod tests {
         )
         .unwrap();
         assert_eq!(
-            refused(input.validate()),
+            refused(input.validate(RECORDING)),
             ["name", "stream_url", "location", "max_readers", "groups"]
         );
     }

@@ -5,7 +5,7 @@
 //! (`cursor`: where a page of the list ended),
 //! `provisioning` where MediaMTX stands for each, `writes` a client's write
 //! whole (the SQL, then the wait for MediaMTX), and `passwords` the sealed
-//! passwords and `rotate-key`.
+//! passwords and `rotate-key`; `recording` what each camera records.
 
 mod cursor;
 mod error;
@@ -13,6 +13,7 @@ mod input;
 mod model;
 mod passwords;
 mod provisioning;
+mod recording;
 mod store;
 mod stream_url;
 mod writes;
@@ -25,6 +26,10 @@ pub use passwords::{rotate_key, seal_stored};
 pub use provisioning::{
     Provisioning, ProvisioningOutcome, ProvisioningState, note_waiting, record_outcomes,
     wait_for_provisioning,
+};
+pub use recording::{
+    RecordingInput, RecordingMode, RecordingPolicy, RecordingView, format_retention,
+    parse_retention,
 };
 pub use store::{
     CHANGED_CHANNEL, Expected, ListFilter, Page, Sort, delete, get, get_seen_by, list,

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Provisioning, Result, StoredUrl, StreamUrl};
+use super::{Provisioning, RecordingPolicy, Result, StoredUrl, StreamUrl};
 use crate::secrets::{self, Sealed, Secret, SecretKey};
 
 /// A camera as stored.
@@ -17,6 +17,7 @@ pub struct Camera {
     pub max_readers: i32,
     /// Principals limited to groups see the camera when they share one.
     pub groups: Vec<String>,
+    pub recording: RecordingPolicy,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -28,6 +29,13 @@ impl Camera {
     /// `cam_<digits>` path and nothing else.
     pub fn path(&self) -> String {
         path_name(self.id)
+    }
+
+    /// Whether MediaMTX pulls the stream only while someone reads it: a
+    /// recording camera is always pulled, as MediaMTX records only what it
+    /// reads.
+    pub fn pulled_on_demand(&self) -> bool {
+        self.on_demand && !self.recording.records()
     }
 
     /// The stream URL with its password: only for MediaMTX and ffmpeg.
@@ -52,6 +60,7 @@ pub(super) struct Fields {
     pub(super) on_demand: bool,
     pub(super) max_readers: i32,
     pub(super) groups: Vec<String>,
+    pub(super) recording: RecordingPolicy,
 }
 
 /// The password a write leaves a camera with.
@@ -83,6 +92,7 @@ impl From<&Camera> for Fields {
             on_demand: camera.on_demand,
             max_readers: camera.max_readers,
             groups: camera.groups.clone(),
+            recording: camera.recording,
         }
     }
 }

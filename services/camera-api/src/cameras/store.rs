@@ -8,7 +8,9 @@ use super::cursor::Cursor;
 use super::input::{MASK_ELSEWHERE, check_groups_change, check_reach};
 use super::model::Fields;
 use super::provisioning::{self, Provisioning, ProvisioningState};
-use super::{Camera, CameraPatch, Error, NewCameraInput, Result, StoredUrl, StreamUrl};
+use super::{
+    Camera, CameraPatch, Error, NewCameraInput, RecordingPolicy, Result, StoredUrl, StreamUrl,
+};
 use crate::auth::{self, Principal};
 use crate::secrets::SecretKey;
 use crate::validation::FieldError;
@@ -173,8 +175,9 @@ pub(super) async fn create(
     key: &SecretKey,
     by: &Principal,
     input: NewCameraInput,
+    recording: RecordingPolicy,
 ) -> Result<Camera> {
-    let fields = input.validate()?;
+    let fields = input.validate(recording)?;
     check_groups_change(by, &[], &fields.groups)?;
     check_reach(by, &fields.groups)?;
     let mut tx = db.begin().await?;
@@ -189,9 +192,10 @@ pub(super) async fn create(
     let sealed = fields.password.map(|password| password.seal(id, key));
     sqlx::query!(
         r#"INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id,
-                                location, enabled, on_demand, max_readers, groups)
+                                location, enabled, on_demand, max_readers, groups,
+                                recording, retention_seconds, storage_budget_bytes)
            OVERRIDING SYSTEM VALUE
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"#,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"#,
         id,
         fields.name,
         fields.stream_url.expose(),
@@ -202,6 +206,9 @@ pub(super) async fn create(
         fields.on_demand,
         fields.max_readers,
         &fields.groups,
+        fields.recording.mode.as_str(),
+        fields.recording.retention_seconds(),
+        fields.recording.storage_budget_bytes,
     )
     .execute(&mut *tx)
     .await?;
@@ -284,6 +291,9 @@ struct ListRow {
     on_demand: bool,
     max_readers: i32,
     groups: Vec<String>,
+    recording: String,
+    retention_seconds: i64,
+    storage_budget_bytes: Option<i64>,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -378,7 +388,7 @@ fn list_statement(filter: &ListFilter) -> String {
     {matching})
 SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
        c.location, c.enabled, c.on_demand, c.max_readers, c.groups,
-       c.version, c.created_at, c.updated_at,
+       c.recording, c.retention_seconds, c.storage_budget_bytes, c.version, c.created_at, c.updated_at,
        p.state AS provisioning_state, p.detail AS provisioning_detail,
        p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at,
        (SELECT count(*) FROM (SELECT FROM matching LIMIT $10) counted) AS total
@@ -448,6 +458,12 @@ async fn page(
             let stream_url =
                 StoredUrl::from_columns(&row.stream_url, row.password_sealed, row.password_key_id)
                     .map_err(|reason| corrupt(format!("stream_url {reason}")))?;
+            let recording = RecordingPolicy::from_columns(
+                &row.recording,
+                row.retention_seconds,
+                row.storage_budget_bytes,
+            )
+            .ok_or_else(|| corrupt(format!("recording {:?}", row.recording)))?;
             Ok(Camera {
                 id: row.id,
                 name: row.name,
@@ -457,6 +473,7 @@ async fn page(
                 on_demand: row.on_demand,
                 max_readers: row.max_readers,
                 groups: row.groups,
+                recording,
                 version: row.version,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
@@ -508,6 +525,7 @@ pub(super) async fn update(
         r#"UPDATE cameras
            SET name = $2, stream_url = $3, password_sealed = $4, password_key_id = $5,
                location = $6, enabled = $7, on_demand = $8, max_readers = $9, groups = $10,
+               recording = $11, retention_seconds = $12, storage_budget_bytes = $13,
                version = version + 1, updated_at = now()
            WHERE id = $1"#,
         id,
@@ -520,6 +538,9 @@ pub(super) async fn update(
         fields.on_demand,
         fields.max_readers,
         &fields.groups,
+        fields.recording.mode.as_str(),
+        fields.recording.retention_seconds(),
+        fields.recording.storage_budget_bytes,
     )
     .execute(&mut *tx)
     .await?;

@@ -6,20 +6,24 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 
-use super::{Camera, CameraPatch, Error, Expected, NewCameraInput, Result, get, store};
+use super::{
+    Camera, CameraPatch, Error, Expected, NewCameraInput, RecordingPolicy, Result, get, store,
+};
 use crate::auth::Principal;
 use crate::secrets::SecretKey;
 
 /// How long a write waits for MediaMTX before answering `pending`.
 const PROVISIONING_WAIT: Duration = Duration::from_secs(2);
 
+/// `recording`: the policy of a camera whose client named none.
 pub async fn create(
     db: &PgPool,
     key: &SecretKey,
     by: &Principal,
     input: NewCameraInput,
+    recording: RecordingPolicy,
 ) -> Result<Camera> {
-    let camera = store::create(db, key, by, input).await?;
+    let camera = store::create(db, key, by, input, recording).await?;
     Ok(provisioned(db, camera).await)
 }
 

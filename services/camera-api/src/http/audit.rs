@@ -54,7 +54,7 @@ struct AuditParams {
     offset: Option<String>,
 }
 
-fn time(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
+pub(super) fn time(raw: Option<&str>) -> Result<Option<DateTime<Utc>>, String> {
     raw.map(|raw| {
         DateTime::parse_from_rfc3339(raw)
             .map(|time| time.with_timezone(&Utc))

@@ -17,7 +17,8 @@ use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
 use crate::auth::Principal;
 use crate::cameras::{
-    self, Camera, CameraPatch, Cursor, Expected, ListFilter, NewCameraInput, Provisioning, Sort,
+    self, Camera, CameraPatch, Cursor, Expected, ListFilter, NewCameraInput, Provisioning,
+    RecordingView, Sort,
 };
 use crate::validation::FieldErrors;
 
@@ -37,11 +38,14 @@ pub struct CameraView {
     pub stream_url: String,
     pub location: Option<String>,
     pub enabled: bool,
+    /// Whether MediaMTX pulls the stream only while someone watches; a
+    /// recording camera is pulled all the time whatever this says.
     pub on_demand: bool,
     /// 0 means no limit.
     pub max_readers: i32,
     /// Users and tokens limited to groups see the camera when they share one.
     pub groups: Vec<String>,
+    pub recording: RecordingView,
     /// The MediaMTX path, `cam_<id>`.
     #[schema(example = "cam_42")]
     pub path: String,
@@ -73,6 +77,7 @@ impl From<&Camera> for CameraView {
             on_demand: camera.on_demand,
             max_readers: camera.max_readers,
             groups: camera.groups.clone(),
+            recording: RecordingView::from(&camera.recording),
             hls_url: format!("/hls/{path}/index.m3u8"),
             webrtc_url: format!("/webrtc/{path}/whep"),
             path,
@@ -330,8 +335,14 @@ async fn create_camera(
     auth: Authorized<Operator>,
     JsonBody(input): JsonBody<NewCameraInput>,
 ) -> Result<Response, ApiError> {
-    let camera =
-        cameras::create(&state.db, &state.config.secret_key, &auth.principal, input).await?;
+    let camera = cameras::create(
+        &state.db,
+        &state.config.secret_key,
+        &auth.principal,
+        input,
+        state.config.recordings.defaults,
+    )
+    .await?;
     tracing::info!(camera_id = camera.id, "camera created");
     let mut response = camera_response(StatusCode::CREATED, &camera);
     let location = HeaderValue::try_from(format!("/api/cameras/{}", camera.id))

@@ -10,6 +10,7 @@ mod health;
 mod pages;
 mod problem;
 mod reconcile;
+mod recordings;
 mod request_log;
 mod session;
 mod snapshots;
@@ -66,6 +67,7 @@ pub struct AppState {
         (name = "provisioning", description = "Keeping MediaMTX converged on the registry"),
         (name = "status", description = "Whether cameras are live, probes and snapshots"),
         (name = "health", description = "Liveness and readiness"),
+        (name = "recordings", description = "What cameras recorded, and playing it back"),
         (name = "audit", description = "Who changed what, and when"),
         (name = "access", description = "Logins, users, API tokens and video access"),
     ),
@@ -115,6 +117,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(snapshots::router())
         .merge(events::router())
         .merge(reconcile::router())
+        .merge(recordings::router())
         .merge(audit::router())
         .merge(session::router())
         .merge(users::router())

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::validation::FieldError;
-use crate::{auth, cameras, db, media, secrets};
+use crate::{auth, cameras, db, media, mediamtx, recordings, secrets};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -229,6 +229,31 @@ impl From<auth::Error> for ApiError {
             Error::UsernameTaken => Self::new(StatusCode::CONFLICT, "conflict", detail.clone())
                 .with_errors(vec![FieldError::new("username", detail)]),
             Error::LastAdmin => Self::new(StatusCode::CONFLICT, "last-admin", detail),
+            Error::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<recordings::Error> for ApiError {
+    fn from(err: recordings::Error) -> Self {
+        use recordings::Error;
+        match err {
+            Error::Invalid(errors) => Self::invalid(errors),
+            Error::Camera(err) => err.into(),
+            Error::CameraDisabled => {
+                Self::new(StatusCode::CONFLICT, "camera-disabled", err.to_string())
+            }
+            Error::Playback(ref cause) if cause.is_transient() => Self::unavailable(
+                "MediaMTX's playback server is unavailable; retry shortly",
+                err,
+            ),
+            // It refuses a path it does not have: not provisioned yet.
+            Error::Playback(mediamtx::Error::Rejected { status: 400, .. }) => Self::new(
+                StatusCode::CONFLICT,
+                "not-provisioned",
+                "MediaMTX does not have this camera yet; retry once it is provisioned",
+            ),
+            Error::Playback(_) => Self::internal(err),
             Error::Database(err) => err.into(),
         }
     }

@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{Method, RequestBuilder, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -66,6 +66,8 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub api_url: Url,
+    /// Its playback server, which lists and serves recordings.
+    pub playback_url: Url,
     pub user: Option<String>,
     pub password: Option<Secret>,
     pub timeout: Duration,
@@ -75,6 +77,7 @@ pub struct Settings {
 pub struct Client {
     http: reqwest::Client,
     base: Url,
+    playback: Url,
     credentials: Option<(String, Secret)>,
     timeout: Duration,
 }
@@ -97,6 +100,11 @@ pub struct PathConfig {
     pub source_on_demand_close_after: String,
     pub max_readers: i64,
     pub rtsp_transport: String,
+    pub record: bool,
+    pub record_path: String,
+    pub record_format: String,
+    pub record_segment_duration: String,
+    pub record_delete_after: String,
 }
 
 /// The fields Camplane sets on a path. Sent whole with `replace`, so every
@@ -110,6 +118,11 @@ pub struct PathSpec {
     pub source_on_demand_close_after: String,
     pub max_readers: i64,
     pub rtsp_transport: String,
+    pub record: bool,
+    pub record_path: String,
+    pub record_format: String,
+    pub record_segment_duration: String,
+    pub record_delete_after: String,
 }
 
 impl From<&PathConfig> for PathSpec {
@@ -121,8 +134,21 @@ impl From<&PathConfig> for PathSpec {
             source_on_demand_close_after: config.source_on_demand_close_after.clone(),
             max_readers: config.max_readers,
             rtsp_transport: config.rtsp_transport.clone(),
+            record: config.record,
+            record_path: config.record_path.clone(),
+            record_format: config.record_format.clone(),
+            record_segment_duration: config.record_segment_duration.clone(),
+            record_delete_after: config.record_delete_after.clone(),
         }
     }
+}
+
+/// A stretch of recording the playback server plays without a break.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct RecordedSpan {
+    pub start: DateTime<Utc>,
+    /// Seconds.
+    pub duration: f64,
 }
 
 /// A path's runtime state (`/v3/paths/*`).
@@ -187,11 +213,14 @@ struct ErrorBody {
 
 impl Client {
     pub fn new(settings: &Settings) -> Self {
-        let mut base = settings.api_url.clone();
         // Credentials travel in the Authorization header, never in URLs that
         // could end up in an error message.
-        let _ = base.set_username("");
-        let _ = base.set_password(None);
+        let without_credentials = |url: &Url| {
+            let mut url = url.clone();
+            let _ = url.set_username("");
+            let _ = url.set_password(None);
+            url
+        };
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(2).min(settings.timeout))
             .no_proxy()
@@ -205,7 +234,8 @@ impl Client {
         });
         Self {
             http,
-            base,
+            base: without_credentials(&settings.api_url),
+            playback: without_credentials(&settings.playback_url),
             credentials,
             timeout: settings.timeout,
         }
@@ -297,8 +327,55 @@ impl Client {
         }
     }
 
+    /// The recorded spans of `path` between `start` and `end`, clipped to
+    /// them: contiguous segments are one span. None recorded is no error.
+    pub async fn list_recordings(
+        &self,
+        path: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+    ) -> Result<Vec<RecordedSpan>> {
+        let request = self
+            .request_to(&self.playback, Method::GET, "/list")
+            .query(&[
+                ("path", path),
+                ("start", &start.to_rfc3339_opts(SecondsFormat::Micros, true)),
+                ("end", &end.to_rfc3339_opts(SecondsFormat::Micros, true)),
+            ]);
+        match self.fetch(request).await {
+            Err(Error::Rejected { status: 404, .. }) => Ok(Vec::new()),
+            listed => listed,
+        }
+    }
+
+    /// `duration` of `path`'s recording from `start`, as one MP4 file: the
+    /// response, to stream where it goes. Not bound by the client's timeout
+    /// (a long range takes a while); `deadline` bounds it.
+    pub async fn download_recording(
+        &self,
+        path: &str,
+        start: DateTime<Utc>,
+        duration: Duration,
+        deadline: Duration,
+    ) -> Result<reqwest::Response> {
+        let request = self
+            .request_to(&self.playback, Method::GET, "/get")
+            .timeout(deadline)
+            .query(&[
+                ("path", path),
+                ("start", &start.to_rfc3339_opts(SecondsFormat::Micros, true)),
+                ("duration", &duration.as_secs_f64().to_string()),
+                ("format", "mp4"),
+            ]);
+        self.send(request).await
+    }
+
     fn request(&self, method: Method, path: &str) -> RequestBuilder {
-        let mut url = self.base.clone();
+        self.request_to(&self.base, method, path)
+    }
+
+    fn request_to(&self, base: &Url, method: Method, path: &str) -> RequestBuilder {
+        let mut url = base.clone();
         url.set_path(path);
         let request = self.http.request(method, url).timeout(self.timeout);
         match &self.credentials {
@@ -390,7 +467,8 @@ struct Session {
 }
 
 /// The API operation a URL path names, without the path name in it:
-/// `/v3/config/paths/get/cam_1` → `config/paths/get`.
+/// `/v3/config/paths/get/cam_1` → `config/paths/get`, the playback
+/// server's `/list` → `playback/list`.
 fn operation(path: &str) -> &'static str {
     const OPERATIONS: &[&str] = &[
         "info",
@@ -404,8 +482,14 @@ fn operation(path: &str) -> &'static str {
         "hlssessions/kick",
         "webrtcsessions/list",
         "webrtcsessions/kick",
+        "playback/list",
+        "playback/get",
     ];
-    let path = path.trim_start_matches("/v3/");
+    // The playback server's paths have no prefix of their own.
+    let path = match path.strip_prefix("/v3/") {
+        Some(api) => api.to_owned(),
+        None => format!("playback{path}"),
+    };
     OPERATIONS
         .iter()
         .find(|op| path.starts_with(*op))

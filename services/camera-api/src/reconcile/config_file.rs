@@ -128,6 +128,11 @@ mod tests {
             source_on_demand_close_after: "10s".to_owned(),
             max_readers: 0,
             rtsp_transport: "tcp".to_owned(),
+            record: false,
+            record_path: "./r/%path/%s-%f".to_owned(),
+            record_format: "fmp4".to_owned(),
+            record_segment_duration: "60s".to_owned(),
+            record_delete_after: "600s".to_owned(),
         }
     }
 
@@ -142,7 +147,9 @@ mod tests {
             "api: yes\npathDefaults:\n  source: publisher\n# paths: a comment\npaths:\n  \
              cam_1: {\"source\":\"rtsp://u:p\\\"w@h/s\",\"sourceOnDemand\":true,\
              \"sourceOnDemandStartTimeout\":\"10s\",\"sourceOnDemandCloseAfter\":\"10s\",\
-             \"maxReaders\":0,\"rtspTransport\":\"tcp\"}\n"
+             \"maxReaders\":0,\"rtspTransport\":\"tcp\",\"record\":false,\
+             \"recordPath\":\"./r/%path/%s-%f\",\"recordFormat\":\"fmp4\",\
+             \"recordSegmentDuration\":\"60s\",\"recordDeleteAfter\":\"600s\"}\n"
         );
         assert_eq!(
             render(&text, &BTreeMap::new()),

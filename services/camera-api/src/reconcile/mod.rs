@@ -25,10 +25,12 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 use utoipa::ToSchema;
 
-pub use plan::{SourceSettings, is_owned, parse_go_duration};
+pub use plan::{RecordSettings, SourceSettings, is_owned, parse_go_duration};
 
 use crate::auth::Principal;
-use crate::cameras::{self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, StoredUrl, path_name};
+use crate::cameras::{
+    self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, RecordingPolicy, StoredUrl, path_name,
+};
 use crate::mediamtx::{self, PathConfig};
 use crate::secrets::SecretKey;
 use crate::tasks::AbortOnDrop;
@@ -57,6 +59,7 @@ const RELOAD_WAIT: Duration = Duration::from_secs(30);
 pub struct Settings {
     pub interval: Duration,
     pub source: SourceSettings,
+    pub record: RecordSettings,
     /// MediaMTX's configuration file, when Camplane may write its `paths:`
     /// (`MEDIAMTX_CONFIG_FILE`): see `config_file`.
     pub config_file: Option<PathBuf>,
@@ -520,7 +523,8 @@ impl Reconciler {
     async fn load(&self, only: Option<i64>) -> Result<Vec<Desired>, sqlx::Error> {
         let rows = sqlx::query!(
             r#"SELECT id, version, stream_url, password_sealed, password_key_id,
-                      enabled, on_demand, max_readers
+                      enabled, on_demand, max_readers,
+                      recording, retention_seconds, storage_budget_bytes
                FROM cameras
                WHERE $1::bigint IS NULL OR id = $1 ORDER BY id"#,
             only
@@ -543,13 +547,21 @@ impl Reconciler {
                             .open(row.id, &self.key)
                             .map_err(|err| err.to_string())
                     })
-                    .map(|url| {
-                        Some(plan::spec(
+                    .and_then(|url| {
+                        let recording = RecordingPolicy::from_columns(
+                            &row.recording,
+                            row.retention_seconds,
+                            row.storage_budget_bytes,
+                        )
+                        .ok_or_else(|| format!("the stored recording {:?}", row.recording))?;
+                        Ok(Some(plan::spec(
                             url.expose(),
                             row.on_demand,
                             row.max_readers,
+                            &recording,
                             self.settings.source,
-                        ))
+                            &self.settings.record,
+                        )))
                     }),
                 };
                 Desired {

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::cameras::path_name;
+use crate::cameras::{RecordingPolicy, path_name};
 use crate::mediamtx::{PathConfig, PathSpec};
 
 /// How on-demand sources behave; the same for every camera.
@@ -24,21 +24,44 @@ pub struct Desired {
     pub spec: Result<Option<PathSpec>, String>,
 }
 
+/// How MediaMTX writes recordings; the same for every camera.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecordSettings {
+    /// MediaMTX's `recordPath`: where, under which names.
+    pub path: String,
+    /// MediaMTX's `recordSegmentDuration`: the longest file, and the unit
+    /// in which recordings are deleted.
+    pub segment: Duration,
+}
+
+/// The format of every recording: the playback server reads no other.
+const RECORD_FORMAT: &str = "fmp4";
+
 pub fn spec(
     stream_url: &str,
     on_demand: bool,
     max_readers: i32,
-    settings: SourceSettings,
+    recording: &RecordingPolicy,
+    source: SourceSettings,
+    record: &RecordSettings,
 ) -> PathSpec {
     PathSpec {
         source: stream_url.to_owned(),
-        source_on_demand: on_demand,
-        source_on_demand_start_timeout: go_duration(settings.start_timeout),
-        source_on_demand_close_after: go_duration(settings.close_after),
+        // MediaMTX records only what it reads.
+        source_on_demand: on_demand && !recording.records(),
+        source_on_demand_start_timeout: go_duration(source.start_timeout),
+        source_on_demand_close_after: go_duration(source.close_after),
         max_readers: i64::from(max_readers),
         // Cameras behind NAT and firewalls rarely pass RTP over UDP; TCP
         // interleaving always works and avoids the UDP-then-TCP fallback delay.
         rtsp_transport: "tcp".to_owned(),
+        record: recording.records(),
+        record_path: record.path.clone(),
+        record_format: RECORD_FORMAT.to_owned(),
+        record_segment_duration: go_duration(record.segment),
+        // Set while recording is off too, so what was recorded still
+        // expires. MediaMTX refuses a retention shorter than a segment.
+        record_delete_after: go_duration(recording.retention.max(record.segment)),
     }
 }
 
@@ -46,7 +69,8 @@ pub fn spec(
 pub enum Write {
     Put {
         path: String,
-        spec: PathSpec,
+        /// Boxed: a spec is far larger than a delete.
+        spec: Box<PathSpec>,
         kind: PutKind,
     },
     Delete {
@@ -81,12 +105,12 @@ pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write
     match (&desired.spec, actual) {
         (Ok(Some(spec)), None) => Some(Write::Put {
             path,
-            spec: spec.clone(),
+            spec: Box::new(spec.clone()),
             kind: PutKind::Add,
         }),
         (Ok(Some(spec)), Some(actual)) if !same(spec, actual) => Some(Write::Put {
             path,
-            spec: spec.clone(),
+            spec: Box::new(spec.clone()),
             kind: PutKind::Update,
         }),
         (Ok(None), Some(_)) => Some(Write::Delete {
@@ -156,6 +180,14 @@ pub fn same(spec: &PathSpec, actual: &PathConfig) -> bool {
         && spec.source_on_demand == actual.source_on_demand
         && spec.max_readers == actual.max_readers
         && spec.rtsp_transport == actual.rtsp_transport
+        && spec.record == actual.record
+        && spec.record_path == actual.record_path
+        && spec.record_format == actual.record_format
+        && same_duration(
+            &spec.record_segment_duration,
+            &actual.record_segment_duration,
+        )
+        && same_duration(&spec.record_delete_after, &actual.record_delete_after)
         && same_duration(
             &spec.source_on_demand_start_timeout,
             &actual.source_on_demand_start_timeout,
@@ -213,17 +245,42 @@ pub fn parse_go_duration(text: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cameras::RecordingMode;
 
     const SETTINGS: SourceSettings = SourceSettings {
         start_timeout: Duration::from_secs(10),
         close_after: Duration::from_secs(60),
     };
 
+    const NOT_RECORDING: RecordingPolicy = RecordingPolicy {
+        mode: RecordingMode::Off,
+        retention: Duration::from_secs(7 * 86_400),
+        storage_budget_bytes: None,
+    };
+
+    fn record_settings() -> RecordSettings {
+        RecordSettings {
+            path: "/recordings/%path/%Y-%m-%d_%H-%M-%S-%f%z".into(),
+            segment: Duration::from_secs(600),
+        }
+    }
+
+    fn camera_spec(id: i64, recording: &RecordingPolicy) -> PathSpec {
+        spec(
+            &format!("rtsp://u:p@h/{id}"),
+            true,
+            0,
+            recording,
+            SETTINGS,
+            &record_settings(),
+        )
+    }
+
     fn desired(id: i64, enabled: bool) -> Desired {
         Desired {
             id,
             version: 1,
-            spec: Ok(enabled.then(|| spec(&format!("rtsp://u:p@h/{id}"), true, 0, SETTINGS))),
+            spec: Ok(enabled.then(|| camera_spec(id, &NOT_RECORDING))),
         }
     }
 
@@ -237,7 +294,32 @@ mod tests {
             source_on_demand_close_after: "1m0s".into(),
             max_readers: spec.max_readers,
             rtsp_transport: spec.rtsp_transport.clone(),
+            record: spec.record,
+            record_path: spec.record_path.clone(),
+            record_format: spec.record_format.clone(),
+            record_segment_duration: "10m0s".into(),
+            record_delete_after: "7d".into(),
         }
+    }
+
+    #[test]
+    fn a_recording_camera_is_always_pulled_and_keeps_at_least_a_segment() {
+        let recording = RecordingPolicy {
+            mode: RecordingMode::Continuous,
+            retention: Duration::from_secs(30),
+            storage_budget_bytes: None,
+        };
+        let spec = camera_spec(1, &recording);
+        assert!(spec.record && !spec.source_on_demand);
+        assert_eq!(spec.record_format, "fmp4");
+        assert_eq!(spec.record_segment_duration, "600s");
+        assert_eq!(spec.record_delete_after, "600s");
+        let spec = camera_spec(1, &NOT_RECORDING);
+        assert!(!spec.record && spec.source_on_demand);
+        assert_eq!(
+            spec.record_delete_after, "604800s",
+            "what was recorded still expires"
+        );
     }
 
     #[test]
@@ -290,6 +372,11 @@ mod tests {
             |c: &mut PathConfig| c.max_readers = 3,
             |c: &mut PathConfig| c.rtsp_transport = "automatic".into(),
             |c: &mut PathConfig| c.source_on_demand_close_after = "10s".into(),
+            |c: &mut PathConfig| c.record = true,
+            |c: &mut PathConfig| c.record_path = "./recordings/%path/%s-%f".into(),
+            |c: &mut PathConfig| c.record_format = "mpegts".into(),
+            |c: &mut PathConfig| c.record_segment_duration = "1h0m0s".into(),
+            |c: &mut PathConfig| c.record_delete_after = "1d".into(),
         ] {
             let mut actual = reported(&spec, "cam_1");
             change(&mut actual);

@@ -765,21 +765,30 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
         ask(&app, &hook("read", "someone_elses_path", "", "", &video)).await,
         401
     );
-    for action in ["publish", "api", "playback"] {
+    for action in ["publish", "api"] {
         assert_eq!(
             ask(&app, &hook(action, &lobby, "", "", &video)).await,
             401,
             "{action}"
         );
     }
+    // Playing back recordings is seeing the camera, as live video is.
+    assert_eq!(
+        ask(&app, &hook("playback", &lobby, "", "", &video)).await,
+        204
+    );
+    assert_eq!(
+        ask(&app, &hook("playback", &vault, "", "", &video)).await,
+        401
+    );
     // Neither an API token nor nothing at all opens video.
     assert_eq!(ask(&app, &hook("read", &lobby, "", "", &token)).await, 401);
     assert_eq!(ask(&app, &hook("read", &lobby, "", "", "")).await, 401);
 
-    // Camplane itself: its API calls and the metrics scrape; never
-    // publishing, never with a wrong password.
+    // Camplane itself: its API calls, its reads of recordings and the
+    // metrics scrape; never publishing, never with a wrong password.
     let service = |action: &str, password: &str| hook(action, "", "camplane", password, password);
-    for action in ["api", "metrics"] {
+    for action in ["api", "metrics", "playback"] {
         assert_eq!(
             ask(&app, &service(action, "mediamtx-service-pass")).await,
             204,

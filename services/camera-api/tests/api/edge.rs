@@ -156,6 +156,14 @@ impl Edge {
                 .env("HAP_HLS_SERVER", &hls)
                 .env("HAP_HLS_TIMEOUT", "45s")
                 .env("HAP_WEBRTC_SERVER", stack.app.mediamtx.webrtc_addr())
+                .env(
+                    "HAP_PLAYBACK_SERVER",
+                    stack
+                        .app
+                        .mediamtx
+                        .playback_url()
+                        .trim_start_matches("http://"),
+                )
                 .env("HAP_API_RATE", rate.to_string())
                 .env("HAP_LOGIN_RATE", login_rate.to_string())
                 .env("HAP_MAX_BODY", "65536")
@@ -1004,4 +1012,83 @@ async fn whep_offers_go_through_the_edge_with_a_video_token_only() {
     })
     .await;
     assert!(kicked, "the revoked viewer's WebRTC session was not kicked");
+}
+
+/// How much camera `id` recorded, and when that began.
+async fn recorded_seconds(edge: &Edge, id: &Value) -> (f64, String) {
+    let listed = edge.get(&format!("/api/cameras/{id}/recordings")).await;
+    let listed: Value = serde_json::from_slice(&listed.body).unwrap_or_default();
+    (
+        listed["recorded_seconds"].as_f64().unwrap_or(0.0),
+        listed["spans"][0]["start"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// A recording plays through the edge with a video token of someone who
+/// sees the camera, and nothing else of the playback server is reachable.
+#[tokio::test]
+async fn recordings_play_through_the_edge_for_who_may_see_the_camera_only() {
+    let camera = TestCamera::start().await;
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    let body = json!({"name": "Dock", "stream_url": camera.url("cam1"), "groups": ["dock"],
+                      "recording": {"mode": "continuous"}});
+    let created = edge.post_json("/api/cameras", &body).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
+    let recorded = eventually(Duration::from_secs(20), || async {
+        recorded_seconds(&edge, &id).await.0 >= 3.0
+    })
+    .await;
+    assert!(recorded, "nothing recorded");
+    let start = recorded_seconds(&edge, &id).await.1;
+    let get = format!("/playback/get?path=cam_{id}&start={start}&duration=2");
+
+    let dock = stack.video_token(Some(&["dock"])).await;
+    let reply = edge
+        .curl_as(Some(&dock), &[], &format!("{}{get}", edge.https))
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text());
+    assert_eq!(reply.header("content-type"), Some("video/mp4"));
+    assert!(reply.body.len() > 1000);
+
+    let lobby = stack.video_token(Some(&["lobby"])).await;
+    let reply = edge
+        .curl_as(Some(&lobby), &[], &format!("{}{get}", edge.https))
+        .await;
+    reply.problem_with_id(401, "unauthenticated");
+    let reply = edge
+        .curl_as(None, &[], &format!("{}{get}", edge.https))
+        .await;
+    reply.problem_with_id(401, "unauthenticated");
+    let early = format!("/playback/get?path=cam_{id}&start=2001-01-01T00:00:00Z&duration=2");
+    let reply = edge
+        .curl_as(Some(&dock), &[], &format!("{}{early}", edge.https))
+        .await;
+    reply.problem_with_id(404, "no-recording");
+
+    // Only /get, of one camera named plainly once.
+    for path in [
+        format!("/playback/list?path=cam_{id}"),
+        "/playback/get?path=other&start=2026-01-01T00:00:00Z&duration=1".to_owned(),
+        format!("/playback/get?pa%74h=other&path=cam_{id}&start={start}&duration=1"),
+        format!("/playback/get?path=cam_{id}&path=other&start={start}&duration=1"),
+        "/playback/".to_owned(),
+    ] {
+        let reply = edge
+            .curl_as(Some(&dock), &[], &format!("{}{path}", edge.https))
+            .await;
+        reply.problem_with_id(404, "not-found");
+    }
+    let reply = edge
+        .curl_as(
+            Some(&dock),
+            &["-X", "DELETE"],
+            &format!("{}{get}", edge.https),
+        )
+        .await;
+    reply.problem_with_id(405, "method-not-allowed");
 }

@@ -15,6 +15,7 @@ mod metrics;
 mod openapi;
 mod paging;
 mod provisioning;
+mod recording;
 mod secrets;
 mod stack_files;
 mod support;

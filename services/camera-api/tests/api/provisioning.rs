@@ -45,6 +45,16 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
             "sourceOnDemandCloseAfter": "10s",
             "maxReaders": 0,
             "rtspTransport": "tcp",
+            // Recording off, and what was recorded kept for the default
+            // retention (7 days), in the test's short segments.
+            "record": false,
+            "recordPath": format!(
+                "{}/%path/%Y-%m-%d_%H-%M-%S-%f%z",
+                mtx.recordings_dir().display()
+            ),
+            "recordFormat": "fmp4",
+            "recordSegmentDuration": "2s",
+            "recordDeleteAfter": "604800s",
         }))
     );
     assert_eq!(
@@ -65,6 +75,29 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
     assert_eq!(writes.len(), 2);
     assert_eq!(writes[1].1.as_ref().unwrap()["maxReaders"], 4);
     assert_eq!(writes[1].1.as_ref().unwrap()["sourceOnDemand"], false);
+    // A recording policy is hot-reloaded by MediaMTX, like any write.
+    let updated = app
+        .patch_json(
+            &format!("/api/cameras/{id}"),
+            &json!({"recording": {"retention": "36h", "mode": "continuous"}}),
+            None,
+        )
+        .await
+        .json();
+    assert_eq!(updated["provisioning"]["state"], "ready", "{updated}");
+    let writes = mtx.writes_to(&path);
+    assert_eq!(writes.len(), 3);
+    let written = writes[2].1.clone().unwrap();
+    assert_eq!(
+        (&written["record"], &written["recordDeleteAfter"]),
+        (&json!(true), &json!("129600s"))
+    );
+    app.patch_json(
+        &format!("/api/cameras/{id}"),
+        &json!({"recording": {"mode": "off"}}),
+        None,
+    )
+    .await;
 
     // An unchanged camera costs no write, however many passes run: every
     // write would drop the path's viewers.
@@ -80,7 +113,7 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
         None,
     )
     .await;
-    assert_eq!(mtx.writes_to(&path).len(), 2);
+    assert_eq!(mtx.writes_to(&path).len(), 4);
 
     // Disabled: the path goes. Enabled again: it comes back.
     let disabled = app
@@ -116,7 +149,7 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
         .await,
         "the deleted camera's path is removed at once"
     );
-    assert_eq!(mtx.writes_to(&path).len(), 5);
+    assert_eq!(mtx.writes_to(&path).len(), 7);
 }
 
 #[tokio::test]

@@ -323,6 +323,25 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
         "mediamtx-core"
     );
 
+    // Recordings: written by MediaMTX where camera-api's setting says (it
+    // names them in each path's recordPath), and read and trimmed by
+    // camera-api at the same path, on a volume both mount, as one user.
+    let recordings = env["CAMPLANE_RECORDINGS_DIR"].clone();
+    let recordings_volume = |service: &str| {
+        services[service]["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|volume| volume.as_str()?.split_once(':'))
+            .find(|(_, at)| *at == recordings)
+            .map(|(volume, _)| volume.to_owned())
+    };
+    let volume = recordings_volume("mediamtx").expect("MediaMTX mounts the recordings");
+    assert_eq!(recordings_volume("camera-api"), Some(volume));
+    assert_eq!(services["mediamtx"]["user"], "10001:10001");
+    assert!(env["MEDIAMTX_PLAYBACK_URL"].starts_with("http://mediamtx-core:"));
+    assert_eq!(mediamtx["playback"], Value::Bool(true));
+
     // MediaMTX trusts HAProxy's X-Forwarded-For, at HAProxy's fixed address.
     let haproxy_ip = compose["services"]["haproxy"]["networks"]["edge"]["ipv4_address"]
         .as_str()
@@ -350,7 +369,7 @@ fn compose_gives_the_service_a_configuration_it_accepts() {
 fn mediamtx_config_has_what_the_service_relies_on() {
     let config = yaml("mediamtx.yml");
     let yes = Value::Bool(true);
-    for key in ["api", "metrics", "rtsp", "hls", "webrtc"] {
+    for key in ["api", "metrics", "rtsp", "hls", "webrtc", "playback"] {
         assert_eq!(config[key], yes, "{key} must be on");
     }
     assert_eq!(config["pprof"], Value::Bool(false));

@@ -43,6 +43,8 @@ struct Ports {
     rtsp: u16,
     hls: u16,
     metrics: u16,
+    /// Its playback server (recordings).
+    playback: u16,
     /// WHEP (HTTP).
     webrtc: u16,
     /// WebRTC's media: UDP, and TCP on the same number, as in production.
@@ -56,6 +58,7 @@ impl Ports {
             rtsp: free_port(),
             hls: free_port(),
             metrics: free_port(),
+            playback: free_port(),
             webrtc: free_port(),
             ice: free_ice_port(),
         }
@@ -122,6 +125,17 @@ impl MediaMtx {
     /// `127.0.0.1:PORT` of MediaMTX's HLS server.
     pub fn hls_addr(&self) -> String {
         format!("127.0.0.1:{}", self.ports.hls)
+    }
+
+    /// `http://127.0.0.1:PORT`: its playback server (`MEDIAMTX_PLAYBACK_URL`).
+    pub fn playback_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.ports.playback)
+    }
+
+    /// Where its recordings go (`CAMPLANE_RECORDINGS_DIR`): in its own
+    /// directory, removed with it.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.dir.join("recordings")
     }
 
     /// `127.0.0.1:PORT` of MediaMTX's WebRTC (WHEP) server.
@@ -251,6 +265,7 @@ impl MediaMtx {
             .env("MTX_RTSPADDRESS", loopback(self.ports.rtsp))
             .env("MTX_HLSADDRESS", loopback(self.ports.hls))
             .env("MTX_METRICSADDRESS", loopback(self.ports.metrics))
+            .env("MTX_PLAYBACKADDRESS", loopback(self.ports.playback))
             .env("MTX_WEBRTCADDRESS", loopback(self.ports.webrtc))
             .env("MTX_WEBRTCLOCALUDPADDRESS", loopback(self.ports.ice))
             .env("MTX_WEBRTCLOCALTCPADDRESS", loopback(self.ports.ice))

@@ -163,6 +163,14 @@ impl TestApp {
             ("CAMPLANE_FFMPEG".to_owned(), media.path("ffmpeg")),
             ("CAMPLANE_FFPROBE".to_owned(), media.path("ffprobe")),
             ("MEDIAMTX_API_URL".to_owned(), mediamtx.api_url()),
+            ("MEDIAMTX_PLAYBACK_URL".to_owned(), mediamtx.playback_url()),
+            (
+                "CAMPLANE_RECORDINGS_DIR".to_owned(),
+                mediamtx.recordings_dir().display().to_string(),
+            ),
+            // Short segments: a recording shows within seconds, and a short
+            // retention deletes within seconds.
+            ("CAMPLANE_RECORDING_SEGMENT".to_owned(), "2s".to_owned()),
             ("MEDIAMTX_API_USER".to_owned(), mediamtx_user.to_owned()),
             ("MEDIAMTX_API_PASS".to_owned(), mediamtx_pass.to_owned()),
             (
