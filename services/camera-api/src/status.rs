@@ -301,7 +301,7 @@ pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -
         } else if path.is_none() {
             let reason = "waiting for MediaMTX to be configured for this camera".into();
             (State::Offline, Some("NOT_PROVISIONED"), reason, None)
-        } else if !camera.on_demand || status.readers > 0 {
+        } else if !camera.pulled_on_demand() || status.readers > 0 {
             let reason = "MediaMTX is not receiving the camera".into();
             (State::Offline, Some("NO_SOURCE"), reason, None)
         } else {
