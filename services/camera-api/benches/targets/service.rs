@@ -99,6 +99,10 @@ impl ServiceProcess {
         send(self.client.request(Method::POST, self.url(path)).json(body)).await
     }
 
+    pub async fn delete(&self, path: &str) -> Response {
+        send(self.client.request(Method::DELETE, self.url(path))).await
+    }
+
     pub fn memory(&self) -> Memory {
         let pid = self.child.id().expect("the service is running");
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("its status");
