@@ -11,6 +11,8 @@ pub enum Error {
     NotFound,
     #[error("another camera the writer can see already has that name")]
     NameTaken,
+    #[error("another camera already has that external id")]
+    ExternalIdTaken,
     #[error("the camera was changed by someone else (now version {current})")]
     Stale { current: i64 },
     #[error(transparent)]

@@ -18,6 +18,7 @@ use crate::validation::{FieldError, FieldErrors};
 const NAME_MAX: usize = 100;
 const LOCATION_MAX: usize = 200;
 const MAX_READERS_MAX: i64 = 1000;
+const EXTERNAL_ID_MAX: usize = 200;
 
 /// What a label may not hold, as a regex class body: what `char::is_control`
 /// rejects and the invisible formatting `validation::parse_label` refuses
@@ -76,6 +77,22 @@ pub fn stream_url_schema() -> Object {
         .build()
 }
 
+/// The schema of an external id, from what `parse_external_id` checks.
+pub fn external_id_schema() -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .description(Some(format!(
+            "The camera's id in another system (an asset register, the previous VMS): up to \
+             {EXTERNAL_ID_MAX} characters, no control characters or invisible formatting, \
+             unique among all cameras; blank or null for none. A bulk import finds the camera \
+             by it."
+        )))
+        .max_length(Some(EXTERNAL_ID_MAX))
+        .pattern(Some(format!(r"^[^{NOT_IN_LABELS}]*$")))
+        .examples(["ASSET-00042"])
+        .build()
+}
+
 /// Body of `POST /api/cameras`.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -106,6 +123,9 @@ pub struct NewCameraInput {
     /// What it records and for how long (defaults: the service's settings).
     #[serde(default)]
     pub recording: Option<RecordingInput>,
+    #[serde(default)]
+    #[schema(schema_with = external_id_schema)]
+    pub external_id: Option<String>,
 }
 
 /// Body of `PATCH /api/cameras/{id}`: only the fields sent change; `null`
@@ -138,6 +158,10 @@ pub struct CameraPatch {
     /// Only the recording fields sent change.
     #[serde(default, deserialize_with = "present")]
     pub recording: Option<Option<RecordingInput>>,
+    /// `null` clears it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = external_id_schema)]
+    pub external_id: Option<Option<String>>,
 }
 
 /// Tells a field sent as `null` (Some(None)) from a field left out (None).
@@ -156,6 +180,14 @@ fn parse_location(raw: Option<&str>) -> Result<Option<String>, String> {
     raw.map(str::trim)
         .filter(|location| !location.is_empty())
         .map(|location| crate::validation::parse_label(location, LOCATION_MAX))
+        .transpose()
+}
+
+/// Blank means none, as for a location.
+fn parse_external_id(raw: Option<&str>) -> Result<Option<String>, String> {
+    raw.map(str::trim)
+        .filter(|id| !id.is_empty())
+        .map(|id| crate::validation::parse_label(id, EXTERNAL_ID_MAX))
         .transpose()
 }
 
@@ -209,6 +241,10 @@ impl NewCameraInput {
             .recording
             .unwrap_or_default()
             .apply_to(recording, &mut errors);
+        let external_id = errors.check(
+            "external_id",
+            parse_external_id(self.external_id.as_deref()),
+        );
         errors.into_result().map_err(Error::Invalid)?;
         let (stream_url, password) = stream_url.expect("checked above");
         Ok(Fields {
@@ -221,6 +257,7 @@ impl NewCameraInput {
             max_readers: max_readers.unwrap_or_default(),
             groups: groups.unwrap_or_default(),
             recording,
+            external_id: external_id.flatten(),
         })
     }
 }
@@ -289,6 +326,12 @@ impl CameraPatch {
             && let Some(recording) = required("recording", recording, &mut errors)
         {
             fields.recording = recording.apply_to(fields.recording, &mut errors);
+        }
+        if let Some(external_id) = self.external_id
+            && let Some(external_id) =
+                errors.check("external_id", parse_external_id(external_id.as_deref()))
+        {
+            fields.external_id = external_id;
         }
         errors.into_result().map_err(Error::Invalid)?;
         Ok(fields)
@@ -402,6 +445,7 @@ mod tests {
             max_readers: 0,
             groups: names(&["dock"]),
             recording: RECORDING,
+            external_id: None,
             version: 3,
             created_at: now,
             updated_at: now,

@@ -2,13 +2,15 @@
 //!
 //! `input` turns what clients send into valid `Fields` (with `stream_url`
 //! for the URL rules), `store` is the SQL that reads and writes cameras
-//! (`cursor`: where a page of the list ended),
-//! `provisioning` where MediaMTX stands for each, `writes` a client's write
+//! (`cursor`: where a page of the list ended), `import` and `export` many
+//! cameras at once as CSV or JSON, `provisioning` where MediaMTX stands for each, `writes` a client's write
 //! whole (the SQL, then the wait for MediaMTX), and `passwords` the sealed
 //! passwords and `rotate-key`; `recording` what each camera records.
 
 mod cursor;
 mod error;
+mod export;
+mod import;
 mod input;
 mod model;
 mod passwords;
@@ -20,7 +22,14 @@ mod writes;
 
 pub use cursor::Cursor;
 pub use error::{Error, Result};
-pub use input::{CameraPatch, NewCameraInput, location_schema, name_schema, stream_url_schema};
+pub use export::export;
+pub use import::{
+    COLUMNS, Format, ImportReport, Options as ImportOptions, Outcome, RowResult, import,
+};
+pub use input::{
+    CameraPatch, NewCameraInput, external_id_schema, location_schema, name_schema,
+    stream_url_schema,
+};
 pub use model::{Camera, path_name};
 pub use passwords::{rotate_key, seal_stored};
 pub use provisioning::{

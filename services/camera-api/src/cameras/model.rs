@@ -18,6 +18,8 @@ pub struct Camera {
     /// Principals limited to groups see the camera when they share one.
     pub groups: Vec<String>,
     pub recording: RecordingPolicy,
+    /// Its id in another system (an asset register), unique when set.
+    pub external_id: Option<String>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -61,6 +63,23 @@ pub(super) struct Fields {
     pub(super) max_readers: i32,
     pub(super) groups: Vec<String>,
     pub(super) recording: RecordingPolicy,
+    pub(super) external_id: Option<String>,
+}
+
+impl Fields {
+    /// A typed password that is the stored one keeps its sealed form, so a
+    /// write that repeats it (an import run again) changes nothing.
+    pub(super) fn reusing_sealed_password(mut self, current: &Camera, key: &SecretKey) -> Self {
+        if let (Some(Password::Typed(typed)), Some(sealed)) =
+            (&self.password, current.stream_url.sealed())
+            && key
+                .open(current.id, sealed)
+                .is_ok_and(|stored| stored.expose() == typed.expose())
+        {
+            self.password = Some(Password::Kept(sealed.clone()));
+        }
+        self
+    }
 }
 
 /// The password a write leaves a camera with.
@@ -93,6 +112,7 @@ impl From<&Camera> for Fields {
             max_readers: camera.max_readers,
             groups: camera.groups.clone(),
             recording: camera.recording,
+            external_id: camera.external_id.clone(),
         }
     }
 }

@@ -112,6 +112,49 @@ async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<Camera> {
         .ok_or(Error::NotFound)
 }
 
+/// The camera a bulk import row names: the one with its external id, or
+/// else the one with its name among those `by` sees.
+pub(super) async fn find_for_import(
+    conn: &mut sqlx::PgConnection,
+    by: &Principal,
+    external_id: Option<&str>,
+    name: Option<&str>,
+) -> Result<Option<i64>> {
+    if let Some(external_id) = external_id.map(str::trim).filter(|id| !id.is_empty()) {
+        let found =
+            sqlx::query_scalar!("SELECT id FROM cameras WHERE external_id = $1", external_id)
+                .fetch_optional(conn)
+                .await?;
+        return Ok(found);
+    }
+    // As it would be stored; a name that can't be is a new camera's, whose
+    // validation says why.
+    let Some(name) = name.and_then(|name| crate::validation::parse_label(name, 100).ok()) else {
+        return Ok(None);
+    };
+    let found = sqlx::query_scalar!(
+        r#"SELECT id FROM cameras
+           WHERE lower(name COLLATE "und-x-icu") = lower($1 COLLATE "und-x-icu")
+             AND camplane_sees($2, groups)"#,
+        name,
+        by.groups.as_deref(),
+    )
+    .fetch_optional(conn)
+    .await?;
+    Ok(found)
+}
+
+/// The camera, locked until the caller's transaction ends; one `by` can't
+/// see is not there.
+pub(super) async fn lock_and_fetch(
+    conn: &mut sqlx::PgConnection,
+    by: &Principal,
+    id: i64,
+) -> Result<Camera> {
+    lock(conn, by, id).await?;
+    fetch(conn, id).await
+}
+
 /// Locks the camera for a read-modify-write and returns its version; a
 /// camera `by` can't see is not there.
 async fn lock(conn: &mut sqlx::PgConnection, by: &Principal, id: i64) -> Result<i64> {
@@ -161,6 +204,36 @@ async fn check_name_free(
     Ok(())
 }
 
+/// External ids are unique among all cameras (the index enforces it; this
+/// names the field). Writes of one id queue behind each other, as names do.
+async fn check_external_id_free(
+    conn: &mut sqlx::PgConnection,
+    external_id: Option<&str>,
+    id: Option<i64>,
+) -> Result<()> {
+    let Some(external_id) = external_id else {
+        return Ok(());
+    };
+    sqlx::query!(
+        "SELECT pg_advisory_xact_lock(hashtextextended('external id ' || $1, 0))",
+        external_id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let taken = sqlx::query_scalar!(
+        r#"SELECT EXISTS (SELECT 1 FROM cameras
+                           WHERE external_id = $1 AND id IS DISTINCT FROM $2) AS "taken!""#,
+        external_id,
+        id,
+    )
+    .fetch_one(conn)
+    .await?;
+    if taken {
+        return Err(Error::ExternalIdTaken);
+    }
+    Ok(())
+}
+
 /// Wakes the reconciler; delivered only if the transaction commits.
 async fn notify_changed(conn: &mut sqlx::PgConnection, id: i64) -> Result<()> {
     sqlx::query!("SELECT pg_notify($1, $2)", CHANGED_CHANNEL, id.to_string())
@@ -178,24 +251,39 @@ pub(super) async fn create(
     recording: RecordingPolicy,
 ) -> Result<Camera> {
     let fields = input.validate(recording)?;
-    check_groups_change(by, &[], &fields.groups)?;
-    check_reach(by, &fields.groups)?;
     let mut tx = db.begin().await?;
     auth::act_as(&mut tx, &by.actor()).await?;
-    check_name_free(&mut tx, by, &fields.name, None).await?;
+    let id = insert(&mut tx, key, by, fields).await?;
+    let camera = fetch(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(camera)
+}
+
+/// Adds a camera of `fields` for `by` in the caller's transaction (which
+/// has said who acts); returns its id.
+pub(super) async fn insert(
+    conn: &mut sqlx::PgConnection,
+    key: &SecretKey,
+    by: &Principal,
+    fields: Fields,
+) -> Result<i64> {
+    check_groups_change(by, &[], &fields.groups)?;
+    check_reach(by, &fields.groups)?;
+    check_name_free(conn, by, &fields.name, None).await?;
+    check_external_id_free(conn, fields.external_id.as_deref(), None).await?;
     // The id first: it is the associated data of the sealed password, and
     // one INSERT (not an INSERT and an UPDATE) is one audit entry.
     let id =
         sqlx::query_scalar!(r#"SELECT nextval(pg_get_serial_sequence('cameras', 'id')) AS "id!""#)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut *conn)
             .await?;
     let sealed = fields.password.map(|password| password.seal(id, key));
     sqlx::query!(
         r#"INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id,
                                 location, enabled, on_demand, max_readers, groups,
-                                recording, retention_seconds, storage_budget_bytes)
+                                recording, retention_seconds, storage_budget_bytes, external_id)
            OVERRIDING SYSTEM VALUE
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"#,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"#,
         id,
         fields.name,
         fields.stream_url.expose(),
@@ -209,14 +297,13 @@ pub(super) async fn create(
         fields.recording.mode.as_str(),
         fields.recording.retention_seconds(),
         fields.recording.storage_budget_bytes,
+        fields.external_id,
     )
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    provisioning::start(&mut tx, id).await?;
-    notify_changed(&mut tx, id).await?;
-    let camera = fetch(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(camera)
+    provisioning::start(conn, id).await?;
+    notify_changed(conn, id).await?;
+    Ok(id)
 }
 
 pub async fn get(db: &PgPool, id: i64) -> Result<Camera> {
@@ -294,6 +381,7 @@ struct ListRow {
     recording: String,
     retention_seconds: i64,
     storage_budget_bytes: Option<i64>,
+    external_id: Option<String>,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -388,7 +476,7 @@ fn list_statement(filter: &ListFilter) -> String {
     {matching})
 SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
        c.location, c.enabled, c.on_demand, c.max_readers, c.groups,
-       c.recording, c.retention_seconds, c.storage_budget_bytes, c.version, c.created_at, c.updated_at,
+       c.recording, c.retention_seconds, c.storage_budget_bytes, c.external_id, c.version, c.created_at, c.updated_at,
        p.state AS provisioning_state, p.detail AS provisioning_detail,
        p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at,
        (SELECT count(*) FROM (SELECT FROM matching LIMIT $10) counted) AS total
@@ -474,6 +562,7 @@ async fn page(
                 max_readers: row.max_readers,
                 groups: row.groups,
                 recording,
+                external_id: row.external_id,
                 version: row.version,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
@@ -512,13 +601,35 @@ pub(super) async fn update(
     check_version(lock(&mut tx, by, id).await?, expected)?;
     let current = fetch(&mut tx, id).await?;
     let fields = patch.apply_to(&current)?;
-    check_groups_change(by, &current.groups, &fields.groups)?;
-    check_reach(by, &fields.groups)?;
-    if fields == Fields::from(&current) {
+    if !rewrite(&mut tx, key, by, &current, fields).await? {
         return Ok(current);
     }
+    let camera = fetch(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(camera)
+}
+
+/// Rewrites `current` (locked by the caller's transaction) as `fields` for
+/// `by`; false, writing nothing, when they are what it already is.
+pub(super) async fn rewrite(
+    conn: &mut sqlx::PgConnection,
+    key: &SecretKey,
+    by: &Principal,
+    current: &Camera,
+    fields: Fields,
+) -> Result<bool> {
+    check_groups_change(by, &current.groups, &fields.groups)?;
+    check_reach(by, &fields.groups)?;
+    let fields = fields.reusing_sealed_password(current, key);
+    if fields == Fields::from(current) {
+        return Ok(false);
+    }
+    let id = current.id;
     if fields.name != current.name {
-        check_name_free(&mut tx, by, &fields.name, Some(id)).await?;
+        check_name_free(conn, by, &fields.name, Some(id)).await?;
+    }
+    if fields.external_id != current.external_id {
+        check_external_id_free(conn, fields.external_id.as_deref(), Some(id)).await?;
     }
     let sealed = fields.password.map(|password| password.seal(id, key));
     sqlx::query!(
@@ -526,7 +637,7 @@ pub(super) async fn update(
            SET name = $2, stream_url = $3, password_sealed = $4, password_key_id = $5,
                location = $6, enabled = $7, on_demand = $8, max_readers = $9, groups = $10,
                recording = $11, retention_seconds = $12, storage_budget_bytes = $13,
-               version = version + 1, updated_at = now()
+               external_id = $14, version = version + 1, updated_at = now()
            WHERE id = $1"#,
         id,
         fields.name,
@@ -541,14 +652,13 @@ pub(super) async fn update(
         fields.recording.mode.as_str(),
         fields.recording.retention_seconds(),
         fields.recording.storage_budget_bytes,
+        fields.external_id,
     )
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?;
-    provisioning::start_over(&mut tx, id, fields.enabled).await?;
-    notify_changed(&mut tx, id).await?;
-    let camera = fetch(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(camera)
+    provisioning::start_over(conn, id, fields.enabled).await?;
+    notify_changed(conn, id).await?;
+    Ok(true)
 }
 
 /// Deletes the camera. Its MediaMTX path goes with the reconciler's next

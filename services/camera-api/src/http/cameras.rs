@@ -46,6 +46,8 @@ pub struct CameraView {
     /// Users and tokens limited to groups see the camera when they share one.
     pub groups: Vec<String>,
     pub recording: RecordingView,
+    /// Its id in another system, if any.
+    pub external_id: Option<String>,
     /// The MediaMTX path, `cam_<id>`.
     #[schema(example = "cam_42")]
     pub path: String,
@@ -78,6 +80,7 @@ impl From<&Camera> for CameraView {
             max_readers: camera.max_readers,
             groups: camera.groups.clone(),
             recording: RecordingView::from(&camera.recording),
+            external_id: camera.external_id.clone(),
             hls_url: format!("/hls/{path}/index.m3u8"),
             webrtc_url: format!("/webrtc/{path}/whep"),
             path,

@@ -7,6 +7,7 @@ mod events;
 mod extract;
 mod headers;
 mod health;
+mod import;
 mod pages;
 mod problem;
 mod reconcile;
@@ -112,6 +113,7 @@ impl utoipa::Modify for SecuritySchemes {
 pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
+        .merge(import::router())
         .merge(cameras::router())
         .merge(status::router())
         .merge(snapshots::router())

@@ -188,6 +188,11 @@ impl From<cameras::Error> for ApiError {
                 Self::new(StatusCode::CONFLICT, "conflict", message)
                     .with_errors(vec![FieldError::new("name", message)])
             }
+            Error::ExternalIdTaken => {
+                let message = "another camera already has this external id";
+                Self::new(StatusCode::CONFLICT, "conflict", message)
+                    .with_errors(vec![FieldError::new("external_id", message)])
+            }
             Error::Stale { current } => Self::new(
                 StatusCode::PRECONDITION_FAILED,
                 "precondition-failed",

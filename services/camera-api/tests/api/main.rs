@@ -9,6 +9,7 @@ mod edge;
 mod events;
 mod faults;
 mod health;
+mod import;
 mod load;
 mod media;
 mod metrics;
