@@ -426,3 +426,39 @@ scenario('an admin creates an API token, sees it once, and revokes it', async ()
   await script.dispose();
   await page.context().close();
 });
+
+// Last: it leaves 2,000 more cameras (disabled) in the registry.
+scenario("a site's 2,000 cameras come in from one file: checked, errors shown, then imported and found", async () => {
+  const page = await logInAsAdmin('/cameras');
+  await page.getByRole('link', { name: 'Import' }).click();
+  await page.waitForURL((url) => url.pathname === '/cameras/import');
+  const lines = ['name,stream_url,location,enabled,groups'];
+  for (let n = 0; n < 2000; n += 1) {
+    lines.push(`Site camera ${n},rtsp://192.0.2.${(n % 250) + 1}/s${n},Pole ${n},no,site-a`);
+  }
+  lines.push('Broken camera,http://not-rtsp/,,no,');
+  await page.getByLabel('File').setInputFiles({ name: 'site.csv', mimeType: 'text/csv', buffer: Buffer.from(lines.join('\n')) });
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.getByText('Checked: 2000 to create, 0 to update, 0 unchanged, 1 with errors. Nothing was written.').waitFor();
+  // Errors first, each naming its field.
+  const firstRow = page.locator('table.import-rows tbody tr').first();
+  assert.match(await firstRow.innerText(), /Broken camera\s+error\s+stream_url:/);
+
+  // All or nothing refuses; the good rows only goes through.
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByText(/^Nothing was imported: 1 rows have errors/).waitFor();
+  await page.getByLabel('Import the good rows even if some have errors').check();
+  await page.getByRole('button', { name: 'Check' }).click();
+  await page.getByText(/^Checked: 2000 to create/).waitFor();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  await page.getByText('Imported: 2000 created, 0 updated, 0 unchanged; 1 rows with errors were left out.').waitFor();
+
+  // Found among them by search, and by a tile's picker.
+  await page.goto('/cameras?q=camera%201999');
+  await page.getByRole('cell', { name: 'Site camera 1999' }).waitFor();
+  await page.goto('/live?layout=1');
+  await page.getByRole('button', { name: 'Camera of tile 1' }).click();
+  await page.getByRole('searchbox', { name: 'Search cameras for tile 1' }).fill('site camera 1234');
+  await page.getByRole('list', { name: 'Cameras for tile 1' }).getByRole('button', { name: 'Site camera 1234' }).waitFor();
+  await page.context().close();
+});

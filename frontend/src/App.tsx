@@ -19,6 +19,7 @@ import { PasswordPage } from './auth/PasswordPage';
 import { isServerPage, loginPath, returnPath } from './auth/login';
 import { CameraForm } from './cameras/CameraForm';
 import { CameraList } from './cameras/CameraList';
+import { ImportPage } from './cameras/ImportPage';
 import { Mosaic } from './live/Mosaic';
 
 function Screen({ path, role }: { path: string; role: Role }) {
@@ -27,6 +28,7 @@ function Screen({ path, role }: { path: string; role: Role }) {
   if (path === '/live') return <Mosaic />;
   if (path === '/cameras') return <CameraList />;
   if (path === '/cameras/new') return allowed('manage-cameras', 'add cameras', <CameraForm key="new" id={null} />);
+  if (path === '/cameras/import') return allowed('manage-cameras', 'import cameras', <ImportPage />);
   const camera = /^\/cameras\/(\d+)$/.exec(path);
   if (camera?.[1]) return allowed('manage-cameras', 'edit cameras', <CameraForm key={camera[1]} id={Number(camera[1])} />);
   if (path === '/users') return allowed('manage-users', 'manage users', <UserList />);

@@ -140,11 +140,21 @@ export function CameraList() {
     <main className="page">
       <div className="page-head">
         <h1>Cameras</h1>
-        {canManage ? (
-          <Link className="button primary" href="/cameras/new">
-            Add camera
-          </Link>
-        ) : null}
+        <span className="page-actions">
+          <a className="button" href="/api/cameras/export?format=csv" download="cameras.csv">
+            Export CSV
+          </a>
+          {canManage ? (
+            <>
+              <Link className="button" href="/cameras/import">
+                Import
+              </Link>
+              <Link className="button primary" href="/cameras/new">
+                Add camera
+              </Link>
+            </>
+          ) : null}
+        </span>
       </div>
       <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); }}>
         <label>

@@ -13,6 +13,7 @@
 #[path = "../../tests/api/support/mod.rs"]
 mod support;
 
+mod bulk;
 mod cameras;
 mod load;
 mod media;
@@ -71,15 +72,16 @@ async fn main() {
     let idle = service.memory();
 
     let mut rows = Vec::new();
-    // `CAMPLANE_BENCH=registry` (the 100,000-camera list) or `recordings`
-    // measures only that part (a few minutes less of a shared machine
+    // `CAMPLANE_BENCH=registry` (the 100,000-camera list), `recordings` or
+    // `import` measures only that part (a few minutes less of a shared machine
     // while working on it); its rows replace theirs in docs/benchmarks.md
     // and the others stay as they were.
     let only = std::env::var("CAMPLANE_BENCH").ok();
     match only.as_deref() {
         Some("registry") => registry::at_scale(&app, &service, &mut rows).await,
         Some("recordings") => recordings::day_of_100_cameras(&app, &service, &mut rows).await,
-        Some(other) => panic!("CAMPLANE_BENCH={other}: expected registry or recordings"),
+        Some("import") => bulk::import(&app, &service, &mut rows).await,
+        Some(other) => panic!("CAMPLANE_BENCH={other}: expected registry, recordings or import"),
         None => {
             media::snapshots(&app, &service, &mut rows).await;
             provisioning::create_through_api(&app, &service, &mut rows).await;
@@ -88,6 +90,7 @@ async fn main() {
             provisioning::restore_after_restart(&app, &service, &mut rows).await;
             cameras::memory(&service, &idle, &mut rows).await;
             recordings::day_of_100_cameras(&app, &service, &mut rows).await;
+            bulk::import(&app, &service, &mut rows).await;
             registry::at_scale(&app, &service, &mut rows).await;
         }
     }
