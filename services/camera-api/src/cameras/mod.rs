@@ -41,8 +41,8 @@ pub use recording::{
     parse_retention,
 };
 pub use store::{
-    CHANGED_CHANNEL, Expected, ListFilter, Page, Sort, delete, get, get_seen_by, list,
-    unmask_for_probe,
+    CHANGED_CHANNEL, Expected, ListFilter, Page, Sort, count_by_group, delete, get, get_seen_by,
+    list, unmask_for_probe,
 };
 pub use stream_url::{StoredUrl, StreamUrl, has_whole_escapes};
 pub use writes::{create, update};

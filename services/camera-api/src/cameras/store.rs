@@ -30,6 +30,9 @@ pub struct ListFilter {
     pub ids: Option<Vec<i64>>,
     /// Only cameras sharing one of these groups: the principal's limit.
     pub groups: Option<Vec<String>>,
+    /// Only cameras in this group or a group under it (`site-2` takes
+    /// `site-2.dock`): the operator's choice.
+    pub group: Option<String>,
     pub sort: Sort,
     /// Start after the camera this names (instead of at `offset`).
     pub cursor: Option<Cursor>,
@@ -110,6 +113,39 @@ async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<Camera> {
         .items
         .pop()
         .ok_or(Error::NotFound)
+}
+
+/// How many cameras `by` sees in each group, a group counting the cameras
+/// of the groups under it (`site-2` those of `site-2.dock` too) once each;
+/// and how many have no group.
+pub async fn count_by_group(db: &PgPool, by: &Principal) -> Result<(Vec<(String, i64)>, i64)> {
+    let counts = sqlx::query!(
+        r#"SELECT prefix AS "name!", count(DISTINCT c.id) AS "cameras!"
+           FROM cameras c
+           CROSS JOIN unnest(c.groups) g
+           CROSS JOIN LATERAL (
+               SELECT array_to_string((string_to_array(g, '.'))[1:n], '.') AS prefix
+               FROM generate_series(1, cardinality(string_to_array(g, '.'))) n) p
+           WHERE camplane_sees($1, c.groups)
+           GROUP BY prefix ORDER BY prefix"#,
+        by.groups.as_deref(),
+    )
+    .fetch_all(db)
+    .await?;
+    let ungrouped = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "count!" FROM cameras
+           WHERE cardinality(groups) = 0 AND camplane_sees($1, groups)"#,
+        by.groups.as_deref(),
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((
+        counts
+            .into_iter()
+            .map(|row| (row.name, row.cameras))
+            .collect(),
+        ungrouped,
+    ))
 }
 
 /// The camera a bulk import row names: the one with its external id, or
@@ -416,7 +452,7 @@ struct ListRow {
 /// Every statement takes the same parameters, each shape using those it
 /// needs: $1 the LIKE pattern, $2 enabled, $3 limit, $4 offset, $5 ids, $6
 /// the principal's groups, $7 to $9 the cursor's text, time and id, $10 how
-/// far to count. Only fixed fragments go into the text, never a value.
+/// far to count, $11 the group chosen. Only fixed fragments go into the text, never a value.
 fn list_statement(filter: &ListFilter) -> String {
     let mut matching = String::from("SELECT * FROM cameras c WHERE true");
     if filter.query.is_some() {
@@ -434,6 +470,12 @@ fn list_statement(filter: &ListFilter) -> String {
     }
     if filter.groups.is_some() {
         matching.push_str("\n      AND camplane_sees($6, c.groups)");
+    }
+    if filter.group.is_some() {
+        matching.push_str(
+            "\n      AND EXISTS (SELECT 1 FROM unnest(c.groups) g \
+             WHERE g = $11 OR starts_with(g, $11 || '.'))",
+        );
     }
     let (after, order) = match filter.sort {
         Sort::Id => ("c.id > $9", "c.id"),
@@ -525,6 +567,7 @@ async fn page(
         .bind(after_time)
         .bind(after_id)
         .bind(counted_to)
+        .bind(filter.group.as_deref())
         // Unnamed: planned with its values each time (see
         // `list_statement`), so nothing is gained by keeping 320 texts
         // prepared on each connection.

@@ -135,6 +135,9 @@ pub(super) struct ListParams {
     /// Only these cameras: comma-separated ids such as `1,2,3`, at most 500
     /// (the page size then defaults to 500).
     ids: Option<String>,
+    /// Only cameras in this group or a group under it (`site-2` takes
+    /// `site-2.dock`); `GET /api/groups` lists them with their counts.
+    group: Option<String>,
     /// Order: `id` (default), `name`, `location`, `created_at` or
     /// `updated_at`; a leading `-` reverses it (`-created_at`: newest
     /// first). Ties go by id.
@@ -207,6 +210,16 @@ impl ListParams {
                 q => Ok(q.filter(|q| !q.is_empty()).map(str::to_owned)),
             },
         );
+        let group = errors.check(
+            "group",
+            self.group
+                .as_deref()
+                .map(|group| {
+                    crate::groups::parse_groups(&[group.to_owned()])
+                        .map(|mut parsed| parsed.remove(0))
+                })
+                .transpose(),
+        );
         errors.into_result().map_err(ApiError::invalid)?;
         Ok(ListFilter {
             limit: limit.unwrap_or_default(),
@@ -215,6 +228,7 @@ impl ListParams {
             enabled: enabled.flatten(),
             ids: ids.flatten(),
             groups: by.groups.clone(),
+            group: group.flatten(),
             sort: sort.unwrap_or_default(),
             cursor,
         })

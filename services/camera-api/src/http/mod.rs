@@ -5,6 +5,7 @@ mod auth;
 mod cameras;
 mod events;
 mod extract;
+mod groups;
 mod headers;
 mod health;
 mod import;
@@ -114,6 +115,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(health::router())
         .merge(import::router())
+        .merge(groups::router())
         .merge(cameras::router())
         .merge(status::router())
         .merge(snapshots::router())

@@ -489,3 +489,77 @@ async fn a_kept_page_never_hides_a_change() {
     assert_eq!(listed_names(&other, "").await, ["Third"]);
     assert!(renamed_everywhere("Third").await);
 }
+
+#[tokio::test]
+async fn groups_are_counted_as_a_tree_and_filter_the_list() {
+    let app = TestApp::spawn().await;
+    for (name, groups) in [
+        ("Dock 1", vec!["site-2.dock"]),
+        ("Dock 2", vec!["site-2.dock", "site-2.yard"]),
+        ("Yard", vec!["site-2.yard"]),
+        ("Lobby", vec!["lobby"]),
+        ("Spare", vec![]),
+    ] {
+        let response = app
+            .post_json(
+                "/api/cameras",
+                &json!({"name": name, "stream_url": "rtsp://127.0.2.60/", "groups": groups}),
+            )
+            .await;
+        assert_eq!(response.status, 201, "{}", response.text);
+    }
+    let counts = app.get("/api/groups").await.json();
+    assert_eq!(
+        counts,
+        json!({"ungrouped": 1, "groups": [
+            {"name": "lobby", "cameras": 1},
+            {"name": "site-2", "cameras": 3},
+            {"name": "site-2.dock", "cameras": 2},
+            {"name": "site-2.yard", "cameras": 2},
+        ]})
+    );
+    let names = |list: Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|camera| camera["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(app.get("/api/cameras?group=site-2&sort=name").await.json()),
+        ["Dock 1", "Dock 2", "Yard"]
+    );
+    assert_eq!(
+        names(
+            app.get("/api/cameras?group=site-2.dock&sort=name")
+                .await
+                .json()
+        ),
+        ["Dock 1", "Dock 2"]
+    );
+    // Not a prefix of a name: `site` is no level of `site-2`.
+    assert!(names(app.get("/api/cameras?group=site").await.json()).is_empty());
+    assert_eq!(
+        app.get("/api/cameras?group=no%20spaces")
+            .await
+            .invalid_fields(),
+        ["group"]
+    );
+    // A viewer limited to the dock counts and lists only what it sees.
+    let dock = app
+        .client_as(camera_api::auth::Role::Viewer, Some(&["site-2.dock"]))
+        .await;
+    let counts = crate::support::send(dock.get(app.url("/api/groups")))
+        .await
+        .json();
+    assert_eq!(
+        counts["groups"],
+        json!([
+            {"name": "site-2", "cameras": 2},
+            {"name": "site-2.dock", "cameras": 2},
+            {"name": "site-2.yard", "cameras": 1},
+        ])
+    );
+    assert_eq!(counts["ungrouped"], 0);
+}
