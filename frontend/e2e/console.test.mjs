@@ -453,6 +453,13 @@ scenario("a site's 2,000 cameras come in from one file: checked, errors shown, t
   await page.getByRole('button', { name: 'Import', exact: true }).click();
   await page.getByText('Imported: 2000 created, 0 updated, 0 unchanged; 1 rows with errors were left out.').waitFor();
 
+  // Counted in the group tree, which filters the list.
+  await page.goto('/cameras');
+  const groups = page.getByRole('navigation', { name: 'Groups' });
+  await groups.getByRole('button', { name: 'site-a 2000' }).click();
+  await page.waitForURL((url) => url.searchParams.get('group') === 'site-a');
+  await page.getByRole('cell', { name: 'Site camera 0', exact: true }).waitFor();
+
   // Found among them by search, and by a tile's picker.
   await page.goto('/cameras?q=camera%201999');
   await page.getByRole('cell', { name: 'Site camera 1999' }).waitFor();

@@ -3,6 +3,7 @@ import { useCallback, useEffect, useRef, useState } from 'react';
 import { ApiError, api, unwrap, type Camera, type CameraStatus } from '../api/client';
 import { useCameraEvents, type CameraEvent } from '../api/events';
 import { ConfirmDialog } from '../app/ConfirmDialog';
+import { GroupTree } from './GroupTree';
 import { Groups } from '../app/Groups';
 import { Link } from '../app/Link';
 import { Pager } from '../app/Pager';
@@ -137,7 +138,8 @@ export function CameraList() {
   };
 
   return (
-    <main className="page">
+    <main className="page cameras-page">
+      <GroupTree selected={list.group} generation={generation} />
       <div className="page-head">
         <h1>Cameras</h1>
         <span className="page-actions">

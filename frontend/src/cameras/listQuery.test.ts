@@ -4,10 +4,11 @@ import { apiQuery, nextSort, readListQuery, sortDirection } from './listQuery';
 
 describe('camera list query', () => {
   it('reads filters, sort and page from the address bar, ignoring nonsense', () => {
-    expect(readListQuery(new URLSearchParams('q=dock&enabled=false&state=offline&sort=-name&page=3'))).toEqual({
+    expect(readListQuery(new URLSearchParams('q=dock&enabled=false&state=offline&group=site-2&sort=-name&page=3'))).toEqual({
       q: 'dock',
       enabled: 'false',
       state: 'offline',
+      group: 'site-2',
       sort: '-name',
       page: 3,
     });
@@ -19,8 +20,9 @@ describe('camera list query', () => {
   });
 
   it('turns a page number into the API offset', () => {
-    expect(apiQuery(readListQuery(new URLSearchParams('page=2&enabled=true')))).toEqual({
+    expect(apiQuery(readListQuery(new URLSearchParams('page=2&enabled=true&group=site-2.dock')))).toEqual({
       enabled: true,
+      group: 'site-2.dock',
       sort: 'name',
       limit: 25,
       offset: 25,

@@ -8,6 +8,8 @@ export interface ListQuery {
   q: string;
   enabled: 'true' | 'false' | '';
   state: (typeof STATES)[number] | '';
+  /** A group and those under it; empty for all. */
+  group: string;
   sort: string;
   page: number;
 }
@@ -20,6 +22,7 @@ export function readListQuery(query: URLSearchParams): ListQuery {
     q: query.get('q') ?? '',
     enabled: enabled === 'true' || enabled === 'false' ? enabled : '',
     state: (STATES as readonly string[]).includes(state) ? (state as ListQuery['state']) : '',
+    group: query.get('group') ?? '',
     sort: query.get('sort') ?? 'name',
     page: Number.isInteger(page) && page > 0 ? page : 1,
   };
@@ -41,6 +44,7 @@ export function apiQuery(list: ListQuery) {
   return {
     ...(list.q ? { q: list.q } : {}),
     ...(list.enabled ? { enabled: list.enabled === 'true' } : {}),
+    ...(list.group ? { group: list.group } : {}),
     sort: list.sort,
     limit: PAGE_SIZE,
     offset: (list.page - 1) * PAGE_SIZE,
