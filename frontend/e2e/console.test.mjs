@@ -458,11 +458,11 @@ scenario("a site's 2,000 cameras come in from one file: checked, errors shown, t
   const groups = page.getByRole('navigation', { name: 'Groups' });
   await groups.getByRole('button', { name: 'site-a 2000' }).click();
   await page.waitForURL((url) => url.searchParams.get('group') === 'site-a');
-  await page.getByRole('cell', { name: 'Site camera 0', exact: true }).waitFor();
+  await page.locator('table.cameras').getByText('Site camera 0', { exact: true }).waitFor();
 
   // Found among them by search, and by a tile's picker.
   await page.goto('/cameras?q=camera%201999');
-  await page.getByRole('cell', { name: 'Site camera 1999' }).waitFor();
+  await page.locator('table.cameras').getByText('Site camera 1999', { exact: true }).waitFor();
   await page.goto('/live?layout=1');
   await page.getByRole('button', { name: 'Camera of tile 1' }).click();
   await page.getByRole('searchbox', { name: 'Search cameras for tile 1' }).fill('site camera 1234');
