@@ -235,6 +235,15 @@ scenario('where UDP does not pass, WebRTC plays over the TCP ICE port', async ()
   await admin.context().close();
 });
 
+/** The tile shows the camera's time of the picture, from the stream, and it is about now. */
+async function assertCameraTime(tile) {
+  const clock = tile.locator('time.camera-time');
+  await clock.waitFor({ timeout: 15_000 });
+  const shown = new Date(await clock.getAttribute('datetime'));
+  assert.ok(Math.abs(Date.now() - shown.getTime()) < 60_000, `the camera's time ${shown.toISOString()} is about now`);
+  assert.match(await clock.innerText(), /^\d\d:\d\d:\d\d$/);
+}
+
 scenario('a console tile plays over WebRTC, says so, and hangs up when paused', async () => {
   const admin = await logInAsAdmin();
   const id = await lobbyCamera(admin);
@@ -246,6 +255,7 @@ scenario('a console tile plays over WebRTC, says so, and hangs up when paused', 
   const tile = admin.locator('.tile[data-tile="0"]');
   assert.equal(await tile.locator('.transport-badge').innerText(), 'WebRTC');
   assert.equal(hls.length, 0, 'nothing was asked of HLS');
+  await assertCameraTime(tile);
 
   const offers = whep.filter((request) => request.method() === 'POST');
   assert.equal(offers.length, 1);
@@ -276,6 +286,7 @@ scenario("the HLS preference forces HLS, is kept for its user across reloads, an
   await transport.getByRole('button', { name: 'HLS' }).click();
   await assertTilePlays(admin, 0, 'hls', 40_000);
   assert.equal(await admin.locator('.tile[data-tile="0"] .transport-badge').innerText(), 'HLS');
+  await assertCameraTime(admin.locator('.tile[data-tile="0"]'));
   // Every playlist request carries the video token in a header.
   const indexes = hls.filter((sent) => new URL(sent.url()).pathname.endsWith('/index.m3u8'));
   assert.ok(indexes.length >= 2, `the tile asked for its playlist ${indexes.length} time(s)`);

@@ -6,7 +6,7 @@ import { useCountdown } from '../app/useCountdown';
 import { CameraPicker } from './CameraPicker';
 import { LastPicture } from './LastPicture';
 import { TilePlayer, type TileState } from './player';
-import { TRANSPORT_NAMES, type Preference } from './transport';
+import { TRANSPORT_NAMES, clockText, type Preference } from './transport';
 
 /** Whether the element is on screen and the tab visible: only then does a tile hold a stream. */
 function useVisible(element: React.RefObject<HTMLElement | null>): boolean {
@@ -168,6 +168,11 @@ export function Tile({
           <span className="live-badge" title="How far behind the camera's live edge this tile plays">
             LIVE{state.latency !== null ? ` ${state.latency.toFixed(1)} s` : ''}
           </span>
+        ) : null}
+        {state.kind === 'live' && !paused && state.cameraTime ? (
+          <time className="camera-time" dateTime={state.cameraTime.toISOString()} title="The camera's time of the picture shown">
+            {clockText(state.cameraTime)}
+          </time>
         ) : null}
         {transport ? (
           <span className="transport-badge" title="How this tile receives its video">

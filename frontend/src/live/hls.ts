@@ -95,7 +95,8 @@ export class HlsTransport implements Transport {
     const time = this.video.currentTime;
     if (time > this.lastTime) {
       this.lastTime = time;
-      this.events.progressed(this.hls?.latency ?? null);
+      // From the playlist's EXT-X-PROGRAM-DATE-TIME.
+      this.events.progressed(this.hls?.latency ?? null, this.hls?.playingDate ?? null);
     }
   };
 

@@ -16,7 +16,7 @@ import { WhepTransport } from './webrtc';
 
 export type TileState =
   | { kind: 'starting'; transport: TransportKind }
-  | { kind: 'live'; transport: TransportKind; latency: number | null }
+  | { kind: 'live'; transport: TransportKind; latency: number | null; cameraTime: Date | null }
   | { kind: 'offline'; retryAt: number }
   | { kind: 'capacity'; retryAt: number }
   | { kind: 'unplayable'; transport: TransportKind }
@@ -115,8 +115,8 @@ export class TilePlayer {
     this.set({ kind: 'starting', transport: kind });
     // Events of a transport the tile has since closed are ignored.
     const events: TransportEvents = {
-      progressed: (latency) => {
-        this.onProgress(transport, latency);
+      progressed: (latency, cameraTime) => {
+        this.onProgress(transport, latency, cameraTime);
       },
       failed: (failure, message) => {
         this.onFailure(transport, failure, message);
@@ -131,14 +131,14 @@ export class TilePlayer {
     transport.start();
   }
 
-  private onProgress(transport: Transport, latency: number | null) {
+  private onProgress(transport: Transport, latency: number | null, cameraTime: Date | null) {
     if (transport !== this.transport) return;
     this.lastProgressAt = Date.now();
     if (this.state.kind !== 'live') {
       this.attempt = 0;
       this.renewed = false;
     }
-    this.set({ kind: 'live', transport: transport.kind, latency });
+    this.set({ kind: 'live', transport: transport.kind, latency, cameraTime });
   }
 
   private onFailure(transport: Transport, failure: Failure, message: string) {

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import {
   PREFERENCES,
   afterFailure,
+  clockText,
+  senderTime,
   classifyStatus,
   firstTransport,
   preferenceKey,
@@ -86,5 +88,16 @@ describe('the stored preference', () => {
     for (const preference of PREFERENCES) expect(readPreference(preference)).toBe(preference);
     expect(readPreference(null)).toBe('auto');
     expect(readPreference('rtsp')).toBe('auto');
+  });
+});
+
+describe("the camera's time", () => {
+  it("is carried forward from the sender's last report, less the jitter buffer", () => {
+    expect(senderTime(undefined, 5, 10, 0)).toBeNull();
+    expect(senderTime(1_000_000, 2_000, 2_500, 0.2)?.getTime()).toBe(1_000_300);
+  });
+
+  it('reads as a 24-hour clock to the second', () => {
+    expect(clockText(new Date(2026, 11, 4, 9, 5, 7))).toMatch(/^09:05:07$/);
   });
 });

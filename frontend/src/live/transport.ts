@@ -30,8 +30,11 @@ export type Failure =
 
 /** What a transport tells its player. */
 export interface TransportEvents {
-  /** The video moved; `latency`: seconds behind the camera's live edge, where known. */
-  progressed: (latency: number | null) => void;
+  /**
+   * The video moved; `latency`: seconds behind the camera's live edge,
+   * `cameraTime`: when the picture shown was taken, where the stream says.
+   */
+  progressed: (latency: number | null, cameraTime: Date | null) => void;
   failed: (failure: Failure, message: string) => void;
 }
 
@@ -46,6 +49,28 @@ export interface Transport {
   /** Seconds behind the live edge, where the transport knows it. */
   behindLive: () => number | null;
   jumpToLive: () => void;
+}
+
+/**
+ * The camera's time of the picture shown, from the sender's last report:
+ * its clock (`remoteTimestamp`, ms since 1970) when that report was
+ * received (`receivedAt`, on this page's clock), carried forward to `now`,
+ * less what the jitter buffer holds back (`heldSeconds`). MediaMTX reports
+ * every second, on the camera's clock where the camera sends one.
+ */
+export function senderTime(
+  remoteTimestamp: number | undefined,
+  receivedAt: number | undefined,
+  now: number,
+  heldSeconds: number,
+): Date | null {
+  if (!remoteTimestamp || receivedAt === undefined) return null;
+  return new Date(remoteTimestamp + (now - receivedAt) - heldSeconds * 1000);
+}
+
+/** The camera's time as a tile shows it: the operator's local time, to the second. */
+export function clockText(time: Date): string {
+  return time.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit', hour12: false });
 }
 
 /** The transport a tile starts with; `fellBack`: WebRTC already failed on this tile. */

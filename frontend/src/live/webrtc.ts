@@ -1,7 +1,7 @@
 // WebRTC through the edge (WHEP): a recvonly offer POSTed to the camera's
 // webrtc_url with the video token, MediaMTX's answer, then media straight
 // from MediaMTX's ICE port, a fraction of a second behind the camera.
-import { classifyStatus, type Failure, type Transport, type TransportEvents } from './transport';
+import { classifyStatus, senderTime, type Failure, type Transport, type TransportEvents } from './transport';
 import { rejectVideoToken, videoToken } from './videoToken';
 
 /**
@@ -56,6 +56,17 @@ function gathered(pc: RTCPeerConnection): Promise<void> {
       }
     });
   });
+}
+
+/** The parts of WebRTC's statistics a tile reads. */
+interface VideoReport {
+  type: string;
+  kind?: string;
+  timestamp?: number;
+  framesDecoded?: number;
+  jitterBufferDelay?: number;
+  jitterBufferEmittedCount?: number;
+  remoteTimestamp?: number;
 }
 
 export class WhepTransport implements Transport {
@@ -163,12 +174,15 @@ export class WhepTransport implements Transport {
   private async readStats(pc: RTCPeerConnection) {
     const stats = await pc.getStats();
     if (this.abort.signal.aborted) return;
-    for (const report of stats.values() as IterableIterator<{ type: string; kind?: string; framesDecoded?: number }>) {
-      if (report.type === 'inbound-rtp' && report.kind === 'video' && (report.framesDecoded ?? 0) > this.framesDecoded) {
-        this.framesDecoded = report.framesDecoded ?? 0;
-        // How far behind the camera is not known here; the badge says only LIVE.
-        this.events.progressed(null);
-      }
+    const reports = [...(stats.values() as IterableIterator<VideoReport>)].filter((report) => report.kind === 'video');
+    const inbound = reports.find((report) => report.type === 'inbound-rtp');
+    const sender = reports.find((report) => report.type === 'remote-outbound-rtp');
+    if (inbound && (inbound.framesDecoded ?? 0) > this.framesDecoded) {
+      this.framesDecoded = inbound.framesDecoded ?? 0;
+      const held = (inbound.jitterBufferDelay ?? 0) / Math.max(inbound.jitterBufferEmittedCount ?? 0, 1);
+      const cameraTime = senderTime(sender?.remoteTimestamp, sender?.timestamp, Date.now(), held);
+      // How far behind the camera is not known here; the badge says only LIVE.
+      this.events.progressed(null, cameraTime);
     }
   }
 
