@@ -29,13 +29,14 @@ pub async fn day_of_100_cameras(app: &TestApp, service: &ServiceProcess, rows: &
     .await;
     assert!(provisioned, "the cameras were not provisioned");
     // The same segment under the names MediaMTX gives a segment every ten
-    // minutes over the last day.
+    // minutes over the last day (the first five minutes into it, so it is
+    // still within the day the list asks for a while later).
     let now = Utc::now();
     for id in &ids {
         let dir = app.mediamtx.recordings_dir().join(format!("cam_{id}"));
         std::fs::create_dir_all(&dir).unwrap();
         for n in 0..SPANS_A_DAY {
-            let start = now - TimeDelta::minutes(10 * (SPANS_A_DAY - n));
+            let start = now - TimeDelta::minutes(10 * (SPANS_A_DAY - n) - 5);
             let name = start.format("%Y-%m-%d_%H-%M-%S-%6fZ.mp4").to_string();
             std::fs::write(dir.join(name), &segment).unwrap();
         }
