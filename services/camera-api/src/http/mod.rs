@@ -19,6 +19,7 @@ mod tests;
 mod tokens;
 mod users;
 mod video;
+mod views;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -68,6 +69,7 @@ pub struct AppState {
         (name = "health", description = "Liveness and readiness"),
         (name = "audit", description = "Who changed what, and when"),
         (name = "access", description = "Logins, users, API tokens and video access"),
+        (name = "views", description = "Saved layouts of the live view, personal or shared"),
     ),
     modifiers(&SecuritySchemes)
 )]
@@ -120,6 +122,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::router())
         .merge(tokens::router())
         .merge(video::router())
+        .merge(views::router())
         .split_for_parts();
     document_common_errors(&mut openapi);
     (router, openapi)

@@ -18,4 +18,5 @@ mod provisioning;
 mod secrets;
 mod stack_files;
 mod support;
+mod views;
 mod visibility;
