@@ -73,6 +73,27 @@ export function SavedViews({ mosaic, onOpen }: { mosaic: Mosaic; onOpen: (view: 
   );
 }
 
+/** The API's longest view name: the browser stops the typing there rather than the server refusing it. */
+const NAME_MAX = 100;
+
+/** A view's name being typed, focused as its form opens. */
+function NameInput({
+  onChange,
+  ...props
+}: Omit<React.InputHTMLAttributes<HTMLInputElement>, 'onChange'> & { value: string; onChange: (name: string) => void }) {
+  return (
+    <input
+      {...props}
+      autoFocus
+      required
+      maxLength={NAME_MAX}
+      onChange={(e) => {
+        onChange(e.target.value);
+      }}
+    />
+  );
+}
+
 function SaveViewForm({ mosaic, onSaved }: { mosaic: Mosaic; onSaved: (view: SavedView) => void }) {
   const mayShare = useCan('share-views');
   const [name, setName] = useState('');
@@ -100,16 +121,7 @@ function SaveViewForm({ mosaic, onSaved }: { mosaic: Mosaic; onSaved: (view: Sav
     <form className="toolbar-panel" aria-label="Save view" onSubmit={(e) => void submit(e)}>
       <Field label="View name" error={nameError}>
         {(props) => (
-          <input
-            {...props}
-            autoFocus
-            required
-            maxLength={100}
-            value={name}
-            onChange={(e) => {
-              setName(e.target.value);
-            }}
-          />
+          <NameInput {...props} value={name} onChange={setName} />
         )}
       </Field>
       {mayShare ? (
@@ -224,15 +236,10 @@ function ViewItem({
             });
           }}
         >
-          <input
+          <NameInput
             aria-label={`New name of ${view.name}`}
-            autoFocus
-            required
-            maxLength={100}
             value={renaming}
-            onChange={(e) => {
-              setRenaming(e.target.value);
-            }}
+            onChange={setRenaming}
             onKeyDown={(e) => {
               if (e.key === 'Escape') setRenaming(null);
             }}
