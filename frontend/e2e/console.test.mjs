@@ -481,7 +481,7 @@ scenario('a tour switches between the views chosen until stopped', async () => {
     const saved = await callApi(page, 'POST', '/api/views', { name, layout, tiles });
     assert.equal(saved.status, 201, saved.text);
   }
-  await page.reload();
+  // Opening the tour's panel lists views saved since the page loaded.
   await page.getByRole('button', { name: 'Tour', exact: true }).click();
   const form = page.getByRole('form', { name: 'Tour' });
   await form.getByLabel('Tour one').check();

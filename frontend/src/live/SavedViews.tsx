@@ -33,7 +33,9 @@ export function SavedViews({ mosaic, onOpen }: { mosaic: Mosaic; onOpen: (view: 
     setGeneration((g) => g + 1);
   };
   const toggle = (which: 'save' | 'views') => {
-    setPanel((open) => (open === which ? null : which));
+    // Opened, the menu lists what others shared since the page loaded.
+    if (which === 'views' && panel !== 'views') reload();
+    setPanel(panel === which ? null : which);
     setSaved(null);
   };
 
@@ -45,7 +47,7 @@ export function SavedViews({ mosaic, onOpen }: { mosaic: Mosaic; onOpen: (view: 
       <button type="button" aria-expanded={panel === 'views'} onClick={() => { toggle('views'); }}>
         Views
       </button>
-      <Tour views={views} onOpen={(view) => { onOpen(view, true); }} />
+      <Tour views={views} onOpen={(view) => { onOpen(view, true); }} onChoosing={reload} />
       {saved ? <span role="status">{saved}</span> : null}
       {panel === 'save' ? (
         <SaveViewForm

@@ -12,7 +12,16 @@ interface Running {
  * A tour: the views chosen, each shown for the interval, round and round
  * until stopped. It runs on while its panel is closed.
  */
-export function Tour({ views, onOpen }: { views: readonly SavedView[]; onOpen: (view: SavedView) => void }) {
+export function Tour({
+  views,
+  onOpen,
+  onChoosing,
+}: {
+  views: readonly SavedView[];
+  onOpen: (view: SavedView) => void;
+  /** Its panel opens: the views to choose from should be the latest. */
+  onChoosing: () => void;
+}) {
   const [open, setOpen] = useState(false);
   const [chosen, setChosen] = useState<number[]>([]);
   const [typed, setTyped] = useState('10');
@@ -71,7 +80,8 @@ export function Tour({ views, onOpen }: { views: readonly SavedView[]; onOpen: (
           type="button"
           aria-expanded={open}
           onClick={() => {
-            setOpen((was) => !was);
+            if (!open) onChoosing();
+            setOpen(!open);
           }}
         >
           Tour
