@@ -40,7 +40,12 @@ export function SavedViews({ mosaic, onOpen }: { mosaic: Mosaic; onOpen: (view: 
   };
 
   return (
-    <div className="saved-views">
+    <div
+      className="saved-views"
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') setPanel(null);
+      }}
+    >
       <button type="button" aria-expanded={panel === 'save'} onClick={() => { toggle('save'); }}>
         Save view
       </button>
@@ -178,6 +183,7 @@ function ViewsMenu({
           <ViewItem
             key={view.id}
             view={view}
+            note={view.owner !== me ? `by ${view.owner}` : view.shared ? 'shared' : null}
             onOpen={onOpen}
             onRename={(name) =>
               act(unwrap(api.PATCH('/api/views/{id}', { params: { path: { id: view.id } }, headers: ifMatch(view), body: { name } })))
@@ -217,11 +223,14 @@ function ViewsMenu({
 
 function ViewItem({
   view,
+  note,
   onOpen,
   onRename,
   onDelete,
 }: {
   view: SavedView;
+  /** Said after its name: whose it is, or that it is shared. */
+  note: string | null;
   onOpen: (view: SavedView) => void;
   onRename: (name: string) => Promise<void>;
   onDelete: () => void;
@@ -255,7 +264,7 @@ function ViewItem({
     <li>
       <button type="button" className="link" aria-label={`Open ${view.name}`} onClick={() => { onOpen(view); }}>
         {view.name}
-        {view.shared ? <span className="muted"> · shared</span> : null}
+        {note ? <span className="muted"> · {note}</span> : null}
       </button>
       {view.editable ? (
         <>
