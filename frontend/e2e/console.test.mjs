@@ -427,6 +427,78 @@ scenario('an admin creates an API token, sees it once, and revokes it', async ()
   await page.context().close();
 });
 
+/** Saves the view shown under `name`, shared with everyone when `share`. */
+async function saveView(page, name, share) {
+  await page.getByRole('button', { name: 'Save view', exact: true }).click();
+  const form = page.getByRole('form', { name: 'Save view' });
+  await form.getByLabel('View name').fill(name);
+  if (share) await form.getByLabel('Share with everyone').check();
+  await form.getByRole('button', { name: 'Save', exact: true }).click();
+  await page.getByRole('status').filter({ hasText: `Saved view ${name}.` }).waitFor();
+}
+
+scenario('views saved and shared: another operator opens the shared one, never the personal one', async () => {
+  const admin = await logInAsAdmin('/cameras');
+  const east = await addCamera(admin, 'Views east', 'rtsp://127.0.2.60/');
+  const west = await addCamera(admin, 'Views west', 'rtsp://127.0.2.61/');
+  for (const username of ['views-ann', 'views-bob']) {
+    const made = await callApi(admin, 'POST', '/api/users', { username, password: 'operator password 1', role: 'operator' });
+    assert.equal(made.status, 201, made.text);
+  }
+  await admin.context().close();
+
+  const ann = await logIn('views-ann', 'operator password 1', '/live?layout=4');
+  await ann.goto(`/live?layout=4&tiles=${east},${west}`);
+  // A tile dragged onto another trades cameras with it.
+  await ann.locator('.tile[data-tile="0"]').dragTo(ann.locator('.tile[data-tile="1"]'));
+  await ann.waitForURL((url) => url.searchParams.get('tiles') === `${west},${east}`);
+  await saveView(ann, 'Ann alone', false);
+  await ann.getByRole('group', { name: 'Layout' }).getByRole('button', { name: '1 large + 5' }).click();
+  await ann.waitForURL((url) => url.searchParams.get('layout') === '1+5');
+  await saveView(ann, 'Ann wall', true);
+  await ann.getByRole('button', { name: 'Views', exact: true }).click();
+  const annMine = ann.getByRole('region', { name: 'My views' });
+  await annMine.getByRole('button', { name: 'Open Ann alone' }).click();
+  await ann.waitForURL((url) => url.searchParams.get('layout') === '4' && url.searchParams.get('tiles') === `${west},${east}`);
+  await ann.context().close();
+
+  const bob = await logIn('views-bob', 'operator password 1', '/live?layout=1');
+  await bob.getByRole('button', { name: 'Views', exact: true }).click();
+  const shared = bob.getByRole('region', { name: 'Shared views' });
+  await shared.getByRole('button', { name: 'Open Ann wall' }).waitFor();
+  assert.equal(await bob.getByRole('button', { name: 'Open Ann alone' }).count(), 0, "Ann's personal view is hers alone");
+  assert.equal(await shared.getByRole('button', { name: 'Delete Ann wall' }).count(), 0, 'not his to delete');
+  await shared.getByRole('button', { name: 'Open Ann wall' }).click();
+  await bob.waitForURL((url) => url.searchParams.get('layout') === '1+5' && url.searchParams.get('tiles') === `${west},${east}`);
+  await bob.getByRole('button', { name: 'Camera of tile 1' }).filter({ hasText: 'Views west' }).waitFor();
+  await bob.context().close();
+});
+
+scenario('a tour switches between the views chosen until stopped', async () => {
+  const page = await logInAsAdmin('/live?layout=1');
+  const id = await addCamera(page, 'Tour north', 'rtsp://127.0.2.62/');
+  for (const [name, layout, tiles] of [['Tour one', '1', [id]], ['Tour two', '4', [null, id]]]) {
+    const saved = await callApi(page, 'POST', '/api/views', { name, layout, tiles });
+    assert.equal(saved.status, 201, saved.text);
+  }
+  // Opening the tour's panel lists views saved since the page loaded.
+  await page.getByRole('button', { name: 'Tour', exact: true }).click();
+  const form = page.getByRole('form', { name: 'Tour' });
+  await form.getByLabel('Tour one').check();
+  await form.getByLabel('Tour two').check();
+  await form.getByLabel('Seconds per view').fill('5');
+  await form.getByRole('button', { name: 'Start tour' }).click();
+  const showing = (layout, tiles) => (url) => url.searchParams.get('layout') === layout && url.searchParams.get('tiles') === tiles;
+  await page.waitForURL(showing('1', String(id)));
+  await page.waitForURL(showing('4', `,${id}`), { timeout: 8_000 });
+  await page.waitForURL(showing('1', String(id)), { timeout: 8_000 });
+  await page.getByRole('button', { name: 'Stop tour' }).click();
+  const stoppedOn = page.url();
+  await page.waitForTimeout(6_000);
+  assert.equal(page.url(), stoppedOn, 'a stopped tour stays on the view shown');
+  await page.context().close();
+});
+
 // Last: it leaves 2,000 more cameras (disabled) in the registry.
 scenario("a site's 2,000 cameras come in from one file: checked, errors shown, then imported and found", async () => {
   const page = await logInAsAdmin('/cameras');

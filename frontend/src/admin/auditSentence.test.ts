@@ -28,6 +28,14 @@ describe('the audit log in sentences', () => {
     expect(auditSentence(entry('token.revoke', { token: { name: 'kiosk' } }))).toBe('alice revoked API token kiosk');
   });
 
+  it('names shared views and what changed in them', () => {
+    expect(auditSentence(entry('view.create', { view: { name: 'Dock wall' } }))).toBe('alice shared view Dock wall');
+    expect(auditSentence(entry('view.update', { view: { name: 'Dock wall' }, changes: { layout: { from: '4', to: '2+8' } } }))).toBe(
+      'alice changed shared view Dock wall: layout 4 → 2+8',
+    );
+    expect(auditSentence(entry('view.delete', { view: { name: 'Dock wall' } }))).toBe('alice deleted shared view Dock wall');
+  });
+
   it('still says something of an action it does not know', () => {
     expect(auditSentence(entry('camera.teleport', {}))).toBe('alice: camera.teleport');
   });

@@ -16,6 +16,9 @@ export const AUDIT_ACTIONS = [
   'user.password_change',
   'token.create',
   'token.revoke',
+  'view.create',
+  'view.update',
+  'view.delete',
   'auth.login',
   'auth.login_failed',
   'auth.logout',
@@ -73,6 +76,7 @@ export function auditSentence(entry: AuditEntry, cameraName?: string): string {
         : (cameraName ?? (entry.camera_id ? `camera #${entry.camera_id}` : 'a camera'));
   const user = text(field(details.user, 'username'));
   const token = text(field(details.token, 'name'));
+  const view = text(field(details.view, 'name'));
   const from = details.ip ? ` from ${text(details.ip)}` : '';
   switch (entry.action) {
     case 'camera.create':
@@ -97,6 +101,12 @@ export function auditSentence(entry: AuditEntry, cameraName?: string): string {
       return `${who} created API token ${token} (${text(field(details.token, 'role'))})`;
     case 'token.revoke':
       return `${who} revoked API token ${token}`;
+    case 'view.create':
+      return `${who} shared view ${view}`;
+    case 'view.update':
+      return `${who} changed shared view ${view}: ${changes(details.changes)}`;
+    case 'view.delete':
+      return `${who} deleted shared view ${view}`;
     case 'auth.login':
       return `${who} logged in${from}`;
     case 'auth.login_failed':

@@ -3,12 +3,12 @@
 // this only hides buttons.
 import type { Role } from '../api/auth';
 
-export type Action = 'manage-cameras' | 'manage-users' | 'manage-tokens' | 'read-audit';
+export type Action = 'manage-cameras' | 'manage-users' | 'manage-tokens' | 'read-audit' | 'share-views';
 
 // Everyone may watch, take snapshots and read cameras and their status.
 const ALLOWED: Record<Role, readonly Action[]> = {
-  admin: ['manage-cameras', 'manage-users', 'manage-tokens', 'read-audit'],
-  operator: ['manage-cameras'],
+  admin: ['manage-cameras', 'manage-users', 'manage-tokens', 'read-audit', 'share-views'],
+  operator: ['manage-cameras', 'share-views'],
   viewer: [],
 };
 

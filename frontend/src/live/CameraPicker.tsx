@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 
 import { api, unwrap, type Camera } from '../api/client';
+import { dragCamera } from './dragging';
 
 /** How many matches the picker lists: enough to choose from, cheap at any fleet size. */
 const MATCHES = 20;
@@ -8,7 +9,7 @@ const MATCHES = 20;
 /**
  * A tile's camera: its name on a button that opens a search over every
  * camera the user sees (name or location, as typed), not a list of the
- * first few hundred.
+ * first few hundred. A match can also be dragged onto any tile.
  */
 export function CameraPicker({
   index,
@@ -92,7 +93,18 @@ export function CameraPicker({
             ) : null}
             {matches?.map((match) => (
               <li key={match.id}>
-                <button type="button" className="link" onClick={() => { choose(match.id); }}>
+                <button
+                  type="button"
+                  className="link"
+                  draggable
+                  onDragStart={(e) => {
+                    dragCamera(e.dataTransfer, match.id);
+                    e.dataTransfer.effectAllowed = 'copy';
+                  }}
+                  onClick={() => {
+                    choose(match.id);
+                  }}
+                >
                   {match.name}
                   {match.location ? <span className="muted"> · {match.location}</span> : null}
                 </button>

@@ -4,13 +4,15 @@ import { api, unwrap, type Camera, type CameraStatus } from '../api/client';
 import { useCameraEvents, type CameraEvent } from '../api/events';
 import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
-import { LAYOUTS, layoutShape, mosaicParams, openingView, readMosaic, tileSpan, viewQuery, withLayout, withTile, type Mosaic as MosaicState } from './layout';
+import { LAYOUTS, layoutShape, mosaicParams, openingView, readMosaic, swapTiles, tileSpan, viewQuery, withLayout, withTile, type Mosaic as MosaicState } from './layout';
+import { SavedViews } from './SavedViews';
 import { Tile } from './Tile';
 import { PREFERENCE_NAMES, PREFERENCES, type Preference } from './transport';
 import { useTransportPreference } from './usePreference';
 import { Alert } from '../app/Alert';
 import { keep, kept } from '../app/browserStorage';
 import { useAuth } from '../app/useAuth';
+import { viewMosaic } from './views';
 
 /** The first cameras by name, enough for the largest layout: what a bare live view opens on. */
 async function loadFirstCameras(): Promise<Camera[]> {
@@ -96,8 +98,8 @@ export function Mosaic() {
   }, [setCameras]);
   useCameraEvents(onEvent);
 
-  const show = (next: MosaicState) => {
-    navigate(withQuery(mosaicParams(next)));
+  const show = (next: MosaicState, replace = false) => {
+    navigate(withQuery(mosaicParams(next)), { replace });
   };
   const byId = new Map(cameras.map((camera) => [camera.id, camera]));
 
@@ -144,6 +146,12 @@ export function Mosaic() {
             </button>
           ))}
         </div>
+        <SavedViews
+          mosaic={mosaic}
+          onOpen={(view, replace) => {
+            show(viewMosaic(view), replace);
+          }}
+        />
         <Alert message={error} inline />
       </div>
       <div className="mosaic" data-layout={mosaic.layout} style={{ gridTemplateColumns: `repeat(${layoutShape(mosaic.layout).columns}, 1fr)` }}>
@@ -157,6 +165,9 @@ export function Mosaic() {
             preference={preference}
             onChoose={(next) => {
               show(withTile(mosaic, index, next));
+            }}
+            onDrop={(dropped) => {
+              show(dropped.kind === 'tile' ? swapTiles(mosaic, dropped.index, index) : withTile(mosaic, index, dropped.id));
             }}
           />
         ))}

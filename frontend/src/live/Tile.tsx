@@ -4,6 +4,7 @@ import type { Camera, CameraStatus } from '../api/client';
 import { describeFailure } from '../api/probe';
 import { useCountdown } from '../app/useCountdown';
 import { CameraPicker } from './CameraPicker';
+import { carriesTileDrop, dragTile, readDrop, type Dropped } from './dragging';
 import { LastPicture } from './LastPicture';
 import { TilePlayer, type TileState } from './player';
 import { TRANSPORT_NAMES, clockText, type Preference } from './transport';
@@ -42,6 +43,7 @@ export function Tile({
   status,
   preference,
   onChoose,
+  onDrop,
 }: {
   index: number;
   /** Grid cells it covers each way (a layout's large tiles cover several). */
@@ -50,12 +52,15 @@ export function Tile({
   status: CameraStatus | undefined;
   preference: Preference;
   onChoose: (id: number | null) => void;
+  /** A tile or a camera was dropped on this tile. */
+  onDrop: (dropped: Dropped) => void;
 }) {
   const figure = useRef<HTMLElement>(null);
   const video = useRef<HTMLVideoElement>(null);
   const player = useRef<TilePlayer | null>(null);
   const [state, setState] = useState<TileState>({ kind: 'stopped' });
   const [paused, setPaused] = useState(false);
+  const [dropping, setDropping] = useState(false);
   const visible = useVisible(figure);
   const id = camera?.id ?? null;
   const playable = camera !== null && camera.enabled && visible && !paused;
@@ -151,8 +156,29 @@ export function Tile({
       style={span > 1 ? { gridColumn: `span ${span}`, gridRow: `span ${span}` } : undefined}
       data-state={camera ? (paused ? 'paused' : state.kind) : 'empty'}
       data-transport={transport ?? undefined}
+      data-drop-target={dropping || undefined}
       aria-label={label}
       onDoubleClick={fullscreen}
+      draggable={camera !== null}
+      onDragStart={(e) => {
+        dragTile(e.dataTransfer, index);
+        e.dataTransfer.effectAllowed = 'move';
+      }}
+      onDragOver={(e) => {
+        if (!carriesTileDrop(e.dataTransfer)) return;
+        e.preventDefault();
+        setDropping(true);
+      }}
+      onDragLeave={() => {
+        setDropping(false);
+      }}
+      onDrop={(e) => {
+        setDropping(false);
+        const dropped = readDrop(e.dataTransfer);
+        if (!dropped) return;
+        e.preventDefault();
+        onDrop(dropped);
+      }}
     >
       <video
         ref={video}

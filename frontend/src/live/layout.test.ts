@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { LAYOUTS, mosaicParams, openingView, readMosaic, tileCount, tileSpan, viewQuery, withLayout, withTile } from './layout';
+import { LAYOUTS, mosaicParams, openingView, readMosaic, swapTiles, tileCount, tileSpan, viewQuery, withLayout, withTile } from './layout';
 
 const read = (search: string) => readMosaic(new URLSearchParams(search));
 
@@ -69,5 +69,13 @@ describe('layouts beyond squares, as data', () => {
     expect(view).toEqual({ layout: '2+8', tiles: [5, null, 7, null, null, null, null, null, null, null] });
     expect(viewQuery(view)).toBe('layout=2%2B8&tiles=5,,7');
     expect(read(viewQuery(view))).toEqual(view);
+  });
+
+  it('swaps two tiles dragged onto each other, empty ones included', () => {
+    const four = read('layout=4&tiles=1,,3');
+    expect(swapTiles(four, 0, 1).tiles).toEqual([null, 1, 3, null]);
+    expect(swapTiles(four, 2, 0).tiles).toEqual([3, null, 1, null]);
+    expect(swapTiles(four, 1, 1)).toBe(four);
+    expect(swapTiles(four, 0, 9)).toBe(four);
   });
 });

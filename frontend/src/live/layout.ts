@@ -1,6 +1,7 @@
 // The mosaic's layout and camera choices live in the address bar
 // (`/live?layout=4&tiles=3,7,,12`), so a view can be shared and survives a
 // reload. An empty slot is an empty tile.
+import type { components } from '../api/schema';
 
 /**
  * A layout as data: a square grid of `columns` × `columns` cells whose first
@@ -9,7 +10,7 @@
  * rows of this table, not code each.
  */
 export interface LayoutShape {
-  id: string;
+  id: Layout;
   label: string;
   columns: number;
   large: number;
@@ -25,11 +26,13 @@ export const LAYOUTS: readonly LayoutShape[] = [
   { id: '1+7', label: '1 large + 7', columns: 4, large: 1, span: 3 },
   { id: '2+8', label: '2 large + 8', columns: 4, large: 2, span: 2 },
 ];
-export type Layout = string;
+/** A layout's id, as the API's saved views know them: a layout the API doesn't know fails to compile. */
+export type Layout = components['schemas']['View']['layout'];
 
-const DEFAULT_LAYOUT = '4';
+const DEFAULT_LAYOUT: Layout = '4';
 
-export function layoutShape(id: Layout): LayoutShape {
+/** The layout `id` names; the default one for an id that names none (an old or edited address). */
+export function layoutShape(id: string): LayoutShape {
   return LAYOUTS.find((shape) => shape.id === id) ?? layoutShape(DEFAULT_LAYOUT);
 }
 
@@ -75,6 +78,14 @@ export function withLayout(mosaic: Mosaic, layout: Layout): Mosaic {
 
 export function withTile(mosaic: Mosaic, index: number, id: number | null): Mosaic {
   return { ...mosaic, tiles: mosaic.tiles.map((old, at) => (at === index ? id : old)) };
+}
+
+/** Tiles `from` and `to` trade cameras: what a drag of one tile onto another does. */
+export function swapTiles(mosaic: Mosaic, from: number, to: number): Mosaic {
+  const tiles = [...mosaic.tiles];
+  if (from === to || from >= tiles.length || to >= tiles.length) return mosaic;
+  [tiles[from], tiles[to]] = [tiles[to] ?? null, tiles[from] ?? null];
+  return { ...mosaic, tiles };
 }
 
 /**

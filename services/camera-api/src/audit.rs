@@ -21,7 +21,9 @@ pub struct Entry {
     /// `camera.probe_with_stored_password` (a probe that used a camera's
     /// stored password: the camera and the masked address), or
     /// `secrets.rotate_key` (by `camera-api rotate-key`: the key ids and how
-    /// many passwords were re-sealed).
+    /// many passwords were re-sealed), or `view.create`, `view.update`,
+    /// `view.delete` (a shared saved view: the view, and for an update
+    /// `changes`; personal views are not recorded).
     #[schema(example = "camera.update")]
     pub action: String,
     pub camera_id: Option<i64>,

@@ -20,6 +20,7 @@ pub mod status;
 pub mod tasks;
 pub mod telemetry;
 pub mod validation;
+pub mod views;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -75,14 +75,21 @@ pub enum PrincipalKind {
     Token { id: i64, name: String },
 }
 
+impl PrincipalKind {
+    /// See `Principal::actor`.
+    pub fn actor(&self) -> String {
+        match self {
+            Self::User { username, .. } => username.clone(),
+            Self::Token { id, name } => format!("token:{name}#{id}"),
+        }
+    }
+}
+
 impl Principal {
     /// How the audit log names this principal: a username, or
     /// `token:<name>#<id>` (usernames can't hold a colon).
     pub fn actor(&self) -> String {
-        match &self.kind {
-            PrincipalKind::User { username, .. } => username.clone(),
-            PrincipalKind::Token { id, name } => format!("token:{name}#{id}"),
-        }
+        self.kind.actor()
     }
 
     pub fn has(&self, role: Role) -> bool {

@@ -731,12 +731,21 @@ pub enum Expected {
     OneOf(Vec<i64>),
 }
 
-fn check_version(current: i64, expected: Option<Expected>) -> Result<()> {
-    match expected {
-        Some(Expected::OneOf(versions)) if !versions.contains(&current) => {
-            Err(Error::Stale { current })
+impl Expected {
+    /// Whether a write to the row at version `current` may go ahead.
+    pub fn admits(expected: Option<&Expected>, current: i64) -> bool {
+        match expected {
+            Some(Expected::OneOf(versions)) => versions.contains(&current),
+            Some(Expected::Any) | None => true,
         }
-        _ => Ok(()),
+    }
+}
+
+fn check_version(current: i64, expected: Option<Expected>) -> Result<()> {
+    if Expected::admits(expected.as_ref(), current) {
+        Ok(())
+    } else {
+        Err(Error::Stale { current })
     }
 }
 

@@ -251,7 +251,7 @@ pub fn etag(version: i64) -> HeaderValue {
 
 /// `If-Match` as the registry understands it: `*`, or a list of entity tags.
 /// A tag this service never issued can't match, so the write is refused.
-fn expected_version(headers: &HeaderMap) -> Option<Expected> {
+pub(super) fn expected_version(headers: &HeaderMap) -> Option<Expected> {
     let values: Vec<&str> = headers
         .get_all(header::IF_MATCH)
         .iter()

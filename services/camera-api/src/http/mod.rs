@@ -22,6 +22,7 @@ mod tests;
 mod tokens;
 mod users;
 mod video;
+mod views;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -72,6 +73,7 @@ pub struct AppState {
         (name = "recordings", description = "What cameras recorded, and playing it back"),
         (name = "audit", description = "Who changed what, and when"),
         (name = "access", description = "Logins, users, API tokens and video access"),
+        (name = "views", description = "Saved layouts of the live view, personal or shared"),
     ),
     modifiers(&SecuritySchemes)
 )]
@@ -127,6 +129,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(users::router())
         .merge(tokens::router())
         .merge(video::router())
+        .merge(views::router())
         .split_for_parts();
     document_common_errors(&mut openapi);
     (router, openapi)

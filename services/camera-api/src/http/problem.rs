@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::validation::FieldError;
-use crate::{auth, cameras, db, media, mediamtx, recordings, secrets};
+use crate::{auth, cameras, db, media, mediamtx, recordings, secrets, views};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -203,6 +203,30 @@ impl From<cameras::Error> for ApiError {
             Error::Secret(err) => err.into(),
             // Only `rotate-key` can meet it, never a request.
             Error::InUse => Self::internal(err),
+        }
+    }
+}
+
+impl From<views::Error> for ApiError {
+    fn from(err: views::Error) -> Self {
+        use views::Error;
+        let detail = err.to_string();
+        match err {
+            Error::Invalid(errors) => Self::invalid(errors),
+            Error::NotFound => Self::not_found(detail),
+            Error::NameTaken { .. } => Self::new(StatusCode::CONFLICT, "conflict", detail.clone())
+                .with_errors(vec![FieldError::new("name", detail)]),
+            Error::TooMany => Self::new(StatusCode::CONFLICT, "too-many-views", detail),
+            Error::SharingNeedsOperator | Error::NotEditable => {
+                Self::new(StatusCode::FORBIDDEN, "forbidden", detail)
+            }
+            Error::Stale { current } => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "the view was changed since you loaded it; reload it and apply your change again",
+            )
+            .with_header(header::ETAG, super::cameras::etag(current)),
+            Error::Database(err) => err.into(),
         }
     }
 }

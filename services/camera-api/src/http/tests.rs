@@ -519,3 +519,51 @@ async fn a_browser_opening_the_api_explorer_without_a_session_is_sent_to_log_in_
     signed_in.headers_mut().insert(header::COOKIE, cookie);
     assert_eq!(app.status(signed_in).await, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn invalid_views_are_refused_before_the_database_is_asked() {
+    let app = InProcess::new().await;
+    let cases: Vec<(Value, Vec<&str>)> = vec![
+        (json!({"name": "Night", "layout": "3x3"}), vec!["layout"]),
+        (
+            json!({"name": "Night", "layout": "1", "tiles": [1, 2]}),
+            vec!["tiles"],
+        ),
+        (
+            json!({"name": "Night", "layout": "4", "tiles": [0]}),
+            vec!["tiles"],
+        ),
+        (
+            json!({"name": "Night", "layout": "4", "tiles": ["lobby"]}),
+            vec!["tiles[0]"],
+        ),
+        (
+            json!({"name": " ", "layout": "2+8", "shared": "yes"}),
+            vec!["shared"],
+        ),
+        (
+            json!({"name": "x".repeat(101), "layout": "16"}),
+            vec!["name"],
+        ),
+        (json!({"layout": "4"}), vec!["name"]),
+    ];
+    for (body, fields) in cases {
+        let request = app.as_admin(Method::POST, "/api/views", Some(&body));
+        assert_eq!(app.invalid_fields(request).await, fields, "for {body}");
+    }
+    let patch = json!({"tiles": vec![1; 17]});
+    let request = app.as_admin(Method::PATCH, "/api/views/1", Some(&patch));
+    assert_eq!(app.invalid_fields(request).await, ["tiles"]);
+
+    // A viewer keeps views of its own but shares none.
+    let shared = json!({"name": "Night", "layout": "4", "shared": true});
+    let mut request = app.request(
+        &Method::POST,
+        "/api/views",
+        &Credential::Token(Role::Viewer),
+    );
+    *request.body_mut() = Body::from(shared.to_string());
+    let (status, problem) = app.problem(request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{problem}");
+    assert_eq!(problem["type"], "urn:camplane:problem:forbidden");
+}

@@ -20,4 +20,5 @@ mod recording;
 mod secrets;
 mod stack_files;
 mod support;
+mod views;
 mod visibility;
