@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
-use super::{Error, Result, Settings};
+use super::{Error, Result, Settings, Storage};
 use crate::auth::Principal;
 use crate::cameras;
 use crate::mediamtx::{self, RecordedSpan};
@@ -31,6 +31,16 @@ pub struct Recordings {
     pub gaps: Vec<Span>,
     /// The spans' total length.
     pub recorded_seconds: f64,
+    /// What the camera's recordings take on disk, as of the last scan of it
+    /// (every `CAMPLANE_RECORDINGS_CHECK`); `null` before the first.
+    pub stored_bytes: Option<u64>,
+}
+
+/// A range as asked for: either end may be left to its default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AskedRange {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// Camera `id`'s recordings between `since` (default: a day before `until`)
@@ -39,13 +49,13 @@ pub async fn list(
     db: &PgPool,
     mediamtx: &mediamtx::Client,
     settings: &Settings,
+    storage: &Storage,
     by: &Principal,
     id: i64,
-    since: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
+    asked: AskedRange,
 ) -> Result<Recordings> {
-    let until = until.unwrap_or_else(Utc::now);
-    let since = since.unwrap_or(until - TimeDelta::days(1));
+    let until = asked.until.unwrap_or_else(Utc::now);
+    let since = asked.since.unwrap_or(until - TimeDelta::days(1));
     check_range(since, until, settings)?;
     let camera = cameras::get_seen_by(db, by, id).await?;
     if !camera.enabled {
@@ -59,6 +69,7 @@ pub async fn list(
         until,
         gaps: gaps(since, until, &spans),
         recorded_seconds: recorded.iter().map(|span| span.duration).sum(),
+        stored_bytes: storage.stored_bytes(id),
         spans,
     })
 }
@@ -188,6 +199,13 @@ mod tests {
             dir: "/recordings".into(),
             segment: std::time::Duration::from_secs(600),
             max_listed: std::time::Duration::from_secs(31 * 86_400),
+            check: std::time::Duration::from_secs(30),
+            min_free_percent: 5,
+            exports: super::super::ExportSettings {
+                dir: "/exports".into(),
+                max: std::time::Duration::from_secs(3600),
+                ttl: std::time::Duration::from_secs(86_400),
+            },
         };
         assert!(check_range(at(0), at(1), &settings).is_ok());
         assert!(check_range(at(1), at(1), &settings).is_err());
