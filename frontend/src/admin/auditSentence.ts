@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = [
   'camera.delete',
   'camera.probe_with_stored_password',
   'reconcile.force',
+  'recording.export',
+  'recording.delete',
   'user.create',
   'user.update',
   'user.delete',
@@ -83,6 +85,10 @@ export function auditSentence(entry: AuditEntry, cameraName?: string): string {
       return `${who} changed ${camera}: ${changes(details.changes)}`;
     case 'camera.probe_with_stored_password':
       return `${who} tested ${camera} with its stored password`;
+    case 'recording.export':
+      return `${who} exported ${camera} from ${text(details.start)} to ${text(details.end)}`;
+    case 'recording.delete':
+      return `${who} deleted ${text(details.deleted_segments)} recording segments (${text(details.deleted_bytes)} bytes) of ${camera} from ${text(details.since)} to ${text(details.until)}`;
     case 'reconcile.force':
       return `${who} asked MediaMTX to be brought in line with the registry`;
     case 'user.create':
