@@ -68,10 +68,7 @@ async fn list_recordings(
     Params(range): Params<RangeParams>,
 ) -> Result<Json<Recordings>, ApiError> {
     let id = camera_id(&id)?;
-    let mut errors = FieldErrors::default();
-    let since = errors.check("since", time(range.since.as_deref()));
-    let until = errors.check("until", time(range.until.as_deref()));
-    errors.into_result().map_err(ApiError::invalid)?;
+    let asked = asked(range.since.as_deref(), range.until.as_deref())?;
     let listed = recordings::list(
         &state.db,
         &state.mediamtx,
@@ -79,13 +76,22 @@ async fn list_recordings(
         &state.storage,
         &auth.principal,
         id,
-        AskedRange {
-            since: since.flatten(),
-            until: until.flatten(),
-        },
+        asked,
     )
     .await?;
     Ok(Json(listed))
+}
+
+/// `since` and `until` as RFC 3339 times, each checked.
+fn asked(since: Option<&str>, until: Option<&str>) -> Result<AskedRange, ApiError> {
+    let mut errors = FieldErrors::default();
+    let since = errors.check("since", time(since));
+    let until = errors.check("until", time(until));
+    errors.into_result().map_err(ApiError::invalid)?;
+    Ok(AskedRange {
+        since: since.flatten(),
+        until: until.flatten(),
+    })
 }
 
 /// Query of `DELETE /api/cameras/{id}/recordings`.
@@ -120,19 +126,13 @@ async fn delete_recordings(
     Params(range): Params<DeleteParams>,
 ) -> Result<Json<Deleted>, ApiError> {
     let id = camera_id(&id)?;
-    let mut errors = FieldErrors::default();
-    let since = errors.check("since", time(range.since.as_deref()));
-    let until = errors.check("until", time(range.until.as_deref()));
-    errors.into_result().map_err(ApiError::invalid)?;
+    let asked = asked(range.since.as_deref(), range.until.as_deref())?;
     let deleted = recordings::delete_range(
         &state.db,
         &state.config.recordings,
         &auth.principal,
         id,
-        AskedRange {
-            since: since.flatten(),
-            until: until.flatten(),
-        },
+        asked,
     )
     .await?;
     Ok(Json(deleted))

@@ -290,14 +290,7 @@ async fn registry(db: &PgPool) -> Result<HashMap<i64, Registered>> {
 /// is not a segment (its name says no start) is left alone.
 fn scan_dir(dir: &Path) -> std::io::Result<Vec<CameraFiles>> {
     let mut cameras = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        // Nothing recorded yet: MediaMTX makes it with the first segment.
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(cameras),
-        Err(err) => return Err(err),
-    };
-    for entry in entries {
-        let entry = entry?;
+    for entry in entries(dir)? {
         let Some(camera_id) = entry
             .file_name()
             .to_str()
@@ -322,13 +315,7 @@ fn scan_dir(dir: &Path) -> std::io::Result<Vec<CameraFiles>> {
 /// Camera directory `dir`'s segments, oldest first.
 fn camera_segments(dir: &Path) -> std::io::Result<Vec<Segment>> {
     let mut segments = Vec::new();
-    let entries = match std::fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(segments),
-        Err(err) => return Err(err),
-    };
-    for entry in entries {
-        let entry = entry?;
+    for entry in entries(dir)? {
         let Some(start) = entry.file_name().to_str().and_then(segment_start) else {
             continue;
         };
@@ -349,6 +336,16 @@ fn camera_segments(dir: &Path) -> std::io::Result<Vec<Segment>> {
     }
     segments.sort_by_key(|segment| segment.start);
     Ok(segments)
+}
+
+/// What directory `dir` holds; nothing while it does not exist (MediaMTX
+/// makes each with its first segment).
+fn entries(dir: &Path) -> std::io::Result<Vec<std::fs::DirEntry>> {
+    match std::fs::read_dir(dir) {
+        Ok(entries) => entries.collect(),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),
+        Err(err) => Err(err),
+    }
 }
 
 /// The start MediaMTX wrote into a segment's name

@@ -41,6 +41,32 @@ fn segments(app: &TestApp, id: i64) -> Vec<PathBuf> {
     files
 }
 
+/// A service (with the settings `env` adds) with a test camera registered,
+/// recording by `recording`; the camera's id.
+async fn recording_service(env: &[(&str, &str)], recording: Value) -> (TestApp, TestCamera, i64) {
+    let app = TestApp::spawn_with(|vars| {
+        for (name, value) in env {
+            vars.insert((*name).to_owned(), (*value).to_owned());
+        }
+    })
+    .await;
+    let camera = TestCamera::start().await;
+    let id = recording_camera(&app, &camera, recording).await;
+    (app, camera, id)
+}
+
+/// Waits (up to 30 s) until camera `id` has at least `count` segment files,
+/// and returns them, oldest first.
+async fn recorded_segments(app: &TestApp, id: i64, count: usize) -> Vec<PathBuf> {
+    let recorded = eventually(Duration::from_secs(30), || async {
+        segments(app, id).len() >= count
+    })
+    .await;
+    let files = segments(app, id);
+    assert!(recorded, "not {count} segments: {files:?}");
+    files
+}
+
 async fn video_token(app: &TestApp, client: &reqwest::Client) -> String {
     let response = send(client.post(app.url("/api/video-tokens"))).await;
     assert_eq!(response.status, 200, "{}", response.text);
@@ -283,23 +309,23 @@ async fn metrics(app: &TestApp) -> String {
     response.text().await.unwrap()
 }
 
+/// Segments were counted as deleted for `reason` (in this process: the
+/// counter is shared by the tests' services).
+async fn assert_deleted_for(app: &TestApp, reason: &str) {
+    let text = metrics(app).await;
+    let counter = format!("camplane_recordings_deleted_segments_total{{reason=\"{reason}\"}}");
+    assert!(text.contains(&counter), "no {counter} in:\n{text}");
+}
+
 #[tokio::test]
 async fn a_camera_over_its_storage_budget_keeps_its_budget_and_the_segment_being_written() {
     const BUDGET: u64 = 200_000;
-    let app = TestApp::spawn().await;
-    let camera = TestCamera::start().await;
-    let id = recording_camera(
-        &app,
-        &camera,
+    let (app, _camera, id) = recording_service(
+        &[],
         json!({"mode": "continuous", "storage_budget_bytes": BUDGET}),
     )
     .await;
-    let started = eventually(Duration::from_secs(20), || async {
-        !segments(&app, id).is_empty()
-    })
-    .await;
-    assert!(started, "nothing recorded");
-    let first = segments(&app, id)[0].clone();
+    let first = recorded_segments(&app, id, 1).await[0].clone();
     // The retention is a week: only the budget deletes it.
     let cut = eventually(Duration::from_secs(60), || async { !first.exists() }).await;
     assert!(
@@ -319,28 +345,18 @@ async fn a_camera_over_its_storage_budget_keeps_its_budget_and_the_segment_being
     .await;
     let files = segments(&app, id);
     assert!(within, "{} bytes in {files:?}", bytes_of(&files));
-    assert!(
-        metrics(&app)
-            .await
-            .contains(r#"camplane_recordings_deleted_segments_total{reason="budget"}"#)
-    );
+    assert_deleted_for(&app, "budget").await;
 }
 
 #[tokio::test]
 async fn under_the_free_space_floor_old_segments_go_and_the_alert_is_raised() {
     // No filesystem has all of itself free: always under the floor.
-    let app = TestApp::spawn_with(|env| {
-        env.insert("CAMPLANE_RECORDINGS_MIN_FREE".into(), "100".into());
-    })
+    let (app, _camera, id) = recording_service(
+        &[("CAMPLANE_RECORDINGS_MIN_FREE", "100")],
+        json!({"mode": "continuous"}),
+    )
     .await;
-    let camera = TestCamera::start().await;
-    let id = recording_camera(&app, &camera, json!({"mode": "continuous"})).await;
-    let started = eventually(Duration::from_secs(20), || async {
-        !segments(&app, id).is_empty()
-    })
-    .await;
-    assert!(started, "nothing recorded");
-    let first = segments(&app, id)[0].clone();
+    let first = recorded_segments(&app, id, 1).await[0].clone();
     let cut = eventually(Duration::from_secs(30), || async { !first.exists() }).await;
     assert!(cut, "{} is still there", first.display());
     // Only the segment being written is left (and, for a moment, the next).
@@ -366,19 +382,9 @@ async fn under_the_free_space_floor_old_segments_go_and_the_alert_is_raised() {
 
 #[tokio::test]
 async fn a_disabled_cameras_segments_go_when_older_than_its_retention() {
-    let app = TestApp::spawn().await;
-    let camera = TestCamera::start().await;
-    let id = recording_camera(
-        &app,
-        &camera,
-        json!({"mode": "continuous", "retention": "10s"}),
-    )
-    .await;
-    let recorded = eventually(Duration::from_secs(20), || async {
-        segments(&app, id).len() >= 2
-    })
-    .await;
-    assert!(recorded, "{:?}", segments(&app, id));
+    let (app, _camera, id) =
+        recording_service(&[], json!({"mode": "continuous", "retention": "10s"})).await;
+    recorded_segments(&app, id, 2).await;
     let response = app
         .patch_json(
             &format!("/api/cameras/{id}"),
@@ -402,11 +408,7 @@ async fn a_disabled_cameras_segments_go_when_older_than_its_retention() {
     })
     .await;
     assert!(emptied, "{:?}", segments(&app, id));
-    assert!(
-        metrics(&app)
-            .await
-            .contains(r#"camplane_recordings_deleted_segments_total{reason="retention"}"#)
-    );
+    assert_deleted_for(&app, "retention").await;
 }
 
 #[tokio::test]
@@ -422,11 +424,7 @@ async fn the_storage_report_matches_the_files_and_shows_each_principal_its_camer
         .await;
     assert_eq!(response.status, 201, "{}", response.text);
     let id = response.json()["id"].as_i64().unwrap();
-    let recorded = eventually(Duration::from_secs(20), || async {
-        segments(&app, id).len() >= 2
-    })
-    .await;
-    assert!(recorded, "{:?}", segments(&app, id));
+    recorded_segments(&app, id, 2).await;
     // Stopped, its files stay as they are for the comparison.
     let response = app
         .patch_json(
@@ -516,12 +514,11 @@ async fn the_storage_report_matches_the_files_and_shows_each_principal_its_camer
 
 #[tokio::test]
 async fn an_export_is_an_mp4_of_the_range_for_its_requester_only_until_it_expires() {
-    let app = TestApp::spawn_with(|env| {
-        env.insert("CAMPLANE_EXPORT_TTL".into(), "20s".into());
-    })
+    let (app, _camera, id) = recording_service(
+        &[("CAMPLANE_EXPORT_TTL", "20s")],
+        json!({"mode": "continuous"}),
+    )
     .await;
-    let camera = TestCamera::start().await;
-    let id = recording_camera(&app, &camera, json!({"mode": "continuous"})).await;
     let recorded = eventually(Duration::from_secs(30), || async {
         seconds(&recordings(&app, id).await["recorded_seconds"]) >= 6.0
     })
@@ -654,15 +651,8 @@ async fn an_export_of_nothing_recorded_fails_and_bad_ranges_are_refused() {
 
 #[tokio::test]
 async fn recordings_are_deleted_over_a_range_by_an_admin_only_and_audited() {
-    let app = TestApp::spawn().await;
-    let camera = TestCamera::start().await;
-    let id = recording_camera(&app, &camera, json!({"mode": "continuous"})).await;
-    let recorded = eventually(Duration::from_secs(30), || async {
-        segments(&app, id).len() >= 3
-    })
-    .await;
-    assert!(recorded, "{:?}", segments(&app, id));
-    let before = segments(&app, id);
+    let (app, _camera, id) = recording_service(&[], json!({"mode": "continuous"})).await;
+    let before = recorded_segments(&app, id, 3).await;
     let since = (chrono::Utc::now() - chrono::TimeDelta::hours(1)).to_rfc3339();
     let until = chrono::Utc::now().to_rfc3339();
     let query = url::form_urlencoded::Serializer::new(String::new())
