@@ -87,14 +87,12 @@ pub fn media_outcome(tool: &'static str, outcome: &'static str, elapsed: Duratio
 
 /// The recordings disk at the last scan: bytes recorded, free bytes,
 /// whether free space is under its floor (0/1), and the oldest recording's
-/// start (Unix seconds; absent with none).
-pub fn recordings_storage(total: u64, free: u64, low_space: bool, oldest: Option<i64>) {
+/// start (Unix seconds).
+pub fn recordings_storage(total: u64, free: u64, low_space: bool, oldest: i64) {
     gauge!("camplane_recordings_bytes").set(total as f64);
     gauge!("camplane_recordings_free_bytes").set(free as f64);
     gauge!("camplane_recordings_low_space").set(if low_space { 1.0 } else { 0.0 });
-    if let Some(oldest) = oldest {
-        gauge!("camplane_recordings_oldest_timestamp_seconds").set(oldest as f64);
-    }
+    gauge!("camplane_recordings_oldest_timestamp_seconds").set(oldest as f64);
 }
 
 /// Segment files deleted to keep the disk within bounds, by `reason`

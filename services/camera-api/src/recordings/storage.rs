@@ -10,7 +10,7 @@
 //! what is on disk, so two replicas deleting the same file is harmless (the
 //! second finds it gone).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -180,11 +180,13 @@ impl Storage {
     pub fn gauges(&self) {
         if let Some(scan) = self.last() {
             let report = &scan.report;
+            // With nothing recorded, nothing is older than the scan.
+            let oldest = report.oldest.unwrap_or(report.scanned_at);
             crate::metrics::recordings_storage(
                 report.total_bytes,
                 report.free_bytes,
                 report.low_space,
-                report.oldest.map(|oldest| oldest.timestamp()),
+                oldest.timestamp(),
             );
         }
     }
@@ -519,19 +521,19 @@ fn deletable(segments: &[Segment], records: bool, length: Duration, now: DateTim
 /// Deletes the files of `segments`, counts them by reason, and returns the
 /// paths gone (one already gone was deleted by someone else: MediaMTX,
 /// another replica; it counts for nothing).
-fn delete(segments: &[(Reason, &Segment)]) -> Vec<PathBuf> {
+fn delete(segments: &[(Reason, &Segment)]) -> HashSet<PathBuf> {
     let mut counted: BTreeMap<Reason, (u64, u64)> = BTreeMap::new();
-    let mut gone = Vec::new();
+    let mut gone = HashSet::new();
     for (reason, segment) in segments {
         match std::fs::remove_file(&segment.path) {
             Ok(()) => {
                 let count = counted.entry(*reason).or_default();
                 count.0 += 1;
                 count.1 += segment.bytes;
-                gone.push(segment.path.clone());
+                gone.insert(segment.path.clone());
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
-                gone.push(segment.path.clone());
+                gone.insert(segment.path.clone());
             }
             Err(err) => tracing::warn!(
                 file = %segment.path.display(),
