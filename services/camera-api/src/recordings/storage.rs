@@ -142,7 +142,7 @@ pub struct StorageReport {
 /// A scan's result, with the registry's groups to show each camera only
 /// to who sees it.
 #[derive(Debug, Clone)]
-pub struct Scan {
+struct Scan {
     report: StorageReport,
     /// The groups of each camera in the registry (one missing is no longer
     /// there, and shown to unlimited principals only).
@@ -156,7 +156,7 @@ pub struct Storage {
 }
 
 impl Storage {
-    pub fn last(&self) -> Option<Arc<Scan>> {
+    fn last(&self) -> Option<Arc<Scan>> {
         self.last.read().expect("not poisoned").clone()
     }
 
