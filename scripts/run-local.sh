@@ -204,6 +204,7 @@ CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY CAMPLANE_INITIAL_ADMIN_PASSWORD=$admin_
   MEDIAMTX_API_URL="http://127.0.0.1:$mediamtx_port" MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
   MEDIAMTX_CONFIG_FILE="$run/mediamtx.yml" \
   MEDIAMTX_PLAYBACK_URL="http://127.0.0.1:$playback_port" CAMPLANE_RECORDINGS_DIR="$recordings" \
+  CAMPLANE_EXPORTS_DIR="$(realpath -m "$run/exports")" \
   CAMPLANE_METRICS_LISTEN="${CAMPLANE_METRICS_LISTEN:-127.0.0.1:9464}" \
   "$bin/camera-api"
 wait_port camera-api "$api_port"

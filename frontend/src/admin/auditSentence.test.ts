@@ -36,6 +36,24 @@ describe('the audit log in sentences', () => {
     expect(auditSentence(entry('view.delete', { view: { name: 'Dock wall' } }))).toBe('alice deleted shared view Dock wall');
   });
 
+  it('says what was exported and what was deleted of a camera\'s recordings', () => {
+    const range = { start: '2026-12-04T12:00:00Z', end: '2026-12-04T12:05:00Z' };
+    expect(auditSentence(entry('recording.export', { camera_id: 3, ...range }, 3), 'Dock')).toBe(
+      'alice exported Dock from 2026-12-04T12:00:00Z to 2026-12-04T12:05:00Z',
+    );
+    const deleted = { since: range.start, until: range.end, deleted_segments: 30, deleted_bytes: 9000 };
+    expect(auditSentence(entry('recording.delete', deleted, 3))).toBe(
+      'alice deleted 30 recording segments (9000 bytes) of camera #3 from 2026-12-04T12:00:00Z to 2026-12-04T12:05:00Z',
+    );
+  });
+
+  it('sums up imports and exports of the camera list', () => {
+    expect(auditSentence(entry('camera.import', { created: 2, updated: 1, unchanged: 0, refused: 1 }))).toBe(
+      'alice imported cameras: 2 added, 1 changed, 0 unchanged, 1 rows refused',
+    );
+    expect(auditSentence(entry('camera.export', { cameras: 40, format: 'csv' }))).toBe('alice exported the list of 40 cameras (csv)');
+  });
+
   it('still says something of an action it does not know', () => {
     expect(auditSentence(entry('camera.teleport', {}))).toBe('alice: camera.teleport');
   });

@@ -9,7 +9,11 @@ export const AUDIT_ACTIONS = [
   'camera.update',
   'camera.delete',
   'camera.probe_with_stored_password',
+  'camera.import',
+  'camera.export',
   'reconcile.force',
+  'recording.export',
+  'recording.delete',
   'user.create',
   'user.update',
   'user.delete',
@@ -87,6 +91,14 @@ export function auditSentence(entry: AuditEntry, cameraName?: string): string {
       return `${who} changed ${camera}: ${changes(details.changes)}`;
     case 'camera.probe_with_stored_password':
       return `${who} tested ${camera} with its stored password`;
+    case 'camera.import':
+      return `${who} imported cameras: ${text(details.created)} added, ${text(details.updated)} changed, ${text(details.unchanged)} unchanged, ${text(details.refused)} rows refused`;
+    case 'camera.export':
+      return `${who} exported the list of ${text(details.cameras)} cameras (${text(details.format)})`;
+    case 'recording.export':
+      return `${who} exported ${camera} from ${text(details.start)} to ${text(details.end)}`;
+    case 'recording.delete':
+      return `${who} deleted ${text(details.deleted_segments)} recording segments (${text(details.deleted_bytes)} bytes) of ${camera} from ${text(details.since)} to ${text(details.until)}`;
     case 'reconcile.force':
       return `${who} asked MediaMTX to be brought in line with the registry`;
     case 'user.create':

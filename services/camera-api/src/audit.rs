@@ -19,7 +19,10 @@ pub struct Entry {
     pub actor: String,
     /// `camera.create`, `camera.update`, `camera.delete`, `reconcile.force`,
     /// `camera.probe_with_stored_password` (a probe that used a camera's
-    /// stored password: the camera and the masked address), or
+    /// stored password: the camera and the masked address),
+    /// `recording.export` (an export requested: the camera, the range and
+    /// the export's id), `recording.delete` (recordings deleted: the camera,
+    /// the range, how many segments and bytes), or
     /// `secrets.rotate_key` (by `camera-api rotate-key`: the key ids and how
     /// many passwords were re-sealed), or `view.create`, `view.update`,
     /// `view.delete` (a shared saved view: the view, and for an update
@@ -98,9 +101,22 @@ pub async fn record(
     action: &str,
     details: serde_json::Value,
 ) -> Result<(), db::Error> {
+    record_about(db, action, None, details).await
+}
+
+/// `record`, for an action about camera `camera_id` (found by the audit
+/// log's camera filter).
+pub async fn record_about(
+    db: impl sqlx::PgExecutor<'_>,
+    action: &str,
+    camera_id: Option<i64>,
+    details: serde_json::Value,
+) -> Result<(), db::Error> {
     sqlx::query!(
-        "INSERT INTO audit_log (actor, action, details) VALUES (audit_actor(), $1, $2)",
+        "INSERT INTO audit_log (actor, action, camera_id, details)
+         VALUES (audit_actor(), $1, $2, $3)",
         action,
+        camera_id,
         details,
     )
     .execute(db)

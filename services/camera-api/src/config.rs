@@ -264,6 +264,19 @@ impl Env<'_> {
                 "must be whole seconds, at most a day (MediaMTX's limit)",
             ));
         }
+        let min_free = self.or("CAMPLANE_RECORDINGS_MIN_FREE", "5");
+        let min_free_percent = min_free
+            .trim()
+            .trim_end_matches('%')
+            .parse::<u8>()
+            .ok()
+            .filter(|percent| *percent <= 100)
+            .ok_or_else(|| {
+                invalid(
+                    "CAMPLANE_RECORDINGS_MIN_FREE",
+                    format!("{min_free:?} is not a whole percentage from 0 to 100"),
+                )
+            })?;
         Ok(recordings::Settings {
             defaults: RecordingPolicy {
                 mode,
@@ -273,7 +286,26 @@ impl Env<'_> {
             dir,
             segment,
             max_listed: Duration::from_secs(31 * 86_400),
+            check: self.duration("CAMPLANE_RECORDINGS_CHECK", "30s")?,
+            min_free_percent,
+            exports: recordings::ExportSettings {
+                dir: self.absolute_dir("CAMPLANE_EXPORTS_DIR", "/var/lib/camplane/exports")?,
+                max: self.duration("CAMPLANE_EXPORT_MAX", "1h")?,
+                ttl: self.duration("CAMPLANE_EXPORT_TTL", "24h")?,
+            },
         })
+    }
+
+    /// A directory named by its absolute path (replicas must agree on it).
+    fn absolute_dir(&self, var: &'static str, default: &str) -> Result<PathBuf, ConfigError> {
+        let dir = PathBuf::from(self.or(var, default));
+        if !dir.is_absolute() {
+            return Err(invalid(
+                var,
+                format!("{} is not an absolute path", dir.display()),
+            ));
+        }
+        Ok(dir)
     }
 
     fn url(&self, var: &'static str, default: &str) -> Result<Url, ConfigError> {
@@ -463,6 +495,31 @@ mod tests {
             "/recordings/%path/%Y-%m-%d_%H-%M-%S-%f%z"
         );
         assert_eq!(parsed.reconcile.record.segment, Duration::from_secs(600));
+        let recordings = &parsed.recordings;
+        assert_eq!(recordings.check, Duration::from_secs(30));
+        assert_eq!(recordings.min_free_percent, 5);
+        assert_eq!(
+            recordings.exports.dir,
+            PathBuf::from("/var/lib/camplane/exports")
+        );
+        assert_eq!(recordings.exports.max, Duration::from_secs(3600));
+        assert_eq!(recordings.exports.ttl, Duration::from_secs(86_400));
+        let set = config(&[
+            DB,
+            SECRET_KEY,
+            ("CAMPLANE_RECORDINGS_CHECK", "1s"),
+            ("CAMPLANE_RECORDINGS_MIN_FREE", "100"),
+            ("CAMPLANE_EXPORTS_DIR", "/tmp/exports"),
+            ("CAMPLANE_EXPORT_MAX", "10m"),
+            ("CAMPLANE_EXPORT_TTL", "2s"),
+        ])
+        .unwrap()
+        .recordings;
+        assert_eq!(set.check, Duration::from_secs(1));
+        assert_eq!(set.min_free_percent, 100);
+        assert_eq!(set.exports.dir, PathBuf::from("/tmp/exports"));
+        assert_eq!(set.exports.max, Duration::from_secs(600));
+        assert_eq!(set.exports.ttl, Duration::from_secs(2));
         for (var, bad) in [
             ("CAMPLANE_RECORDING_DEFAULT", "motion"),
             ("CAMPLANE_RECORDING_RETENTION", "1y"),
@@ -471,6 +528,13 @@ mod tests {
             ("CAMPLANE_RECORDING_SEGMENT", "2d"),
             ("CAMPLANE_RECORDING_SEGMENT", "1500ms"),
             ("MEDIAMTX_PLAYBACK_URL", "rtsp://x"),
+            ("CAMPLANE_RECORDINGS_CHECK", "often"),
+            ("CAMPLANE_RECORDINGS_MIN_FREE", "101"),
+            ("CAMPLANE_RECORDINGS_MIN_FREE", "-1"),
+            ("CAMPLANE_RECORDINGS_MIN_FREE", "2.5"),
+            ("CAMPLANE_EXPORTS_DIR", "exports"),
+            ("CAMPLANE_EXPORT_MAX", "0s"),
+            ("CAMPLANE_EXPORT_TTL", "1 day"),
         ] {
             let err = config(&[DB, SECRET_KEY, (var, bad)]).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}={bad}: {err}");

@@ -103,6 +103,15 @@ pub async fn serve_with_metrics(
         let (hub, media) = (events.clone(), media.clone());
         move || forget_changed_snapshots(hub.clone(), media.clone())
     });
+    let storage = Arc::new(recordings::Storage::default());
+    let keeping_storage = tasks.supervise("recordings storage", {
+        let (db, settings, storage) = (db.clone(), config.recordings.clone(), storage.clone());
+        move || recordings::keep_within_bounds(db.clone(), settings.clone(), storage.clone())
+    });
+    let expiring = tasks.supervise("export expiry", {
+        let (db, settings) = (db.clone(), config.recordings.clone());
+        move || recordings::expire_exports(db.clone(), settings.clone())
+    });
     let principals = Arc::new(auth::recent::Recent::default());
     let watching_access = tasks.supervise("access change listener", {
         let (db, principals) = (db.clone(), principals.clone());
@@ -116,6 +125,7 @@ pub async fn serve_with_metrics(
         mediamtx,
         principals,
         pages: Arc::default(),
+        storage: storage.clone(),
         tasks,
     };
     let addr = listener.local_addr()?;
@@ -127,6 +137,7 @@ pub async fn serve_with_metrics(
                 listener,
                 db.clone(),
                 state.mediamtx.clone(),
+                storage,
                 shutdown.clone(),
             );
             Some(tasks::AbortOnDrop(tokio::spawn(serving)))
@@ -146,6 +157,8 @@ pub async fn serve_with_metrics(
     drop(guarding);
     drop(forgetting);
     drop(watching_access);
+    drop(keeping_storage);
+    drop(expiring);
     served.context("serving HTTP")?;
     db.close().await;
     tracing::info!("shut down");

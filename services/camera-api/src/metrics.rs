@@ -84,3 +84,20 @@ pub fn media_outcome(tool: &'static str, outcome: &'static str, elapsed: Duratio
     histogram!("camplane_media_duration_seconds", "tool" => tool).record(elapsed);
     counter!("camplane_media_outcomes_total", "tool" => tool, "outcome" => outcome).increment(1);
 }
+
+/// The recordings disk at the last scan: bytes recorded, free bytes,
+/// whether free space is under its floor (0/1), and the oldest recording's
+/// start (Unix seconds).
+pub fn recordings_storage(total: u64, free: u64, low_space: bool, oldest: i64) {
+    gauge!("camplane_recordings_bytes").set(total as f64);
+    gauge!("camplane_recordings_free_bytes").set(free as f64);
+    gauge!("camplane_recordings_low_space").set(if low_space { 1.0 } else { 0.0 });
+    gauge!("camplane_recordings_oldest_timestamp_seconds").set(oldest as f64);
+}
+
+/// Segment files deleted to keep the disk within bounds, by `reason`
+/// (`budget`, `low_space`, `retention`).
+pub fn recordings_deleted(reason: &'static str, segments: u64, bytes: u64) {
+    counter!("camplane_recordings_deleted_segments_total", "reason" => reason).increment(segments);
+    counter!("camplane_recordings_deleted_bytes_total", "reason" => reason).increment(bytes);
+}

@@ -1,10 +1,12 @@
 //! Prometheus's scrape, on its own listener (`CAMPLANE_METRICS_LISTEN`) so
 //! metrics are never exposed through the edge with the API: what the
 //! recorder holds (see `metrics`), plus gauges about the whole fleet
-//! (cameras by state, the database pool) computed per scrape.
+//! (cameras by state, the database pool) computed per scrape, and the
+//! recordings disk as this replica last scanned it.
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::State;
@@ -14,13 +16,14 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::cameras::{self, ListFilter, ProvisioningState};
-use crate::mediamtx;
 use crate::status::{self, State as CameraState};
+use crate::{mediamtx, recordings};
 
 #[derive(Clone)]
 struct Scrape {
     db: PgPool,
     mediamtx: mediamtx::Client,
+    storage: Arc<recordings::Storage>,
 }
 
 /// Serves `GET /metrics` on `listener` until `shutdown` resolves.
@@ -28,11 +31,16 @@ pub async fn serve(
     listener: TcpListener,
     db: PgPool,
     mediamtx: mediamtx::Client,
+    storage: Arc<recordings::Storage>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = Router::new()
         .route("/metrics", get(render))
-        .with_state(Scrape { db, mediamtx });
+        .with_state(Scrape {
+            db,
+            mediamtx,
+            storage,
+        });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
@@ -40,6 +48,7 @@ pub async fn serve(
 
 async fn render(State(scrape): State<Scrape>) -> String {
     fleet_gauges(&scrape).await;
+    scrape.storage.gauges();
     let size = scrape.db.size();
     let idle = u32::try_from(scrape.db.num_idle()).unwrap_or(u32::MAX);
     gauge!("camplane_db_connections", "state" => "idle").set(idle);

@@ -2,6 +2,8 @@
 //! video session check, …), supervised: a task that ends or panics is
 //! logged, reported by `/readyz` while it is down, and started again with a
 //! growing pause, so one bug can't silently stop a replica's share of work.
+//! One-off jobs a request starts (an export) run in the same set, so they
+//! end with the service.
 
 use std::collections::BTreeSet;
 use std::future::Future;
@@ -30,6 +32,8 @@ const STEADY: Duration = Duration::from_secs(60);
 #[derive(Clone, Default)]
 pub struct Tasks {
     down: Arc<Mutex<BTreeSet<&'static str>>>,
+    /// Aborted when the last clone goes, with the service.
+    jobs: Arc<Mutex<tokio::task::JoinSet<()>>>,
 }
 
 impl Tasks {
@@ -64,6 +68,15 @@ impl Tasks {
                 down.lock().expect("not poisoned").remove(name);
             }
         }))
+    }
+
+    /// Runs `job` once, in the background, until it ends or the service
+    /// does.
+    pub fn spawn(&self, job: impl Future<Output = ()> + Send + 'static) {
+        let mut jobs = self.jobs.lock().expect("not poisoned");
+        // Finished jobs are forgotten here rather than by a task of their own.
+        while jobs.try_join_next().is_some() {}
+        jobs.spawn(job);
     }
 
     /// The tasks waiting to be started again.

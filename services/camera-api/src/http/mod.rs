@@ -55,6 +55,8 @@ pub struct AppState {
     pub events: Arc<crate::events::Hub>,
     pub principals: Arc<crate::auth::recent::Recent>,
     pub pages: Arc<pages::Pages>,
+    /// The recordings disk as this replica last scanned it.
+    pub storage: Arc<crate::recordings::Storage>,
     pub tasks: crate::tasks::Tasks,
 }
 
@@ -70,7 +72,7 @@ pub struct AppState {
         (name = "provisioning", description = "Keeping MediaMTX converged on the registry"),
         (name = "status", description = "Whether cameras are live, probes and snapshots"),
         (name = "health", description = "Liveness and readiness"),
-        (name = "recordings", description = "What cameras recorded, and playing it back"),
+        (name = "recordings", description = "What cameras recorded, playing and exporting it, and the recordings disk"),
         (name = "audit", description = "Who changed what, and when"),
         (name = "access", description = "Logins, users, API tokens and video access"),
         (name = "views", description = "Saved layouts of the live view, personal or shared"),

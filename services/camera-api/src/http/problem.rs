@@ -283,6 +283,19 @@ impl From<recordings::Error> for ApiError {
                 "MediaMTX does not have this camera yet; retry once it is provisioned",
             ),
             Error::Playback(_) => Self::internal(err),
+            Error::ExportNotFound => Self::not_found(err.to_string()),
+            Error::ExportPending => {
+                Self::new(StatusCode::CONFLICT, "export-pending", err.to_string())
+                    .with_header(header::RETRY_AFTER, HeaderValue::from_static("2"))
+            }
+            Error::ExportFailed(_) => Self::new(StatusCode::GONE, "export-failed", err.to_string()),
+            Error::NotScannedYet => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                err.to_string(),
+            )
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("2")),
+            Error::Storage(_) => Self::internal(err),
             Error::Database(err) => err.into(),
         }
     }

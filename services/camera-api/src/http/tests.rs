@@ -53,6 +53,7 @@ impl InProcess {
             events: Arc::default(),
             principals: principals.clone(),
             pages: Arc::default(),
+            storage: Arc::default(),
             tasks: crate::tasks::Tasks::default(),
         };
         let openapi = serde_json::to_value(super::openapi()).expect("a JSON document");

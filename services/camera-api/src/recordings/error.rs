@@ -16,6 +16,17 @@ pub enum Error {
          again (they are kept until their retention ends)"
     )]
     CameraDisabled,
+    #[error("no export with that id")]
+    ExportNotFound,
+    #[error("the export is still being made; retry once its state is ready")]
+    ExportPending,
+    #[error("the export failed: {0}")]
+    ExportFailed(String),
+    /// Before the first scan of the disk (a few seconds after start).
+    #[error("the recordings disk has not been scanned yet; retry shortly")]
+    NotScannedYet,
+    #[error("reading or deleting recording files failed: {0}")]
+    Storage(#[from] std::io::Error),
     #[error("MediaMTX's playback server is unavailable: {0}")]
     Playback(#[from] mediamtx::Error),
     #[error(transparent)]

@@ -5,13 +5,22 @@
 //! within budgets (`storage`) and makes MP4 exports of a range (`exports`).
 
 mod error;
+mod exports;
 mod spans;
+mod storage;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use error::{Error, Result};
-pub use spans::{Recordings, Span, list};
+pub use exports::{
+    Export, ExportFile, ExportInput, ExportState, download, expire_exports, forget, request, status,
+};
+pub use spans::{AskedRange, Recordings, Span, list};
+pub use storage::{
+    CameraStorage, Deleted, Storage, StorageReport, delete_range, keep_within_bounds, report,
+    segment_start,
+};
 
 use crate::cameras::RecordingPolicy;
 
@@ -28,6 +37,25 @@ pub struct Settings {
     pub segment: Duration,
     /// The longest range one request may list.
     pub max_listed: Duration,
+    /// How often the disk is scanned and kept within bounds
+    /// (`CAMPLANE_RECORDINGS_CHECK`).
+    pub check: Duration,
+    /// The free space, in percent of the filesystem, under which the oldest
+    /// recordings are deleted (`CAMPLANE_RECORDINGS_MIN_FREE`).
+    pub min_free_percent: u8,
+    pub exports: ExportSettings,
+}
+
+/// MP4 exports of a range of recordings.
+#[derive(Debug, Clone)]
+pub struct ExportSettings {
+    /// Where the files are made and kept until they expire
+    /// (`CAMPLANE_EXPORTS_DIR`); shared by the replicas, like `dir`.
+    pub dir: PathBuf,
+    /// The longest range one export may cover (`CAMPLANE_EXPORT_MAX`).
+    pub max: Duration,
+    /// How long an export is kept (`CAMPLANE_EXPORT_TTL`).
+    pub ttl: Duration,
 }
 
 impl Settings {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::PgPool;
 use utoipa::ToSchema;
 
-use super::{Error, Result, Settings};
+use super::{Error, Result, Settings, Storage};
 use crate::auth::Principal;
 use crate::cameras;
 use crate::mediamtx::{self, RecordedSpan};
@@ -31,6 +31,16 @@ pub struct Recordings {
     pub gaps: Vec<Span>,
     /// The spans' total length.
     pub recorded_seconds: f64,
+    /// What the camera's recordings take on disk, as of the last scan of it
+    /// (every `CAMPLANE_RECORDINGS_CHECK`); `null` before the first.
+    pub stored_bytes: Option<u64>,
+}
+
+/// A range as asked for: either end may be left to its default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct AskedRange {
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// Camera `id`'s recordings between `since` (default: a day before `until`)
@@ -39,13 +49,13 @@ pub async fn list(
     db: &PgPool,
     mediamtx: &mediamtx::Client,
     settings: &Settings,
+    storage: &Storage,
     by: &Principal,
     id: i64,
-    since: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
+    asked: AskedRange,
 ) -> Result<Recordings> {
-    let until = until.unwrap_or_else(Utc::now);
-    let since = since.unwrap_or(until - TimeDelta::days(1));
+    let until = asked.until.unwrap_or_else(Utc::now);
+    let since = asked.since.unwrap_or(until - TimeDelta::days(1));
     check_range(since, until, settings)?;
     let camera = cameras::get_seen_by(db, by, id).await?;
     if !camera.enabled {
@@ -59,12 +69,14 @@ pub async fn list(
         until,
         gaps: gaps(since, until, &spans),
         recorded_seconds: recorded.iter().map(|span| span.duration).sum(),
+        stored_bytes: storage.stored_bytes(id),
         spans,
     })
 }
 
-/// How often a refused list is asked again: MediaMTX also refuses one while
-/// it starts a segment file (about a second), not only for a path it lacks.
+/// How often a refused list is asked again: MediaMTX refuses the whole list
+/// while it starts a segment file (until its first part is written, about a
+/// second), not only for a path it lacks.
 const LIST_ATTEMPTS: u32 = 3;
 const LIST_RETRY_AFTER: std::time::Duration = std::time::Duration::from_millis(400);
 
@@ -75,23 +87,35 @@ async fn recorded_spans(
     since: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Result<Vec<RecordedSpan>> {
+    let dir = settings.dir.join(path);
+    let mut end = until;
     let mut attempt = 1;
     loop {
-        match mediamtx.list_recordings(path, since, until).await {
+        match mediamtx.list_recordings(path, since, end).await {
             // It refuses a path that never recorded (it has no directory to
             // read) as it refuses one it does not have.
-            Err(mediamtx::Error::Rejected { status: 400, .. })
-                if !settings.dir.join(path).exists() =>
-            {
+            Err(mediamtx::Error::Rejected { status: 400, .. }) if !dir.exists() => {
                 return Ok(Vec::new());
             }
             Err(mediamtx::Error::Rejected { status: 400, .. }) if attempt < LIST_ATTEMPTS => {
+                // Asked again without the segment being started: the list
+                // then ends where it begins, a second short of now.
+                if let Some(newest) = newest_segment_start(&dir).filter(|newest| *newest > since) {
+                    end = end.min(newest);
+                }
                 attempt += 1;
                 tokio::time::sleep(LIST_RETRY_AFTER).await;
             }
             listed => return Ok(listed?),
         }
     }
+}
+
+fn newest_segment_start(dir: &std::path::Path) -> Option<DateTime<Utc>> {
+    std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|entry| super::storage::segment_start(entry.ok()?.file_name().to_str()?))
+        .max()
 }
 
 fn check_range(since: DateTime<Utc>, until: DateTime<Utc>, settings: &Settings) -> Result<()> {
@@ -188,6 +212,13 @@ mod tests {
             dir: "/recordings".into(),
             segment: std::time::Duration::from_secs(600),
             max_listed: std::time::Duration::from_secs(31 * 86_400),
+            check: std::time::Duration::from_secs(30),
+            min_free_percent: 5,
+            exports: super::super::ExportSettings {
+                dir: "/exports".into(),
+                max: std::time::Duration::from_secs(3600),
+                ttl: std::time::Duration::from_secs(86_400),
+            },
         };
         assert!(check_range(at(0), at(1), &settings).is_ok());
         assert!(check_range(at(1), at(1), &settings).is_err());

@@ -138,6 +138,12 @@ impl MediaMtx {
         self.dir.join("recordings")
     }
 
+    /// Where the test's service makes exports: beside the recordings, in
+    /// this test's directory, so removed with it.
+    pub fn exports_dir(&self) -> PathBuf {
+        self.dir.join("exports")
+    }
+
     /// `127.0.0.1:PORT` of MediaMTX's WebRTC (WHEP) server.
     pub fn webrtc_addr(&self) -> String {
         format!("127.0.0.1:{}", self.ports.webrtc)

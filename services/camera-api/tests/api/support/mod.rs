@@ -171,6 +171,13 @@ impl TestApp {
             // Short segments: a recording shows within seconds, and a short
             // retention deletes within seconds.
             ("CAMPLANE_RECORDING_SEGMENT".to_owned(), "2s".to_owned()),
+            // The disk checked every second: budgets and floors act within
+            // one.
+            ("CAMPLANE_RECORDINGS_CHECK".to_owned(), "1s".to_owned()),
+            (
+                "CAMPLANE_EXPORTS_DIR".to_owned(),
+                mediamtx.exports_dir().display().to_string(),
+            ),
             ("MEDIAMTX_API_USER".to_owned(), mediamtx_user.to_owned()),
             ("MEDIAMTX_API_PASS".to_owned(), mediamtx_pass.to_owned()),
             (
