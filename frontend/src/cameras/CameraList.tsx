@@ -161,7 +161,7 @@ export function CameraList() {
       <form className="filters" role="search" onSubmit={(e) => { e.preventDefault(); }}>
         <label>
           Search
-          <input type="search" value={search} placeholder="Name or location" onChange={(e) => { setSearch(e.target.value); }} />
+          <input type="search" value={search} placeholder="Name, location or group" onChange={(e) => { setSearch(e.target.value); }} />
         </label>
         <label>
           Enabled

@@ -8,7 +8,7 @@ const MATCHES = 20;
 
 /**
  * A tile's camera: its name on a button that opens a search over every
- * camera the user sees (name or location, as typed), not a list of the
+ * camera the user sees (name, location or group, as typed), not a list of the
  * first few hundred. A match can also be dragged onto any tile.
  */
 export function CameraPicker({
@@ -78,7 +78,7 @@ export function CameraPicker({
             ref={search}
             type="search"
             aria-label={`Search cameras for tile ${index + 1}`}
-            placeholder="Name or location"
+            placeholder="Name, location or group"
             value={typed}
             onChange={(e) => {
               setTyped(e.target.value);

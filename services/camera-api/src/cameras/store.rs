@@ -457,7 +457,8 @@ fn list_statement(filter: &ListFilter) -> String {
     let mut matching = String::from("SELECT * FROM cameras c WHERE true");
     if filter.query.is_some() {
         matching.push_str(
-            "\n      AND lower(c.name || E'\\n' || coalesce(c.location, '')) LIKE lower($1)",
+            "\n      AND (lower(c.name || E'\\n' || coalesce(c.location, '')) LIKE lower($1) \
+             OR camplane_groups_text(c.groups) LIKE lower($1))",
         );
     }
     if filter.enabled.is_some() {

@@ -125,8 +125,8 @@ pub(super) struct ListParams {
     /// as it was given, with the same `sort` (the other filters may change).
     /// Not with `offset`. Costs the same however deep the page.
     cursor: Option<String>,
-    /// Case-insensitive substring of the name or location (no control
-    /// characters: names and locations have none).
+    /// Case-insensitive substring of the name, location or a group (no
+    /// control characters: none of them has any).
     q: Option<String>,
     /// Only enabled (`true`) or disabled (`false`) cameras.
     #[param(value_type = Option<bool>)]

@@ -563,3 +563,23 @@ async fn groups_are_counted_as_a_tree_and_filter_the_list() {
     );
     assert_eq!(counts["ungrouped"], 0);
 }
+
+#[tokio::test]
+async fn the_search_finds_a_camera_by_its_group_too() {
+    let app = TestApp::spawn().await;
+    for (name, groups) in [("Gate", vec!["site-2.dock"]), ("Lobby", vec!["hq"])] {
+        let response = app
+            .post_json(
+                "/api/cameras",
+                &json!({"name": name, "stream_url": "rtsp://127.0.2.61/", "groups": groups}),
+            )
+            .await;
+        assert_eq!(response.status, 201, "{}", response.text);
+    }
+    let found = app.get("/api/cameras?q=DOCK").await.json();
+    assert_eq!(found["items"].as_array().unwrap().len(), 1, "{found}");
+    assert_eq!(found["items"][0]["name"], "Gate");
+    // The name still matches as before.
+    let found = app.get("/api/cameras?q=lobby").await.json();
+    assert_eq!(found["items"][0]["name"], "Lobby");
+}
