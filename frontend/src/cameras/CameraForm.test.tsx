@@ -33,6 +33,7 @@ const CAMERA = {
   created_at: '2026-11-25T00:00:00Z',
   updated_at: '2026-11-25T00:00:00Z',
   provisioning: { state: 'ready', attempts: 0, updated_at: '2026-11-25T00:00:00Z' },
+  recording: { mode: 'continuous', retention: '7d', retention_seconds: 604800, storage_budget_bytes: 20_000_000_000 },
 };
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -103,5 +104,33 @@ describe('camera form', () => {
     expect(input.getAttribute('aria-invalid')).toBe('true');
     expect(input.getAttribute('aria-describedby')).toContain(message.id);
     expect(screen.getByRole('alert').textContent).toMatch(/Some fields need attention/);
+  });
+
+  it('sends the recording policy with the budget in bytes and shows its field errors in place', async () => {
+    server.answer = () =>
+      json(
+        {
+          type: 'urn:camplane:problem:validation',
+          title: 'Invalid request',
+          status: 422,
+          detail: 'some fields are invalid',
+          errors: [{ field: 'recording.retention', message: 'a whole number and s, m, h or d' }],
+        },
+        422,
+      );
+    render(<CameraForm id={null} />);
+    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Gate' } });
+    fireEvent.change(screen.getByLabelText('Stream URL'), { target: { value: 'rtsp://10.0.0.1/' } });
+    fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'continuous' } });
+    fireEvent.change(screen.getByLabelText('Keep recordings for'), { target: { value: '2 weeks' } });
+    fireEvent.change(screen.getByLabelText('Storage budget (GB)'), { target: { value: '1.5' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add camera' }));
+
+    const message = await screen.findByText('a whole number and s, m, h or d');
+    const input = screen.getByLabelText('Keep recordings for');
+    expect(input.getAttribute('aria-invalid')).toBe('true');
+    expect(input.getAttribute('aria-describedby')).toContain(message.id);
+    const sent = JSON.parse(server.requests.at(-1)?.body ?? '{}') as { recording: unknown };
+    expect(sent.recording).toEqual({ mode: 'continuous', retention: '2 weeks', storage_budget_bytes: 1_500_000_000 });
   });
 });

@@ -195,6 +195,11 @@ export function CameraList() {
               <td><Thumbnail id={camera.id} name={camera.name} /></td>
               <td>
                 {canManage ? <Link href={`/cameras/${camera.id}`}>{camera.name}</Link> : camera.name}
+                {camera.recording.mode === 'continuous' ? (
+                  <span className="rec-badge" title={`Recording continuously, kept for ${camera.recording.retention}`}>
+                    REC
+                  </span>
+                ) : null}
                 <Groups groups={camera.groups} />
               </td>
               <td>{camera.location ?? ''}</td>
