@@ -20,6 +20,7 @@ import { isServerPage, loginPath, returnPath } from './auth/login';
 import { CameraForm } from './cameras/CameraForm';
 import { CameraList } from './cameras/CameraList';
 import { Mosaic } from './live/Mosaic';
+import { RecordingsPage } from './recordings/RecordingsPage';
 
 function Screen({ path, role }: { path: string; role: Role }) {
   const allowed = (action: Action, what: string, screen: React.ReactNode) =>
@@ -28,6 +29,8 @@ function Screen({ path, role }: { path: string; role: Role }) {
   if (path === '/cameras') return <CameraList />;
   if (path === '/cameras/new') return allowed('manage-cameras', 'add cameras', <CameraForm key="new" id={null} />);
   const camera = /^\/cameras\/(\d+)$/.exec(path);
+  const recordings = /^\/cameras\/(\d+)\/recordings$/.exec(path);
+  if (recordings?.[1]) return <RecordingsPage key={recordings[1]} id={Number(recordings[1])} />;
   if (camera?.[1]) return allowed('manage-cameras', 'edit cameras', <CameraForm key={camera[1]} id={Number(camera[1])} />);
   if (path === '/users') return allowed('manage-users', 'manage users', <UserList />);
   if (path === '/users/new') return allowed('manage-users', 'manage users', <UserForm key="new" id={null} />);

@@ -208,6 +208,7 @@ export function CameraList() {
               <td><time dateTime={camera.created_at}>{new Date(camera.created_at).toLocaleDateString()}</time></td>
               <td className="row-actions">
                 <Link href={`/live?layout=1&tiles=${camera.id}`} aria-label={`Watch ${camera.name}`}>Watch</Link>
+                <Link href={`/cameras/${camera.id}/recordings`} aria-label={`Recordings of ${camera.name}`}>Recordings</Link>
                 {canManage ? (
                   <>
                     <Link href={`/cameras/${camera.id}`} aria-label={`Edit ${camera.name}`}>Edit</Link>
