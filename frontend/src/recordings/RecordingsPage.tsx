@@ -7,10 +7,10 @@ import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
 import { ExportPanel } from './ExportPanel';
 import { RecordingPlayer, type PlaybackState } from './playback';
+import { SpeedButtons } from './SpeedButtons';
 import { Timeline, timeOfDay } from './Timeline';
 import { dayKey, dayOf, parseDayKey, playableFrom, shiftDay, zoomed, type Range } from './timeline';
 
-export const SPEEDS = [1, 2, 4] as const;
 /** While the day shown is today, its spans are reloaded this often, so new recording shows up. */
 const REFRESH_MS = 10_000;
 
@@ -127,7 +127,9 @@ export function RecordingsPage({ id }: { id: number }) {
       }
       setNotice(null);
       setPlayhead(from);
+      // A click plays, even after Pause.
       player.current?.playFrom(from);
+      player.current?.resume();
     },
     [spans],
   );
@@ -193,21 +195,13 @@ export function RecordingsPage({ id }: { id: number }) {
           >
             {playing ? 'Pause' : 'Play'}
           </button>
-          <div role="group" aria-label="Speed">
-            {SPEEDS.map((rate) => (
-              <button
-                key={rate}
-                type="button"
-                aria-pressed={speed === rate}
-                onClick={() => {
-                  setSpeed(rate);
-                  player.current?.setRate(rate);
-                }}
-              >
-                {rate}x
-              </button>
-            ))}
-          </div>
+          <SpeedButtons
+            rate={speed}
+            onRate={(rate) => {
+              setSpeed(rate);
+              player.current?.setRate(rate);
+            }}
+          />
           <output className="recordings-time" aria-label="Playhead">
             {playhead !== null ? new Date(playhead).toLocaleString() : '—'}
           </output>

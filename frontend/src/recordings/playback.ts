@@ -2,8 +2,12 @@
 // the video token, so the fragmented MP4 of /playback/get is fetched with it
 // as Bearer and fed to Media Source Extensions, a minute at a time, the next
 // minute fetched while this one plays.
+import { api, unwrap } from '../api/client';
 import { rejectVideoToken, videoToken } from '../live/videoToken';
 import { codecsOf, initSegmentEnd } from './mp4';
+
+/** The speeds an operator can play recordings at. */
+export const SPEEDS = [1, 2, 4] as const;
 
 /** Each request asks for this many seconds. */
 export const WINDOW_S = 60;
@@ -53,6 +57,8 @@ class Stream {
   private readonly source = new MediaSource();
   private readonly objectUrl = URL.createObjectURL(this.source);
   private buffer: SourceBuffer | null = null;
+  /** The first video arrived: from then on, playing or pausing is the operator's. */
+  private started = false;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -60,6 +66,8 @@ class Stream {
     /** The instant media time 0 stands for. */
     readonly origin: number,
     private readonly onState: (state: PlaybackState) => void,
+    /** Whether the operator wants it playing (not paused) when the first video arrives. */
+    private readonly wanted: () => boolean,
   ) {
     video.src = this.objectUrl;
   }
@@ -81,7 +89,7 @@ class Stream {
       while (next < Date.now()) {
         await this.untilBufferedAheadBelow(AHEAD_S);
         const response = await this.fetchWindow(next);
-        if (response.status === 404) {
+        if (response.status === 404 || (response.status === 400 && !(await this.recorded(next)))) {
           if (first) {
             this.onState({ kind: 'no-recording' });
             return;
@@ -101,6 +109,29 @@ class Stream {
         kind: 'error',
         message: error instanceof PlaybackError ? error.message : 'The recording could not be loaded. Check the network and retry.',
       });
+    }
+  }
+
+  /**
+   * Whether the API lists a recording in the window from `start`. The edge
+   * answers a camera that never recorded (no directory of recordings yet)
+   * with 400, not 404, so a 400 is checked here before it is shown as an
+   * error. When the list can't be had, the 400 stands.
+   */
+  private async recorded(start: number): Promise<boolean> {
+    try {
+      const { spans } = await unwrap(
+        api.GET('/api/cameras/{id}/recordings', {
+          params: {
+            path: { id: this.cameraId },
+            query: { since: new Date(start).toISOString(), until: new Date(Math.min(Date.now(), start + WINDOW_S * 1000)).toISOString() },
+          },
+          signal: this.abort.signal,
+        }),
+      );
+      return spans.length > 0;
+    } catch {
+      return true;
     }
   }
 
@@ -141,7 +172,7 @@ class Stream {
       }
       await this.append(chunk);
       this.skipGap();
-      if (this.video.paused && this.video.readyState < 2) this.startPlaying();
+      if (!this.started) this.startPlaying();
     }
   }
 
@@ -155,6 +186,8 @@ class Stream {
   }
 
   private startPlaying() {
+    this.started = true;
+    if (!this.wanted()) return;
     this.video.play().catch(() => {
       // Muted video may autoplay; a refusal leaves the Play button to the operator.
     });
@@ -243,6 +276,7 @@ function joined(a: Uint8Array, b: Uint8Array): Uint8Array {
 export class RecordingPlayer {
   private stream: Stream | null = null;
   private rate = 1;
+  private held = false;
 
   constructor(
     private readonly video: HTMLVideoElement,
@@ -255,13 +289,19 @@ export class RecordingPlayer {
     video.addEventListener('ended', this.onEnded);
   }
 
-  /** Plays from `instant` (ms since the epoch). */
+  /** Plays from `instant` (ms since the epoch); paused there if the operator paused. */
   playFrom(instant: number) {
     this.stream?.close();
     this.onState({ kind: 'loading' });
-    const stream = new Stream(this.video, this.cameraId, instant, (state) => {
-      if (stream === this.stream) this.onState(state);
-    });
+    const stream = new Stream(
+      this.video,
+      this.cameraId,
+      instant,
+      (state) => {
+        if (stream === this.stream) this.onState(state);
+      },
+      () => !this.held,
+    );
     this.stream = stream;
     this.video.playbackRate = this.rate;
     void stream.run();
@@ -288,11 +328,17 @@ export class RecordingPlayer {
   }
 
   pause() {
+    this.held = true;
     this.video.pause();
   }
 
   resume() {
-    if (this.stream) void this.video.play();
+    this.held = false;
+    if (this.stream) {
+      this.video.play().catch(() => {
+        // Before any video (a new stream): it starts once video arrives.
+      });
+    }
   }
 
   close() {
