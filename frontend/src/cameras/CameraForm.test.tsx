@@ -42,6 +42,13 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
     headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json', ...headers },
   });
 
+/** The API's 422 naming one field. */
+const invalid = (field: string, message: string) =>
+  json(
+    { type: 'urn:camplane:problem:validation', title: 'Invalid request', status: 422, detail: 'some fields are invalid', errors: [{ field, message }] },
+    422,
+  );
+
 afterEach(() => {
   cleanup();
   server.requests.length = 0;
@@ -83,17 +90,7 @@ describe('camera form', () => {
   });
 
   it('shows each rejected field next to its input', async () => {
-    server.answer = () =>
-      json(
-        {
-          type: 'urn:camplane:problem:validation',
-          title: 'Invalid request',
-          status: 422,
-          detail: 'some fields are invalid',
-          errors: [{ field: 'stream_url', message: 'must start with rtsp:// or rtsps://' }],
-        },
-        422,
-      );
+    server.answer = () => invalid('stream_url', 'must start with rtsp:// or rtsps://');
     render(<CameraForm id={null} />);
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Gate' } });
     fireEvent.change(screen.getByLabelText('Stream URL'), { target: { value: 'http://10.0.0.1/' } });
@@ -107,17 +104,7 @@ describe('camera form', () => {
   });
 
   it('sends the recording policy with the budget in bytes and shows its field errors in place', async () => {
-    server.answer = () =>
-      json(
-        {
-          type: 'urn:camplane:problem:validation',
-          title: 'Invalid request',
-          status: 422,
-          detail: 'some fields are invalid',
-          errors: [{ field: 'recording.retention', message: 'a whole number and s, m, h or d' }],
-        },
-        422,
-      );
+    server.answer = () => invalid('recording.retention', 'a whole number and s, m, h or d');
     render(<CameraForm id={null} />);
     fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Gate' } });
     fireEvent.change(screen.getByLabelText('Stream URL'), { target: { value: 'rtsp://10.0.0.1/' } });
