@@ -95,6 +95,17 @@ scenario('a recording camera shows its span, plays a past instant at 1x and 2x, 
   assert.doesNotMatch(playback[0].url(), /cpv_/, 'and never in the URL');
   assert.ok(await page.locator('.timeline-playhead').isVisible(), 'the playhead shows on the timeline');
 
+  // Exports are served by a newer camera-api: with them, the minute around
+  // the playhead becomes a download; without, the page says none was made.
+  const exporting = page.getByRole('region', { name: 'Export' });
+  await exporting.getByRole('button', { name: '1 minute around the playhead' }).click();
+  await exporting.getByRole('button', { name: 'Export', exact: true }).click();
+  const outcome = exporting.getByRole('link', { name: 'Download the export' }).or(exporting.getByRole('alert'));
+  await outcome.waitFor({ timeout: 60_000 });
+  if (await exporting.getByRole('alert').isVisible()) {
+    assert.match(await exporting.getByRole('alert').innerText(), /does not make exports yet/);
+  }
+
   await page.getByRole('link', { name: 'Back to live' }).click();
   await page.waitForURL(new RegExp(`/live\\?layout=1&tiles=${id}$`));
   await assertTilePlays(page, 0, 'webrtc', 20_000);

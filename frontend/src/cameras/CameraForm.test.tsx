@@ -49,6 +49,23 @@ const invalid = (field: string, message: string) =>
     422,
   );
 
+/** The new-camera form, filled in (label → value) and sent. */
+function addCamera(fields: Record<string, string>) {
+  render(<CameraForm id={null} />);
+  for (const [label, value] of Object.entries(fields)) {
+    fireEvent.change(screen.getByLabelText(label), { target: { value } });
+  }
+  fireEvent.click(screen.getByRole('button', { name: 'Add camera' }));
+}
+
+/** `message` shows under the field labelled `label`, which says it is invalid and points to it. */
+async function expectShownAt(label: string, message: string) {
+  const shown = await screen.findByText(message);
+  const input = screen.getByLabelText(label);
+  expect(input.getAttribute('aria-invalid')).toBe('true');
+  expect(input.getAttribute('aria-describedby')).toContain(shown.id);
+}
+
 afterEach(() => {
   cleanup();
   server.requests.length = 0;
@@ -91,32 +108,21 @@ describe('camera form', () => {
 
   it('shows each rejected field next to its input', async () => {
     server.answer = () => invalid('stream_url', 'must start with rtsp:// or rtsps://');
-    render(<CameraForm id={null} />);
-    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Gate' } });
-    fireEvent.change(screen.getByLabelText('Stream URL'), { target: { value: 'http://10.0.0.1/' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add camera' }));
-
-    const message = await screen.findByText('must start with rtsp:// or rtsps://');
-    const input = screen.getByLabelText('Stream URL');
-    expect(input.getAttribute('aria-invalid')).toBe('true');
-    expect(input.getAttribute('aria-describedby')).toContain(message.id);
+    addCamera({ Name: 'Gate', 'Stream URL': 'http://10.0.0.1/' });
+    await expectShownAt('Stream URL', 'must start with rtsp:// or rtsps://');
     expect(screen.getByRole('alert').textContent).toMatch(/Some fields need attention/);
   });
 
   it('sends the recording policy with the budget in bytes and shows its field errors in place', async () => {
     server.answer = () => invalid('recording.retention', 'a whole number and s, m, h or d');
-    render(<CameraForm id={null} />);
-    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Gate' } });
-    fireEvent.change(screen.getByLabelText('Stream URL'), { target: { value: 'rtsp://10.0.0.1/' } });
-    fireEvent.change(screen.getByLabelText('Mode'), { target: { value: 'continuous' } });
-    fireEvent.change(screen.getByLabelText('Keep recordings for'), { target: { value: '2 weeks' } });
-    fireEvent.change(screen.getByLabelText('Storage budget (GB)'), { target: { value: '1.5' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add camera' }));
-
-    const message = await screen.findByText('a whole number and s, m, h or d');
-    const input = screen.getByLabelText('Keep recordings for');
-    expect(input.getAttribute('aria-invalid')).toBe('true');
-    expect(input.getAttribute('aria-describedby')).toContain(message.id);
+    addCamera({
+      Name: 'Gate',
+      'Stream URL': 'rtsp://10.0.0.1/',
+      Mode: 'continuous',
+      'Keep recordings for': '2 weeks',
+      'Storage budget (GB)': '1.5',
+    });
+    await expectShownAt('Keep recordings for', 'a whole number and s, m, h or d');
     const sent = JSON.parse(server.requests.at(-1)?.body ?? '{}') as { recording: unknown };
     expect(sent.recording).toEqual({ mode: 'continuous', retention: '2 weeks', storage_budget_bytes: 1_500_000_000 });
   });

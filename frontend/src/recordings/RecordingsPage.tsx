@@ -53,10 +53,10 @@ export function RecordingsPage({ id }: { id: number }) {
   const [today] = useState(() => dayOf(Date.now()));
   const day = parseDayKey(query.get('day')) ?? today;
   const key = dayKey(day);
-  const camera = useLoaded(loadCamera, String(id), 0);
   const [view, setView] = useState<Range>(day);
   const [loaded, setLoaded] = useState<Loaded | null>(null);
   const [generation, setGeneration] = useState(0);
+  const camera = useLoaded(loadCamera, String(id), generation);
   const [state, setState] = useState<PlaybackState>({ kind: 'stopped' });
   const [playhead, setPlayhead] = useState<number | null>(null);
   const [speed, setSpeed] = useState(1);
