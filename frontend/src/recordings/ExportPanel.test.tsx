@@ -1,4 +1,4 @@
-import { act, cleanup, fireEvent, render, screen } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 
 // The API client takes `fetch` when its module loads, so the fake goes in first.
@@ -36,9 +36,11 @@ const EXPORT = {
 const json = (body: unknown, status = 200) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json' } });
 
+/** Longer than one poll (a second), with room for a busy machine. */
+const POLLED = { timeout: 4_000 };
+
 afterEach(() => {
   cleanup();
-  vi.useRealTimers();
   server.requests.length = 0;
 });
 
@@ -56,41 +58,33 @@ describe('export', () => {
   });
 
   it('posts the range, shows it pending, then the download once ready', async () => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
     let state = 'pending';
     server.answer = (method) => (method === 'POST' ? json(EXPORT, 202) : json({ ...EXPORT, state, bytes: 2_500_000 }));
     render(<Panel />);
     fireEvent.click(screen.getByRole('button', { name: 'Export' }));
-    expect((await screen.findByRole('status')).textContent).toMatch(/Preparing the export/);
+    expect((await screen.findByRole('status', {}, POLLED)).textContent).toMatch(/Preparing the export/);
     expect(server.requests[0]).toEqual({
       method: 'POST',
       path: '/api/cameras/7/exports',
       body: JSON.stringify({ start: '2026-12-04T08:59:30.000Z', end: '2026-12-04T09:00:30.000Z' }),
     });
     state = 'ready';
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(1_100);
-    });
-    const link = await screen.findByRole('link', { name: 'Download the export' });
+    const link = await screen.findByRole('link', { name: 'Download the export' }, POLLED);
     expect(link.getAttribute('href')).toBe('/api/exports/5/file');
     expect(screen.getByRole('status').textContent).toMatch(/Ready \(2\.5 MB\)/);
   });
 
   it('says why an export failed, and that a server without exports made none', async () => {
-    vi.useFakeTimers({ shouldAdvanceTime: true });
     server.answer = (method) =>
       method === 'POST' ? json(EXPORT, 202) : json({ ...EXPORT, state: 'failed', detail: 'nothing was recorded in that range' });
     render(<Panel />);
     fireEvent.click(screen.getByRole('button', { name: 'Export' }));
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(1_100);
-    });
-    expect((await screen.findByText(/The export failed/)).textContent).toBe('The export failed: nothing was recorded in that range');
+    expect((await screen.findByText(/The export failed/, {}, POLLED)).textContent).toBe('The export failed: nothing was recorded in that range');
     cleanup();
 
     server.answer = () => json({ type: 'urn:camplane:problem:not-found', title: 'Not Found', status: 404, detail: 'no route' }, 404);
     render(<Panel />);
     fireEvent.click(screen.getByRole('button', { name: 'Export' }));
-    expect((await screen.findByRole('alert')).textContent).toMatch(/does not make exports yet/);
+    expect((await screen.findByRole('alert', {}, POLLED)).textContent).toMatch(/does not make exports yet/);
   });
 });
