@@ -3,12 +3,13 @@
 // this only hides buttons.
 import type { Role } from '../api/auth';
 
-export type Action = 'manage-cameras' | 'manage-users' | 'manage-tokens' | 'read-audit';
+export type Action = 'manage-cameras' | 'manage-users' | 'manage-tokens' | 'read-audit' | 'export-recordings';
 
-// Everyone may watch, take snapshots and read cameras and their status.
+// Everyone may watch, play recordings, take snapshots and read cameras and
+// their status.
 const ALLOWED: Record<Role, readonly Action[]> = {
-  admin: ['manage-cameras', 'manage-users', 'manage-tokens', 'read-audit'],
-  operator: ['manage-cameras'],
+  admin: ['manage-cameras', 'manage-users', 'manage-tokens', 'read-audit', 'export-recordings'],
+  operator: ['manage-cameras', 'export-recordings'],
   viewer: [],
 };
 

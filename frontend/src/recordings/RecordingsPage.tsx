@@ -4,6 +4,7 @@ import { ApiError, api, unwrap, type Camera, type Recordings } from '../api/clie
 import { LoadError } from '../app/LoadError';
 import { Link } from '../app/Link';
 import { navigate, useLocation, withQuery } from '../app/router';
+import { useCan } from '../app/useAuth';
 import { useLoaded } from '../app/useLoaded';
 import { ExportPanel } from './ExportPanel';
 import { RecordingPlayer, type PlaybackState } from './playback';
@@ -64,6 +65,7 @@ export function RecordingsPage({ id }: { id: number }) {
   const [notice, setNotice] = useState<string | null>(null);
   const video = useRef<HTMLVideoElement>(null);
   const player = useRef<RecordingPlayer | null>(null);
+  const canExport = useCan('export-recordings');
 
   // A new day shows all of it.
   const [shownKey, setShownKey] = useState(key);
@@ -210,7 +212,7 @@ export function RecordingsPage({ id }: { id: number }) {
           </span>
         </div>
       </div>
-      <ExportPanel cameraId={id} playhead={playhead} selection={selection} onSelection={setSelection} />
+      {canExport ? <ExportPanel cameraId={id} playhead={playhead} selection={selection} onSelection={setSelection} /> : null}
     </main>
   );
 }
