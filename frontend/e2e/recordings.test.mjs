@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 
 import { addCamera, assertTilePlays, callApi, playPastInstant, recordRequests, submitLogin } from './browser.mjs';
-import { stackWithCamera } from './rig.mjs';
+import { screenshot, stackWithCamera } from './rig.mjs';
 
 const rig = stackWithCamera();
 const { scenario } = rig;
@@ -105,6 +105,7 @@ scenario('a recording camera shows its span, plays a past instant at 1x and 2x, 
   if (await exporting.getByRole('alert').isVisible()) {
     assert.match(await exporting.getByRole('alert').innerText(), /does not make exports yet/);
   }
+  await screenshot(page, 'console-recordings.png');
 
   await page.getByRole('link', { name: 'Back to live' }).click();
   await page.waitForURL(new RegExp(`/live\\?layout=1&tiles=${id}$`));
