@@ -84,3 +84,16 @@ export async function assertTilePlays(page, index, transport, timeoutMs) {
   assert.ok(after - before >= 1, `tile ${index} over ${transport}: its video advanced ${(after - before).toFixed(2)} s in 1.5 s`);
   return live;
 }
+
+/**
+ * Clicks the last recorded span of the timeline (zoomed to ten minutes) a
+ * `fraction` of the way into it (a little after its start by default).
+ */
+export async function playPastInstant(page, fraction = 0.3) {
+  await page.getByRole('group', { name: 'Zoom' }).getByRole('button', { name: '10 min' }).click();
+  const span = page.locator('.timeline-span').last();
+  const box = await span.boundingBox();
+  assert.ok(box && box.width >= 10, `the recorded span is wide enough to click: ${JSON.stringify(box)}`);
+  const bar = page.locator('.timeline-bar');
+  await bar.click({ position: { x: box.x - (await bar.boundingBox()).x + box.width * fraction, y: 10 } });
+}

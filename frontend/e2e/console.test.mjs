@@ -2,16 +2,14 @@
 // against the whole stack through HAProxy, with real RTSP test cameras.
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
 import { request } from 'playwright-core';
 
 import { addCamera, assertTilePlays, callApi, launchChromium, recordRequests, submitLogin } from './browser.mjs';
-import { Stack, TestCamera, repo } from './stack.mjs';
-
-// Screenshots go to docs/ when asked (`CAMPLANE_SCREENSHOTS=1`), else beside the tests.
-const SHOTS = process.env.CAMPLANE_SCREENSHOTS === '1' ? join(repo, 'docs') : resolve(import.meta.dirname, 'out');
+import { SHOTS } from './rig.mjs';
+import { Stack, TestCamera } from './stack.mjs';
 
 let stack;
 let failed = false;

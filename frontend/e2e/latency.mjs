@@ -8,25 +8,33 @@
 // what the browser spends is read too: CPU time and memory (PSS) of all of
 // Chromium's processes, and the page's script heap (CDP).
 //
-// It measures each run in LATENCY_RUNS (default "webrtc,fmp4,lowLatency,mpegts":
+// It measures each run in LATENCY_RUNS (default "webrtc,fmp4,lowLatency,mpegts,playback":
 // the tiles over WebRTC, then over HLS with each MediaMTX HLS variant; fmp4
 // is mediamtx.yml's own), LATENCY_TILES tiles (16) for LATENCY_SECONDS (60)
 // each, writes docs/latency.md (or LATENCY_OUT) and the table's section of
 // docs/benchmarks.md (or BENCHMARKS_OUT), after what `cargo bench` wrote.
+// `playback` is recorded video instead: from a click on the recordings
+// timeline to the first frame of that past instant shown, in a section of
+// docs/benchmarks.md of its own.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 
-import { addCamera, launchChromium, submitLogin } from './browser.mjs';
+import { addCamera, callApi, launchChromium, playPastInstant, submitLogin } from './browser.mjs';
 import { Stack, TestCamera, repo } from './stack.mjs';
 
-const RUNS = (process.env.LATENCY_RUNS ?? 'webrtc,fmp4,lowLatency,mpegts').split(',');
+const RUNS = (process.env.LATENCY_RUNS ?? 'webrtc,fmp4,lowLatency,mpegts,playback').split(',');
+const LIVE_RUNS = RUNS.filter((run) => run !== 'playback');
 const TILES = Number(process.env.LATENCY_TILES ?? 16);
 const SECONDS = Number(process.env.LATENCY_SECONDS ?? 60);
 const OUT = process.env.LATENCY_OUT ?? join(repo, 'docs/latency.md');
 const BENCHMARKS = process.env.BENCHMARKS_OUT ?? join(repo, 'docs/benchmarks.md');
 /** The issue's target for WebRTC tiles. */
 const WEBRTC_P95_MS = 400;
+/** Issue 19's target from a click on the timeline to the first frame of that instant. */
+const PLAYBACK_FIRST_FRAME_MS = 1_000;
+/** Past instants clicked, each on a freshly loaded recordings page. */
+const PLAYBACK_CLICKS = 7;
 /** Linux's clock ticks per second (USER_HZ), the unit of /proc/<pid>/stat's CPU times. */
 const TICKS_PER_S = 100;
 
@@ -87,10 +95,7 @@ async function measure(run) {
     browser = await launchChromium();
     const context = await browser.newContext({ baseURL: stack.edge, ignoreHTTPSErrors: true, viewport: { width: 1920, height: 1080 } });
     const page = await context.newPage();
-    await page.goto('/live');
-    await page.waitForURL((url) => url.pathname === '/login');
-    await submitLogin(page, 'admin', stack.adminPassword);
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    await logIn(page, stack);
     const ids = [];
     for (let tile = 0; tile < TILES; tile += 1) ids.push(await addCamera(page, `Latency ${tile + 1}`, camera.url('flash')));
     await page.goto(`/live?layout=${TILES}&tiles=${ids.join(',')}`);
@@ -162,9 +167,73 @@ async function measure(run) {
   }
 }
 
+async function logIn(page, stack) {
+  await page.goto('/live');
+  await page.waitForURL((url) => url.pathname === '/login');
+  await submitLogin(page, 'admin', stack.adminPassword);
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+}
+
+/**
+ * Milliseconds, sorted, from a click on the recordings timeline to the first
+ * frame of that instant shown (its expected display time), each on a
+ * freshly loaded page as an operator opening it: the video token's request,
+ * /playback/get through the edge and MSE's start included.
+ */
+async function measurePlayback() {
+  const stack = await Stack.start();
+  let camera;
+  let browser;
+  try {
+    camera = await TestCamera.start();
+    browser = await launchChromium();
+    const context = await browser.newContext({ baseURL: stack.edge, ignoreHTTPSErrors: true, viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    await logIn(page, stack);
+    const created = await callApi(page, 'POST', '/api/cameras', { name: 'Recorded', stream_url: camera.url(), recording: { mode: 'continuous' } });
+    const { id } = JSON.parse(created.text);
+    // Enough recording behind it that every click lands in the past.
+    for (let recorded = 0; recorded < 40; await page.waitForTimeout(2_000)) {
+      recorded = JSON.parse((await callApi(page, 'GET', `/api/cameras/${id}/recordings`)).text).recorded_seconds ?? 0;
+    }
+    const firstFrames = [];
+    for (let click = 0; click < PLAYBACK_CLICKS; click += 1) {
+      await page.goto(`/cameras/${id}/recordings`);
+      await page.locator('.timeline-span').first().waitFor();
+      // Before the console's own handler (React listens at the root), so the
+      // frame callback waits for the stream the click starts.
+      await page.evaluate(() => {
+        const bar = document.querySelector('.timeline-bar');
+        const video = document.querySelector('.recordings-player video');
+        window.firstFrame = new Promise((done) => {
+          bar.addEventListener('click', () => {
+            const clicked = performance.now();
+            video.requestVideoFrameCallback((_now, frame) => done(frame.expectedDisplayTime - clicked));
+          }, { capture: true, once: true });
+        });
+      });
+      await playPastInstant(page, 0.1 + (0.8 * click) / PLAYBACK_CLICKS);
+      firstFrames.push(await page.evaluate(() => window.firstFrame));
+    }
+    return firstFrames.sort((a, b) => a - b);
+  } finally {
+    await browser?.close();
+    await camera?.stop();
+    await stack.stop();
+  }
+}
+
+/** `text` with the `## heading` section (up to the next one) replaced by `lines`, or added at the end. */
+function withSection(text, heading, lines) {
+  const start = text.indexOf(heading);
+  if (start === -1) return `${text.trimEnd()}\n\n${lines.join('\n')}`;
+  const next = text.indexOf('\n## ', start + heading.length);
+  return text.slice(0, start) + lines.join('\n') + (next === -1 ? '' : text.slice(next));
+}
+
 const loadBefore = loadavg()[0].toFixed(2);
 const rows = [];
-for (const run of RUNS) {
+for (const run of LIVE_RUNS) {
   const { latencies, flips, spent } = await measure(run);
   const percentile = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
   const ms = (value) => `${Math.round(value)} ms`;
@@ -193,7 +262,8 @@ const method = [
   "their proportional set size (PSS) at the end, and the page's script heap from CDP's Performance.getMetrics;",
   'both include the sampling of every shown frame (a 16x9 canvas read), the same for every row.',
 ];
-const machine = [
+/** The machine and its load from the first measurement to now. */
+const machine = () => [
   `Machine: ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), load average ${loadBefore} at the start and`,
   `${loadavg()[0].toFixed(2)} at the end, shared with other engineers' builds; the camera, MediaMTX, HAProxy and`,
   'camera-api run beside the browser.',
@@ -204,29 +274,50 @@ const report = [
   '',
   `Written by \`npm run latency\` (in \`make bench\`) on ${date}:`,
   ...method,
-  ...machine,
+  ...machine(),
   '',
   ...header,
   ...rows,
   '',
 ].join('\n');
-console.log(report);
-writeFileSync(OUT, report);
+// docs/benchmarks.md: cargo bench writes it whole first; these sections
+// follow its table (and replace those a previous `npm run latency` left).
+if (rows.length) {
+  console.log(report);
+  writeFileSync(OUT, report);
+  writeFileSync(BENCHMARKS, withSection(readFileSync(BENCHMARKS, 'utf8'), '## Live video in the browser', [
+    '## Live video in the browser',
+    '',
+    `Written by \`npm run latency\` on ${date}: ${TILES} tiles of the console in Chromium over each transport, ${SECONDS} s each;`,
+    'the method is in [latency.md](latency.md).',
+    ...machine(),
+    '',
+    ...header,
+    ...rows,
+    '',
+  ]));
+}
 
-// docs/benchmarks.md: cargo bench writes it whole first; this section follows
-// its table (and replaces the one a previous `npm run latency` left).
-const SECTION = '## Live video in the browser';
-const benchmarks = readFileSync(BENCHMARKS, 'utf8');
-const kept = benchmarks.includes(SECTION) ? benchmarks.slice(0, benchmarks.indexOf(SECTION)) : `${benchmarks.trimEnd()}\n\n`;
-const section = [
-  SECTION,
-  '',
-  `Written by \`npm run latency\` on ${date}: ${TILES} tiles of the console in Chromium over each transport, ${SECONDS} s each;`,
-  'the method is in [latency.md](latency.md).',
-  ...machine,
-  '',
-  ...header,
-  ...rows,
-  '',
-];
-writeFileSync(BENCHMARKS, kept + section.join('\n'));
+if (RUNS.includes('playback')) {
+  const firstFrames = await measurePlayback();
+  const at = (p) => firstFrames[Math.min(firstFrames.length - 1, Math.floor((p / 100) * firstFrames.length))];
+  const ms = (value) => `${Math.round(value)} ms`;
+  const row = `| ${firstFrames.length} | ${ms(firstFrames[0])} | ${ms(at(50))} | ${ms(firstFrames.at(-1))} | ${firstFrames.at(-1) <= PLAYBACK_FIRST_FRAME_MS ? 'PASS' : 'MISSED'} |`;
+  const lines = [
+    '## Recorded video in the browser',
+    '',
+    `Written by \`npm run latency\` on ${date}: from a click on a camera's recordings timeline at a past instant to the`,
+    "first frame of that instant shown (its expected display time, requestVideoFrameCallback), in headless Chromium",
+    'through HAProxy and the real MediaMTX\'s playback server; each click on a freshly loaded recordings page, so the',
+    'video token\'s request, `/playback/get` and Media Source Extensions\' start are all inside. The camera (640x360,',
+    '25 fps, 1 s GOP) records continuously; the clicks fall at different points of its last recorded minute or so.',
+    ...machine(),
+    '',
+    '| clicks | fastest | p50 | slowest | every click ≤ 1 s |',
+    '| --- | --- | --- | --- | --- |',
+    row,
+    '',
+  ];
+  console.log(lines.join('\n'));
+  writeFileSync(BENCHMARKS, withSection(readFileSync(BENCHMARKS, 'utf8'), '## Recorded video in the browser', lines));
+}

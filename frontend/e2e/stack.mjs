@@ -96,8 +96,8 @@ export class TestCamera {
 export class Stack {
   static async start(settings = {}) {
     const stack = new Stack();
-    const [https, http, api, demo, mediamtx, hls, rtsp, mediamtxMetrics, webrtc, ice] = await Promise.all(
-      Array.from({ length: 10 }, freePort),
+    const [https, http, api, demo, mediamtx, hls, rtsp, mediamtxMetrics, webrtc, ice, playback] = await Promise.all(
+      Array.from({ length: 11 }, freePort),
     );
     stack.database = `camplane_e2e_${process.pid}_${Date.now()}`;
     stack.runDir = mkdtempSync(join(tmpdir(), 'camplane-e2e-'));
@@ -123,6 +123,7 @@ export class Stack {
         // picked the same number, which run-local.sh would report.
         CAMPLANE_WEBRTC_ICE_PORT: String(ice),
         CAMPLANE_RTSP_PORT: String(rtsp),
+        CAMPLANE_PLAYBACK_PORT: String(playback),
         CAMPLANE_MEDIAMTX_METRICS_PORT: String(mediamtxMetrics),
         CAMPLANE_METRICS_LISTEN: 'off',
         ...settings,

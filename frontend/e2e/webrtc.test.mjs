@@ -7,47 +7,19 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
 
-import { addCamera, assertTilePlays, callApi, launchChromium, recordRequests, submitLogin } from './browser.mjs';
-import { Stack, TestCamera } from './stack.mjs';
+import { addCamera, assertTilePlays, callApi, recordRequests, submitLogin } from './browser.mjs';
+import { stackWithCamera } from './rig.mjs';
+import { TestCamera } from './stack.mjs';
 
-let stack;
-let browser;
-let camera;
-let failed = false;
-
-before(async () => {
-  [stack, camera] = await Promise.all([Stack.start(), TestCamera.start()]);
-  // MediaMTX announces 127.0.0.1 here (run-local.sh), which Chromium
-  // reaches as it would a LAN or public address.
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await camera?.stop();
-  if (failed) {
-    stack?.printLogs();
-  }
-  await stack?.stop();
-});
-
-/** A test whose failure also prints the stack's logs. */
-function scenario(name, body) {
-  test(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      failed = true;
-      throw error;
-    }
-  });
-}
+// MediaMTX announces 127.0.0.1 here (run-local.sh), which Chromium reaches
+// as it would a LAN or public address.
+const rig = stackWithCamera();
+const { scenario } = rig;
 
 /** A browser of its own (its own cookies), logged in as `username`, on the console. */
 async function logIn(username, password) {
-  const context = await browser.newContext({ baseURL: stack.edge, ignoreHTTPSErrors: true });
+  const context = await rig.browser.newContext({ baseURL: rig.stack.edge, ignoreHTTPSErrors: true });
   const page = await context.newPage();
   await page.goto('/login');
   await submitLogin(page, username, password);
@@ -55,7 +27,7 @@ async function logIn(username, password) {
   return page;
 }
 
-const logInAsAdmin = () => logIn('admin', stack.adminPassword);
+const logInAsAdmin = () => logIn('admin', rig.stack.adminPassword);
 
 async function addUser(admin, username, groups) {
   const password = `${username} password 1`;
@@ -153,7 +125,7 @@ let cameraId;
 
 async function lobbyCamera(admin) {
   if (cameraId === undefined) {
-    cameraId = await addCamera(admin, 'Lobby', camera.url('cam1'));
+    cameraId = await addCamera(admin, 'Lobby', rig.camera.url('cam1'));
     const { status, text } = await callApi(admin, 'PATCH', `/api/cameras/${cameraId}`, { groups: ['lobby'] });
     assert.equal(status, 200, text);
   }
@@ -217,7 +189,7 @@ scenario("a disabled viewer's WebRTC session ends within seconds", async () => {
   }
   assert.ok(ended, `the disabled viewer still plays over WebRTC after 12 s: ${JSON.stringify(last)}`);
   // Ended by camera-api's kick, not by chance.
-  const log = readFileSync(join(stack.runDir, 'camera-api.log'), 'utf8');
+  const log = readFileSync(join(rig.stack.runDir, 'camera-api.log'), 'utf8');
   assert.match(log, /ended video sessions whose access was revoked/);
   console.log(`the disabled viewer's WebRTC session ended within ${Date.now() - disabledAt} ms (${JSON.stringify(last)})`);
   await page.context().close();

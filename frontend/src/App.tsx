@@ -21,6 +21,7 @@ import { CameraForm } from './cameras/CameraForm';
 import { CameraList } from './cameras/CameraList';
 import { ImportPage } from './cameras/ImportPage';
 import { Mosaic } from './live/Mosaic';
+import { RecordingsPage } from './recordings/RecordingsPage';
 
 function Screen({ path, role }: { path: string; role: Role }) {
   const allowed = (action: Action, what: string, screen: React.ReactNode) =>
@@ -30,6 +31,8 @@ function Screen({ path, role }: { path: string; role: Role }) {
   if (path === '/cameras/new') return allowed('manage-cameras', 'add cameras', <CameraForm key="new" id={null} />);
   if (path === '/cameras/import') return allowed('manage-cameras', 'import cameras', <ImportPage />);
   const camera = /^\/cameras\/(\d+)$/.exec(path);
+  const recordings = /^\/cameras\/(\d+)\/recordings$/.exec(path);
+  if (recordings?.[1]) return <RecordingsPage key={recordings[1]} id={Number(recordings[1])} />;
   if (camera?.[1]) return allowed('manage-cameras', 'edit cameras', <CameraForm key={camera[1]} id={Number(camera[1])} />);
   if (path === '/users') return allowed('manage-users', 'manage users', <UserList />);
   if (path === '/users/new') return allowed('manage-users', 'manage users', <UserForm key="new" id={null} />);

@@ -3,12 +3,19 @@
 // this only hides buttons.
 import type { Role } from '../api/auth';
 
-export type Action = 'manage-cameras' | 'manage-users' | 'manage-tokens' | 'read-audit' | 'share-views';
+export type Action =
+  | 'manage-cameras'
+  | 'manage-users'
+  | 'manage-tokens'
+  | 'read-audit'
+  | 'share-views'
+  | 'export-recordings';
 
-// Everyone may watch, take snapshots and read cameras and their status.
+// Everyone may watch, play recordings, take snapshots and read cameras and
+// their status.
 const ALLOWED: Record<Role, readonly Action[]> = {
-  admin: ['manage-cameras', 'manage-users', 'manage-tokens', 'read-audit', 'share-views'],
-  operator: ['manage-cameras', 'share-views'],
+  admin: ['manage-cameras', 'manage-users', 'manage-tokens', 'read-audit', 'share-views', 'export-recordings'],
+  operator: ['manage-cameras', 'share-views', 'export-recordings'],
   viewer: [],
 };
 

@@ -33,6 +33,7 @@ const CAMERA = {
   created_at: '2026-11-25T00:00:00Z',
   updated_at: '2026-11-25T00:00:00Z',
   provisioning: { state: 'ready', attempts: 0, updated_at: '2026-11-25T00:00:00Z' },
+  recording: { mode: 'continuous', retention: '7d', retention_seconds: 604800, storage_budget_bytes: 20_000_000_000 },
 };
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -40,6 +41,30 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
     status,
     headers: { 'content-type': status < 400 ? 'application/json' : 'application/problem+json', ...headers },
   });
+
+/** The API's 422 naming one field. */
+const invalid = (field: string, message: string) =>
+  json(
+    { type: 'urn:camplane:problem:validation', title: 'Invalid request', status: 422, detail: 'some fields are invalid', errors: [{ field, message }] },
+    422,
+  );
+
+/** The new-camera form, filled in (label → value) and sent. */
+function addCamera(fields: Record<string, string>) {
+  render(<CameraForm id={null} />);
+  for (const [label, value] of Object.entries(fields)) {
+    fireEvent.change(screen.getByLabelText(label), { target: { value } });
+  }
+  fireEvent.click(screen.getByRole('button', { name: 'Add camera' }));
+}
+
+/** `message` shows under the field labelled `label`, which says it is invalid and points to it. */
+async function expectShownAt(label: string, message: string) {
+  const shown = await screen.findByText(message);
+  const input = screen.getByLabelText(label);
+  expect(input.getAttribute('aria-invalid')).toBe('true');
+  expect(input.getAttribute('aria-describedby')).toContain(shown.id);
+}
 
 afterEach(() => {
   cleanup();
@@ -82,26 +107,23 @@ describe('camera form', () => {
   });
 
   it('shows each rejected field next to its input', async () => {
-    server.answer = () =>
-      json(
-        {
-          type: 'urn:camplane:problem:validation',
-          title: 'Invalid request',
-          status: 422,
-          detail: 'some fields are invalid',
-          errors: [{ field: 'stream_url', message: 'must start with rtsp:// or rtsps://' }],
-        },
-        422,
-      );
-    render(<CameraForm id={null} />);
-    fireEvent.change(screen.getByLabelText('Name'), { target: { value: 'Gate' } });
-    fireEvent.change(screen.getByLabelText('Stream URL'), { target: { value: 'http://10.0.0.1/' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Add camera' }));
-
-    const message = await screen.findByText('must start with rtsp:// or rtsps://');
-    const input = screen.getByLabelText('Stream URL');
-    expect(input.getAttribute('aria-invalid')).toBe('true');
-    expect(input.getAttribute('aria-describedby')).toContain(message.id);
+    server.answer = () => invalid('stream_url', 'must start with rtsp:// or rtsps://');
+    addCamera({ Name: 'Gate', 'Stream URL': 'http://10.0.0.1/' });
+    await expectShownAt('Stream URL', 'must start with rtsp:// or rtsps://');
     expect(screen.getByRole('alert').textContent).toMatch(/Some fields need attention/);
+  });
+
+  it('sends the recording policy with the budget in bytes and shows its field errors in place', async () => {
+    server.answer = () => invalid('recording.retention', 'a whole number and s, m, h or d');
+    addCamera({
+      Name: 'Gate',
+      'Stream URL': 'rtsp://10.0.0.1/',
+      Mode: 'continuous',
+      'Keep recordings for': '2 weeks',
+      'Storage budget (GB)': '1.5',
+    });
+    await expectShownAt('Keep recordings for', 'a whole number and s, m, h or d');
+    const sent = JSON.parse(server.requests.at(-1)?.body ?? '{}') as { recording: unknown };
+    expect(sent.recording).toEqual({ mode: 'continuous', retention: '2 weeks', storage_budget_bytes: 1_500_000_000 });
   });
 });

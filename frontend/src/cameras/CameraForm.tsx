@@ -1,12 +1,13 @@
 import { useEffect, useState, type SyntheticEvent } from 'react';
 
-import { ApiError, api, unwrap, type Camera, type Probe } from '../api/client';
+import { ApiError, api, unwrap, type Camera, type Probe, type RecordingMode } from '../api/client';
 import { describeProbe } from '../api/probe';
 import { ConfirmDialog } from '../app/ConfirmDialog';
 import { Field } from '../app/Field';
 import { formatGroups, parseGroups } from '../app/groups';
 import { Link } from '../app/Link';
 import { navigate } from '../app/router';
+import { budgetBytes, gigabytesOf } from './storageBudget';
 import { joinStreamUrl, splitStreamUrl } from './streamUrl';
 import { Alert } from '../app/Alert';
 import { SubmitButton } from '../app/SubmitButton';
@@ -22,6 +23,10 @@ interface Fields {
   max_readers: string;
   /** Comma-separated, as typed. */
   groups: string;
+  recording_mode: RecordingMode;
+  retention: string;
+  /** Gigabytes as typed; empty for no budget of the camera's own. */
+  budget_gb: string;
 }
 
 const EMPTY: Fields = {
@@ -34,6 +39,9 @@ const EMPTY: Fields = {
   on_demand: true,
   max_readers: '0',
   groups: '',
+  recording_mode: 'off',
+  retention: '7d',
+  budget_gb: '',
 };
 
 function fieldsOf(camera: Camera): Fields {
@@ -48,6 +56,9 @@ function fieldsOf(camera: Camera): Fields {
     on_demand: camera.on_demand,
     max_readers: String(camera.max_readers),
     groups: formatGroups(camera.groups),
+    recording_mode: camera.recording.mode,
+    retention: camera.recording.retention,
+    budget_gb: gigabytesOf(camera.recording.storage_budget_bytes ?? null),
   };
 }
 
@@ -126,6 +137,11 @@ export function CameraForm({ id }: { id: number | null }) {
       on_demand: fields.on_demand,
       max_readers: Number.isInteger(maxReaders) ? maxReaders : -1,
       groups: parseGroups(fields.groups),
+      recording: {
+        mode: fields.recording_mode,
+        retention: fields.retention.trim(),
+        storage_budget_bytes: budgetBytes(fields.budget_gb),
+      },
     };
     try {
       if (id === null) {
@@ -258,6 +274,25 @@ export function CameraForm({ id }: { id: number | null }) {
           <input type="checkbox" checked={fields.on_demand} onChange={(e) => { set('on_demand', e.target.checked); }} /> Pull the stream only while
           someone watches
         </label>
+        <fieldset className="recording">
+          <legend>Recording</legend>
+          <Field label="Mode" error={errors['recording.mode']}>
+            {(props) => (
+              <select {...props} value={fields.recording_mode} onChange={(e) => { set('recording_mode', e.target.value as RecordingMode); }}>
+                <option value="off">Off</option>
+                <option value="continuous">Continuous</option>
+              </select>
+            )}
+          </Field>
+          <div className="field-row">
+            <Field label="Keep recordings for" error={errors['recording.retention']} hint="A whole number and s, m, h or d: 36h, 7d, 90d.">
+              {(props) => <input {...props} value={fields.retention} spellCheck={false} onChange={(e) => { set('retention', e.target.value); }} />}
+            </Field>
+            <Field label="Storage budget (GB)" error={errors['recording.storage_budget_bytes']} hint="The most this camera's recordings may take; empty for no limit of its own.">
+              {(props) => <input {...props} type="number" min={0} step="any" value={fields.budget_gb} onChange={(e) => { set('budget_gb', e.target.value); }} />}
+            </Field>
+          </div>
+        </fieldset>
         <div className="actions">
           <SubmitButton label={id === null ? 'Add camera' : 'Save changes'} busyLabel="Saving…" busy={saving} />
           {id !== null ? (

@@ -207,6 +207,11 @@ export function CameraList() {
               <td><Thumbnail id={camera.id} name={camera.name} /></td>
               <td>
                 {canManage ? <Link href={`/cameras/${camera.id}`}>{camera.name}</Link> : camera.name}
+                {camera.recording.mode === 'continuous' ? (
+                  <span className="rec-badge" title={`Recording continuously, kept for ${camera.recording.retention}`}>
+                    REC
+                  </span>
+                ) : null}
                 <Groups groups={camera.groups} />
               </td>
               <td>{camera.location ?? ''}</td>
@@ -215,6 +220,7 @@ export function CameraList() {
               <td><time dateTime={camera.created_at}>{new Date(camera.created_at).toLocaleDateString()}</time></td>
               <td className="row-actions">
                 <Link href={`/live?layout=1&tiles=${camera.id}`} aria-label={`Watch ${camera.name}`}>Watch</Link>
+                <Link href={`/cameras/${camera.id}/recordings`} aria-label={`Recordings of ${camera.name}`}>Recordings</Link>
                 {canManage ? (
                   <>
                     <Link href={`/cameras/${camera.id}`} aria-label={`Edit ${camera.name}`}>Edit</Link>

@@ -6,6 +6,8 @@ import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
 import { LAYOUTS, layoutShape, mosaicParams, openingView, readMosaic, swapTiles, tileSpan, viewQuery, withLayout, withTile, type Mosaic as MosaicState } from './layout';
 import { SavedViews } from './SavedViews';
+import { SyncControls } from '../recordings/SyncControls';
+import type { PlaybackClock } from '../recordings/sync';
 import { Tile } from './Tile';
 import { PREFERENCE_NAMES, PREFERENCES, type Preference } from './transport';
 import { useTransportPreference } from './usePreference';
@@ -39,6 +41,7 @@ export function Mosaic() {
   const [statuses, setStatuses] = useState<Map<number, CameraStatus>>(new Map());
   const [generation, setGeneration] = useState(0);
   const [preference, setPreference] = useTransportPreference();
+  const [clock, setClock] = useState<PlaybackClock | null>(null);
   const chosen = mosaic.tiles.filter((id): id is number => id !== null);
   const chosenKey = [...new Set(chosen)].sort((a, b) => a - b).join(',');
   const first = useLoaded(loadFirstCameras, '', generation);
@@ -152,6 +155,7 @@ export function Mosaic() {
             show(viewMosaic(view), replace);
           }}
         />
+        <SyncControls clock={clock} onClock={setClock} />
         <Alert message={error} inline />
       </div>
       <div className="mosaic" data-layout={mosaic.layout} style={{ gridTemplateColumns: `repeat(${layoutShape(mosaic.layout).columns}, 1fr)` }}>
@@ -163,6 +167,7 @@ export function Mosaic() {
             camera={id === null ? null : (byId.get(id) ?? null)}
             status={id === null ? undefined : statuses.get(id)}
             preference={preference}
+            clock={clock}
             onChoose={(next) => {
               show(withTile(mosaic, index, next));
             }}

@@ -2,7 +2,11 @@ import { useEffect, useRef, useState } from 'react';
 
 import type { Camera, CameraStatus } from '../api/client';
 import { describeFailure } from '../api/probe';
+import { Link } from '../app/Link';
 import { useCountdown } from '../app/useCountdown';
+import type { PlaybackState } from '../recordings/playback';
+import type { PlaybackClock } from '../recordings/sync';
+import { useSyncedPlayback } from '../recordings/useSyncedPlayback';
 import { CameraPicker } from './CameraPicker';
 import { carriesTileDrop, dragTile, readDrop, type Dropped } from './dragging';
 import { LastPicture } from './LastPicture';
@@ -36,12 +40,20 @@ function useVisible(element: React.RefObject<HTMLElement | null>): boolean {
   return onScreen && tabVisible;
 }
 
+/** What a tile playing recordings says over its video. */
+const PLAYBACK_MESSAGES: Partial<Record<PlaybackState['kind'], string>> = {
+  loading: 'Loading the recording…',
+  'no-recording': 'No recording of this camera at this time.',
+  ended: 'End of the recording.',
+};
+
 export function Tile({
   index,
   span,
   camera,
   status,
   preference,
+  clock,
   onChoose,
   onDrop,
 }: {
@@ -51,6 +63,8 @@ export function Tile({
   camera: Camera | null;
   status: CameraStatus | undefined;
   preference: Preference;
+  /** Set: the tile plays its camera's recordings by this clock instead of live. */
+  clock: PlaybackClock | null;
   onChoose: (id: number | null) => void;
   /** A tile or a camera was dropped on this tile. */
   onDrop: (dropped: Dropped) => void;
@@ -63,7 +77,8 @@ export function Tile({
   const [dropping, setDropping] = useState(false);
   const visible = useVisible(figure);
   const id = camera?.id ?? null;
-  const playable = camera !== null && camera.enabled && visible && !paused;
+  const playable = camera !== null && camera.enabled && visible && !paused && clock === null;
+  const playback = useSyncedPlayback(video, id, clock, camera !== null && camera.enabled && visible);
   const hlsUrl = camera?.hls_url ?? null;
   const webrtcUrl = camera?.webrtc_url ?? null;
 
@@ -90,7 +105,8 @@ export function Tile({
   const retryAt = 'retryAt' in state ? state.retryAt : null;
   const retryIn = useCountdown(retryAt);
   const label = camera ? camera.name : `Tile ${index + 1}`;
-  const transport = 'transport' in state && camera && !paused ? state.transport : null;
+  const transport = 'transport' in state && camera && !paused && !clock ? state.transport : null;
+  const shownState = clock ? `playback-${playback.kind}` : camera ? (paused ? 'paused' : state.kind) : 'empty';
   const fullscreen = () => {
     const element = figure.current;
     if (!element) return;
@@ -103,6 +119,9 @@ export function Tile({
     overlay = <p className="tile-message">Choose a camera for this tile.</p>;
   } else if (!camera.enabled) {
     overlay = <p className="tile-message">This camera is disabled.</p>;
+  } else if (clock) {
+    const message = PLAYBACK_MESSAGES[playback.kind];
+    overlay = playback.kind === 'error' ? <p className="tile-message"><strong>Error:</strong> {playback.message}</p> : message ? <p className="tile-message">{message}</p> : null;
   } else if (paused) {
     overlay = <p className="tile-message">Paused: the stream is released.</p>;
   } else if (state.kind === 'starting') {
@@ -151,10 +170,10 @@ export function Tile({
   return (
     <figure
       ref={figure}
-      className={`tile tile-${camera ? (paused ? 'paused' : state.kind) : 'empty'}`}
+      className={`tile tile-${shownState}`}
       data-tile={index}
       style={span > 1 ? { gridColumn: `span ${span}`, gridRow: `span ${span}` } : undefined}
-      data-state={camera ? (paused ? 'paused' : state.kind) : 'empty'}
+      data-state={shownState}
       data-transport={transport ?? undefined}
       data-drop-target={dropping || undefined}
       aria-label={label}
@@ -190,7 +209,12 @@ export function Tile({
       {overlay ? <div className="tile-overlay">{overlay}</div> : null}
       <figcaption className="tile-bar">
         <CameraPicker index={index} camera={camera} onChoose={onChoose} />
-        {state.kind === 'live' && !paused && camera ? (
+        {clock && camera && playback.kind === 'playing' ? (
+          <span className="playback-badge" title="Playing this camera's recording, in step with the other tiles">
+            REC
+          </span>
+        ) : null}
+        {state.kind === 'live' && !paused && camera && !clock ? (
           <span className="live-badge" title="How far behind the camera's live edge this tile plays">
             LIVE{state.latency !== null ? ` ${state.latency.toFixed(1)} s` : ''}
           </span>
@@ -207,20 +231,25 @@ export function Tile({
         ) : null}
         {camera ? (
           <>
-            <button
-              type="button"
-              aria-label={paused ? `Play ${label}` : `Pause ${label}`}
-              onClick={() => {
-                setPaused((p) => !p);
-              }}
-            >
-              {paused ? '▶' : '❚❚'}
-            </button>
+            {clock ? null : (
+              <button
+                type="button"
+                aria-label={paused ? `Play ${label}` : `Pause ${label}`}
+                onClick={() => {
+                  setPaused((p) => !p);
+                }}
+              >
+                {paused ? '▶' : '❚❚'}
+              </button>
+            )}
             {waiting || state.kind === 'capacity' ? (
               <button type="button" onClick={() => player.current?.retryNow()} aria-label={`Retry ${label}`}>
                 Retry
               </button>
             ) : null}
+            <Link className="button" href={`/cameras/${String(camera.id)}/recordings`} aria-label={`Recordings of ${label}`} title="Recordings">
+              ⏪
+            </Link>
             <button type="button" onClick={fullscreen} aria-label={`Full screen ${label}`}>
               <svg viewBox="0 0 16 16" width="12" height="12" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2">
                 <path d="M1 5V1h4M11 1h4v4M15 11v4h-4M5 15H1v-4" />

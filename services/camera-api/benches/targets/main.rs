@@ -170,10 +170,18 @@ fn report_part(rows: &[Row], (before, after): &(String, String), which: &str) {
     let doc = std::fs::read_to_string(DOC).expect("reading docs/benchmarks.md");
     let cell = |line: &str| line.split(" | ").next().map(str::to_owned);
     let mut lines: Vec<String> = doc.lines().map(str::to_owned).collect();
-    let table_end = lines
+    // The first table is this suite's; the browser's (npm run latency)
+    // come after it.
+    let table_start = lines
         .iter()
-        .rposition(|line| line.starts_with("| "))
+        .position(|line| line.starts_with("| "))
         .expect("a table in docs/benchmarks.md");
+    let table_end = table_start
+        + lines[table_start..]
+            .iter()
+            .take_while(|line| line.starts_with("| "))
+            .count()
+        - 1;
     let mut added = 0;
     for row in rows {
         let line = row.line();
@@ -189,18 +197,31 @@ fn report_part(rows: &[Row], (before, after): &(String, String), which: &str) {
             }
         }
     }
-    // The note of an earlier partial run of the same rows goes.
+    // The note of an earlier partial run of the same rows goes; the new one
+    // follows the notes under this suite's table.
     let note = format!("Measured again alone ({which}) on ");
     lines.retain(|line| !line.starts_with(&note));
-    while lines.last().is_some_and(String::is_empty) {
-        lines.pop();
-    }
-    lines.push(String::new());
-    lines.push(format!(
-        "{note}{date}: {machine}, load average {before} at the start and {after} at the end.",
-        date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
-        machine = machine(),
-    ));
+    let notes_from = table_end + added + 1;
+    let notes_end = notes_from
+        + lines[notes_from..]
+            .iter()
+            .take_while(|line| line.is_empty() || line.starts_with("Measured again alone"))
+            .count();
+    let last_note = (notes_from..notes_end)
+        .rev()
+        .find(|at| !lines[*at].is_empty())
+        .unwrap_or(table_end + added);
+    lines.splice(
+        last_note + 1..last_note + 1,
+        [
+            String::new(),
+            format!(
+                "{note}{date}: {machine}, load average {before} at the start and {after} at the end.",
+                date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+                machine = machine(),
+            ),
+        ],
+    );
     let mut doc = lines.join("\n");
     doc.push('\n');
     std::fs::write(DOC, doc).expect("writing docs/benchmarks.md");

@@ -1069,6 +1069,14 @@ async fn recordings_play_through_the_edge_for_who_may_see_the_camera_only() {
         .curl_as(Some(&dock), &[], &format!("{}{early}", edge.https))
         .await;
     reply.problem_with_id(404, "no-recording");
+    // A camera that never recorded has no directory for MediaMTX to read.
+    let quiet = stack.add_camera(&edge, "Quiet", &camera.url("cam1")).await;
+    let never = format!("/playback/get?path=cam_{quiet}&start={start}&duration=2");
+    let everyone = stack.video_token(None).await;
+    let reply = edge
+        .curl_as(Some(&everyone), &[], &format!("{}{never}", edge.https))
+        .await;
+    reply.problem_with_id(404, "no-recording");
 
     // Only /get, of one camera named plainly once.
     for path in [
