@@ -46,12 +46,13 @@ afterEach(() => {
 
 /** The panel with the minute around the playhead selected. */
 function Panel() {
-  return <ExportPanel cameraId={7} playhead={T} selection={minuteAround(T)} onSelection={() => undefined} />;
+  return <ExportPanel cameraId={7} playhead={T} selection={minuteAround(T, T + 60_000)} onSelection={() => undefined} />;
 }
 
 describe('export', () => {
   it('refuses what the server would before asking it', () => {
-    expect(minuteAround(T)).toEqual({ start: T - 30_000, end: T + 30_000 });
+    expect(minuteAround(T, T + 60_000)).toEqual({ start: T - 30_000, end: T + 30_000 });
+    expect(minuteAround(T, T + 10_000)).toEqual({ start: T - 50_000, end: T + 10_000 });
     expect(exportProblem({ start: T, end: T })).toMatch(/after the start/);
     expect(exportProblem({ start: T, end: T + 61 * 60_000 })).toMatch(/at most one hour/);
     expect(exportProblem({ start: T, end: T + 60 * 60_000 })).toBeNull();
@@ -74,7 +75,7 @@ describe('export', () => {
     expect(screen.getByRole('status').textContent).toMatch(/Ready \(2\.5 MB\)/);
   });
 
-  it('says why an export failed, and that a server without exports made none', async () => {
+  it('says why an export failed, and why one was refused', async () => {
     server.answer = (method) =>
       method === 'POST' ? json(EXPORT, 202) : json({ ...EXPORT, state: 'failed', detail: 'nothing was recorded in that range' });
     render(<Panel />);
@@ -82,9 +83,10 @@ describe('export', () => {
     expect((await screen.findByText(/The export failed/, {}, POLLED)).textContent).toBe('The export failed: nothing was recorded in that range');
     cleanup();
 
-    server.answer = () => json({ type: 'urn:camplane:problem:not-found', title: 'Not Found', status: 404, detail: 'no route' }, 404);
+    server.answer = () =>
+      json({ type: 'urn:camplane:problem:validation', title: 'Unprocessable Entity', status: 422, detail: 'end: must be at most 1h after start' }, 422);
     render(<Panel />);
     fireEvent.click(screen.getByRole('button', { name: 'Export' }));
-    expect((await screen.findByRole('alert', {}, POLLED)).textContent).toMatch(/does not make exports yet/);
+    expect((await screen.findByRole('alert', {}, POLLED)).textContent).toBe('end: must be at most 1h after start');
   });
 });

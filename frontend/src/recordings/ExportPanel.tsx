@@ -1,15 +1,15 @@
 import { useEffect, useState } from 'react';
 
 import { Alert } from '../app/Alert';
-import { createExport, exportProblem, exportsMissing, loadExport, minuteAround, type Export } from './exports';
+import { createExport, exportProblem, loadExport, minuteAround, type Export } from './exports';
 import { timeOfDay } from './Timeline';
 import type { Range } from './timeline';
 
 /** How often a pending export is asked about. */
 const POLL_MS = 1_000;
 
-function sizeOf(bytes: number | null): string {
-  return bytes === null ? '' : ` (${(bytes / 1e6).toFixed(1)} MB)`;
+function sizeOf(bytes: number | null | undefined): string {
+  return bytes === null || bytes === undefined ? '' : ` (${(bytes / 1e6).toFixed(1)} MB)`;
 }
 
 /** Keeps `exported` up to date until it is ready or failed. */
@@ -45,7 +45,6 @@ export function ExportPanel({
 }) {
   const [exported, setExported] = useState<Export | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const [unavailable, setUnavailable] = useState(false);
   usePolled(exported, setExported, setError);
 
   const mark = (end: 'start' | 'end') => {
@@ -61,8 +60,7 @@ export function ExportPanel({
     try {
       setExported(await createExport(cameraId, selection));
     } catch (err) {
-      if (exportsMissing(err)) setUnavailable(true);
-      else setError(err instanceof Error ? err.message : String(err));
+      setError(err instanceof Error ? err.message : String(err));
     }
   };
 
@@ -89,12 +87,12 @@ export function ExportPanel({
         ) : (
           <span className="muted">Play a recording, then mark the range to export.</span>
         )}
-        <button type="button" className="primary" disabled={!selection || problem !== null || unavailable || exported?.state === 'pending'} onClick={() => void start()}>
+        <button type="button" className="primary" disabled={!selection || problem !== null || exported?.state === 'pending'} onClick={() => void start()}>
           Export
         </button>
       </div>
       {problem ? <p className="muted">{problem}</p> : null}
-      <Alert message={unavailable ? 'This server does not make exports yet (no /api/cameras/{id}/exports): nothing was exported.' : error} />
+      <Alert message={error} />
       {exported ? (
         <p className={`export-state export-${exported.state}`} role="status">
           {exported.state === 'pending' ? 'Preparing the export…' : null}
