@@ -31,6 +31,28 @@ async fn recordings(app: &TestApp, id: i64) -> Value {
     response.json()
 }
 
+/// Turns camera `id`'s recording off and waits until MediaMTX records it no
+/// more; the camera as the API answered.
+async fn stop_recording(app: &TestApp, id: i64) -> Value {
+    let response = app
+        .patch_json(
+            &format!("/api/cameras/{id}"),
+            &json!({"recording": {"mode": "off"}}),
+            None,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let stopped = eventually(Duration::from_secs(10), || async {
+        app.mediamtx
+            .path_config(&format!("cam_{id}"))
+            .await
+            .is_some_and(|config| config["record"] == false)
+    })
+    .await;
+    assert!(stopped, "the path still records");
+    response.json()
+}
+
 /// The segment files of camera `id`, oldest first (names sort by time).
 fn segments(app: &TestApp, id: i64) -> Vec<PathBuf> {
     let dir = app.mediamtx.recordings_dir().join(format!("cam_{id}"));
@@ -129,23 +151,14 @@ async fn a_recording_camera_is_recorded_and_its_spans_are_listed_within_a_segmen
     assert_eq!(body["gaps"][0]["start"], body["since"], "{body}");
 
     // Turned off, it records no more; what it recorded stays.
-    let response = app
-        .patch_json(
-            &format!("/api/cameras/{id}"),
-            &json!({"recording": {"mode": "off"}}),
-            None,
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.text);
-    assert_eq!(response.json()["recording"]["retention"], "1h");
-    let stopped = eventually(Duration::from_secs(10), || async {
-        app.mediamtx
-            .path_config(&format!("cam_{id}"))
-            .await
-            .is_some_and(|config| config["record"] == false && config["sourceOnDemand"] == true)
-    })
-    .await;
-    assert!(stopped, "the path still records");
+    let stopped = stop_recording(&app, id).await;
+    assert_eq!(stopped["recording"]["retention"], "1h");
+    let config = app
+        .mediamtx
+        .path_config(&format!("cam_{id}"))
+        .await
+        .unwrap();
+    assert_eq!(config["sourceOnDemand"], true, "pulled on demand again");
     assert!(
         !recordings(&app, id).await["spans"]
             .as_array()
@@ -426,22 +439,7 @@ async fn the_storage_report_matches_the_files_and_shows_each_principal_its_camer
     let id = response.json()["id"].as_i64().unwrap();
     recorded_segments(&app, id, 2).await;
     // Stopped, its files stay as they are for the comparison.
-    let response = app
-        .patch_json(
-            &format!("/api/cameras/{id}"),
-            &json!({"recording": {"mode": "off"}}),
-            None,
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.text);
-    let stopped = eventually(Duration::from_secs(10), || async {
-        app.mediamtx
-            .path_config(&format!("cam_{id}"))
-            .await
-            .is_some_and(|config| config["record"] == false)
-    })
-    .await;
-    assert!(stopped, "still recording");
+    stop_recording(&app, id).await;
 
     let entry = |report: &Value| {
         report["cameras"]
