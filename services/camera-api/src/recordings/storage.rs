@@ -80,9 +80,11 @@ struct Disk {
 }
 
 impl Disk {
-    /// Free space as unprivileged processes (MediaMTX) see it.
+    /// Free space as unprivileged processes (MediaMTX) see it, on the
+    /// filesystem `dir` is (or will be, once MediaMTX records into it) on.
     fn of(dir: &Path) -> std::io::Result<Self> {
         use std::os::unix::ffi::OsStrExt;
+        let dir = dir.ancestors().find(|at| at.exists()).unwrap_or(dir);
         let path = std::ffi::CString::new(dir.as_os_str().as_bytes())
             .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?;
         let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
@@ -760,6 +762,15 @@ mod tests {
             .collect();
         deleted.sort();
         deleted
+    }
+
+    #[test]
+    fn a_recordings_directory_not_made_yet_is_an_empty_one() {
+        let missing =
+            std::env::temp_dir().join(format!("camplane-no-such-{}", uuid::Uuid::new_v4()));
+        assert!(scan_dir(&missing).unwrap().is_empty());
+        let disk = Disk::of(&missing.join("cam_1")).unwrap();
+        assert!(disk.total_bytes > 0 && disk.free_bytes <= disk.total_bytes);
     }
 
     #[test]
