@@ -23,6 +23,7 @@
 # directory's recordings/), CAMPLANE_DB (database name, camplane),
 # CAMPLANE_RUN_DIR (logs and pids, .run), CAMPLANE_PROFILE (release, or debug
 # for a quicker build), CAMPLANE_METRICS_LISTEN (127.0.0.1:9464, or off),
+# CAMPLANE_API_RATE and CAMPLANE_LOGIN_RATE (the edge's limits, as in compose),
 # CAMPLANE_SECRET_KEY (seals camera passwords; unset, one is generated once
 # into the run directory's secret-key and reused), CAMPLANE_CONSOLE_BUILT
 # (set: serve frontend/dist as it is, for stacks started side by side). The browser tests use these
@@ -222,7 +223,7 @@ start haproxy env HAP_HTTP_BIND="$host:$http_port" HAP_HTTPS_BIND="$host:$https_
   HAP_LUA="$PWD/haproxy/problem.lua" HAP_API_TIMEOUT=35s \
   HAP_API_SERVER="127.0.0.1:$api_port" HAP_HLS_SERVER="127.0.0.1:$hls_port" HAP_HLS_TIMEOUT=45s \
   HAP_WEBRTC_SERVER="127.0.0.1:$webrtc_port" HAP_PLAYBACK_SERVER="127.0.0.1:$playback_port" \
-  HAP_API_RATE=100 HAP_LOGIN_RATE=20 HAP_MAX_BODY=65536 HAP_RETRY_AFTER=5 \
+  HAP_API_RATE="${CAMPLANE_API_RATE:-600}" HAP_LOGIN_RATE="${CAMPLANE_LOGIN_RATE:-20}" HAP_MAX_BODY=65536 HAP_RETRY_AFTER=5 \
   haproxy -f haproxy/haproxy.cfg -db
 wait_port haproxy "$https_port"
 
