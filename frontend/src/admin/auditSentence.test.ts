@@ -36,6 +36,16 @@ describe('the audit log in sentences', () => {
     expect(auditSentence(entry('view.delete', { view: { name: 'Dock wall' } }))).toBe('alice deleted shared view Dock wall');
   });
 
+  it('names MediaMTX nodes and says why cameras left one', () => {
+    expect(auditSentence(entry('node.create', { node: { name: 'mtx-1' } }))).toBe('alice registered MediaMTX node mtx-1');
+    expect(auditSentence(entry('node.update', { node: { name: 'mtx-1' }, changes: { draining: { from: false, to: true } } }))).toBe(
+      'alice changed MediaMTX node mtx-1: draining false → true',
+    );
+    expect(auditSentence(entry('node.failover', { node: { id: 2, name: 'mtx-2' }, why: 'failover', cameras: 3 }))).toBe(
+      'alice moved 3 cameras off node mtx-2, which stopped answering',
+    );
+  });
+
   it('says what was exported and what was deleted of a camera\'s recordings', () => {
     const range = { start: '2026-12-04T12:00:00Z', end: '2026-12-04T12:05:00Z' };
     expect(auditSentence(entry('recording.export', { camera_id: 3, ...range }, 3), 'Dock')).toBe(

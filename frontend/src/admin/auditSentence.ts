@@ -23,6 +23,10 @@ export const AUDIT_ACTIONS = [
   'view.create',
   'view.update',
   'view.delete',
+  'node.create',
+  'node.update',
+  'node.delete',
+  'node.failover',
   'auth.login',
   'auth.login_failed',
   'auth.logout',
@@ -81,6 +85,7 @@ export function auditSentence(entry: AuditEntry, cameraName?: string): string {
   const user = text(field(details.user, 'username'));
   const token = text(field(details.token, 'name'));
   const view = text(field(details.view, 'name'));
+  const node = text(field(details.node, 'name'));
   const from = details.ip ? ` from ${text(details.ip)}` : '';
   switch (entry.action) {
     case 'camera.create':
@@ -119,6 +124,16 @@ export function auditSentence(entry: AuditEntry, cameraName?: string): string {
       return `${who} changed shared view ${view}: ${changes(details.changes)}`;
     case 'view.delete':
       return `${who} deleted shared view ${view}`;
+    case 'node.create':
+      return `${who} registered MediaMTX node ${node}`;
+    case 'node.update':
+      return `${who} changed MediaMTX node ${node}: ${changes(details.changes)}`;
+    case 'node.delete':
+      return `${who} removed MediaMTX node ${node}`;
+    case 'node.failover':
+      return details.why === 'failover'
+        ? `${who} moved ${text(details.cameras)} cameras off node ${node}, which stopped answering`
+        : `${who} moved ${text(details.cameras)} cameras off node ${node} (draining, smaller, or without the labels they need)`;
     case 'auth.login':
       return `${who} logged in${from}`;
     case 'auth.login_failed':

@@ -26,7 +26,11 @@ pub struct Entry {
     /// `secrets.rotate_key` (by `camera-api rotate-key`: the key ids and how
     /// many passwords were re-sealed), or `view.create`, `view.update`,
     /// `view.delete` (a shared saved view: the view, and for an update
-    /// `changes`; personal views are not recorded).
+    /// `changes`; personal views are not recorded), `node.create`,
+    /// `node.update`, `node.delete` (a MediaMTX node: the node, and for an
+    /// update `changes`), or `node.failover` (by `camplane`: cameras moved
+    /// off a node, `why` `failover` when it stopped answering or `evicted`
+    /// when draining, shrunk or relabelled, how many, and to which node ids).
     #[schema(example = "camera.update")]
     pub action: String,
     pub camera_id: Option<i64>,

@@ -10,6 +10,7 @@ use std::time::Duration;
 use url::Url;
 
 use crate::cameras::{self, RecordingMode, RecordingPolicy};
+use crate::nodes::placement;
 use crate::reconcile::{self, RecordSettings, SourceSettings};
 use crate::secrets::{Secret, SecretKey};
 use crate::{auth, media, mediamtx, recordings};
@@ -105,6 +106,11 @@ impl Config {
             reconcile: reconcile::Settings {
                 interval: env.duration("CAMPLANE_RECONCILE_INTERVAL", "10s")?,
                 config_file: env.writable_file("MEDIAMTX_CONFIG_FILE")?,
+                placement: placement::Rules {
+                    failover_after: env.duration("CAMPLANE_NODE_FAILOVER_AFTER", "15s")?,
+                    settle: env.duration("CAMPLANE_NODE_SETTLE", "60s")?,
+                    rebalance_step: env.count("CAMPLANE_NODE_REBALANCE_STEP", 50)?,
+                },
                 source: SourceSettings {
                     start_timeout: env.duration("CAMPLANE_SOURCE_START_TIMEOUT", "10s")?,
                     close_after: env.duration("CAMPLANE_SOURCE_CLOSE_AFTER", "10s")?,

@@ -11,6 +11,7 @@ pub mod http;
 pub mod media;
 pub mod mediamtx;
 pub mod metrics;
+pub mod nodes;
 pub mod reconcile;
 pub mod recordings;
 pub mod redact;

@@ -156,18 +156,7 @@ pub async fn of_cameras(
 ) -> Result<Vec<CameraStatus>, db::Error> {
     let ids: Vec<i64> = cameras.iter().map(|camera| camera.id).collect();
     let probes = last_probes(db, &ids).await?;
-    let paths = match mediamtx.list_paths().await {
-        Ok(paths) => Some(
-            paths
-                .into_iter()
-                .map(|path| (path.name.clone(), path))
-                .collect::<HashMap<_, _>>(),
-        ),
-        Err(err) => {
-            tracing::debug!(error = %err, "MediaMTX runtime unavailable for status");
-            None
-        }
-    };
+    let paths = crate::nodes::runtime_paths(db, mediamtx).await;
     let mut statuses: Vec<CameraStatus> = cameras
         .iter()
         .map(|camera| {

@@ -177,13 +177,17 @@ pub async fn record_outcomes(
     Ok(())
 }
 
-/// Tells cameras still waiting for MediaMTX why they wait.
-pub async fn note_waiting(db: &PgPool, detail: &str) -> sqlx::Result<()> {
+/// Tells cameras still waiting for MediaMTX (those placed on `node`, or
+/// every one) why they wait.
+pub async fn note_waiting(db: &PgPool, node: Option<i64>, detail: &str) -> sqlx::Result<()> {
     sqlx::query!(
         r#"UPDATE camera_provisioning
            SET detail = $1, attempts = attempts + 1, updated_at = now()
-           WHERE state IN ('pending', 'deleting')"#,
-        detail
+           WHERE state IN ('pending', 'deleting')
+             AND ($2::bigint IS NULL
+                  OR camera_id IN (SELECT camera_id FROM camera_placements WHERE node_id = $2))"#,
+        detail,
+        node,
     )
     .execute(db)
     .await?;

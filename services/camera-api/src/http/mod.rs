@@ -9,6 +9,7 @@ mod groups;
 mod headers;
 mod health;
 mod import;
+mod nodes;
 mod pages;
 mod problem;
 mod reconcile;
@@ -76,6 +77,7 @@ pub struct AppState {
         (name = "audit", description = "Who changed what, and when"),
         (name = "access", description = "Logins, users, API tokens and video access"),
         (name = "views", description = "Saved layouts of the live view, personal or shared"),
+        (name = "nodes", description = "The MediaMTX servers cameras are placed on"),
     ),
     modifiers(&SecuritySchemes)
 )]
@@ -132,6 +134,7 @@ pub fn routes() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tokens::router())
         .merge(video::router())
         .merge(views::router())
+        .merge(nodes::router())
         .split_for_parts();
     document_common_errors(&mut openapi);
     (router, openapi)

@@ -9,7 +9,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::validation::FieldError;
-use crate::{auth, cameras, db, media, mediamtx, recordings, secrets, views};
+use crate::{auth, cameras, db, media, mediamtx, nodes, recordings, secrets, views};
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -224,6 +224,29 @@ impl From<views::Error> for ApiError {
                 StatusCode::PRECONDITION_FAILED,
                 "precondition-failed",
                 "the view was changed since you loaded it; reload it and apply your change again",
+            )
+            .with_header(header::ETAG, super::cameras::etag(current)),
+            Error::Database(err) => err.into(),
+        }
+    }
+}
+
+impl From<nodes::Error> for ApiError {
+    fn from(err: nodes::Error) -> Self {
+        use nodes::Error;
+        let detail = err.to_string();
+        match err {
+            Error::Invalid(errors) => Self::invalid(errors),
+            Error::NotFound => Self::not_found(detail),
+            Error::NameTaken => Self::new(StatusCode::CONFLICT, "conflict", detail.clone())
+                .with_errors(vec![FieldError::new("name", detail)]),
+            Error::ApiUrlTaken => Self::new(StatusCode::CONFLICT, "conflict", detail.clone())
+                .with_errors(vec![FieldError::new("api_url", detail)]),
+            Error::InUse { .. } => Self::new(StatusCode::CONFLICT, "node-in-use", detail),
+            Error::Stale { current } => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                "precondition-failed",
+                "the node was changed since you loaded it; reload it and apply your change again",
             )
             .with_header(header::ETAG, super::cameras::etag(current)),
             Error::Database(err) => err.into(),

@@ -241,6 +241,16 @@ impl Client {
         }
     }
 
+    /// The same client (connections, login, timeout) for another MediaMTX:
+    /// a node registered beside the one of the settings.
+    pub fn for_node(&self, api_url: &Url, playback_url: &Url) -> Self {
+        Self {
+            base: api_url.clone(),
+            playback: playback_url.clone(),
+            ..self.clone()
+        }
+    }
+
     pub async fn info(&self) -> Result<Info> {
         self.fetch(self.request(Method::GET, "/v3/info")).await
     }

@@ -14,7 +14,7 @@ mod plan;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, PoisonError};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -32,6 +32,8 @@ use crate::cameras::{
     self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, RecordingPolicy, StoredUrl, path_name,
 };
 use crate::mediamtx::{self, PathConfig};
+use crate::nodes::placement::{self, Rules};
+use crate::nodes::{self, NodeHealthReport, Target};
 use crate::secrets::SecretKey;
 use crate::tasks::AbortOnDrop;
 use config_file::ConfigFile;
@@ -42,6 +44,9 @@ pub const REQUEST_CHANNEL: &str = "camplane_reconcile";
 /// How often the leader asks MediaMTX whether it restarted or lost its
 /// paths.
 const INFO_POLL: Duration = Duration::from_secs(1);
+/// How long a node's health check may take: well under the failover time,
+/// so a hung node is told from a slow one quickly.
+const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 /// How often a follower tries to take over.
 const ELECTION_RETRY: Duration = Duration::from_secs(1);
 /// Above this many changed cameras at once, one full pass (a single list
@@ -63,6 +68,8 @@ pub struct Settings {
     /// MediaMTX's configuration file, when Camplane may write its `paths:`
     /// (`MEDIAMTX_CONFIG_FILE`): see `config_file`.
     pub config_file: Option<PathBuf>,
+    /// How cameras are placed on registered nodes.
+    pub placement: Rules,
 }
 
 /// What a pass did, as `POST /api/reconcile` returns it.
@@ -140,7 +147,7 @@ impl Reconciler {
             return Ok(());
         }
         listener
-            .listen_all([CHANGED_CHANNEL, REQUEST_CHANNEL])
+            .listen_all([CHANGED_CHANNEL, REQUEST_CHANNEL, nodes::CHANGED_CHANNEL])
             .await?;
         tracing::info!("reconciler: this instance now leads");
 
@@ -158,12 +165,25 @@ impl Reconciler {
 
         let mut failures: u32 = 0;
         let mut next_pass = Instant::now();
-        let mut next_info = Instant::now();
-        let mut started: Option<DateTime<Utc>> = None;
-        // A path the last pass left in place. A configuration file reload
-        // drops every path made through the API without changing `started`,
-        // so this one going missing is how such a reload shows.
-        let mut sentinel: Option<String> = None;
+        // Health is checked in a task of its own, so a pass stuck on a node
+        // that stopped answering never delays noticing it; it asks for a
+        // pass when one is due. First once here: a new leader places
+        // nothing on what it has not seen.
+        let sentinel = Sentinel::default();
+        let mut watch = Watch::default();
+        self.check_health(&mut watch, &sentinel).await;
+        let (due, mut pass_due) = mpsc::channel::<()>(1);
+        let _health = AbortOnDrop(tokio::spawn({
+            let (this, sentinel) = (self.clone(), sentinel.clone());
+            async move {
+                loop {
+                    tokio::time::sleep(INFO_POLL).await;
+                    if this.check_health(&mut watch, &sentinel).await {
+                        let _ = due.try_send(());
+                    }
+                }
+            }
+        }));
         loop {
             tokio::select! {
                 notification = notifications.recv() => {
@@ -186,35 +206,7 @@ impl Reconciler {
                         }
                     }
                 }
-                _ = sleep_until(next_info) => {
-                    next_info = Instant::now() + INFO_POLL;
-                    match self.mediamtx.info().await {
-                        Ok(info) if started.is_some_and(|seen| seen != info.started) => {
-                            tracing::info!(version = info.version, "MediaMTX restarted; restoring every path");
-                            started = Some(info.started);
-                            next_pass = Instant::now();
-                        }
-                        Ok(info) => {
-                            if started.is_none() && failures > 0 {
-                                // Back after an outage, which may have been a restart.
-                                next_pass = Instant::now();
-                            }
-                            started = Some(info.started);
-                            if let Some(path) = &sentinel
-                                && let Ok(None) = self.mediamtx.get_path_config(path).await
-                            {
-                                tracing::info!(path, "an owned path is gone from MediaMTX; reconciling now");
-                                sentinel = None;
-                                next_pass = Instant::now();
-                            }
-                        }
-                        Err(err) => {
-                            if started.take().is_some() {
-                                tracing::warn!(error = %err, "MediaMTX stopped answering; paths are restored when it is back");
-                            }
-                        }
-                    }
-                }
+                Some(()) = pass_due.recv() => next_pass = Instant::now(),
                 _ = sleep_until(next_pass) => {
                     let report = self.pass_answering_requests().await;
                     if report.error.is_some() || !report.failed.is_empty() {
@@ -224,10 +216,97 @@ impl Reconciler {
                         failures = 0;
                         next_pass = Instant::now() + self.settings.interval;
                     }
-                    sentinel = self.provisioned_path().await;
+                    let path = self.provisioned_path().await;
+                    *sentinel.lock().unwrap_or_else(PoisonError::into_inner) = path;
                 }
             }
         }
+    }
+
+    /// Checks every MediaMTX and stores what registered nodes answered.
+    /// True when a pass should run now: one restarted, or answers again
+    /// after failing to; the `sentinel` path vanished from the MediaMTX of
+    /// the settings; or a node has been silent past the failover time.
+    async fn check_health(&self, watch: &mut Watch, sentinel: &Sentinel) -> bool {
+        let targets = match nodes::targets(&self.db, &self.mediamtx).await {
+            Ok(targets) => targets,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the nodes to check");
+                return false;
+            }
+        };
+        let answers = futures::future::join_all(targets.iter().map(|target| async {
+            tokio::time::timeout(HEALTH_TIMEOUT, target.client.info())
+                .await
+                .unwrap_or(Err(mediamtx::Error::Timeout(HEALTH_TIMEOUT)))
+        }))
+        .await;
+        let mut pass_now = false;
+        let mut reports = Vec::new();
+        for (target, answer) in targets.iter().zip(answers) {
+            let name = target.name.as_str();
+            match &answer {
+                Ok(info) => {
+                    if let Some(seen) = watch.started.insert(target.node, info.started)
+                        && seen != info.started
+                    {
+                        tracing::info!(
+                            mediamtx = name,
+                            version = info.version,
+                            "MediaMTX restarted; restoring every path"
+                        );
+                        pass_now = true;
+                    }
+                    // Back after an outage, which may have been a restart.
+                    if watch.down.remove(&target.node).is_some() {
+                        tracing::info!(mediamtx = name, "MediaMTX answers again");
+                        pass_now = true;
+                    }
+                    let kept = sentinel
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .clone();
+                    if target.node.is_none()
+                        && let Some(path) = kept
+                        && let Ok(None) = target.client.get_path_config(&path).await
+                    {
+                        tracing::info!(
+                            path,
+                            "an owned path is gone from MediaMTX; reconciling now"
+                        );
+                        sentinel
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .take();
+                        pass_now = true;
+                    }
+                }
+                Err(err) => {
+                    let (since, moved) = watch.down.entry(target.node).or_insert_with(|| {
+                        tracing::warn!(mediamtx = name, error = %err, "MediaMTX stopped answering; paths are restored when it is back");
+                        (Instant::now(), false)
+                    });
+                    // The margin lets the stored `since`, a moment later
+                    // than this one, pass the failover time too.
+                    let due = self.settings.placement.failover_after + INFO_POLL;
+                    if target.node.is_some() && !*moved && since.elapsed() >= due {
+                        tracing::warn!(
+                            mediamtx = name,
+                            "the node has been silent past the failover time; its cameras move"
+                        );
+                        *moved = true;
+                        pass_now = true;
+                    }
+                }
+            }
+            if let Some(node) = target.node {
+                reports.push(NodeHealthReport::checked(node, &answer));
+            }
+        }
+        if let Err(err) = nodes::record_health(&self.db, &reports).await {
+            tracing::warn!(error = %err, "could not store nodes' health");
+        }
+        pass_now
     }
 
     /// The path of one camera MediaMTX has, as far as the database knows.
@@ -279,53 +358,37 @@ impl Reconciler {
     }
 
     async fn pass_unmeasured(&self) -> Report {
-        let mut report = Report {
-            started_at: Utc::now(),
-            ..Report::default()
-        };
-        // MediaMTX first, the database second: a camera created in between
-        // is then seen in the database, so its fresh path is never taken for
-        // an orphan.
-        let actual = match self.mediamtx.list_path_configs().await {
-            Ok(configs) => configs
-                .into_iter()
-                .map(|config| (config.name.clone(), config))
-                .collect::<BTreeMap<String, PathConfig>>(),
+        let started_at = Utc::now();
+        let targets = match nodes::targets(&self.db, &self.mediamtx).await {
+            Ok(targets) => targets,
             Err(err) => {
-                let detail = err.to_string();
-                self.note_waiting(&detail).await;
-                return report.finish_with_error(detail);
+                let report = Report {
+                    started_at,
+                    ..Report::default()
+                };
+                return report.finish_with_error(format!("reading nodes: {err}"));
             }
         };
-        let cameras = match self.load(None).await {
-            Ok(cameras) => cameras,
-            Err(err) => return report.finish_with_error(format!("reading cameras: {err}")),
-        };
-        let mut writes = plan::writes(&cameras, &actual);
-        let written: BTreeSet<String> = writes.iter().map(|w| w.path().to_owned()).collect();
-        let mut outcomes = HashMap::new();
-        if writes.len() >= BULK_WRITES
-            && let Some(file) = &self.config_file
-            && let Some(reloaded) = self.write_through_file(file, &cameras, &actual).await
+        if targets.iter().any(|target| target.node.is_some())
+            && let Err(err) = self.place().await
         {
-            let left: BTreeSet<String> = plan::writes(&cameras, &reloaded)
-                .iter()
-                .map(|write| write.path().to_owned())
-                .collect();
-            let (done, rest) = writes
-                .into_iter()
-                .partition::<Vec<Write>, _>(|write| !left.contains(write.path()));
-            outcomes = self.note_converged(&done, &mut report).await;
-            writes = rest;
+            tracing::warn!(error = %err, "could not place cameras on nodes");
         }
-        outcomes.extend(self.apply(&writes, &mut report).await);
-        for camera in &cameras {
-            if !written.contains(&path_name(camera.id)) {
-                let outcome = unwritten(camera, &mut report);
-                outcomes.insert(camera.id, (camera.version, outcome));
-            }
+        let reports =
+            futures::future::join_all(targets.iter().map(|target| self.pass_on(target))).await;
+        let converged: Vec<NodeHealthReport> = targets
+            .iter()
+            .zip(&reports)
+            .filter_map(|(target, report)| {
+                Some(NodeHealthReport::converged(
+                    target.node?,
+                    report.error.is_none() && report.failed.is_empty(),
+                ))
+            })
+            .collect();
+        if let Err(err) = nodes::record_health(&self.db, &converged).await {
+            tracing::warn!(error = %err, "could not store nodes' health");
         }
-        self.record(&outcomes).await;
         let swept = sqlx::query!(
             "DELETE FROM reconcile_requests WHERE requested_at < now() - interval '1 day'"
         )
@@ -335,9 +398,126 @@ impl Reconciler {
             swept.map(|_| ()),
             "could not sweep old forced-pass requests",
         );
+        let named = targets.len() > 1;
+        let mut merged = Report {
+            started_at,
+            ..Report::default()
+        };
+        for (target, report) in targets.iter().zip(reports) {
+            merged.absorb(report, named.then_some(target.name.as_str()));
+        }
+        merged.finished_at = Utc::now();
+        merged
+    }
+
+    /// Places every enabled camera on a node (registered nodes only).
+    /// Cameras no node can take are told so.
+    async fn place(&self) -> Result<(), nodes::Error> {
+        let inputs = nodes::placement_inputs(&self.db).await?;
+        let plan = placement::place(
+            &inputs.nodes,
+            &inputs.cameras,
+            inputs.now,
+            &self.settings.placement,
+        );
+        let made = nodes::apply_moves(&self.db, &plan.moves).await?;
+        if made > 0 {
+            tracing::info!(moved = made, "placed cameras on nodes");
+        }
+        let placed: BTreeSet<i64> = inputs
+            .cameras
+            .iter()
+            .filter(|camera| camera.node.is_some())
+            .map(|camera| camera.id)
+            .chain(
+                plan.moves
+                    .iter()
+                    .filter(|step| step.to.is_some())
+                    .map(|step| step.camera),
+            )
+            .collect();
+        let nowhere: Vec<i64> = plan
+            .stranded
+            .iter()
+            .copied()
+            .filter(|id| !placed.contains(id))
+            .collect();
+        if !nowhere.is_empty() {
+            tracing::warn!(cameras = nowhere.len(), "no node can take some cameras");
+            let detail = "no MediaMTX node can take this camera: every one that carries its labels is full, draining or down";
+            let outcomes = self
+                .versions_of(&nowhere)
+                .await
+                .into_iter()
+                .map(|(id, version)| (id, (version, Outcome::Retrying(detail.into()))))
+                .collect();
+            self.record(&outcomes).await;
+        }
+        Ok(())
+    }
+
+    /// Converges one MediaMTX on the cameras it should serve.
+    async fn pass_on(&self, target: &Target) -> Report {
+        let mut report = Report {
+            started_at: Utc::now(),
+            ..Report::default()
+        };
+        if target.silent {
+            let detail = format!("MediaMTX node {} is not answering", target.name);
+            self.note_waiting(target.node, &detail).await;
+            return report.finish_with_error(detail);
+        }
+        // MediaMTX first, the database second: a camera created in between
+        // is then seen in the database, so its fresh path is never taken for
+        // an orphan.
+        let actual = match target.client.list_path_configs().await {
+            Ok(configs) => configs
+                .into_iter()
+                .map(|config| (config.name.clone(), config))
+                .collect::<BTreeMap<String, PathConfig>>(),
+            Err(err) => {
+                let detail = err.to_string();
+                self.note_waiting(target.node, &detail).await;
+                return report.finish_with_error(detail);
+            }
+        };
+        let cameras = match self.load(None, target.node.map(Some)).await {
+            Ok(cameras) => cameras,
+            Err(err) => return report.finish_with_error(format!("reading cameras: {err}")),
+        };
+        let mut writes = plan::writes(&cameras, &actual);
+        let written: BTreeSet<String> = writes.iter().map(|w| w.path().to_owned()).collect();
+        let mut outcomes = HashMap::new();
+        // The file is that of the MediaMTX of the settings only.
+        if writes.len() >= BULK_WRITES
+            && target.node.is_none()
+            && let Some(file) = &self.config_file
+            && let Some(reloaded) = self
+                .write_through_file(&target.client, file, &cameras, &actual)
+                .await
+        {
+            let left: BTreeSet<String> = plan::writes(&cameras, &reloaded)
+                .iter()
+                .map(|write| write.path().to_owned())
+                .collect();
+            let (done, rest) = writes
+                .into_iter()
+                .partition::<Vec<Write>, _>(|write| !left.contains(write.path()));
+            outcomes = note_converged(&done, &cameras, &mut report);
+            writes = rest;
+        }
+        outcomes.extend(apply(&target.client, &writes, &cameras, &mut report).await);
+        for camera in &cameras {
+            if !written.contains(&path_name(camera.id)) {
+                let outcome = unwritten(camera, &mut report);
+                outcomes.insert(camera.id, (camera.version, outcome));
+            }
+        }
+        self.record(&outcomes).await;
         report.finished_at = Utc::now();
         if !writes.is_empty() || !report.failed.is_empty() {
             tracing::info!(
+                mediamtx = target.name,
                 added = report.added.len(),
                 updated = report.updated.len(),
                 removed = report.removed.len(),
@@ -351,21 +531,78 @@ impl Reconciler {
     /// Converges one camera (or removes the path of a deleted one). Returns
     /// false when it should be retried.
     pub async fn reconcile_camera(&self, id: i64) -> bool {
-        let path = path_name(id);
-        let cameras = match self.load(Some(id)).await {
-            Ok(cameras) => cameras,
+        let (targets, cameras) = match self.camera_targets(id).await {
+            Ok(found) => found,
             Err(err) => {
                 tracing::warn!(camera_id = id, error = %err, "could not read the camera");
                 return false;
             }
         };
-        let actual = match self.mediamtx.get_path_config(&path).await {
+        let mut converged = true;
+        for target in &targets {
+            converged &= self.converge_camera_on(target, id, &cameras).await;
+        }
+        converged
+    }
+
+    /// Where camera `id` is converged, and its desired state: on the
+    /// MediaMTX of the settings when no node is registered; else on its
+    /// node (placed now if it has none), or, disabled or deleted, on every
+    /// node that may still hold its path.
+    async fn camera_targets(&self, id: i64) -> Result<(Vec<Target>, Vec<Desired>), sqlx::Error> {
+        let targets = nodes::targets(&self.db, &self.mediamtx).await?;
+        if targets.iter().all(|target| target.node.is_none()) {
+            return Ok((targets, self.load(Some(id), None).await?));
+        }
+        let mut node = self.node_of(id).await?;
+        if node.is_none() && self.enabled(id).await? {
+            if let Err(err) = self.place().await {
+                tracing::warn!(camera_id = id, error = %err, "could not place the camera");
+            }
+            node = self.node_of(id).await?;
+        }
+        let Some(node) = node else {
+            // Disabled or deleted (or placed nowhere): no node keeps its path.
+            return Ok((targets, self.load(Some(id), Some(None)).await?));
+        };
+        let on_node = targets
+            .into_iter()
+            .filter(|target| target.node == Some(node))
+            .collect();
+        Ok((on_node, self.load(Some(id), Some(Some(node))).await?))
+    }
+
+    async fn node_of(&self, camera: i64) -> Result<Option<i64>, sqlx::Error> {
+        sqlx::query_scalar!(
+            "SELECT node_id FROM camera_placements WHERE camera_id = $1",
+            camera
+        )
+        .fetch_optional(&self.db)
+        .await
+    }
+
+    async fn enabled(&self, camera: i64) -> Result<bool, sqlx::Error> {
+        let enabled = sqlx::query_scalar!("SELECT enabled FROM cameras WHERE id = $1", camera)
+            .fetch_optional(&self.db)
+            .await?;
+        Ok(enabled.unwrap_or(false))
+    }
+
+    /// Converges camera `id`'s path on one MediaMTX; `cameras` is the
+    /// camera as it should be there (empty: it has no path there).
+    async fn converge_camera_on(&self, target: &Target, id: i64, cameras: &[Desired]) -> bool {
+        let path = path_name(id);
+        let actual = match target.silent {
+            true => Err(format!("MediaMTX node {} is not answering", target.name)),
+            false => (target.client.get_path_config(&path).await).map_err(|err| err.to_string()),
+        };
+        let actual = match actual {
             Ok(actual) => actual,
-            Err(err) => {
+            Err(detail) => {
                 self.record(&HashMap::from_iter(
                     cameras
                         .iter()
-                        .map(|c| (c.id, (c.version, Outcome::Retrying(err.to_string())))),
+                        .map(|c| (c.id, (c.version, Outcome::Retrying(detail.clone())))),
                 ))
                 .await;
                 return false;
@@ -376,8 +613,8 @@ impl Reconciler {
             None => actual.map(|_| Write::Delete { path, orphan: true }),
         };
         let mut report = Report::default();
-        let mut outcomes = self.apply(write.as_slice(), &mut report).await;
-        for camera in &cameras {
+        let mut outcomes = apply(&target.client, write.as_slice(), cameras, &mut report).await;
+        for camera in cameras {
             outcomes
                 .entry(camera.id)
                 .or_insert_with(|| (camera.version, unwritten(camera, &mut report)));
@@ -386,72 +623,13 @@ impl Reconciler {
         report.failed.is_empty()
     }
 
-    /// Makes the writes one at a time (MediaMTX reloads its whole
-    /// configuration on each, and older versions deadlock on concurrent
-    /// ones). Stops at the first failure that is not about the path itself.
-    async fn apply(&self, writes: &[Write], report: &mut Report) -> HashMap<i64, (i64, Outcome)> {
-        let versions = self.versions(writes).await;
-        let mut outcomes = HashMap::new();
-        let mut unreachable: Option<String> = None;
-        for write in writes {
-            let path = write.path().to_owned();
-            let result = match &unreachable {
-                // Don't hammer a MediaMTX that is down: the rest waits for a retry.
-                Some(detail) => Err(detail.clone()),
-                None => match write {
-                    Write::Put { spec, .. } => self.mediamtx.replace_path_config(&path, spec).await,
-                    Write::Delete { .. } => self.mediamtx.delete_path_config(&path).await,
-                }
-                .map_err(|err| classify(err, &mut unreachable)),
-            };
-            let outcome = match result {
-                Ok(()) => {
-                    report.note(write);
-                    Outcome::Converged
-                }
-                Err(detail) => {
-                    report.failed.push(Failure {
-                        path: path.clone(),
-                        detail: detail.clone(),
-                    });
-                    if unreachable.is_some() {
-                        Outcome::Retrying(detail)
-                    } else {
-                        Outcome::Rejected(detail)
-                    }
-                }
-            };
-            if let Some((id, version)) = versions.get(&path) {
-                outcomes.insert(*id, (*version, outcome));
-            }
-        }
-        outcomes
-    }
-
-    /// Records writes MediaMTX's configuration file made.
-    async fn note_converged(
-        &self,
-        writes: &[Write],
-        report: &mut Report,
-    ) -> HashMap<i64, (i64, Outcome)> {
-        let versions = self.versions(writes).await;
-        writes
-            .iter()
-            .filter_map(|write| {
-                report.note(write);
-                versions
-                    .get(write.path())
-                    .map(|(id, version)| (*id, (*version, Outcome::Converged)))
-            })
-            .collect()
-    }
-
     /// Writes every path MediaMTX should hold into its configuration file
     /// and waits until it has reloaded it. Returns what MediaMTX then holds,
     /// or `None` (logged) when the file can't be used: the pass then makes
     /// its writes through the API.
     async fn write_through_file(
         &self,
+        mediamtx: &mediamtx::Client,
         file: &ConfigFile,
         cameras: &[Desired],
         actual: &BTreeMap<String, PathConfig>,
@@ -475,7 +653,7 @@ impl Reconciler {
             // Each look lists every path, itself a second's work for
             // MediaMTX at 10,000 paths.
             tokio::time::sleep(Duration::from_millis(250)).await;
-            let Ok(configs) = self.mediamtx.list_path_configs().await else {
+            let Ok(configs) = mediamtx.list_path_configs().await else {
                 continue;
             };
             let now: BTreeMap<String, PathConfig> = configs
@@ -500,34 +678,40 @@ impl Reconciler {
         None
     }
 
-    /// Each written path's camera id and version.
-    async fn versions(&self, writes: &[Write]) -> HashMap<String, (i64, i64)> {
-        let ids: Vec<i64> = writes
-            .iter()
-            .filter_map(|write| write.path().strip_prefix("cam_")?.parse().ok())
-            .collect();
-        if ids.is_empty() {
-            return HashMap::new();
-        }
-        let rows = sqlx::query!("SELECT id, version FROM cameras WHERE id = ANY($1)", &ids)
+    /// Each camera's version, for those that still exist.
+    async fn versions_of(&self, ids: &[i64]) -> Vec<(i64, i64)> {
+        let rows = sqlx::query!("SELECT id, version FROM cameras WHERE id = ANY($1)", ids)
             .fetch_all(&self.db)
             .await;
-        logged(rows, "could not read written cameras' versions")
+        logged(rows, "could not read cameras' versions")
             .into_iter()
-            .map(|row| (path_name(row.id), (row.id, row.version)))
+            .map(|row| (row.id, row.version))
             .collect()
     }
 
     /// The desired state of every camera, or of one. Passwords are opened
     /// for enabled cameras only: a disabled camera has no source.
-    async fn load(&self, only: Option<i64>) -> Result<Vec<Desired>, sqlx::Error> {
+    ///
+    /// `node`: `None` for the MediaMTX of the settings, which serves every
+    /// camera; `Some(node)` for a registered node (or `Some(None)`, none),
+    /// which serves the enabled cameras placed on it and holds no path of a
+    /// disabled one. Others' paths there are orphans.
+    async fn load(
+        &self,
+        only: Option<i64>,
+        node: Option<Option<i64>>,
+    ) -> Result<Vec<Desired>, sqlx::Error> {
         let rows = sqlx::query!(
-            r#"SELECT id, version, stream_url, password_sealed, password_key_id,
-                      enabled, on_demand, max_readers,
-                      recording, retention_seconds, storage_budget_bytes
-               FROM cameras
-               WHERE $1::bigint IS NULL OR id = $1 ORDER BY id"#,
-            only
+            r#"SELECT c.id, c.version, c.stream_url, c.password_sealed, c.password_key_id,
+                      c.enabled, c.on_demand, c.max_readers,
+                      c.recording, c.retention_seconds, c.storage_budget_bytes
+               FROM cameras c LEFT JOIN camera_placements p ON p.camera_id = c.id
+               WHERE ($1::bigint IS NULL OR c.id = $1)
+                 AND (NOT $2 OR NOT c.enabled OR p.node_id = $3)
+               ORDER BY c.id"#,
+            only,
+            node.is_some(),
+            node.flatten(),
         )
         .fetch_all(&self.db)
         .await?;
@@ -581,12 +765,103 @@ impl Reconciler {
         }
     }
 
-    async fn note_waiting(&self, detail: &str) {
-        if let Err(err) = cameras::note_waiting(&self.db, detail).await {
+    async fn note_waiting(&self, node: Option<i64>, detail: &str) {
+        if let Err(err) = cameras::note_waiting(&self.db, node, detail).await {
             tracing::warn!(error = %err, "could not store provisioning states");
         }
     }
 }
+
+/// Makes the writes one at a time (MediaMTX reloads its whole
+/// configuration on each, and older versions deadlock on concurrent
+/// ones). Stops at the first failure that is not about the path itself.
+/// Outcomes are those of `cameras` only: a path of a camera served
+/// elsewhere is removed here without a word about that camera.
+async fn apply(
+    mediamtx: &mediamtx::Client,
+    writes: &[Write],
+    cameras: &[Desired],
+    report: &mut Report,
+) -> HashMap<i64, (i64, Outcome)> {
+    let versions = versions(cameras);
+    let mut outcomes = HashMap::new();
+    let mut unreachable: Option<String> = None;
+    for write in writes {
+        let path = write.path().to_owned();
+        let result = match &unreachable {
+            // Don't hammer a MediaMTX that is down: the rest waits for a retry.
+            Some(detail) => Err(detail.clone()),
+            None => match write {
+                Write::Put { spec, .. } => mediamtx.replace_path_config(&path, spec).await,
+                Write::Delete { .. } => mediamtx.delete_path_config(&path).await,
+            }
+            .map_err(|err| classify(err, &mut unreachable)),
+        };
+        let outcome = match result {
+            Ok(()) => {
+                report.note(write);
+                Outcome::Converged
+            }
+            Err(detail) => {
+                report.failed.push(Failure {
+                    path: path.clone(),
+                    detail: detail.clone(),
+                });
+                if unreachable.is_some() {
+                    Outcome::Retrying(detail)
+                } else {
+                    Outcome::Rejected(detail)
+                }
+            }
+        };
+        if let Some((id, version)) = versions.get(&path) {
+            outcomes.insert(*id, (*version, outcome));
+        }
+    }
+    outcomes
+}
+
+/// Records writes MediaMTX's configuration file made.
+fn note_converged(
+    writes: &[Write],
+    cameras: &[Desired],
+    report: &mut Report,
+) -> HashMap<i64, (i64, Outcome)> {
+    let versions = versions(cameras);
+    writes
+        .iter()
+        .filter_map(|write| {
+            report.note(write);
+            versions
+                .get(write.path())
+                .map(|(id, version)| (*id, (*version, Outcome::Converged)))
+        })
+        .collect()
+}
+
+/// Each camera's id and version by its path.
+fn versions(cameras: &[Desired]) -> HashMap<String, (i64, i64)> {
+    cameras
+        .iter()
+        .map(|camera| (path_name(camera.id), (camera.id, camera.version)))
+        .collect()
+}
+
+/// What the leader remembers between health checks.
+#[derive(Default)]
+struct Watch {
+    /// When each MediaMTX said it started; a change is a restart.
+    started: HashMap<Option<i64>, DateTime<Utc>>,
+    /// Each MediaMTX silent since when, and (a node) whether its cameras
+    /// were given away.
+    down: HashMap<Option<i64>, (Instant, bool)>,
+}
+
+/// A path the last pass left in place on the MediaMTX of the settings. A
+/// configuration file reload drops every path made through the API without
+/// changing `started`, so this one going missing is how such a reload
+/// shows.
+type Sentinel = Arc<std::sync::Mutex<Option<String>>>;
 
 /// The outcome of a camera that needed no write: converged, or stuck
 /// until its password opens (reported as a failure, so it is retried).
@@ -621,6 +896,26 @@ impl Report {
         }
     }
 
+    /// Adds another MediaMTX's report to this one; `name` prefixes its
+    /// error when there are several.
+    fn absorb(&mut self, other: Report, name: Option<&str>) {
+        self.added.extend(other.added);
+        self.updated.extend(other.updated);
+        self.removed.extend(other.removed);
+        self.unchanged += other.unchanged;
+        self.failed.extend(other.failed);
+        if let Some(error) = other.error {
+            let error = match name {
+                Some(name) => format!("{name}: {error}"),
+                None => error,
+            };
+            self.error = Some(match self.error.take() {
+                Some(before) => format!("{before}; {error}"),
+                None => error,
+            });
+        }
+    }
+
     fn finish_with_error(mut self, error: String) -> Self {
         tracing::warn!(error, "reconcile pass failed");
         self.error = Some(error);
@@ -649,7 +944,7 @@ fn sort_notifications(batch: &[PgNotification]) -> (BTreeSet<i64>, bool) {
     let mut forced = false;
     for notification in batch {
         match notification.channel() {
-            REQUEST_CHANNEL => forced = true,
+            REQUEST_CHANNEL | nodes::CHANGED_CHANNEL => forced = true,
             _ => cameras.extend(notification.payload().parse::<i64>().ok()),
         }
     }

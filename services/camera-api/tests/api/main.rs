@@ -13,6 +13,7 @@ mod import;
 mod load;
 mod media;
 mod metrics;
+mod nodes;
 mod openapi;
 mod paging;
 mod provisioning;

@@ -134,12 +134,16 @@ async fn a_recording_camera_is_recorded_and_its_spans_are_listed_within_a_segmen
     );
 
     // Within one segment (2 s here) and the camera's start, a span shows.
+    // A busy playback server may answer 503 (retry shortly) meanwhile.
     let listed = eventually(Duration::from_secs(20), || async {
-        let listed = recordings(&app, id).await;
-        listed["spans"]
-            .as_array()
-            .is_some_and(|spans| spans.len() == 1)
-            && seconds(&listed["recorded_seconds"]) >= 3.0
+        let response = app.get(&format!("/api/cameras/{id}/recordings")).await;
+        response.status == 200 && {
+            let listed = response.json();
+            listed["spans"]
+                .as_array()
+                .is_some_and(|spans| spans.len() == 1)
+                && seconds(&listed["recorded_seconds"]) >= 3.0
+        }
     })
     .await;
     let body = recordings(&app, id).await;

@@ -1,0 +1,273 @@
+//! Several MediaMTX nodes: registration, placement, failover and return,
+//! draining, against three real MediaMTX processes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::support::{MediaMtx, TestApp, eventually};
+
+/// Three more MediaMTX processes, whose API logins camera-api's hook
+/// answers, as the one of the settings does.
+async fn start_nodes(app: &TestApp) -> Vec<MediaMtx> {
+    let nodes = futures::future::join_all((0..3).map(|_| MediaMtx::start())).await;
+    for node in &nodes {
+        node.add_hook(app.url("/api/mediamtx/auth"));
+    }
+    nodes
+}
+
+async fn register(app: &TestApp, name: &str, node: &MediaMtx, max_cameras: i64) -> i64 {
+    let response = app
+        .post_json(
+            "/api/nodes",
+            &json!({
+                "name": name,
+                "api_url": node.api_url(),
+                "playback_url": node.playback_url(),
+                "rtsp_url": node.rtsp_url(),
+                "hls_url": format!("http://{}", node.hls_addr()),
+                "webrtc_url": format!("http://{}", node.webrtc_addr()),
+                "max_cameras": max_cameras,
+                "labels": {"site": "north"},
+            }),
+        )
+        .await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    response.json()["id"].as_i64().unwrap()
+}
+
+/// Which node serves each camera, as stored.
+async fn placements(app: &TestApp) -> BTreeMap<i64, i64> {
+    sqlx::query_as::<_, (i64, i64)>("SELECT camera_id, node_id FROM camera_placements")
+        .fetch_all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// The camera paths a node should hold: those of the cameras placed on it.
+fn expected_paths(placed: &BTreeMap<i64, i64>, node: i64) -> BTreeSet<String> {
+    placed
+        .iter()
+        .filter(|(_, on)| **on == node)
+        .map(|(camera, _)| format!("cam_{camera}"))
+        .collect()
+}
+
+/// Whether every node in `nodes` holds exactly the paths of its cameras,
+/// and every one of `cameras` is placed on one of them.
+async fn converged(app: &TestApp, nodes: &[(i64, &MediaMtx)], cameras: &[i64]) -> bool {
+    let placed = placements(app).await;
+    let ids: BTreeSet<i64> = nodes.iter().map(|(id, _)| *id).collect();
+    if !cameras
+        .iter()
+        .all(|camera| placed.get(camera).is_some_and(|node| ids.contains(node)))
+    {
+        return false;
+    }
+    for (id, node) in nodes {
+        let held: BTreeSet<String> = node.camera_paths().await.into_iter().collect();
+        if held != expected_paths(&placed, *id) {
+            return false;
+        }
+    }
+    true
+}
+
+async fn node_json(app: &TestApp, id: i64) -> Value {
+    let list = app.get("/api/nodes").await;
+    assert_eq!(list.status, 200, "{}", list.text);
+    list.json()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|node| node["id"] == id)
+        .cloned()
+        .expect("listed")
+}
+
+fn loads(placed: &BTreeMap<i64, i64>) -> BTreeMap<i64, usize> {
+    let mut loads = BTreeMap::new();
+    for node in placed.values() {
+        *loads.entry(*node).or_default() += 1;
+    }
+    loads
+}
+
+#[tokio::test]
+async fn cameras_spread_over_nodes_fail_over_and_come_back_gradually() {
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_NODE_FAILOVER_AFTER".into(), "3s".into());
+        vars.insert("CAMPLANE_NODE_SETTLE".into(), "3s".into());
+    })
+    .await;
+    let mtx = start_nodes(&app).await;
+    let mut ids = Vec::new();
+    for (n, node) in mtx.iter().enumerate() {
+        ids.push(register(&app, &format!("mtx-{n}"), node, 5).await);
+    }
+    let mut cameras = Vec::new();
+    for n in 0..9 {
+        let camera = app.create_camera(&format!("Yard {n}")).await;
+        assert_eq!(camera["provisioning"]["state"], "ready", "{camera}");
+        cameras.push(camera["id"].as_i64().unwrap());
+    }
+    let all: Vec<(i64, &MediaMtx)> = ids.iter().copied().zip(mtx.iter()).collect();
+    assert!(
+        eventually(Duration::from_secs(10), || converged(&app, &all, &cameras)).await,
+        "each node holds exactly its cameras: {:?}",
+        placements(&app).await
+    );
+    assert_eq!(
+        loads(&placements(&app).await)
+            .into_values()
+            .collect::<Vec<_>>(),
+        [3, 3, 3],
+        "spread evenly"
+    );
+    assert!(
+        app.mediamtx.camera_paths().await.is_empty(),
+        "the MediaMTX of the settings serves nothing once nodes are registered"
+    );
+    let up = || async { node_json(&app, ids[1]).await["health"]["state"] == "up" };
+    assert!(
+        eventually(Duration::from_secs(5), up).await,
+        "checked and up"
+    );
+    let listed = node_json(&app, ids[1]).await;
+    assert_eq!(listed["cameras"], 3);
+    assert_eq!(listed["labels"], json!({"site": "north"}));
+    assert!(listed["health"]["mediamtx_started"].is_string(), "{listed}");
+
+    // Node 1 stops answering (frozen: a partition, its paths kept).
+    let before = placements(&app).await;
+    let on_frozen = expected_paths(&before, ids[1]);
+    mtx[1].freeze();
+    let survivors = [all[0], all[2]];
+    assert!(
+        eventually(Duration::from_secs(15), || converged(
+            &app, &survivors, &cameras
+        ))
+        .await,
+        "the frozen node's cameras moved to the others: {:?}",
+        placements(&app).await
+    );
+    let failed_over = placements(&app).await;
+    for (camera, node) in &before {
+        if *node != ids[1] {
+            assert_eq!(
+                failed_over[camera], *node,
+                "camera {camera} did not need to move"
+            );
+        }
+    }
+    let listed = node_json(&app, ids[1]).await;
+    assert_eq!(listed["health"]["state"], "down", "{listed}");
+    let audit = app.get("/api/audit?action=node.failover").await;
+    assert!(audit.text.contains("node.failover"), "{}", audit.text);
+
+    // Back: the stale paths go, and cameras come back a few at a time
+    // without any moving twice.
+    mtx[1].thaw();
+    let mut moves: BTreeMap<i64, usize> = BTreeMap::new();
+    let mut last = failed_over.clone();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while loads(&last).values().copied().collect::<Vec<_>>() != [3, 3, 3] {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not rebalanced: {last:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = placements(&app).await;
+        for (camera, node) in &now {
+            if last.get(camera) != Some(node) {
+                *moves.entry(*camera).or_default() += 1;
+            }
+        }
+        last = now;
+    }
+    assert!(moves.values().all(|times| *times == 1), "{moves:?}");
+    assert!(
+        eventually(Duration::from_secs(10), || converged(&app, &all, &cameras)).await,
+        "every node holds exactly its cameras again"
+    );
+    let stale: Vec<String> = on_frozen
+        .difference(&expected_paths(&last, ids[1]))
+        .cloned()
+        .collect();
+    let held = mtx[1].camera_paths().await;
+    assert!(stale.iter().all(|path| !held.contains(path)), "{held:?}");
+}
+
+#[tokio::test]
+async fn draining_empties_a_node_which_can_then_be_deleted() {
+    let app = TestApp::spawn().await;
+    let mtx = start_nodes(&app).await;
+    let first = register(&app, "mtx-a", &mtx[0], 10).await;
+    let camera = app.create_camera("Gate").await;
+    let id = camera["id"].as_i64().unwrap();
+    assert_eq!(placements(&app).await.get(&id), Some(&first));
+
+    let refused = app.delete(&format!("/api/nodes/{first}"), None).await;
+    let problem = refused.problem(409);
+    assert_eq!(problem["type"], "urn:camplane:problem:node-in-use");
+
+    let second = register(&app, "mtx-b", &mtx[1], 10).await;
+    let drained = app
+        .patch_json(
+            &format!("/api/nodes/{first}"),
+            &json!({"draining": true}),
+            None,
+        )
+        .await;
+    assert_eq!(drained.status, 200, "{}", drained.text);
+    let only_second = [(first, &mtx[0]), (second, &mtx[1])];
+    let gate = [id];
+    let moved = || async {
+        placements(&app).await.get(&id) == Some(&second)
+            && converged(&app, &only_second, &gate).await
+    };
+    assert!(
+        eventually(Duration::from_secs(10), moved).await,
+        "the camera moved off the draining node, whose path went: {:?}",
+        placements(&app).await
+    );
+    let deleted = app.delete(&format!("/api/nodes/{first}"), None).await;
+    assert_eq!(deleted.status, 204, "{}", deleted.text);
+}
+
+#[tokio::test]
+async fn nodes_are_for_admins_and_bad_fields_are_named() {
+    let app = TestApp::spawn().await;
+    let operator = app.client_as(camera_api::auth::Role::Operator, None).await;
+    let listed = operator.get(app.url("/api/nodes")).send().await.unwrap();
+    assert_eq!(listed.status(), 403);
+
+    let bad = app
+        .post_json(
+            "/api/nodes",
+            &json!({"name": "", "api_url": "http://user:secret@10.0.0.1:9997", "max_cameras": 0}),
+        )
+        .await;
+    assert_eq!(bad.invalid_fields(), ["name", "api_url", "max_cameras"]);
+    assert!(!bad.text.contains("secret"), "{}", bad.text);
+
+    let made = app
+        .post_json(
+            "/api/nodes",
+            &json!({"name": "mtx", "api_url": "http://10.0.0.1:9997"}),
+        )
+        .await;
+    assert_eq!(made.status, 201, "{}", made.text);
+    assert_eq!(made.json()["rtsp_url"], "rtsp://10.0.0.1:8554");
+    let twin = app
+        .post_json(
+            "/api/nodes",
+            &json!({"name": "MTX", "api_url": "http://10.0.0.2:9997"}),
+        )
+        .await;
+    assert_eq!(twin.problem(409)["type"], "urn:camplane:problem:conflict");
+}
