@@ -35,6 +35,8 @@ run=${CAMPLANE_RUN_DIR:-.run}
 mkdir -p "$run"
 # Absolute: MediaMTX and camera-api both name it.
 recordings=$(realpath -m "${CAMPLANE_RECORDINGS_DIR:-$run/recordings}")
+edge_maps=$(realpath -m "$run/edge-maps")
+edge_runtime=$(realpath -m "$run/haproxy.sock")
 mkdir -p "$recordings"
 host=${CAMPLANE_EDGE_HOST:-127.0.0.1}
 https_port=${CAMPLANE_HTTPS_PORT:-8443}
@@ -206,6 +208,7 @@ CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY CAMPLANE_INITIAL_ADMIN_PASSWORD=$admin_
   MEDIAMTX_CONFIG_FILE="$run/mediamtx.yml" \
   MEDIAMTX_PLAYBACK_URL="http://127.0.0.1:$playback_port" CAMPLANE_RECORDINGS_DIR="$recordings" \
   CAMPLANE_EXPORTS_DIR="$(realpath -m "$run/exports")" \
+  CAMPLANE_EDGE_MAPS_DIR="$edge_maps" CAMPLANE_EDGE_RUNTIME="$edge_runtime" \
   CAMPLANE_METRICS_LISTEN="${CAMPLANE_METRICS_LISTEN:-127.0.0.1:9464}" \
   "$bin/camera-api"
 wait_port camera-api "$api_port"
@@ -218,11 +221,16 @@ if [[ ! -s $run/edge.pem ]]; then
   cat "$run/edge.crt" "$run/edge.key" >"$run/edge.pem"
   rm -f "$run/edge.key"
 fi
+# The edge's routes to MediaMTX nodes (docs/nodes.md): camera-api writes
+# the maps and replaces them through the runtime socket.
+mkdir -p "$edge_maps"
+touch "$edge_maps/hls.map" "$edge_maps/webrtc.map" "$edge_maps/playback.map"
 start haproxy env HAP_HTTP_BIND="$host:$http_port" HAP_HTTPS_BIND="$host:$https_port" \
   HAP_HTTPS_PORT="$https_port" HAP_CERT="$run/edge.pem" \
   HAP_LUA="$PWD/haproxy/problem.lua" HAP_API_TIMEOUT=35s \
   HAP_API_SERVER="127.0.0.1:$api_port" HAP_HLS_SERVER="127.0.0.1:$hls_port" HAP_HLS_TIMEOUT=45s \
   HAP_WEBRTC_SERVER="127.0.0.1:$webrtc_port" HAP_PLAYBACK_SERVER="127.0.0.1:$playback_port" \
+  HAP_MAPS_DIR="$edge_maps" HAP_RUNTIME="$edge_runtime" \
   HAP_API_RATE="${CAMPLANE_API_RATE:-600}" HAP_LOGIN_RATE="${CAMPLANE_LOGIN_RATE:-20}" HAP_MAX_BODY=65536 HAP_RETRY_AFTER=5 \
   haproxy -f haproxy/haproxy.cfg -db
 wait_port haproxy "$https_port"

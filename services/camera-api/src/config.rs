@@ -13,7 +13,7 @@ use crate::cameras::{self, RecordingMode, RecordingPolicy};
 use crate::nodes::placement;
 use crate::reconcile::{self, RecordSettings, SourceSettings};
 use crate::secrets::{Secret, SecretKey};
-use crate::{auth, media, mediamtx, recordings};
+use crate::{auth, edge, media, mediamtx, recordings};
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -110,6 +110,13 @@ impl Config {
                     failover_after: env.duration("CAMPLANE_NODE_FAILOVER_AFTER", "15s")?,
                     settle: env.duration("CAMPLANE_NODE_SETTLE", "60s")?,
                     rebalance_step: env.count("CAMPLANE_NODE_REBALANCE_STEP", 50)?,
+                },
+                edge: edge::Settings {
+                    maps_dir: env
+                        .get("CAMPLANE_EDGE_MAPS_DIR")
+                        .map(|_| env.absolute_dir("CAMPLANE_EDGE_MAPS_DIR", ""))
+                        .transpose()?,
+                    runtime: env.get("CAMPLANE_EDGE_RUNTIME"),
                 },
                 source: SourceSettings {
                     start_timeout: env.duration("CAMPLANE_SOURCE_START_TIMEOUT", "10s")?,

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod cameras;
 pub mod config;
 pub mod db;
+pub mod edge;
 pub mod events;
 pub mod groups;
 pub mod http;

@@ -291,6 +291,26 @@ pub async fn load_targets(db: &PgPool) -> sqlx::Result<Vec<Placed>> {
         .collect())
 }
 
+/// Every placed camera with its node's servers, for the edge.
+pub async fn routes(db: &PgPool) -> sqlx::Result<Vec<crate::edge::Route>> {
+    let rows = sqlx::query!(
+        r#"SELECT p.camera_id, n.hls_url, n.webrtc_url, n.playback_url
+           FROM camera_placements p JOIN nodes n ON n.id = p.node_id
+           ORDER BY p.camera_id"#
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| crate::edge::Route {
+            camera: row.camera_id,
+            hls_url: row.hls_url,
+            webrtc_url: row.webrtc_url,
+            playback_url: row.playback_url,
+        })
+        .collect())
+}
+
 /// What a health check or a pass found of a node.
 #[derive(Debug, Clone)]
 pub struct NodeHealthReport {

@@ -31,6 +31,7 @@ use crate::auth::Principal;
 use crate::cameras::{
     self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, RecordingPolicy, StoredUrl, path_name,
 };
+use crate::edge::Edge;
 use crate::mediamtx::{self, PathConfig};
 use crate::nodes::placement::{self, Rules};
 use crate::nodes::{self, NodeHealthReport, Target};
@@ -70,6 +71,8 @@ pub struct Settings {
     pub config_file: Option<PathBuf>,
     /// How cameras are placed on registered nodes.
     pub placement: Rules,
+    /// Where the edge's routes to nodes go.
+    pub edge: crate::edge::Settings,
 }
 
 /// What a pass did, as `POST /api/reconcile` returns it.
@@ -105,6 +108,8 @@ pub struct Reconciler {
     /// Opens camera passwords, only to write them into MediaMTX sources.
     key: SecretKey,
     config_file: Option<Arc<ConfigFile>>,
+    /// Follows the cameras to their nodes.
+    edge: Edge,
 }
 
 impl Reconciler {
@@ -113,12 +118,17 @@ impl Reconciler {
             .config_file
             .clone()
             .map(|path| Arc::new(ConfigFile::new(path)));
+        let edge = Edge::new(settings.edge.clone());
+        if let Err(err) = edge.prepare() {
+            tracing::warn!(error = %err, "the edge's maps could not be prepared");
+        }
         Self {
             db,
             mediamtx,
             settings,
             key,
             config_file,
+            edge,
         }
     }
 
@@ -374,6 +384,9 @@ impl Reconciler {
         {
             tracing::warn!(error = %err, "could not place cameras on nodes");
         }
+        // Before the writes: viewers of a moved camera reach its new node
+        // while its path is made there.
+        self.follow_at_edge().await;
         let reports =
             futures::future::join_all(targets.iter().map(|target| self.pass_on(target))).await;
         let converged: Vec<NodeHealthReport> = targets
@@ -454,6 +467,19 @@ impl Reconciler {
             self.record(&outcomes).await;
         }
         Ok(())
+    }
+
+    /// Sends viewers of each camera to its node, when the edge has maps.
+    async fn follow_at_edge(&self) {
+        if !self.edge.routes_to_nodes() {
+            return;
+        }
+        match nodes::routes(&self.db).await {
+            Ok(routes) => self.edge.follow(&routes).await,
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the cameras' nodes for the edge")
+            }
+        }
     }
 
     /// Converges one MediaMTX on the cameras it should serve.
@@ -559,6 +585,7 @@ impl Reconciler {
             if let Err(err) = self.place().await {
                 tracing::warn!(camera_id = id, error = %err, "could not place the camera");
             }
+            self.follow_at_edge().await;
             node = self.node_of(id).await?;
         }
         let Some(node) = node else {

@@ -15,7 +15,7 @@ use tokio::process::{Child, Command};
 
 use crate::stack_files::self_signed_pem;
 use crate::support::camera::{TestCamera, closed_port_url};
-use crate::support::{TestApp, eventually, free_port};
+use crate::support::{MediaMtx, TestApp, eventually, free_port};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
@@ -139,6 +139,11 @@ impl Edge {
         let dir = std::env::temp_dir().join(format!("camplane-edge-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir_all(&dir).unwrap();
         let pem = self_signed_pem(&dir);
+        // No node registered: empty maps, which camera-api may fill (a test
+        // of nodes points both at its own directory).
+        for map in ["hls.map", "webrtc.map", "playback.map"] {
+            std::fs::write(dir.join(map), "").unwrap();
+        }
         // A free port can be taken between probing and binding: retry.
         for _ in 0..3 {
             let (https_port, http_port) = (free_port(), free_port());
@@ -168,6 +173,8 @@ impl Edge {
                 .env("HAP_LOGIN_RATE", login_rate.to_string())
                 .env("HAP_MAX_BODY", "65536")
                 .env("HAP_RETRY_AFTER", "5")
+                .env("HAP_MAPS_DIR", &dir)
+                .env("HAP_RUNTIME", dir.join("admin.sock"))
                 .envs(env.iter().copied())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
@@ -1099,4 +1106,105 @@ async fn recordings_play_through_the_edge_for_who_may_see_the_camera_only() {
         )
         .await;
     reply.problem_with_id(405, "method-not-allowed");
+}
+
+/// Whether `path` is on `node` and its HLS plays through `edge`.
+async fn plays_from(edge: &Edge, video: &str, path: &str, node: &MediaMtx) -> bool {
+    if node.path_config(path).await.is_none() {
+        return false;
+    }
+    let reply = edge
+        .get_following(video, &format!("/hls/{path}/index.m3u8"))
+        .await;
+    reply.status == 200
+}
+
+/// With MediaMTX nodes registered, live video goes to the node serving the
+/// camera, and follows it to another node without a reload of HAProxy.
+#[tokio::test]
+async fn live_video_follows_a_camera_to_its_node() {
+    let camera = TestCamera::start().await;
+    let maps = std::env::temp_dir().join(format!("camplane-maps-{}", uuid::Uuid::new_v4()));
+    let runtime = maps.join("admin.sock");
+    let (maps_dir, runtime_path) = (maps.display().to_string(), runtime.display().to_string());
+    let stack = Stack::start(&[
+        ("CAMPLANE_EDGE_MAPS_DIR", &maps_dir),
+        ("CAMPLANE_EDGE_RUNTIME", &runtime_path),
+    ])
+    .await;
+    let edge = Edge::start_with(
+        &stack,
+        1000,
+        1000,
+        &[("HAP_MAPS_DIR", &maps_dir), ("HAP_RUNTIME", &runtime_path)],
+    )
+    .await;
+    let nodes = [MediaMtx::start().await, MediaMtx::start().await];
+    let mut ids = Vec::new();
+    for (n, node) in nodes.iter().enumerate() {
+        node.add_hook(stack.app.url("/api/mediamtx/auth"));
+        let registered = stack
+            .app
+            .post_json(
+                "/api/nodes",
+                &json!({
+                    "name": format!("node-{n}"),
+                    "api_url": node.api_url(),
+                    "playback_url": node.playback_url(),
+                    "hls_url": format!("http://{}", node.hls_addr()),
+                    "webrtc_url": format!("http://{}", node.webrtc_addr()),
+                    "draining": n == 1,
+                }),
+            )
+            .await;
+        assert_eq!(registered.status, 201, "{}", registered.text);
+        ids.push(registered.json()["id"].as_i64().unwrap());
+    }
+    let created = edge
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Pier", "stream_url": camera.url("cam1")}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let id = serde_json::from_slice::<Value>(&created.body).unwrap()["id"].clone();
+    let path = format!("cam_{id}");
+    let video = stack.video_token(None).await;
+    assert!(
+        eventually(Duration::from_secs(20), || plays_from(
+            &edge, &video, &path, &nodes[0]
+        ))
+        .await,
+        "plays from node 0 through the edge:\n{}",
+        edge.log()
+    );
+    assert!(
+        stack.app.mediamtx.path_config(&path).await.is_none(),
+        "not on the default"
+    );
+
+    // Node 1 takes cameras, node 0 drains: the camera moves, and the edge
+    // with it.
+    for (id, draining) in [(ids[1], false), (ids[0], true)] {
+        let changed = stack
+            .app
+            .patch_json(
+                &format!("/api/nodes/{id}"),
+                &json!({"draining": draining}),
+                None,
+            )
+            .await;
+        assert_eq!(changed.status, 200, "{}", changed.text);
+    }
+    assert!(
+        eventually(Duration::from_secs(20), || async {
+            nodes[0].path_config(&path).await.is_none()
+                && plays_from(&edge, &video, &path, &nodes[1]).await
+        })
+        .await,
+        "plays from node 1 through the same HAProxy:\n{}",
+        edge.log()
+    );
+    let map = std::fs::read_to_string(maps.join("hls.map")).unwrap();
+    assert!(map.contains(&format!("{path} 127.0.0.1@")), "{map}");
 }

@@ -464,6 +464,11 @@ fn haproxy_accepts_the_config_with_composes_environment() {
         "HAP_LUA".into(),
         repo().join("haproxy/problem.lua").display().to_string(),
     );
+    // The maps camera-api writes into the shared volume, empty at first.
+    for map in ["hls.map", "webrtc.map", "playback.map"] {
+        std::fs::write(dir.join(map), "").unwrap();
+    }
+    env.insert("HAP_MAPS_DIR".into(), dir.display().to_string());
 
     // Every variable the config reads is set by compose.
     let config = repo().join("haproxy/haproxy.cfg");
