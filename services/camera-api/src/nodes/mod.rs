@@ -53,7 +53,7 @@ pub struct Node {
     pub draining: bool,
     /// Cameras placed on it now.
     pub cameras: i64,
-    pub health: Health,
+    pub health: NodeHealth,
     /// Send it back in `If-Match` (as `"<version>"`) to change or delete
     /// this version only.
     pub version: i64,
@@ -79,11 +79,11 @@ pub struct Addresses {
 
 /// What the leading replica last saw of a node.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Health {
+pub struct NodeHealth {
     /// `up`: its API answers; `down`: it does not (its cameras move after
     /// `CAMPLANE_NODE_FAILOVER_AFTER`); `unknown`: not checked yet.
     #[schema(example = "up")]
-    pub state: HealthState,
+    pub state: NodeHealthState,
     /// Since when it has been up, or down, without a break.
     pub since: Option<DateTime<Utc>>,
     pub checked_at: Option<DateTime<Utc>>,
@@ -98,7 +98,7 @@ pub struct Health {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
-pub enum HealthState {
+pub enum NodeHealthState {
     Up,
     Down,
     Unknown,

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 
 use super::placement::{CameraSlot, Health as Seen, Move, NodeSlot, Why};
 use super::{
-    Addresses, Error, Fields, Health, HealthState, NewNodeInput, Node, NodePatch, Result,
+    Addresses, Error, Fields, NewNodeInput, Node, NodeHealth, NodeHealthState, NodePatch, Result,
     labels_from_json,
 };
 use crate::audit;
@@ -52,11 +52,11 @@ async fn read(db: impl sqlx::PgExecutor<'_>, only: Option<i64>) -> Result<Vec<No
                 max_readers: row.max_readers,
                 draining: row.draining,
                 cameras: row.cameras,
-                health: Health {
+                health: NodeHealth {
                     state: match row.reachable {
-                        Some(true) => HealthState::Up,
-                        Some(false) => HealthState::Down,
-                        None => HealthState::Unknown,
+                        Some(true) => NodeHealthState::Up,
+                        Some(false) => NodeHealthState::Down,
+                        None => NodeHealthState::Unknown,
                     },
                     since: row.since,
                     checked_at: row.checked_at,
