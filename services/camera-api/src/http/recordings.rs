@@ -18,6 +18,7 @@ use super::auth::{Admin, Authorized, Operator, Viewer};
 use super::cameras::camera_id;
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
+use crate::nodes;
 use crate::recordings::{
     self, AskedRange, Deleted, Export, ExportInput, Recordings, StorageReport,
 };
@@ -69,9 +70,10 @@ async fn list_recordings(
 ) -> Result<Json<Recordings>, ApiError> {
     let id = camera_id(&id)?;
     let asked = asked(range.since.as_deref(), range.until.as_deref())?;
+    let mediamtx = nodes::client_for_camera(&state.db, &state.mediamtx, id).await?;
     let listed = recordings::list(
         &state.db,
-        &state.mediamtx,
+        &mediamtx,
         &state.config.recordings,
         &state.storage,
         &auth.principal,
@@ -180,9 +182,10 @@ async fn request_export(
     JsonBody(input): JsonBody<ExportInput>,
 ) -> Result<Response, ApiError> {
     let id = camera_id(&id)?;
+    let mediamtx = nodes::client_for_camera(&state.db, &state.mediamtx, id).await?;
     let export = recordings::request(
         &state.db,
-        &state.mediamtx,
+        &mediamtx,
         &state.config.recordings,
         &state.tasks,
         &auth.principal,

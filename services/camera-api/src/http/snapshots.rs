@@ -18,6 +18,7 @@ use super::problem::{ApiError, Problem};
 use crate::auth::video;
 use crate::cameras;
 use crate::media::{Served, SnapshotRequest};
+use crate::nodes;
 use crate::validation::FieldErrors;
 
 /// Set on a fallback image: why a fresh one could not be had.
@@ -114,14 +115,19 @@ async fn snapshot(
         Some(camera) => camera,
         None => cameras::get(&state.db, id).await?,
     };
-    let pass = match state.media.reads_restream() {
-        true => Some(video::issue_media_pass(&state.db, &camera.path()).await?),
-        false => None,
+    let (pass, node) = match state.media.reads_restream() {
+        true => (
+            Some(video::issue_media_pass(&state.db, &camera.path()).await?),
+            nodes::restream_of_camera(&state.db, id).await?,
+        ),
+        false => (None, None),
     };
     let key = &state.config.secret_key;
     let request = SnapshotRequest {
         camera_id: id,
-        source: state.media.snapshot_source(&camera, key, pass.as_ref())?,
+        source: state
+            .media
+            .snapshot_source(&camera, key, pass.as_ref(), node.as_ref())?,
         width,
         max_age,
         fallback,

@@ -391,15 +391,17 @@ impl Media {
     }
 
     /// Where snapshots of `camera` are read from: MediaMTX's re-stream with
-    /// `pass` when there is one, else the camera itself, its password
-    /// opened.
+    /// `pass` when there is one (on `node`, the RTSP server of the camera's
+    /// node, if it has one), else the camera itself, its password opened.
     pub fn snapshot_source(
         &self,
         camera: &Camera,
         key: &SecretKey,
         pass: Option<&Secret>,
+        node: Option<&Url>,
     ) -> Result<String, secrets::Error> {
-        let (Some(base), Some(pass)) = (&self.inner.settings.rtsp_url, pass) else {
+        let restream = node.or(self.inner.settings.rtsp_url.as_ref());
+        let (Some(base), Some(pass)) = (restream, pass) else {
             return Ok(camera.source_url(key)?.expose().to_owned());
         };
         let mut url = base.clone();

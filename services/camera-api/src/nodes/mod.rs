@@ -21,7 +21,7 @@ use crate::{db, mediamtx};
 pub use placement::Labels;
 pub use store::{
     NodeHealthReport, Placed, PlacementInputs, apply_moves, create, delete, list, load_targets,
-    placement_inputs, record_health, routes, update,
+    node_of_camera, placement_inputs, record_health, routes, update,
 };
 
 /// Announces a node added, changed or deleted (payload: its id): the
@@ -248,6 +248,33 @@ pub async fn targets(db: &sqlx::PgPool, default: &mediamtx::Client) -> sqlx::Res
             }
         })
         .collect())
+}
+
+/// The MediaMTX that serves camera `id` (its recordings, its re-stream):
+/// its node's, or, placed on none, the one of the settings (`default`).
+pub async fn client_for_camera(
+    db: &sqlx::PgPool,
+    default: &mediamtx::Client,
+    id: i64,
+) -> Result<mediamtx::Client, db::Error> {
+    let node = node_of_camera(db, id).await?;
+    let parsed = node.as_ref().and_then(|node| {
+        Some((
+            Url::parse(&node.api_url).ok()?,
+            Url::parse(&node.playback_url).ok()?,
+        ))
+    });
+    Ok(match parsed {
+        Some((api, playback)) => default.for_node(&api, &playback),
+        None => default.clone(),
+    })
+}
+
+/// Where camera `id`'s re-stream is read over RTSP when it is placed on a
+/// node; `None`: the MediaMTX of the settings (`MEDIAMTX_RTSP_URL`).
+pub async fn restream_of_camera(db: &sqlx::PgPool, id: i64) -> Result<Option<Url>, db::Error> {
+    let node = node_of_camera(db, id).await?;
+    Ok(node.and_then(|node| Url::parse(&node.rtsp_url).ok()))
 }
 
 /// Every path the MediaMTX servers hold now, by name, or `None` when none

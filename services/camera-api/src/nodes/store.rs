@@ -291,6 +291,25 @@ pub async fn load_targets(db: &PgPool) -> sqlx::Result<Vec<Placed>> {
         .collect())
 }
 
+/// The servers of the node serving camera `id`, if it is placed on one.
+pub async fn node_of_camera(db: &PgPool, id: i64) -> sqlx::Result<Option<Addresses>> {
+    let row = sqlx::query!(
+        r#"SELECT n.api_url, n.playback_url, n.rtsp_url, n.hls_url, n.webrtc_url
+           FROM camera_placements p JOIN nodes n ON n.id = p.node_id
+           WHERE p.camera_id = $1"#,
+        id
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|row| Addresses {
+        api_url: row.api_url,
+        playback_url: row.playback_url,
+        rtsp_url: row.rtsp_url,
+        hls_url: row.hls_url,
+        webrtc_url: row.webrtc_url,
+    }))
+}
+
 /// Every placed camera with its node's servers, for the edge.
 pub async fn routes(db: &PgPool) -> sqlx::Result<Vec<crate::edge::Route>> {
     let rows = sqlx::query!(

@@ -1127,9 +1127,13 @@ async fn live_video_follows_a_camera_to_its_node() {
     let maps = std::env::temp_dir().join(format!("camplane-maps-{}", uuid::Uuid::new_v4()));
     let runtime = maps.join("admin.sock");
     let (maps_dir, runtime_path) = (maps.display().to_string(), runtime.display().to_string());
+    // Snapshots read re-streams; none is served where the settings say, so
+    // a snapshot can only come from the camera's node.
+    let nowhere = format!("rtsp://127.0.0.1:{}", free_port());
     let stack = Stack::start(&[
         ("CAMPLANE_EDGE_MAPS_DIR", &maps_dir),
         ("CAMPLANE_EDGE_RUNTIME", &runtime_path),
+        ("MEDIAMTX_RTSP_URL", &nowhere),
     ])
     .await;
     let edge = Edge::start_with(
@@ -1151,6 +1155,7 @@ async fn live_video_follows_a_camera_to_its_node() {
                     "name": format!("node-{n}"),
                     "api_url": node.api_url(),
                     "playback_url": node.playback_url(),
+                    "rtsp_url": node.rtsp_url(),
                     "hls_url": format!("http://{}", node.hls_addr()),
                     "webrtc_url": format!("http://{}", node.webrtc_addr()),
                     "draining": n == 1,
@@ -1181,6 +1186,12 @@ async fn live_video_follows_a_camera_to_its_node() {
     assert!(
         stack.app.mediamtx.path_config(&path).await.is_none(),
         "not on the default"
+    );
+    let snapshot = stack.app.get(&format!("/api/cameras/{id}/snapshot")).await;
+    assert_eq!(
+        snapshot.status, 200,
+        "read from the node's re-stream: {}",
+        snapshot.text
     );
 
     // Node 1 takes cameras, node 0 drains: the camera moves, and the edge
