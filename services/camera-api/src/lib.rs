@@ -93,7 +93,14 @@ pub async fn serve_with_metrics(
     });
     let guarding = tasks.supervise("video session check", {
         let (db, mediamtx) = (db.clone(), mediamtx.clone());
-        move || auth::video::end_revoked_sessions(db.clone(), mediamtx.clone())
+        move || {
+            let (lookup, mediamtx) = (db.clone(), mediamtx.clone());
+            let servers = move || {
+                let (db, mediamtx) = (lookup.clone(), mediamtx.clone());
+                async move { nodes::servers(&db, &mediamtx).await }
+            };
+            auth::video::end_revoked_sessions(db.clone(), servers)
+        }
     });
     let events = Arc::new(events::Hub::default());
     let announcing = tasks.supervise("change listener", {

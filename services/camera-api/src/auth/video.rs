@@ -5,6 +5,7 @@
 //! Camplane's own reads use one-time media passes, its MediaMTX API calls
 //! MediaMTX's service credentials. Why a hook and not JWTs: docs/video-access.md.
 
+use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -244,13 +245,18 @@ const SESSION_CHECK: Duration = Duration::from_secs(5);
 /// the camera (user disabled or deleted, token revoked or expired, groups
 /// changed, camera gone): MediaMTX asks only when a session starts, and a
 /// player left open would otherwise play on. Runs on every replica; kicking
-/// twice is harmless.
-pub async fn end_revoked_sessions(db: PgPool, mediamtx: mediamtx::Client) {
+/// twice is harmless. `servers` names the MediaMTX servers (every node) at
+/// each check.
+pub async fn end_revoked_sessions<F, Servers>(db: PgPool, servers: F)
+where
+    F: Fn() -> Servers,
+    Servers: Future<Output = Vec<mediamtx::Client>>,
+{
     let mut ticks = tokio::time::interval(SESSION_CHECK);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticks.tick().await;
-        match check_sessions(&db, &mediamtx).await {
+        match check_sessions(&db, &servers().await).await {
             Ok(0) => {}
             Ok(ended) => tracing::info!(
                 sessions = ended,
@@ -264,7 +270,7 @@ pub async fn end_revoked_sessions(db: PgPool, mediamtx: mediamtx::Client) {
     }
 }
 
-async fn check_sessions(db: &PgPool, mediamtx: &mediamtx::Client) -> anyhow::Result<usize> {
+async fn check_sessions(db: &PgPool, servers: &[mediamtx::Client]) -> anyhow::Result<usize> {
     // Nothing to check costs no MediaMTX call.
     let any = sqlx::query_scalar!(r#"SELECT EXISTS (SELECT 1 FROM video_sessions) AS "any!""#)
         .fetch_one(db)
@@ -273,18 +279,38 @@ async fn check_sessions(db: &PgPool, mediamtx: &mediamtx::Client) -> anyhow::Res
         return Ok(0);
     }
     // A viewer may play over HLS or WebRTC; the hook's `id` is the session's
-    // id in either list.
-    let hls = mediamtx.list_hls_sessions().await?;
-    let webrtc = mediamtx.list_webrtc_sessions().await?;
-    let running: Vec<Uuid> = hls.iter().chain(&webrtc).copied().collect();
-    // A session just let in may not be listed yet; older ones are over.
-    sqlx::query!(
-        "DELETE FROM video_sessions
-         WHERE NOT (id = ANY($1)) AND started_at < now() - interval '1 minute'",
-        &running
-    )
-    .execute(db)
-    .await?;
+    // id in either list. Each session, with the server and whether WebRTC.
+    let mut sessions: Vec<(Uuid, &mediamtx::Client, bool)> = Vec::new();
+    let mut every_server_answered = true;
+    for server in servers {
+        let listed = async {
+            let hls = server.list_hls_sessions().await?;
+            let webrtc = server.list_webrtc_sessions().await?;
+            Ok::<_, mediamtx::Error>((hls, webrtc))
+        };
+        match listed.await {
+            Ok((hls, webrtc)) => {
+                sessions.extend(hls.into_iter().map(|id| (id, server, false)));
+                sessions.extend(webrtc.into_iter().map(|id| (id, server, true)));
+            }
+            Err(err) => {
+                tracing::debug!(error = %err, "a MediaMTX did not list its video sessions");
+                every_server_answered = false;
+            }
+        }
+    }
+    let running: Vec<Uuid> = sessions.iter().map(|(id, _, _)| *id).collect();
+    // A session just let in may not be listed yet; older ones are over. A
+    // server that did not answer may still serve its own.
+    if every_server_answered {
+        sqlx::query!(
+            "DELETE FROM video_sessions
+             WHERE NOT (id = ANY($1)) AND started_at < now() - interval '1 minute'",
+            &running
+        )
+        .execute(db)
+        .await?;
+    }
     let revoked = sqlx::query_scalar!(
         r#"SELECT s.id AS "id!" FROM video_sessions s
            LEFT JOIN users u ON u.id = s.user_id AND NOT u.disabled
@@ -300,10 +326,11 @@ async fn check_sessions(db: &PgPool, mediamtx: &mediamtx::Client) -> anyhow::Res
     .fetch_all(db)
     .await?;
     for id in &revoked {
-        if webrtc.contains(id) {
-            mediamtx.kick_webrtc_session(*id).await?;
-        } else {
-            mediamtx.kick_hls_session(*id).await?;
+        for (_, server, webrtc) in sessions.iter().filter(|(running, _, _)| running == id) {
+            match webrtc {
+                true => server.kick_webrtc_session(*id).await?,
+                false => server.kick_hls_session(*id).await?,
+            }
         }
         sqlx::query!("DELETE FROM video_sessions WHERE id = $1", id)
             .execute(db)

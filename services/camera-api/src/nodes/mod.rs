@@ -219,12 +219,7 @@ pub struct Target {
 pub async fn targets(db: &sqlx::PgPool, default: &mediamtx::Client) -> sqlx::Result<Vec<Target>> {
     let nodes = load_targets(db).await?;
     if nodes.is_empty() {
-        return Ok(vec![Target {
-            node: None,
-            name: "MEDIAMTX_API_URL".into(),
-            client: default.clone(),
-            silent: false,
-        }]);
+        return Ok(vec![the_default(default)]);
     }
     Ok(nodes
         .into_iter()
@@ -248,6 +243,34 @@ pub async fn targets(db: &sqlx::PgPool, default: &mediamtx::Client) -> sqlx::Res
             }
         })
         .collect())
+}
+
+/// A client of every MediaMTX serving cameras now; the one of the settings
+/// when the nodes can't be read.
+pub async fn servers(db: &sqlx::PgPool, default: &mediamtx::Client) -> Vec<mediamtx::Client> {
+    targets_or_default(db, default)
+        .await
+        .into_iter()
+        .map(|target| target.client)
+        .collect()
+}
+
+/// `targets`, or the MediaMTX of the settings when the nodes can't be read:
+/// for readers, which would rather show something.
+async fn targets_or_default(db: &sqlx::PgPool, default: &mediamtx::Client) -> Vec<Target> {
+    targets(db, default).await.unwrap_or_else(|err| {
+        tracing::debug!(error = %err, "nodes unreadable; asking the MediaMTX of the settings");
+        vec![the_default(default)]
+    })
+}
+
+fn the_default(default: &mediamtx::Client) -> Target {
+    Target {
+        node: None,
+        name: "MEDIAMTX_API_URL".into(),
+        client: default.clone(),
+        silent: false,
+    }
 }
 
 /// The MediaMTX that serves camera `id` (its recordings, its re-stream):
@@ -284,15 +307,7 @@ pub async fn runtime_paths(
     db: &sqlx::PgPool,
     default: &mediamtx::Client,
 ) -> Option<HashMap<String, mediamtx::PathState>> {
-    let targets = targets(db, default).await.unwrap_or_else(|err| {
-        tracing::debug!(error = %err, "nodes unreadable; asking the MediaMTX of the settings");
-        vec![Target {
-            node: None,
-            name: "MEDIAMTX_API_URL".into(),
-            client: default.clone(),
-            silent: false,
-        }]
-    });
+    let targets = targets_or_default(db, default).await;
     let answers =
         futures::future::join_all(targets.iter().map(|target| target.client.list_paths())).await;
     let mut paths: Option<HashMap<String, mediamtx::PathState>> = None;

@@ -1218,4 +1218,26 @@ async fn live_video_follows_a_camera_to_its_node() {
     );
     let map = std::fs::read_to_string(maps.join("hls.map")).unwrap();
     assert!(map.contains(&format!("{path} 127.0.0.1@")), "{map}");
+
+    // The viewer's access revoked, its session on the node ends.
+    let (session, token): (uuid::Uuid, i64) = sqlx::query_as(
+        "SELECT id, api_token_id FROM video_sessions WHERE camera_id = $1
+         ORDER BY started_at DESC LIMIT 1",
+    )
+    .bind(id.as_i64().unwrap())
+    .fetch_one(&stack.app.db)
+    .await
+    .unwrap();
+    let revoked = stack.app.delete(&format!("/api/tokens/{token}"), None).await;
+    assert_eq!(revoked.status, 204);
+    let kick = format!("/v3/hlssessions/kick/{session}");
+    let kicked = eventually(Duration::from_secs(12), || async {
+        nodes[1]
+            .faults()
+            .requests()
+            .iter()
+            .any(|request| request.method == "POST" && request.path == kick)
+    })
+    .await;
+    assert!(kicked, "the revoked viewer's session on the node was not kicked");
 }
