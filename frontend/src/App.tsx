@@ -1,6 +1,7 @@
 import { useEffect } from 'react';
 
 import { AuditLog } from './admin/AuditLog';
+import { NodeList } from './admin/NodeList';
 import { TokenForm } from './admin/TokenForm';
 import { TokenList } from './admin/TokenList';
 import { UserForm } from './admin/UserForm';
@@ -42,6 +43,7 @@ function Screen({ path, role }: { path: string; role: Role }) {
   if (path === '/tokens/new') return allowed('manage-tokens', 'manage API tokens', <TokenForm />);
   if (path === '/account/password') return <PasswordPage />;
   if (path === '/audit') return allowed('read-audit', 'read the audit log', <AuditLog />);
+  if (path === '/nodes') return allowed('manage-nodes', 'manage MediaMTX nodes', <NodeList />);
   return (
     <main className="page">
       <h1>Not found</h1>
@@ -60,6 +62,7 @@ const SECTIONS: { segment: string; label: string; action?: Action }[] = [
   { segment: 'users', label: 'Users', action: 'manage-users' },
   { segment: 'tokens', label: 'API tokens', action: 'manage-tokens' },
   { segment: 'audit', label: 'Audit log', action: 'read-audit' },
+  { segment: 'nodes', label: 'Nodes', action: 'manage-nodes' },
 ];
 
 function Console({ session, path }: { session: Session; path: string }) {

@@ -20,6 +20,7 @@ export type ProbeCode = components['schemas']['Code'];
 export type ApiToken = components['schemas']['ApiToken'];
 export type NewApiToken = components['schemas']['NewApiToken'];
 export type AuditEntry = components['schemas']['Entry'];
+export type MediaMtxNode = components['schemas']['Node'];
 
 const CSRF_PROBLEM = 'urn:camplane:problem:csrf';
 

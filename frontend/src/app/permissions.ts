@@ -9,12 +9,13 @@ export type Action =
   | 'manage-tokens'
   | 'read-audit'
   | 'share-views'
-  | 'export-recordings';
+  | 'export-recordings'
+  | 'manage-nodes';
 
 // Everyone may watch, play recordings, take snapshots and read cameras and
 // their status.
 const ALLOWED: Record<Role, readonly Action[]> = {
-  admin: ['manage-cameras', 'manage-users', 'manage-tokens', 'read-audit', 'share-views', 'export-recordings'],
+  admin: ['manage-cameras', 'manage-users', 'manage-tokens', 'read-audit', 'share-views', 'export-recordings', 'manage-nodes'],
   operator: ['manage-cameras', 'share-views', 'export-recordings'],
   viewer: [],
 };
