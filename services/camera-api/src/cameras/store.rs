@@ -507,12 +507,11 @@ fn is_name_start(query: &str) -> bool {
 }
 
 /// The list statement for `filter` read as `reading`: the page's cameras
-/// in order, and how many cameras match, counted up to `$10` when it is
-/// given (one statement is one snapshot, so the two agree with no
-/// transaction around them).
+/// in order, and with `counting` how many cameras match, up to `$10` (one
+/// statement is one snapshot, so the two agree with no transaction around
+/// them).
 ///
-/// The page is found first, as ids alone where the sort's index holds all
-/// it needs, and only its cameras are then read whole and joined to their
+/// The page is found first and only its cameras are joined to their
 /// provisioning: a join before the LIMIT let PostgreSQL merge-join the
 /// provisioning of every camera (70 ms for a page by id 90,000 cameras
 /// deep). Its ORDER BY and cursor condition are written with the
@@ -532,10 +531,10 @@ fn is_name_start(query: &str) -> bool {
 /// Every statement takes the same parameters, each shape using those it
 /// needs: $1 the LIKE pattern, $2 enabled, $3 limit, $4 offset, $5 ids, $6
 /// the principal's groups, $7 to $9 the cursor's text, time and id, $10 how
-/// far to count (NULL: not counted), $11 the group chosen, $12 how many
+/// far to count, $11 the group chosen, $12 how many
 /// cameras a bounded walk reads. Only fixed fragments go into the text,
 /// never a value.
-fn list_statement(filter: &ListFilter, reading: Reading) -> String {
+fn list_statement(filter: &ListFilter, reading: Reading, counting: bool) -> String {
     // Conditions an index bounds, which a bounded walk applies as it reads:
     // the sort's index that starts with `enabled` reads just these cameras
     // in order, however the others are spread among them, and a name's
@@ -572,32 +571,53 @@ fn list_statement(filter: &ListFilter, reading: Reading) -> String {
         Some(_) => format!("\n      AND {after}"),
         None => String::new(),
     };
-    let page = match reading {
-        Reading::Walk => format!(
-            "page AS (
-    SELECT c.id FROM cameras c WHERE true{indexed}{others}{after}
+    // The page's cameras whole where a walk reads them anyway; a gather
+    // keeps only what its order needs of every match, so it reads the
+    // page's cameras again by id.
+    let (page, source) = match reading {
+        Reading::Walk => (
+            format!(
+                "page AS (
+    SELECT c.* FROM cameras c WHERE true{indexed}{others}{after}
     ORDER BY {order} LIMIT $3 OFFSET $4)"
+            ),
+            "page c",
         ),
         // No ORDER BY outside: the walk's order passes through the filter
         // as it is, so the walk stops once the page is full; sorting again
         // would read all $12 first.
-        Reading::BoundedWalk => format!(
-            "page AS (
-    SELECT c.id FROM (
+        Reading::BoundedWalk => (
+            format!(
+                "page AS (
+    SELECT c.* FROM (
         SELECT * FROM cameras c WHERE true{indexed}{after}
         ORDER BY {order} LIMIT $12) c
     WHERE true{others}
     LIMIT $3 OFFSET $4)"
+            ),
+            "page c",
         ),
         // Materialized, so the matches are found by what they match rather
-        // than by walking the order; only what the order needs is kept.
-        Reading::Gather => format!(
-            "found AS MATERIALIZED (
+        // than by walking the order.
+        Reading::Gather => (
+            format!(
+                "found AS MATERIALIZED (
     SELECT c.id, c.name, c.location, c.created_at, c.updated_at
     FROM cameras c WHERE true{indexed}{others}{after}),
 page AS (
     SELECT c.id FROM found c ORDER BY {order} LIMIT $3 OFFSET $4)"
+            ),
+            "page JOIN cameras c ON c.id = page.id",
         ),
+    };
+    // Planned only when wanted: even unused, a subquery costs planning.
+    let total = if counting {
+        format!(
+            "(SELECT count(*) FROM (
+           SELECT FROM cameras c WHERE true{indexed}{others} LIMIT $10) counted)"
+        )
+    } else {
+        "NULL::int8".to_owned()
     };
     format!(
         r#"WITH {page}
@@ -606,9 +626,8 @@ SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
        c.recording, c.retention_seconds, c.storage_budget_bytes, c.external_id, c.version, c.created_at, c.updated_at,
        p.state AS provisioning_state, p.detail AS provisioning_detail,
        p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at,
-       CASE WHEN $10 IS NOT NULL THEN (SELECT count(*) FROM (
-           SELECT FROM cameras c WHERE true{indexed}{others} LIMIT $10) counted) END AS total
-FROM page JOIN cameras c ON c.id = page.id
+       {total} AS total
+FROM {source}
 JOIN camera_provisioning p ON p.camera_id = c.id
 ORDER BY {order}"#
     )
@@ -739,7 +758,7 @@ async fn read_page(
         None => (None, None, None),
     };
     let wanted = offset.saturating_add(limit).saturating_add(1);
-    let statement = sqlx::AssertSqlSafe(list_statement(filter, reading));
+    let statement = sqlx::AssertSqlSafe(list_statement(filter, reading, count_to.is_some()));
     let rows = sqlx::query_as(statement)
         .bind(pattern)
         .bind(filter.enabled)
