@@ -26,6 +26,7 @@ describe('camera list query', () => {
       sort: 'name',
       limit: 25,
       offset: 25,
+      count: true,
     });
   });
 

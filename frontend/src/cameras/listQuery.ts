@@ -48,5 +48,7 @@ export function apiQuery(list: ListQuery) {
     sort: list.sort,
     limit: PAGE_SIZE,
     offset: (list.page - 1) * PAGE_SIZE,
+    // The pager shows how many match; the API counts only when asked.
+    count: true,
   };
 }

@@ -8,8 +8,9 @@ const MATCHES = 20;
 
 /**
  * A tile's camera: its name on a button that opens a search over every
- * camera the user sees (name, location or group, as typed), not a list of the
- * first few hundred. A match can also be dragged onto any tile.
+ * camera the user sees (name, location or group, as typed; the first one or
+ * two letters match the start of a name), not a list of the first few
+ * hundred. A match can also be dragged onto any tile.
  */
 export function CameraPicker({
   index,

@@ -36,6 +36,9 @@ pub struct ListFilter {
     pub sort: Sort,
     /// Start after the camera this names (instead of at `offset`).
     pub cursor: Option<Cursor>,
+    /// Count the matching cameras (up to `COUNTED_PAST_PAGE` past the
+    /// page); else the total is what the page itself shows.
+    pub count: bool,
 }
 
 /// The order of the camera list; ties (and `id` itself) go by id, so paging
@@ -85,6 +88,43 @@ impl Sort {
             .map(|(name, _)| *name)
             .expect("every sort has a name")
     }
+
+    /// Its cursor condition and ORDER BY, written with the expressions of
+    /// its index (migrations/20261215000001_list_by_index.sql).
+    fn sql(self) -> (&'static str, &'static str) {
+        match self {
+            Sort::Id => ("c.id > $9", "c.id"),
+            Sort::IdDesc => ("c.id < $9", "c.id DESC"),
+            Sort::Name => (
+                "(lower(c.name), c.id) > (lower($7), $9)",
+                "lower(c.name), c.id",
+            ),
+            Sort::NameDesc => (
+                "(lower(c.name), -c.id) < (lower($7), -$9)",
+                "lower(c.name) DESC, -c.id DESC",
+            ),
+            Sort::Location => (
+                "(c.location IS NULL, lower(coalesce(c.location, '')), c.id) \
+                 > ($7 IS NULL, lower(coalesce($7, '')), $9)",
+                "c.location IS NULL, lower(coalesce(c.location, '')), c.id",
+            ),
+            Sort::LocationDesc => (
+                "(c.location IS NOT NULL, lower(coalesce(c.location, '')), -c.id) \
+                 < ($7 IS NOT NULL, lower(coalesce($7, '')), -$9)",
+                "c.location IS NOT NULL DESC, lower(coalesce(c.location, '')) DESC, -c.id DESC",
+            ),
+            Sort::CreatedAt => ("(c.created_at, c.id) > ($8, $9)", "c.created_at, c.id"),
+            Sort::CreatedAtDesc => (
+                "(c.created_at, -c.id) < ($8, -$9)",
+                "c.created_at DESC, -c.id DESC",
+            ),
+            Sort::UpdatedAt => ("(c.updated_at, c.id) > ($8, $9)", "c.updated_at, c.id"),
+            Sort::UpdatedAtDesc => (
+                "(c.updated_at, -c.id) < ($8, -$9)",
+                "c.updated_at DESC, -c.id DESC",
+            ),
+        }
+    }
 }
 
 pub struct Page {
@@ -108,7 +148,7 @@ async fn fetch(conn: &mut sqlx::PgConnection, id: i64) -> Result<Camera> {
         ids: Some(vec![id]),
         ..ListFilter::default()
     };
-    page(conn, &filter, 1, 0, 1)
+    page(conn, &filter, 1, 0, None)
         .await?
         .items
         .pop()
@@ -388,14 +428,16 @@ pub async fn list(db: &PgPool, filter: &ListFilter) -> Result<Page> {
         .offset
         .saturating_add(filter.limit)
         .saturating_add(COUNTED_PAST_PAGE);
-    let mut found = page(db, filter, filter.limit, filter.offset, counted_to).await?;
+    let mut conn = db.acquire().await?;
+    let count = filter.count.then_some(counted_to);
+    let mut found = page(&mut conn, filter, filter.limit, filter.offset, count).await?;
     // A page past the end carries no count; the first row does.
     if found.items.is_empty() && (filter.offset > 0 || filter.cursor.is_some()) {
         let first = ListFilter {
             cursor: None,
             ..filter.clone()
         };
-        let counted = page(db, &first, 1, 0, counted_to).await?;
+        let counted = page(&mut conn, &first, 1, 0, Some(counted_to)).await?;
         (found.total, found.total_exact) = (counted.total, counted.total_exact);
     }
     Ok(found)
@@ -425,159 +467,202 @@ struct ListRow {
     provisioning_detail: Option<String>,
     provisioning_attempts: i32,
     provisioning_updated_at: DateTime<Utc>,
-    total: i64,
+    /// Only when counting.
+    total: Option<i64>,
 }
 
-/// The list statement for `filter`: the cameras it selects in its order,
-/// and how many it selects, counted up to `$10` (one statement is one
-/// snapshot, so the two agree with no transaction around them).
+/// How the list statement finds a page's cameras.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    /// Along the sort's index, every filter checked on the way, until the
+    /// page is full: right when the filters keep most cameras, or are served
+    /// by the index (`enabled`), or name the cameras (`ids`).
+    Walk,
+    /// The same, giving up after `WALK_PER_MATCH` cameras read for each one
+    /// the page needs: a search or a caller's groups keep few cameras, and
+    /// where those all come late in the sort's order (the search "lob" by
+    /// name reads 60,000 cameras before the first Lobby) a walk to them
+    /// cost 0.1 to 0.4 s at 100,000 cameras.
+    BoundedWalk,
+    /// Every match at once through the search's trigram indexes or the
+    /// groups' index, then sorted: costs what the matches number, wherever
+    /// they fall in the order.
+    Gather,
+}
+
+/// A walk that reads more than this many cameras for each camera of its
+/// page gives way to a gather.
+const WALK_PER_MATCH: i64 = 20;
+
+/// Pages deeper than this by `offset` are walked, never gathered: only the
+/// service's own readers of the whole list (`state=`, the fleet gauges) go
+/// there, and they read every match anyway.
+const GATHERED_UP_TO: i64 = 5_000;
+
+/// Whether `query` is one or two ASCII letters or digits, which match the
+/// start of the name (migrations/20261221000002_registry_at_scale.sql): too
+/// short for trigrams, and as a substring nearly every camera has them.
+fn is_name_start(query: &str) -> bool {
+    (1..=2).contains(&query.len()) && query.bytes().all(|byte| byte.is_ascii_alphanumeric())
+}
+
+/// The list statement for `filter` read as `reading`: the page's cameras
+/// in order, and with `counting` how many cameras match, up to `$10` (one
+/// statement is one snapshot, so the two agree with no transaction around
+/// them).
 ///
-/// The text holds only the filters given and the sort's own ORDER BY and
-/// cursor condition, written with the expressions of the sort's index
-/// (migrations/20261215000001_list_by_index.sql, expression for
-/// expression). One text for every shape, its parts switched off by NULL
-/// parameters and CASEs, took longer to plan and to run (at 100,000
-/// cameras, the 100 first pages of the bench's sorts and filters: 0.79 ms
-/// to plan and 15.8 ms to run on average, against 0.58 and 12.6 ms), and
-/// its `c.enabled = $2` inside an `IS NULL OR` could not use the indexes
-/// that start with `enabled`.
+/// The page is found first and only its cameras are joined to their
+/// provisioning: a join before the LIMIT let PostgreSQL merge-join the
+/// provisioning of every camera (70 ms for a page by id 90,000 cameras
+/// deep). Its ORDER BY and cursor condition are written with the
+/// expressions of the sort's index (migrations/20261215000001_list_by_index.sql,
+/// expression for expression), and the text holds only the filters given.
+/// One text for every shape, its parts switched off by NULL parameters and
+/// CASEs, took longer to plan and to run, and its `c.enabled = $2` inside
+/// an `IS NULL OR` could not use the indexes that start with `enabled`.
 ///
 /// Built at run time rather than one checked query per shape: there are
-/// 320 shapes (10 sorts, each filter and the cursor there or not), and a
-/// kept plan would not be used anyway. PostgreSQL costs a prepared
-/// statement's generic plan without knowing its LIMIT, at many times the
-/// custom plan's cost (3,644 against 647 for `enabled` and a cursor by
-/// `-location`), so it plans every execution with its values regardless.
+/// hundreds of shapes (10 sorts, each filter and the cursor there or not,
+/// three readings), and a kept plan would not be used anyway. PostgreSQL
+/// costs a prepared statement's generic plan without knowing its LIMIT, at
+/// many times the custom plan's cost, so it plans every execution with its
+/// values regardless.
 ///
 /// Every statement takes the same parameters, each shape using those it
 /// needs: $1 the LIKE pattern, $2 enabled, $3 limit, $4 offset, $5 ids, $6
 /// the principal's groups, $7 to $9 the cursor's text, time and id, $10 how
-/// far to count, $11 the group chosen. Only fixed fragments go into the text, never a value.
-fn list_statement(filter: &ListFilter) -> String {
-    let mut matching = String::from("SELECT * FROM cameras c WHERE true");
-    if filter.query.is_some() {
-        matching.push_str(
+/// far to count, $11 the group chosen, $12 how many
+/// cameras a bounded walk reads. Only fixed fragments go into the text,
+/// never a value.
+fn list_statement(filter: &ListFilter, reading: Reading, counting: bool) -> String {
+    // Conditions an index bounds, which a bounded walk applies as it reads:
+    // the sort's index that starts with `enabled` reads just these cameras
+    // in order, however the others are spread among them, and a name's
+    // start is a range of the name's (and of the prefix index).
+    let mut indexed = String::new();
+    if filter.enabled.is_some() {
+        indexed.push_str("\n      AND c.enabled = $2");
+    }
+    let mut others = String::new();
+    match filter.query.as_deref() {
+        Some(query) if is_name_start(query) => {
+            indexed.push_str("\n      AND lower(c.name) LIKE $1")
+        }
+        Some(_) => others.push_str(
             "\n      AND (lower(c.name || E'\\n' || coalesce(c.location, '')) LIKE lower($1) \
              OR camplane_groups_text(c.groups) LIKE lower($1))",
-        );
-    }
-    if filter.enabled.is_some() {
-        // The sort's index that starts with `enabled` reads just these
-        // cameras in order, however the others are spread among them.
-        matching.push_str("\n      AND c.enabled = $2");
+        ),
+        None => {}
     }
     if filter.ids.is_some() {
-        matching.push_str("\n      AND c.id = ANY($5)");
+        others.push_str("\n      AND c.id = ANY($5)");
     }
     if filter.groups.is_some() {
-        matching.push_str("\n      AND camplane_sees($6, c.groups)");
+        others.push_str("\n      AND camplane_sees($6, c.groups)");
     }
     if filter.group.is_some() {
-        matching.push_str(
+        others.push_str(
             "\n      AND EXISTS (SELECT 1 FROM unnest(c.groups) g \
              WHERE g = $11 OR starts_with(g, $11 || '.'))",
         );
     }
-    let (after, order) = match filter.sort {
-        Sort::Id => ("c.id > $9", "c.id"),
-        Sort::IdDesc => ("c.id < $9", "c.id DESC"),
-        Sort::Name => (
-            "(lower(c.name), c.id) > (lower($7), $9)",
-            "lower(c.name), c.id",
-        ),
-        Sort::NameDesc => (
-            "(lower(c.name), -c.id) < (lower($7), -$9)",
-            "lower(c.name) DESC, -c.id DESC",
-        ),
-        Sort::Location => (
-            "(c.location IS NULL, lower(coalesce(c.location, '')), c.id) \
-             > ($7 IS NULL, lower(coalesce($7, '')), $9)",
-            "c.location IS NULL, lower(coalesce(c.location, '')), c.id",
-        ),
-        Sort::LocationDesc => (
-            "(c.location IS NOT NULL, lower(coalesce(c.location, '')), -c.id) \
-             < ($7 IS NOT NULL, lower(coalesce($7, '')), -$9)",
-            "c.location IS NOT NULL DESC, lower(coalesce(c.location, '')) DESC, -c.id DESC",
-        ),
-        Sort::CreatedAt => ("(c.created_at, c.id) > ($8, $9)", "c.created_at, c.id"),
-        Sort::CreatedAtDesc => (
-            "(c.created_at, -c.id) < ($8, -$9)",
-            "c.created_at DESC, -c.id DESC",
-        ),
-        Sort::UpdatedAt => ("(c.updated_at, c.id) > ($8, $9)", "c.updated_at, c.id"),
-        Sort::UpdatedAtDesc => (
-            "(c.updated_at, -c.id) < ($8, -$9)",
-            "c.updated_at DESC, -c.id DESC",
-        ),
-    };
+    let (after, order) = filter.sort.sql();
     let after = match filter.cursor {
-        Some(_) => format!("WHERE {after}"),
+        Some(_) => format!("\n      AND {after}"),
         None => String::new(),
     };
+    // The page's cameras whole where a walk reads them anyway; a gather
+    // keeps only what its order needs of every match, so it reads the
+    // page's cameras again by id.
+    let (page, source) = match reading {
+        Reading::Walk => (
+            format!(
+                "page AS (
+    SELECT c.* FROM cameras c WHERE true{indexed}{others}{after}
+    ORDER BY {order} LIMIT $3 OFFSET $4)"
+            ),
+            "page c",
+        ),
+        // No ORDER BY outside: the walk's order passes through the filter
+        // as it is, so the walk stops once the page is full; sorting again
+        // would read all $12 first.
+        Reading::BoundedWalk => (
+            format!(
+                "page AS (
+    SELECT c.* FROM (
+        SELECT * FROM cameras c WHERE true{indexed}{after}
+        ORDER BY {order} LIMIT $12) c
+    WHERE true{others}
+    LIMIT $3 OFFSET $4)"
+            ),
+            "page c",
+        ),
+        // Materialized, so the matches are found by what they match rather
+        // than by walking the order.
+        Reading::Gather => (
+            format!(
+                "found AS MATERIALIZED (
+    SELECT c.id, c.name, c.location, c.created_at, c.updated_at
+    FROM cameras c WHERE true{indexed}{others}{after}),
+page AS (
+    SELECT c.id FROM found c ORDER BY {order} LIMIT $3 OFFSET $4)"
+            ),
+            "page JOIN cameras c ON c.id = page.id",
+        ),
+    };
+    // Planned only when wanted: even unused, a subquery costs planning.
+    let total = if counting {
+        format!(
+            "(SELECT count(*) FROM (
+           SELECT FROM cameras c WHERE true{indexed}{others} LIMIT $10) counted)"
+        )
+    } else {
+        "NULL::int8".to_owned()
+    };
     format!(
-        r#"WITH matching AS NOT MATERIALIZED (
-    {matching})
+        r#"WITH {page}
 SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
        c.location, c.enabled, c.on_demand, c.max_readers, c.groups,
        c.recording, c.retention_seconds, c.storage_budget_bytes, c.external_id, c.version, c.created_at, c.updated_at,
        p.state AS provisioning_state, p.detail AS provisioning_detail,
        p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at,
-       (SELECT count(*) FROM (SELECT FROM matching LIMIT $10) counted) AS total
-FROM matching c JOIN camera_provisioning p ON p.camera_id = c.id
-{after}
-ORDER BY {order}
-LIMIT $3 OFFSET $4"#
+       {total} AS total
+FROM {source}
+JOIN camera_provisioning p ON p.camera_id = c.id
+ORDER BY {order}"#
     )
 }
 
 /// The cameras `filter` selects from `offset` (or its cursor) on, at most
-/// `limit`, and how many it selects up to `counted_to` (known when at least
-/// one camera is returned).
+/// `limit`; with `count_to`, how many it selects up to that many (known
+/// when at least one camera is returned), else a total from the page
+/// alone.
 async fn page(
-    db: impl sqlx::PgExecutor<'_>,
+    conn: &mut sqlx::PgConnection,
     filter: &ListFilter,
     limit: i64,
     offset: i64,
-    counted_to: i64,
+    count_to: Option<i64>,
 ) -> Result<Page> {
-    // `q` is a substring: LIKE's own characters in it stand for themselves.
-    let pattern = filter.query.as_deref().map(|query| {
-        let escaped = query
-            .replace('\\', r"\\")
-            .replace('%', r"\%")
-            .replace('_', r"\_");
-        format!("%{escaped}%")
-    });
-    let (after_text, after_time, after_id) = match &filter.cursor {
-        Some(cursor) => {
-            let (text, time, id) = cursor.binds();
-            (text, time, Some(id))
-        }
-        None => (None, None, None),
+    // The reading is chosen by the filters alone, so pages of one list are
+    // read alike.
+    let bounded = filter.ids.is_none()
+        && (filter.query.is_some() || filter.groups.is_some())
+        && offset.saturating_add(limit) <= GATHERED_UP_TO;
+    let reading = if bounded {
+        Reading::BoundedWalk
+    } else {
+        Reading::Walk
     };
-    // One row more than the page tells whether another page follows.
-    let statement = sqlx::AssertSqlSafe(list_statement(filter));
-    let mut rows: Vec<ListRow> = sqlx::query_as(statement)
-        .bind(pattern)
-        .bind(filter.enabled)
-        .bind(limit.saturating_add(1))
-        .bind(offset)
-        .bind(filter.ids.as_deref())
-        .bind(filter.groups.as_deref())
-        .bind(after_text)
-        .bind(after_time)
-        .bind(after_id)
-        .bind(counted_to)
-        .bind(filter.group.as_deref())
-        // Unnamed: planned with its values each time (see
-        // `list_statement`), so nothing is gained by keeping 320 texts
-        // prepared on each connection.
-        .persistent(false)
-        .fetch_all(db)
-        .await?;
+    let mut rows = read_page(conn, filter, reading, limit, offset, count_to).await?;
+    // Short: the walk gave up before the page was full, or the list ends
+    // there; only a gather tells which.
+    if bounded && rows.len() as i64 <= limit {
+        rows = read_page(conn, filter, Reading::Gather, limit, offset, count_to).await?;
+    }
     let more = rows.len() as i64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let total = rows.first().map_or(0, |row| row.total);
+    let counted = rows.first().and_then(|row| row.total);
     let items: Vec<Camera> = rows
         .into_iter()
         .map(|row| {
@@ -619,6 +704,18 @@ async fn page(
             })
         })
         .collect::<Result<_>>()?;
+    let (total, total_exact) = match count_to {
+        Some(count_to) => {
+            let total = counted.unwrap_or(0);
+            (total, total < count_to)
+        }
+        // What the page shows: all there is when it is the last page of a
+        // list read from its start, else at least one more than it reached.
+        None => (
+            offset + items.len() as i64 + i64::from(more),
+            !more && filter.cursor.is_none(),
+        ),
+    };
     let next_cursor = items
         .last()
         .filter(|_| more)
@@ -626,9 +723,62 @@ async fn page(
     Ok(Page {
         items,
         total,
-        total_exact: total < counted_to,
+        total_exact,
         next_cursor,
     })
+}
+
+/// One execution of the list statement: the page's rows and one more,
+/// which tells whether another page follows.
+async fn read_page(
+    conn: &mut sqlx::PgConnection,
+    filter: &ListFilter,
+    reading: Reading,
+    limit: i64,
+    offset: i64,
+    count_to: Option<i64>,
+) -> Result<Vec<ListRow>> {
+    let pattern = filter.query.as_deref().map(|query| {
+        if is_name_start(query) {
+            format!("{}%", query.to_ascii_lowercase())
+        } else {
+            // A substring: LIKE's own characters in it stand for themselves.
+            let escaped = query
+                .replace('\\', r"\\")
+                .replace('%', r"\%")
+                .replace('_', r"\_");
+            format!("%{escaped}%")
+        }
+    });
+    let (after_text, after_time, after_id) = match &filter.cursor {
+        Some(cursor) => {
+            let (text, time, id) = cursor.binds();
+            (text, time, Some(id))
+        }
+        None => (None, None, None),
+    };
+    let wanted = offset.saturating_add(limit).saturating_add(1);
+    let statement = sqlx::AssertSqlSafe(list_statement(filter, reading, count_to.is_some()));
+    let rows = sqlx::query_as(statement)
+        .bind(pattern)
+        .bind(filter.enabled)
+        .bind(limit.saturating_add(1))
+        .bind(offset)
+        .bind(filter.ids.as_deref())
+        .bind(filter.groups.as_deref())
+        .bind(after_text)
+        .bind(after_time)
+        .bind(after_id)
+        .bind(count_to)
+        .bind(filter.group.as_deref())
+        .bind(wanted.saturating_mul(WALK_PER_MATCH))
+        // Unnamed: planned with its values each time (see
+        // `list_statement`), so nothing is gained by keeping hundreds of
+        // texts prepared on each connection.
+        .persistent(false)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows)
 }
 
 /// The SQL half of `cameras::update`.

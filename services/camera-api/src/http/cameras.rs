@@ -94,9 +94,12 @@ impl From<&Camera> for CameraView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CameraList {
     pub items: Vec<CameraView>,
-    /// How many cameras match the filters, across all pages, counted up to
-    /// 1,000 past this page: exact when `total_exact`, else at least this
-    /// many (so `offset + limit < total` while more follow).
+    /// How many cameras match the filters, across all pages: exact when
+    /// `total_exact`, else at least this many (so `offset + limit < total`
+    /// while more follow). With `count=true` they are counted up to 1,000
+    /// past this page; without, it is what the page shows: all of them on
+    /// the last page of a list read by `offset`, else one more than the
+    /// page reaches.
     pub total: i64,
     /// Whether `total` is the exact count.
     pub total_exact: bool,
@@ -126,7 +129,8 @@ pub(super) struct ListParams {
     /// Not with `offset`. Costs the same however deep the page.
     cursor: Option<String>,
     /// Case-insensitive substring of the name, location or a group (no
-    /// control characters: none of them has any).
+    /// control characters: none of them has any); one or two letters or
+    /// digits match the start of the name instead.
     q: Option<String>,
     /// Only enabled (`true`) or disabled (`false`) cameras.
     #[param(value_type = Option<bool>)]
@@ -142,6 +146,12 @@ pub(super) struct ListParams {
     /// `updated_at`; a leading `-` reverses it (`-created_at`: newest
     /// first). Ties go by id.
     sort: Option<String>,
+    /// `true` counts the matching cameras for `total` (up to 1,000 past the
+    /// page), which can cost more than the page where they are few among
+    /// many; without it (`false`, the default) `total` only says how far
+    /// the list reaches from this page.
+    #[param(value_type = Option<bool>)]
+    count: Option<String>,
 }
 
 /// At most this many ids in one `ids` list.
@@ -175,13 +185,12 @@ impl ListParams {
         let offset = errors.check("offset", int_in(self.offset.as_deref(), 0, 0, i64::MAX));
         let enabled = errors.check(
             "enabled",
-            match self.enabled.as_deref() {
-                None => Ok(None),
-                Some("true") => Ok(Some(true)),
-                Some("false") => Ok(Some(false)),
-                Some(_) => Err("must be true or false".to_owned()),
-            },
+            self.enabled
+                .as_deref()
+                .map(|raw| boolean(Some(raw)))
+                .transpose(),
         );
+        let count = errors.check("count", boolean(self.count.as_deref()));
         let sort = errors.check(
             "sort",
             match self.sort.as_deref() {
@@ -231,7 +240,17 @@ impl ListParams {
             group: group.flatten(),
             sort: sort.unwrap_or_default(),
             cursor,
+            count: count.unwrap_or_default(),
         })
+    }
+}
+
+/// A boolean query parameter, false when absent.
+fn boolean(raw: Option<&str>) -> Result<bool, String> {
+    match raw {
+        None | Some("false") => Ok(false),
+        Some("true") => Ok(true),
+        Some(_) => Err("must be true or false".to_owned()),
     }
 }
 

@@ -94,6 +94,8 @@ async fn list_statuses(
     let (limit, offset) = (filter.limit, filter.offset);
     filter.limit = i64::MAX;
     filter.offset = 0;
+    // Counted below, from every camera read.
+    filter.count = false;
     let all = cameras::list(&state.db, &filter).await?;
     let matching: Vec<CameraStatus> = status::of_cameras(&state.db, &state.mediamtx, &all.items)
         .await?

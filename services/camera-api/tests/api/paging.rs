@@ -241,38 +241,107 @@ async fn a_cursor_that_is_not_one_given_out_is_a_422_naming_it() {
     );
 }
 
-/// Counting every match would cost more than the page at fleet scale: the
-/// count stops 1,000 past the page and says whether it is exact.
+/// Counting every match would cost more than the page at fleet scale: asked
+/// to (`count=true`), the count stops 1,000 past the page and says whether
+/// it is exact; else the total is what the page shows.
 #[tokio::test]
 async fn the_total_is_exact_up_to_a_thousand_past_the_page() {
     let app = TestApp::spawn().await;
     seed(&app, 1_600).await;
     let total = |page: Value| (page["total"].as_i64().unwrap(), page["total_exact"].clone());
-    let first = app.get("/api/cameras?limit=10").await.json();
+    let first = app.get("/api/cameras?limit=10&count=true").await.json();
     assert_eq!(total(first), (1_010, Value::Bool(false)));
-    let deep = app.get("/api/cameras?limit=500&offset=200").await.json();
+    let deep = app
+        .get("/api/cameras?limit=500&offset=200&count=true")
+        .await
+        .json();
     assert_eq!(total(deep), (1_600, Value::Bool(true)));
-    let past_end = app.get("/api/cameras?limit=50&offset=5000").await.json();
-    assert_eq!(total(past_end), (1_600, Value::Bool(true)));
-    let few = app.get("/api/cameras?q=%23123").await.json();
+    let few = app.get("/api/cameras?q=%23123&count=true").await.json();
     assert_eq!(
         total(few.clone()),
         (ids(&few).len() as i64, Value::Bool(true)),
         "#123, #1231…"
     );
+    // Uncounted: one past the page while more follow, all on the last page.
+    let first = app.get("/api/cameras?limit=10").await.json();
+    assert_eq!(total(first), (11, Value::Bool(false)));
+    let last = app.get("/api/cameras?limit=500&offset=1500").await.json();
+    assert_eq!(total(last), (1_600, Value::Bool(true)));
+    let page = app.get("/api/cameras?sort=name&limit=10").await.json();
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let next = app
+        .get(&format!("/api/cameras?sort=name&limit=10&cursor={cursor}"))
+        .await
+        .json();
+    assert_eq!(total(next), (11, Value::Bool(false)), "from a cursor");
+    // A page past the end counts, either way.
+    let past_end = app.get("/api/cameras?limit=50&offset=5000").await.json();
+    assert_eq!(total(past_end), (1_600, Value::Bool(true)));
 
-    // Paging by offset while `offset < total` still reaches every camera.
-    let (mut offset, mut seen) = (0, 0);
-    loop {
-        let page = app
-            .get(&format!("/api/cameras?limit=500&offset={offset}"))
-            .await
-            .json();
-        seen += ids(&page).len();
-        offset += 500;
-        if offset >= page["total"].as_i64().unwrap() {
-            break;
+    // Paging by offset while `offset < total` still reaches every camera,
+    // counted or not.
+    for count in ["true", "false"] {
+        let (mut offset, mut seen) = (0, 0);
+        loop {
+            let page = app
+                .get(&format!(
+                    "/api/cameras?limit=500&offset={offset}&count={count}"
+                ))
+                .await
+                .json();
+            seen += ids(&page).len();
+            offset += 500;
+            if offset >= page["total"].as_i64().unwrap() {
+                break;
+            }
         }
+        assert_eq!(seen, 1_600, "count={count}");
     }
-    assert_eq!(seen, 1_600);
+}
+
+/// A search that keeps few cameras, or a caller's groups, reads them
+/// through their own indexes rather than walking the order to them; the
+/// pages are the same either way. One or two letters match the start of
+/// the name only.
+#[tokio::test]
+async fn few_matches_far_along_the_order_page_as_the_order_says() {
+    let app = TestApp::spawn().await;
+    seed(&app, 1_600).await;
+    let limited = app.client_as(Role::Viewer, Some(&["g1"])).await;
+    for (query, client, expected) in [
+        // #159, #1590 to #1599: eleven cameras spread through the names.
+        ("sort=name&q=%23159", &app.client, "name LIKE '%#159%'"),
+        ("sort=-name&q=%23159", &app.client, "name LIKE '%#159%'"),
+        ("sort=name&q=tw", &app.client, "lower(name) LIKE 'tw%'"),
+        ("sort=-location&q=TW", &app.client, "lower(name) LIKE 'tw%'"),
+        // "am" is in every "Cam …" and "ya" in every Yard, but starts none.
+        ("sort=name&q=am", &app.client, "false"),
+        ("sort=location&q=ya", &app.client, "false"),
+        (
+            "sort=-name&q=%23159",
+            &limited,
+            "name LIKE '%#159%' AND groups = '{g1}'",
+        ),
+        ("sort=-updated_at", &limited, "groups = '{g1}'"),
+    ] {
+        let sort = query.split('&').next().unwrap().trim_start_matches("sort=");
+        let (_, order) = Sort::VALUES.iter().find(|(name, _)| *name == sort).unwrap();
+        let order = match order {
+            Sort::Name => "lower(name), id",
+            Sort::NameDesc => "lower(name) DESC, id",
+            Sort::Location => "location IS NULL, lower(location), id",
+            Sort::LocationDesc => "location IS NOT NULL DESC, lower(location) DESC, id",
+            Sort::UpdatedAtDesc => "updated_at DESC, id",
+            other => panic!("{other:?} is not expected here"),
+        };
+        // Fixed fragments from this test only.
+        let expected: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT id FROM cameras WHERE {expected} ORDER BY {order}"
+        )))
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+        let seen = walk(&app, client, query, 4, |_| async {}).await;
+        assert_each_once(&seen, &expected, query);
+    }
 }
