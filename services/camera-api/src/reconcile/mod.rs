@@ -29,9 +29,9 @@ pub use plan::{RecordSettings, SourceSettings, is_owned, parse_go_duration};
 
 use crate::auth::Principal;
 use crate::cameras::{
-    self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, RecordingPolicy, StoredUrl, path_name,
+    self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, RecordingPolicy, StoredUrl,
 };
-use crate::mediamtx::{self, PathConfig};
+use crate::mediamtx::{self, PathConfig, camera_of_path, path_name, sub_path_name};
 use crate::secrets::SecretKey;
 use crate::tasks::AbortOnDrop;
 use config_file::ConfigFile;
@@ -303,7 +303,7 @@ impl Reconciler {
         };
         let mut writes = plan::writes(&cameras, &actual);
         let written: BTreeSet<String> = writes.iter().map(|w| w.path().to_owned()).collect();
-        let mut outcomes = HashMap::new();
+        let mut outcomes = Outcomes::new();
         if writes.len() >= BULK_WRITES
             && let Some(file) = &self.config_file
             && let Some(reloaded) = self.write_through_file(file, &cameras, &actual).await
@@ -318,13 +318,10 @@ impl Reconciler {
             outcomes = self.note_converged(&done, &mut report).await;
             writes = rest;
         }
-        outcomes.extend(self.apply(&writes, &mut report).await);
-        for camera in &cameras {
-            if !written.contains(&path_name(camera.id)) {
-                let outcome = unwritten(camera, &mut report);
-                outcomes.insert(camera.id, (camera.version, outcome));
-            }
+        for (id, outcome) in self.apply(&writes, &mut report).await {
+            note(&mut outcomes, id, outcome);
         }
+        note_unwritten(&cameras, &written, &mut outcomes, &mut report);
         self.record(&outcomes).await;
         let swept = sqlx::query!(
             "DELETE FROM reconcile_requests WHERE requested_at < now() - interval '1 day'"
@@ -351,7 +348,6 @@ impl Reconciler {
     /// Converges one camera (or removes the path of a deleted one). Returns
     /// false when it should be retried.
     pub async fn reconcile_camera(&self, id: i64) -> bool {
-        let path = path_name(id);
         let cameras = match self.load(Some(id)).await {
             Ok(cameras) => cameras,
             Err(err) => {
@@ -359,29 +355,28 @@ impl Reconciler {
                 return false;
             }
         };
-        let actual = match self.mediamtx.get_path_config(&path).await {
-            Ok(actual) => actual,
-            Err(err) => {
-                self.record(&HashMap::from_iter(
-                    cameras
-                        .iter()
-                        .map(|c| (c.id, (c.version, Outcome::Retrying(err.to_string())))),
-                ))
-                .await;
-                return false;
+        let mut actual = BTreeMap::new();
+        for path in [path_name(id), sub_path_name(id)] {
+            match self.mediamtx.get_path_config(&path).await {
+                Ok(config) => actual.extend(config.map(|config| (path, config))),
+                Err(err) => {
+                    self.record(&HashMap::from_iter(
+                        cameras
+                            .iter()
+                            .map(|c| (c.id, (c.version, Outcome::Retrying(err.to_string())))),
+                    ))
+                    .await;
+                    return false;
+                }
             }
-        };
-        let write = match cameras.first() {
-            Some(camera) => plan::write_for(camera, actual.as_ref()),
-            None => actual.map(|_| Write::Delete { path, orphan: true }),
-        };
-        let mut report = Report::default();
-        let mut outcomes = self.apply(write.as_slice(), &mut report).await;
-        for camera in &cameras {
-            outcomes
-                .entry(camera.id)
-                .or_insert_with(|| (camera.version, unwritten(camera, &mut report)));
         }
+        // Only this camera's paths are in `actual`: a deleted camera's are
+        // orphans.
+        let writes = plan::writes(&cameras, &actual);
+        let written: BTreeSet<String> = writes.iter().map(|w| w.path().to_owned()).collect();
+        let mut report = Report::default();
+        let mut outcomes = self.apply(&writes, &mut report).await;
+        note_unwritten(&cameras, &written, &mut outcomes, &mut report);
         self.record(&outcomes).await;
         report.failed.is_empty()
     }
@@ -389,9 +384,9 @@ impl Reconciler {
     /// Makes the writes one at a time (MediaMTX reloads its whole
     /// configuration on each, and older versions deadlock on concurrent
     /// ones). Stops at the first failure that is not about the path itself.
-    async fn apply(&self, writes: &[Write], report: &mut Report) -> HashMap<i64, (i64, Outcome)> {
+    async fn apply(&self, writes: &[Write], report: &mut Report) -> Outcomes {
         let versions = self.versions(writes).await;
-        let mut outcomes = HashMap::new();
+        let mut outcomes = Outcomes::new();
         let mut unreachable: Option<String> = None;
         for write in writes {
             let path = write.path().to_owned();
@@ -422,18 +417,14 @@ impl Reconciler {
                 }
             };
             if let Some((id, version)) = versions.get(&path) {
-                outcomes.insert(*id, (*version, outcome));
+                note(&mut outcomes, *id, (*version, outcome));
             }
         }
         outcomes
     }
 
     /// Records writes MediaMTX's configuration file made.
-    async fn note_converged(
-        &self,
-        writes: &[Write],
-        report: &mut Report,
-    ) -> HashMap<i64, (i64, Outcome)> {
+    async fn note_converged(&self, writes: &[Write], report: &mut Report) -> Outcomes {
         let versions = self.versions(writes).await;
         writes
             .iter()
@@ -504,7 +495,7 @@ impl Reconciler {
     async fn versions(&self, writes: &[Write]) -> HashMap<String, (i64, i64)> {
         let ids: Vec<i64> = writes
             .iter()
-            .filter_map(|write| write.path().strip_prefix("cam_")?.parse().ok())
+            .filter_map(|write| camera_of_path(write.path()))
             .collect();
         if ids.is_empty() {
             return HashMap::new();
@@ -514,15 +505,19 @@ impl Reconciler {
             .await;
         logged(rows, "could not read written cameras' versions")
             .into_iter()
-            .map(|row| (path_name(row.id), (row.id, row.version)))
+            .flat_map(|row| {
+                [path_name(row.id), sub_path_name(row.id)].map(|path| (path, (row.id, row.version)))
+            })
             .collect()
     }
 
-    /// The desired state of every camera, or of one. Passwords are opened
-    /// for enabled cameras only: a disabled camera has no source.
+    /// The desired state of every camera's paths, or of one camera's: its
+    /// main path and its sub-stream's. Passwords are opened for enabled
+    /// cameras only: a disabled camera has no source.
     async fn load(&self, only: Option<i64>) -> Result<Vec<Desired>, sqlx::Error> {
         let rows = sqlx::query!(
             r#"SELECT id, version, stream_url, password_sealed, password_key_id,
+                      sub_stream_url, sub_password_sealed, sub_password_key_id,
                       enabled, on_demand, max_readers,
                       recording, retention_seconds, storage_budget_bytes
                FROM cameras
@@ -531,46 +526,95 @@ impl Reconciler {
         )
         .fetch_all(&self.db)
         .await?;
+        let (source, record) = (self.settings.source, &self.settings.record);
         Ok(rows
             .into_iter()
-            .map(|row| {
-                let spec = match row.enabled {
-                    false => Ok(None),
-                    true => StoredUrl::from_columns(
-                        &row.stream_url,
-                        row.password_sealed,
-                        row.password_key_id,
-                    )
-                    .map_err(|reason| format!("the stored stream URL {reason}"))
-                    .and_then(|stored| {
-                        stored
-                            .open(row.id, &self.key)
-                            .map_err(|err| err.to_string())
-                    })
-                    .and_then(|url| {
+            .flat_map(|row| {
+                let specs = match row.enabled {
+                    false => [Ok(None), Ok(None)],
+                    true => {
                         let recording = RecordingPolicy::from_columns(
                             &row.recording,
                             row.retention_seconds,
                             row.storage_budget_bytes,
                         )
-                        .ok_or_else(|| format!("the stored recording {:?}", row.recording))?;
-                        Ok(Some(plan::spec(
-                            url.expose(),
-                            row.on_demand,
-                            row.max_readers,
-                            &recording,
-                            self.settings.source,
-                            &self.settings.record,
-                        )))
-                    }),
+                        .ok_or_else(|| format!("the stored recording {:?}", row.recording));
+                        let main = self.open(
+                            row.id,
+                            "stream URL",
+                            Some(row.stream_url),
+                            row.password_sealed,
+                            row.password_key_id,
+                        );
+                        let sub = self.open(
+                            row.id,
+                            "sub-stream URL",
+                            row.sub_stream_url,
+                            row.sub_password_sealed,
+                            row.sub_password_key_id,
+                        );
+                        [
+                            main.and_then(|url| {
+                                let recording = recording.clone()?;
+                                Ok(url.map(|url| {
+                                    let (on_demand, readers) = (row.on_demand, row.max_readers);
+                                    plan::spec(
+                                        url.expose(),
+                                        on_demand,
+                                        readers,
+                                        &recording,
+                                        source,
+                                        record,
+                                    )
+                                }))
+                            }),
+                            sub.and_then(|url| {
+                                let recording = recording.clone()?;
+                                Ok(url.map(|url| {
+                                    plan::sub_spec(
+                                        url.expose(),
+                                        row.max_readers,
+                                        &recording,
+                                        source,
+                                        record,
+                                    )
+                                }))
+                            }),
+                        ]
+                    }
                 };
-                Desired {
-                    id: row.id,
-                    version: row.version,
-                    spec,
-                }
+                let [main, sub] = specs;
+                [(path_name(row.id), main), (sub_path_name(row.id), sub)].map(|(path, spec)| {
+                    Desired {
+                        id: row.id,
+                        path,
+                        version: row.version,
+                        spec,
+                    }
+                })
             })
             .collect())
+    }
+
+    /// A stored URL with its password (`what` names it in an error), when
+    /// there is one.
+    fn open(
+        &self,
+        camera_id: i64,
+        what: &str,
+        url: Option<String>,
+        sealed: Option<Vec<u8>>,
+        key_id: Option<String>,
+    ) -> Result<Option<cameras::StreamUrl>, String> {
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        let stored = StoredUrl::from_columns(&url, sealed, key_id)
+            .map_err(|reason| format!("the stored {what} {reason}"))?;
+        stored
+            .open(camera_id, &self.key)
+            .map(Some)
+            .map_err(|err| err.to_string())
     }
 
     /// A failed store is only logged: the next pass finds the same and
@@ -588,22 +632,59 @@ impl Reconciler {
     }
 }
 
-/// The outcome of a camera that needed no write: converged, or stuck
-/// until its password opens (reported as a failure, so it is retried).
-fn unwritten(camera: &Desired, report: &mut Report) -> Outcome {
-    match &camera.spec {
-        Ok(_) => {
-            report.unchanged += 1;
-            Outcome::Converged
-        }
-        Err(detail) => {
-            report.failed.push(Failure {
-                path: path_name(camera.id),
-                detail: detail.clone(),
-            });
-            Outcome::Rejected(detail.clone())
+/// Each camera's outcome (the version attempted and what came of it),
+/// over all its paths.
+type Outcomes = HashMap<i64, (i64, Outcome)>;
+
+/// Adds one path's outcome to its camera's: a failure of either of a
+/// camera's paths is the camera's.
+fn note(outcomes: &mut Outcomes, id: i64, outcome: (i64, Outcome)) {
+    match outcomes.get(&id) {
+        Some((_, Outcome::Rejected(_) | Outcome::Retrying(_))) => {}
+        _ => {
+            outcomes.insert(id, outcome);
         }
     }
+}
+
+/// The outcomes of the paths that needed no write: converged, or stuck
+/// until the camera's password opens (reported as a failure, so it is
+/// retried); a camera none of whose paths was written is unchanged.
+fn note_unwritten(
+    cameras: &[Desired],
+    written: &BTreeSet<String>,
+    outcomes: &mut Outcomes,
+    report: &mut Report,
+) {
+    let touched: BTreeSet<i64> = written
+        .iter()
+        .filter_map(|path| camera_of_path(path))
+        .collect();
+    let failing: BTreeSet<i64> = cameras
+        .iter()
+        .filter(|c| c.spec.is_err())
+        .map(|c| c.id)
+        .collect();
+    let mut unchanged = BTreeSet::new();
+    for camera in cameras.iter().filter(|c| !written.contains(&c.path)) {
+        let outcome = match &camera.spec {
+            Ok(_) => {
+                if !touched.contains(&camera.id) && !failing.contains(&camera.id) {
+                    unchanged.insert(camera.id);
+                }
+                Outcome::Converged
+            }
+            Err(detail) => {
+                report.failed.push(Failure {
+                    path: camera.path.clone(),
+                    detail: detail.clone(),
+                });
+                Outcome::Rejected(detail.clone())
+            }
+        };
+        note(outcomes, camera.id, (camera.version, outcome));
+    }
+    report.unchanged += unchanged.len();
 }
 
 impl Report {
