@@ -553,34 +553,26 @@ impl Reconciler {
                             row.sub_password_sealed,
                             row.sub_password_key_id,
                         );
-                        [
-                            main.and_then(|url| {
-                                let recording = recording.clone()?;
-                                Ok(url.map(|url| {
-                                    let (on_demand, readers) = (row.on_demand, row.max_readers);
-                                    plan::spec(
-                                        url.expose(),
-                                        on_demand,
-                                        readers,
-                                        &recording,
-                                        source,
-                                        record,
-                                    )
-                                }))
-                            }),
-                            sub.and_then(|url| {
-                                let recording = recording.clone()?;
-                                Ok(url.map(|url| {
-                                    plan::sub_spec(
-                                        url.expose(),
-                                        row.max_readers,
-                                        &recording,
-                                        source,
-                                        record,
-                                    )
-                                }))
-                            }),
-                        ]
+                        let spec_of = |opened: Result<Option<cameras::StreamUrl>, String>,
+                                       sub: bool| {
+                            let Some(url) = opened? else {
+                                return Ok(None);
+                            };
+                            let recording = recording.clone()?;
+                            let (url, readers) = (url.expose(), row.max_readers);
+                            Ok(Some(match sub {
+                                false => plan::spec(
+                                    url,
+                                    row.on_demand,
+                                    readers,
+                                    &recording,
+                                    source,
+                                    record,
+                                ),
+                                true => plan::sub_spec(url, readers, &recording, source, record),
+                            }))
+                        };
+                        [spec_of(main, false), spec_of(sub, true)]
                     }
                 };
                 let [main, sub] = specs;
