@@ -76,7 +76,7 @@ pub struct Report {
     pub updated: Vec<String>,
     /// Paths deleted: of disabled cameras, and orphans with no camera.
     pub removed: Vec<String>,
-    /// Cameras that needed no write.
+    /// Cameras none of whose paths needed a write.
     pub unchanged: usize,
     /// Writes MediaMTX refused or that could not be made.
     pub failed: Vec<Failure>,
