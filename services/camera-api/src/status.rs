@@ -405,3 +405,61 @@ fn tracks(path: &PathState) -> Vec<TrackInfo> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::cameras::StoredUrl;
+
+    fn camera(sub_stream: Option<&str>) -> Camera {
+        let url = |url: &str| StoredUrl::from_columns(url, None, None).unwrap();
+        Camera {
+            sub_stream_url: sub_stream.map(url),
+            ..Camera::for_tests(7, url("rtsp://10.1.2.3/1"))
+        }
+    }
+
+    fn path(state: serde_json::Value) -> PathState {
+        serde_json::from_value(state).unwrap()
+    }
+
+    #[test]
+    fn a_sub_stream_has_a_state_of_its_own_by_the_same_rules() {
+        let both = camera(Some("rtsp://10.1.2.3/2"));
+        let main = path(json!({"name": "cam_7", "available": true}));
+        let idle = path(json!({"name": "cam_7_sub", "available": false}));
+        let live = path(json!({
+            "name": "cam_7_sub", "available": true, "readers": [{"type": "webRTCSession"}],
+            "tracks2": [{"codec": "H264", "codecProps": {"width": 320, "height": 180}}],
+        }));
+        let sub_of = |sub: Option<&PathState>| {
+            let runtime = Runtime::Known {
+                main: Some(&main),
+                sub,
+            };
+            let status = derive(&both, runtime, None);
+            assert_eq!(status.state, State::Live, "the main stream's own");
+            status.sub_stream.expect("a sub-stream status")
+        };
+        let sub = sub_of(Some(&idle));
+        assert_eq!((sub.path.as_str(), sub.state), ("cam_7_sub", State::Idle));
+        let sub = sub_of(Some(&live));
+        assert_eq!((sub.state, sub.readers), (State::Live, 1));
+        assert_eq!(
+            (sub.tracks[0].width, sub.tracks[0].height),
+            (Some(320), Some(180))
+        );
+        let sub = sub_of(None);
+        assert_eq!(
+            (sub.state, sub.code.as_deref()),
+            (State::Offline, Some("NOT_PROVISIONED"))
+        );
+
+        let unknown = derive(&both, Runtime::Unknown, None).sub_stream.unwrap();
+        assert_eq!(unknown.code.as_deref(), Some("MEDIAMTX_UNREACHABLE"));
+        let without = derive(&camera(None), Runtime::Unknown, None);
+        assert!(without.sub_stream.is_none());
+    }
+}

@@ -478,11 +478,9 @@ pub(super) fn check_groups_change(
 
 #[cfg(test)]
 mod tests {
-    use chrono::Utc;
-
     use super::*;
     use crate::auth::{PrincipalKind, Role};
-    use crate::cameras::{Provisioning, ProvisioningState, StoredUrl};
+    use crate::cameras::StoredUrl;
     use crate::secrets::Sealed;
 
     fn principal(groups: Option<&[&str]>) -> Principal {
@@ -517,34 +515,20 @@ mod tests {
 
     /// A stored camera whose password (sealed) is behind the mask.
     fn camera() -> Camera {
-        let now = Utc::now();
         let sealed = sealed();
+        let stored = StoredUrl::from_columns(
+            "rtsp://admin:***@10.1.2.3/stream1",
+            Some(sealed.bytes),
+            Some(sealed.key_id),
+        )
+        .unwrap();
         Camera {
-            id: 7,
             name: "Dock".into(),
-            stream_url: StoredUrl::from_columns(
-                "rtsp://admin:***@10.1.2.3/stream1",
-                Some(sealed.bytes),
-                Some(sealed.key_id),
-            )
-            .unwrap(),
-            sub_stream_url: None,
             location: Some("North fence".into()),
-            enabled: true,
-            on_demand: true,
-            max_readers: 0,
             groups: names(&["dock"]),
             recording: RECORDING,
-            external_id: None,
             version: 3,
-            created_at: now,
-            updated_at: now,
-            provisioning: Provisioning {
-                state: ProvisioningState::Ready,
-                detail: None,
-                attempts: 0,
-                updated_at: now,
-            },
+            ..Camera::for_tests(7, stored)
         }
     }
 

@@ -62,6 +62,41 @@ impl Camera {
     }
 }
 
+#[cfg(test)]
+impl Camera {
+    /// A stored camera for unit tests: enabled, on demand, recording off,
+    /// provisioned, in no group.
+    pub fn for_tests(id: i64, stream_url: StoredUrl) -> Self {
+        let now = chrono::Utc::now();
+        Self {
+            id,
+            name: format!("Camera {id}"),
+            stream_url,
+            sub_stream_url: None,
+            location: None,
+            enabled: true,
+            on_demand: true,
+            max_readers: 0,
+            groups: Vec::new(),
+            recording: RecordingPolicy {
+                mode: super::RecordingMode::Off,
+                retention: std::time::Duration::from_secs(7 * 86_400),
+                storage_budget_bytes: None,
+            },
+            external_id: None,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+            provisioning: Provisioning {
+                state: super::ProvisioningState::Ready,
+                detail: None,
+                attempts: 0,
+                updated_at: now,
+            },
+        }
+    }
+}
+
 /// A camera's editable fields, all valid.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Fields {
