@@ -142,7 +142,8 @@ scenario('a camera added through the form plays in its tile', async () => {
   const source = await camera();
   const page = await logInAsAdmin('/cameras/new');
   await page.getByLabel('Name').fill('Loading dock');
-  await page.getByLabel('Stream URL').fill(source.url('cam1'));
+  await page.getByLabel('Stream URL', { exact: true }).fill(source.url('cam1'));
+  await page.getByLabel('Sub-stream URL').fill(source.url('small'));
   await page.getByRole('button', { name: 'Test connection' }).click();
   await page.getByText(/Connected: H264 640×360/).waitFor({ timeout: 20_000 });
   await page.getByRole('button', { name: 'Add camera' }).click();
@@ -158,6 +159,7 @@ scenario('a camera added through the form plays in its tile', async () => {
   await page.waitForURL(/\/live\?layout=1&tiles=\d+/);
   await assertAllPlaying(page, 1, 3, 40_000);
   await page.locator('.tile[data-state="live"] .live-badge').waitFor();
+  assert.match(await page.locator('.tile[data-tile="0"]').getAttribute('data-stream'), /^cam_\d+_sub$/, 'the tile plays the sub-stream the form saved');
   await page.context().close();
 });
 
@@ -229,7 +231,7 @@ scenario('layouts beyond squares: one large tile and five, kept in the address',
 scenario('a wrong camera password is explained after "Test connection"', async () => {
   const source = await camera();
   const page = await logInAsAdmin('/cameras/new');
-  await page.getByLabel('Stream URL').fill(source.url('secure'));
+  await page.getByLabel('Stream URL', { exact: true }).fill(source.url('secure'));
   await page.getByLabel('User').fill('admin');
   await page.getByLabel('Password').fill('not-the-password');
   await page.getByRole('button', { name: 'Test connection' }).click();

@@ -345,3 +345,57 @@ scenario('a WebRTC tile whose frames stop while its connection stays up leaves l
     await source.stop();
   }
 });
+
+/** Waits until tile `index` shows frames `width` pixels wide (15 s at most). */
+async function waitForPictureWidth(page, index, width) {
+  const video = page.locator(`.tile[data-tile="${index}"] video`);
+  await video.evaluate(
+    (element, width) =>
+      new Promise((done, fail) => {
+        const check = () => element.videoWidth === width && done();
+        if (check()) return;
+        element.addEventListener('resize', check);
+        setTimeout(() => fail(new Error(`the picture is ${element.videoWidth} wide, not ${width}`)), 15_000);
+      }),
+    width,
+  );
+}
+
+scenario('a grid tile plays the sub-stream and full screen plays the main stream', async () => {
+  const admin = await logInAsAdmin();
+  const body = { name: 'Two streams', stream_url: rig.camera.url('cam1'), sub_stream_url: rig.camera.url('small') };
+  const { status, text } = await callApi(admin, 'POST', '/api/cameras', body);
+  assert.equal(status, 201, text);
+  const id = JSON.parse(text).id;
+  const whep = recordRequests(admin, '/webrtc/');
+  // This camera's offers (the view's other tiles may play the demo camera).
+  const offered = () =>
+    whep
+      .filter((request) => request.method() === 'POST')
+      .map((request) => new URL(request.url()).pathname)
+      .filter((path) => new RegExp(`^/webrtc/cam_${id}(_sub)?/whep$`).test(path));
+  const tile = admin.locator('.tile[data-tile="0"]');
+
+  // In the grid: the sub-stream, 320 wide.
+  await admin.goto(`/live?layout=4&tiles=${id}`);
+  await assertTilePlays(admin, 0, 'webrtc', 10_000);
+  assert.equal(await tile.getAttribute('data-stream'), `cam_${id}_sub`);
+  await waitForPictureWidth(admin, 0, 320);
+  assert.deepEqual(offered(), [`/webrtc/cam_${id}_sub/whep`]);
+
+  // Full screen: the main stream, 640 wide.
+  await admin.getByRole('button', { name: 'Full screen Two streams' }).click();
+  await tile.and(admin.locator(`[data-stream="cam_${id}"]`)).waitFor();
+  assert.equal(await admin.evaluate(() => document.fullscreenElement?.getAttribute('data-tile')), '0');
+  await waitForPictureWidth(admin, 0, 640);
+  await assertTilePlays(admin, 0, 'webrtc', 10_000);
+  assert.deepEqual(offered(), [`/webrtc/cam_${id}_sub/whep`, `/webrtc/cam_${id}/whep`]);
+
+  // Back in the grid: the sub-stream again.
+  await admin.evaluate(() => document.exitFullscreen());
+  await tile.and(admin.locator(`[data-stream="cam_${id}_sub"]`)).waitFor();
+  await waitForPictureWidth(admin, 0, 320);
+  await assertTilePlays(admin, 0, 'webrtc', 10_000);
+  assert.equal(offered().at(-1), `/webrtc/cam_${id}_sub/whep`);
+  await admin.context().close();
+});

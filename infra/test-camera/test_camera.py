@@ -1,11 +1,12 @@
 #!/usr/bin/python3
 """A live RTSP test camera for Camplane's tests: GStreamer's RTSP server on loopback.
 
-Mounts (all 640x360@25 H.264 constrained baseline, a moving picture with the
-camera's wall clock burnt in, as a real camera's on-screen time):
+Mounts (all 640x360@25 H.264 constrained baseline but /small, a moving picture
+with the camera's wall clock burnt in, as a real camera's on-screen time):
   /cam1    video only, keyframe every --gop frames (default 25 = 1 s)
   /cam2    video only, pattern=ball, keyframe every 250 frames (10 s)
   /cam3    video + AAC mono 48 kHz
+  /small   as /cam1 at 320x180: a camera's low-resolution sub-stream
   /secure  video only, basic auth --user/--password (default admin/s3cret)
   /mjpeg   MJPEG only, 10 fps (which HLS can't carry)
   /flash   black or white, switching every 3 s, for glass-to-glass latency:
@@ -38,6 +39,8 @@ VIDEO = (
     "x264enc tune=zerolatency speed-preset=ultrafast key-int-max={gop} bitrate=800 sliced-threads=false ! "
     "video/x-h264,profile=baseline ! rtph264pay name=pay0 pt=96 config-interval=-1"
 )
+# What a camera's sub-stream sends: the same picture, smaller.
+SMALL = VIDEO.replace("width=640,height=360", "width=320,height=180")
 # A picture that is all black or all white, switched at known instants; the
 # clock keeps it a real, changing video between switches.
 FLASH = (
@@ -133,6 +136,7 @@ def main():
     mounts.add_factory("/cam1", factory(VIDEO.format(pattern="ball", gop=args.gop), OPEN))
     mounts.add_factory("/cam2", factory(VIDEO.format(pattern="ball", gop=250), OPEN))
     mounts.add_factory("/cam3", factory(VIDEO.format(pattern="ball", gop=25) + " " + AAC, OPEN))
+    mounts.add_factory("/small", factory(SMALL.format(pattern="ball", gop=25), OPEN))
     mounts.add_factory("/secure", factory(VIDEO.format(pattern="ball", gop=25), ANON_SECURE, USER_SECURE))
     mounts.add_factory("/mjpeg", factory(MJPEG, OPEN))
     mounts.add_factory("/flash", flipping(factory(FLASH, OPEN)))

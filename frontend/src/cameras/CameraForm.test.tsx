@@ -106,6 +106,34 @@ describe('camera form', () => {
     expect(server.requests.filter((request) => request.method === 'GET')).toHaveLength(2);
   });
 
+  it('sends the sub-stream with the main login, keeps its stored password, and clears it when emptied', async () => {
+    server.answer = (method) =>
+      method === 'GET'
+        ? json({ ...CAMERA, sub_stream_url: 'rtsp://admin:***@10.0.0.1:554/s2' }, 200, { etag: '"3"' })
+        : json(CAMERA);
+    render(<CameraForm id={7} />);
+    const sub = await screen.findByLabelText<HTMLInputElement>('Sub-stream URL');
+    await waitFor(() => {
+      expect(sub.value).toBe('rtsp://10.0.0.1:554/s2');
+    });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => {
+      expect(server.requests.some((request) => request.method === 'PATCH')).toBe(true);
+    });
+    const sent = () => JSON.parse(server.requests.filter((r) => r.method === 'PATCH').at(-1)?.body ?? '{}') as Record<string, unknown>;
+    expect(sent().sub_stream_url).toBe('rtsp://admin:***@10.0.0.1:554/s2');
+    cleanup();
+
+    render(<CameraForm id={7} />);
+    const emptied = await screen.findByDisplayValue('rtsp://10.0.0.1:554/s2');
+    fireEvent.change(emptied, { target: { value: '' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Save changes' }));
+    await waitFor(() => {
+      expect(server.requests.filter((request) => request.method === 'PATCH')).toHaveLength(2);
+    });
+    expect(sent().sub_stream_url).toBeNull();
+  });
+
   it('shows each rejected field next to its input', async () => {
     server.answer = () => invalid('stream_url', 'must start with rtsp:// or rtsps://');
     addCamera({ Name: 'Gate', 'Stream URL': 'http://10.0.0.1/' });

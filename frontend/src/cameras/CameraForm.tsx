@@ -15,6 +15,8 @@ import { SubmitButton } from '../app/SubmitButton';
 interface Fields {
   name: string;
   address: string;
+  /** The sub-stream's address, without credentials; empty for none. */
+  sub_address: string;
   user: string;
   password: string;
   location: string;
@@ -32,6 +34,7 @@ interface Fields {
 const EMPTY: Fields = {
   name: '',
   address: '',
+  sub_address: '',
   user: '',
   password: '',
   location: '',
@@ -49,6 +52,7 @@ function fieldsOf(camera: Camera): Fields {
   return {
     name: camera.name,
     address: parts.address,
+    sub_address: camera.sub_stream_url ? splitStreamUrl(camera.sub_stream_url).address : '',
     user: parts.user,
     password: '',
     location: camera.location ?? '',
@@ -104,6 +108,9 @@ export function CameraForm({ id }: { id: number | null }) {
 
   const keepStored = Boolean(camera && splitStreamUrl(camera.stream_url).hasStoredPassword && fields.user === splitStreamUrl(camera.stream_url).user);
   const streamUrl = joinStreamUrl(fields.address, fields.user, fields.password, keepStored);
+  // The sub-stream is on the same camera, with the same login: its `***`
+  // stands for the stored password there.
+  const subStreamUrl = fields.sub_address.trim() === '' ? null : joinStreamUrl(fields.sub_address, fields.user, fields.password, keepStored);
   const set = <K extends keyof Fields>(key: K, value: Fields[K]) => {
     setFields((old) => ({ ...old, [key]: value }));
   };
@@ -132,6 +139,7 @@ export function CameraForm({ id }: { id: number | null }) {
     const body = {
       name: fields.name,
       stream_url: streamUrl,
+      sub_stream_url: subStreamUrl,
       location: fields.location.trim() === '' ? null : fields.location,
       enabled: fields.enabled,
       on_demand: fields.on_demand,
@@ -254,6 +262,15 @@ export function CameraForm({ id }: { id: number | null }) {
             ) : null}
           </output>
         </div>
+        <Field
+          label="Sub-stream URL"
+          error={errors.sub_stream_url}
+          hint="Optional: the camera's low-resolution stream, which the live grid plays (full screen plays the one above). Same user and password."
+        >
+          {(props) => (
+            <input {...props} value={fields.sub_address} placeholder="rtsp://192.0.2.10:554/stream2" spellCheck={false} onChange={(e) => { set('sub_address', e.target.value); }} />
+          )}
+        </Field>
         <Field label="Location" error={errors.location}>
           {(props) => <input {...props} value={fields.location} maxLength={200} onChange={(e) => { set('location', e.target.value); }} />}
         </Field>

@@ -57,7 +57,7 @@ export function ImportPage() {
         A CSV file with a header row (<code>name</code>, <code>stream_url</code>, <code>location</code>,{' '}
         <code>enabled</code>, <code>on_demand</code>, <code>max_readers</code>, <code>groups</code> separated by{' '}
         <code>;</code>, <code>recording</code>, <code>retention</code>, <code>storage_budget_bytes</code>,{' '}
-        <code>external_id</code>) or a JSON array, as the camera list&apos;s export writes. A row updates the camera
+        <code>external_id</code>, <code>sub_stream_url</code>) or a JSON array, as the camera list&apos;s export writes. A row updates the camera
         with its external id, else its name, and adds a camera otherwise. Check the file first: nothing is written
         until you import.
       </p>

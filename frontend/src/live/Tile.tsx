@@ -40,6 +40,21 @@ function useVisible(element: React.RefObject<HTMLElement | null>): boolean {
   return onScreen && tabVisible;
 }
 
+/** Whether the element is the page's full-screen element. */
+function useFullscreen(element: React.RefObject<HTMLElement | null>): boolean {
+  const [fullscreen, setFullscreen] = useState(false);
+  useEffect(() => {
+    const update = () => {
+      setFullscreen(document.fullscreenElement !== null && document.fullscreenElement === element.current);
+    };
+    document.addEventListener('fullscreenchange', update);
+    return () => {
+      document.removeEventListener('fullscreenchange', update);
+    };
+  }, [element]);
+  return fullscreen;
+}
+
 /** What a tile playing recordings says over its video. */
 const PLAYBACK_MESSAGES: Partial<Record<PlaybackState['kind'], string>> = {
   loading: 'Loading the recording…',
@@ -79,8 +94,13 @@ export function Tile({
   const id = camera?.id ?? null;
   const playable = camera !== null && camera.enabled && visible && !paused && clock === null;
   const playback = useSyncedPlayback(video, id, clock, camera !== null && camera.enabled && visible);
-  const hlsUrl = camera?.hls_url ?? null;
-  const webrtcUrl = camera?.webrtc_url ?? null;
+  const fullScreen = useFullscreen(figure);
+  // In the grid a tile plays the camera's low-resolution sub-stream, where
+  // it has one, so many tiles decode small pictures; full screen plays the
+  // main stream.
+  const stream = camera && !fullScreen && camera.sub_stream ? camera.sub_stream : camera;
+  const hlsUrl = stream?.hls_url ?? null;
+  const webrtcUrl = stream?.webrtc_url ?? null;
 
   useEffect(() => {
     const element = video.current;
@@ -175,6 +195,7 @@ export function Tile({
       style={span > 1 ? { gridColumn: `span ${span}`, gridRow: `span ${span}` } : undefined}
       data-state={shownState}
       data-transport={transport ?? undefined}
+      data-stream={stream?.path}
       data-drop-target={dropping || undefined}
       aria-label={label}
       onDoubleClick={fullscreen}

@@ -15,7 +15,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::Mutex;
 use url::Url;
 
-use crate::cameras::path_name;
+use crate::mediamtx::{path_name, sub_path_name};
 
 /// How long one runtime command may take.
 const RUNTIME_TIMEOUT: Duration = Duration::from_secs(5);
@@ -155,7 +155,8 @@ impl Edge {
     }
 }
 
-/// The maps for `routes`: each camera's path name to its node's servers.
+/// The maps for `routes`: each camera's path names (its main stream's and
+/// its sub-stream's) to its node's servers.
 /// A host that doesn't resolve leaves its cameras to the edge's default.
 async fn maps(routes: &[Route]) -> Maps {
     let mut resolved: BTreeMap<String, Option<String>> = BTreeMap::new();
@@ -172,7 +173,9 @@ async fn maps(routes: &[Route]) -> Maps {
             if let Some(Some(address)) = resolved.get(url)
                 && let Some(map) = maps.get_mut(name)
             {
-                map.insert(path_name(route.camera), address.clone());
+                for path in [path_name(route.camera), sub_path_name(route.camera)] {
+                    map.insert(path, address.clone());
+                }
             }
         }
     }
@@ -291,8 +294,14 @@ mod tests {
             playback_url: "http://does-not-resolve.invalid:9996".into(),
         }];
         let maps = maps(&routes).await;
-        assert_eq!(render(&maps["hls.map"]), "cam_7 127.0.0.1@8888\n");
-        assert_eq!(render(&maps["webrtc.map"]), "cam_7 ::1@8889\n");
+        assert_eq!(
+            render(&maps["hls.map"]),
+            "cam_7 127.0.0.1@8888\ncam_7_sub 127.0.0.1@8888\n"
+        );
+        assert_eq!(
+            render(&maps["webrtc.map"]),
+            "cam_7 ::1@8889\ncam_7_sub ::1@8889\n"
+        );
         assert!(
             maps["playback.map"].is_empty(),
             "left to the edge's default"

@@ -78,6 +78,26 @@ pub struct CameraStatus {
     pub probed_at: Option<DateTime<Utc>>,
     /// The last probe, if any.
     pub probe: Option<Probe>,
+    /// The sub-stream's status, by the same rules, when the camera has one
+    /// (null otherwise).
+    pub sub_stream: Option<SubStreamStatus>,
+}
+
+/// What a camera's sub-stream (its path `cam_<id>_sub`, always on demand)
+/// is doing.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubStreamStatus {
+    #[schema(example = "cam_42_sub")]
+    pub path: String,
+    pub state: State,
+    pub reason: Option<String>,
+    /// As the camera's `code`.
+    pub code: Option<String>,
+    pub readers: usize,
+    pub bytes_received: u64,
+    pub tracks: Vec<TrackInfo>,
+    /// The sub-stream's last probe, made with the camera's.
+    pub probe: Option<Probe>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -94,28 +114,41 @@ pub struct TrackInfo {
 pub struct LastProbe {
     pub probe: Probe,
     pub failing_since: Option<DateTime<Utc>>,
+    /// Its sub-stream's, probed at the same time.
+    pub sub_stream: Option<Probe>,
 }
 
-/// MediaMTX's view, or why there is none.
+/// MediaMTX's view of a camera's paths (its main one, its sub-stream's),
+/// or why there is none.
 pub enum Runtime<'a> {
-    Known(Option<&'a PathState>),
+    Known {
+        main: Option<&'a PathState>,
+        sub: Option<&'a PathState>,
+    },
     Unknown,
 }
 
-/// Keeps the probe as the camera's last; `NotFound` when the camera was
-/// deleted while it was being probed.
-pub async fn record_probe(db: &PgPool, camera_id: i64, probe: &Probe) -> cameras::Result<()> {
+/// Keeps the probe (and its sub-stream's) as the camera's last; `NotFound`
+/// when the camera was deleted while it was being probed.
+pub async fn record_probe(
+    db: &PgPool,
+    camera_id: i64,
+    probe: &Probe,
+    sub_stream: Option<&Probe>,
+) -> cameras::Result<()> {
     sqlx::query!(
-        r#"INSERT INTO camera_probes (camera_id, probed_at, ok, failing_since, result)
-           VALUES ($1, $2::timestamptz, $3::bool, CASE WHEN $3::bool THEN NULL ELSE $2::timestamptz END, $4)
+        r#"INSERT INTO camera_probes (camera_id, probed_at, ok, failing_since, result, sub_stream_result)
+           VALUES ($1, $2::timestamptz, $3::bool, CASE WHEN $3::bool THEN NULL ELSE $2::timestamptz END, $4, $5)
            ON CONFLICT (camera_id) DO UPDATE
            SET probed_at = EXCLUDED.probed_at, ok = EXCLUDED.ok, result = EXCLUDED.result,
+               sub_stream_result = EXCLUDED.sub_stream_result,
                failing_since = CASE WHEN EXCLUDED.ok THEN NULL
                                     ELSE coalesce(camera_probes.failing_since, EXCLUDED.probed_at) END"#,
         camera_id,
         probe.probed_at,
         probe.ok,
         Json(probe) as _,
+        sub_stream.map(Json) as _,
     )
     .execute(db)
     .await
@@ -128,7 +161,8 @@ pub async fn record_probe(db: &PgPool, camera_id: i64, probe: &Probe) -> cameras
 
 async fn last_probes(db: &PgPool, ids: &[i64]) -> Result<HashMap<i64, LastProbe>, db::Error> {
     let rows = sqlx::query!(
-        r#"SELECT camera_id, failing_since, result AS "result: Json<Probe>"
+        r#"SELECT camera_id, failing_since, result AS "result: Json<Probe>",
+                  sub_stream_result AS "sub_stream_result: Json<Probe>"
            FROM camera_probes WHERE camera_id = ANY($1)"#,
         ids,
     )
@@ -142,6 +176,7 @@ async fn last_probes(db: &PgPool, ids: &[i64]) -> Result<HashMap<i64, LastProbe>
                 LastProbe {
                     probe: row.result.0,
                     failing_since: row.failing_since,
+                    sub_stream: row.sub_stream_result.map(|probe| probe.0),
                 },
             )
         })
@@ -161,7 +196,10 @@ pub async fn of_cameras(
         .iter()
         .map(|camera| {
             let runtime = match &paths {
-                Some(paths) => Runtime::Known(paths.get(&camera.path())),
+                Some(paths) => Runtime::Known {
+                    main: paths.get(&camera.path()),
+                    sub: camera.sub_path().and_then(|path| paths.get(&path)),
+                },
                 None => Runtime::Unknown,
             };
             derive(camera, runtime, probes.get(&camera.id))
@@ -234,26 +272,59 @@ async fn remember_states(db: &PgPool, statuses: &mut [CameraStatus]) -> Result<(
 /// The rules, in order: an operator's switch, then MediaMTX's refusal, then
 /// what MediaMTX sees, then the last probe. See docs/api.md, "Camera status".
 pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -> CameraStatus {
-    let path = match runtime {
-        Runtime::Known(path) => path,
-        Runtime::Unknown => None,
+    let (main, sub, known) = match runtime {
+        Runtime::Known { main, sub } => (main, sub, true),
+        Runtime::Unknown => (None, None, false),
     };
-    let mut status = CameraStatus {
+    let failed = last
+        .filter(|last| !last.probe.ok)
+        .map(|last| (&last.probe, last.failing_since));
+    let (state, code, reason, since) =
+        stream_state(camera, known, main, failed, camera.pulled_on_demand());
+    let sub_stream = camera.sub_path().map(|path| {
+        let probe = last.and_then(|last| last.sub_stream.clone());
+        let failed = probe.as_ref().filter(|probe| !probe.ok).map(|p| (p, None));
+        // Always pulled on demand (`reconcile::plan::sub_spec`).
+        let (state, code, reason, _) = stream_state(camera, known, sub, failed, true);
+        SubStreamStatus {
+            path,
+            state,
+            code,
+            reason: Some(reason),
+            readers: sub.map_or(0, |path| path.readers.len()),
+            bytes_received: sub.map_or(0, PathState::inbound_bytes),
+            tracks: sub.map(tracks).unwrap_or_default(),
+            probe,
+        }
+    });
+    CameraStatus {
         id: camera.id,
-        state: State::Idle,
-        reason: None,
-        code: None,
-        since: None,
+        state,
+        reason: Some(reason),
+        code,
+        since,
         provisioning: camera.provisioning.state,
-        readers: path.map_or(0, |path| path.readers.len()),
-        bytes_received: path.map_or(0, PathState::inbound_bytes),
-        tracks: path.map(tracks).unwrap_or_default(),
+        readers: main.map_or(0, |path| path.readers.len()),
+        bytes_received: main.map_or(0, PathState::inbound_bytes),
+        tracks: main.map(tracks).unwrap_or_default(),
         probed_at: last.map(|last| last.probe.probed_at),
         probe: last.map(|last| last.probe.clone()),
-    };
-    let failed_probe = last.filter(|last| !last.probe.ok);
-    // `since` only where the source knows it exactly; `of_cameras` fills in
-    // the rest from when the state was first seen.
+        sub_stream,
+    }
+}
+
+/// One stream's state, code, reason and (where its source knows it
+/// exactly) since when; `of_cameras` fills in the rest of `since` from when
+/// the state was first seen. `known`: whether MediaMTX answered; `path`:
+/// the stream's path there; `failed`: its last probe, if that failed, and
+/// since when probes fail.
+fn stream_state(
+    camera: &Camera,
+    known: bool,
+    path: Option<&PathState>,
+    failed: Option<(&Probe, Option<DateTime<Utc>>)>,
+    pulled_on_demand: bool,
+) -> (State, Option<String>, String, Option<DateTime<Utc>>) {
     let (state, code, reason, since): (State, Option<&str>, String, Option<DateTime<Utc>>) =
         if !camera.enabled {
             (
@@ -269,7 +340,7 @@ pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -
                 .clone()
                 .unwrap_or_else(|| "MediaMTX refused the camera".into());
             (State::Error, Some("PROVISIONING"), detail, None)
-        } else if let Runtime::Unknown = runtime {
+        } else if !known {
             (
                 State::Offline,
                 Some("MEDIAMTX_UNREACHABLE"),
@@ -283,25 +354,21 @@ pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -
                 "MediaMTX is receiving the camera".into(),
                 path.and_then(PathState::available_since),
             )
-        } else if let Some(failed) = failed_probe {
-            let code = failed.probe.code.map(|code| code.as_str());
-            let reason = failed.probe.detail.clone().unwrap_or_default();
-            (State::Offline, code, reason, failed.failing_since)
+        } else if let Some((probe, failing_since)) = failed {
+            let code = probe.code.map(|code| code.as_str());
+            let reason = probe.detail.clone().unwrap_or_default();
+            (State::Offline, code, reason, failing_since)
         } else if path.is_none() {
             let reason = "waiting for MediaMTX to be configured for this camera".into();
             (State::Offline, Some("NOT_PROVISIONED"), reason, None)
-        } else if !camera.pulled_on_demand() || status.readers > 0 {
+        } else if !pulled_on_demand || path.is_some_and(|path| !path.readers.is_empty()) {
             let reason = "MediaMTX is not receiving the camera".into();
             (State::Offline, Some("NO_SOURCE"), reason, None)
         } else {
             let reason = "on demand: nothing is pulled until someone watches".into();
             (State::Idle, None, reason, None)
         };
-    status.state = state;
-    status.code = code.map(str::to_owned);
-    status.reason = Some(reason);
-    status.since = since;
-    status
+    (state, code.map(str::to_owned), reason, since)
 }
 
 fn tracks(path: &PathState) -> Vec<TrackInfo> {
@@ -326,4 +393,62 @@ fn tracks(path: &PathState) -> Vec<TrackInfo> {
             profile: track.codec_props["profile"].as_str().map(str::to_owned),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::cameras::StoredUrl;
+
+    fn camera(sub_stream: Option<&str>) -> Camera {
+        let url = |url: &str| StoredUrl::from_columns(url, None, None).unwrap();
+        Camera {
+            sub_stream_url: sub_stream.map(url),
+            ..Camera::for_tests(7, url("rtsp://10.1.2.3/1"))
+        }
+    }
+
+    fn path(state: serde_json::Value) -> PathState {
+        serde_json::from_value(state).unwrap()
+    }
+
+    #[test]
+    fn a_sub_stream_has_a_state_of_its_own_by_the_same_rules() {
+        let both = camera(Some("rtsp://10.1.2.3/2"));
+        let main = path(json!({"name": "cam_7", "available": true}));
+        let idle = path(json!({"name": "cam_7_sub", "available": false}));
+        let live = path(json!({
+            "name": "cam_7_sub", "available": true, "readers": [{"type": "webRTCSession"}],
+            "tracks2": [{"codec": "H264", "codecProps": {"width": 320, "height": 180}}],
+        }));
+        let sub_of = |sub: Option<&PathState>| {
+            let runtime = Runtime::Known {
+                main: Some(&main),
+                sub,
+            };
+            let status = derive(&both, runtime, None);
+            assert_eq!(status.state, State::Live, "the main stream's own");
+            status.sub_stream.expect("a sub-stream status")
+        };
+        let sub = sub_of(Some(&idle));
+        assert_eq!((sub.path.as_str(), sub.state), ("cam_7_sub", State::Idle));
+        let sub = sub_of(Some(&live));
+        assert_eq!((sub.state, sub.readers), (State::Live, 1));
+        assert_eq!(
+            (sub.tracks[0].width, sub.tracks[0].height),
+            (Some(320), Some(180))
+        );
+        let sub = sub_of(None);
+        assert_eq!(
+            (sub.state, sub.code.as_deref()),
+            (State::Offline, Some("NOT_PROVISIONED"))
+        );
+
+        let unknown = derive(&both, Runtime::Unknown, None).sub_stream.unwrap();
+        assert_eq!(unknown.code.as_deref(), Some("MEDIAMTX_UNREACHABLE"));
+        let without = derive(&camera(None), Runtime::Unknown, None);
+        assert!(without.sub_stream.is_none());
+    }
 }

@@ -190,12 +190,8 @@ pub async fn authorize(
     if !matches!(request.action.as_str(), "read" | "playback") {
         return Ok(Err(Refusal::ActionNotAllowed));
     }
-    let Some(camera_id) = request
-        .path
-        .strip_prefix("cam_")
-        .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
-        .and_then(|digits| digits.parse::<i64>().ok())
-    else {
+    // A camera's sub-stream (`cam_<id>_sub`) is seen as the camera is.
+    let Some(camera_id) = mediamtx::camera_of_path(&request.path) else {
         return Ok(Err(Refusal::NotACamera));
     };
     // One statement: the token is live, its user or API token may still act,

@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 
 use super::import::COLUMNS;
-use super::{Camera, Format, ListFilter, Result, format_retention, list};
+use super::{Camera, Format, ListFilter, Result, StoredUrl, format_retention, list};
 use crate::audit;
 use crate::auth::{self, Principal};
 
@@ -65,6 +65,7 @@ fn row(camera: &Camera) -> Map<String, Value> {
             "storage_budget_bytes": policy.storage_budget_bytes,
         },
         "external_id": camera.external_id,
+        "sub_stream_url": camera.sub_stream_url.as_ref().map(StoredUrl::masked),
     });
     let Value::Object(fields) = fields else {
         unreachable!("an object literal")

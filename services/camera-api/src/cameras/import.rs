@@ -20,8 +20,9 @@ pub const MAX_ROWS: usize = 20_000;
 
 /// The columns of a CSV import and export, named as the JSON fields are.
 /// `recording`, `retention` and `storage_budget_bytes` are the recording
-/// policy's; `groups` are separated by `;`.
-pub const COLUMNS: [&str; 11] = [
+/// policy's; `groups` are separated by `;`. `sub_stream_url` came last, so
+/// it is last: files exported before keep their column order.
+pub const COLUMNS: [&str; 12] = [
     "name",
     "stream_url",
     "location",
@@ -33,6 +34,7 @@ pub const COLUMNS: [&str; 11] = [
     "retention",
     "storage_budget_bytes",
     "external_id",
+    "sub_stream_url",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use utoipa::openapi::schema::SchemaType;
 use utoipa::openapi::{Object, ObjectBuilder, Type};
 
-use super::model::{Fields, Password};
+use super::model::{Fields, Password, SubStream};
 use super::{Camera, Error, RecordingInput, RecordingPolicy, Result, StreamUrl};
 use crate::auth::Principal;
 use crate::groups::{groups_schema, parse_groups};
@@ -77,6 +77,25 @@ pub fn stream_url_schema() -> Object {
         .build()
 }
 
+/// The schema of a sub-stream URL: a stream URL, or none.
+pub fn sub_stream_url_schema() -> Object {
+    let mut schema = stream_url_schema();
+    schema.schema_type = SchemaType::from_iter([Type::String, Type::Null]);
+    schema.description = Some(
+        "The camera's second, low-resolution stream (often `.../stream2` or \
+         `.../Channels/102`), which the console's grid plays (MediaMTX path \
+         `cam_<id>_sub`, always on demand, never recorded); blank or null for none. The same \
+         rules as `stream_url`; `***` as the password stands for the stored sub-stream \
+         password, or else for the main URL's, at that URL's own server (same scheme, host \
+         and port) only."
+            .to_owned(),
+    );
+    schema.examples = vec![serde_json::json!(
+        "rtsp://admin:secret@192.0.2.10:554/stream2"
+    )];
+    schema
+}
+
 /// The schema of an external id, from what `parse_external_id` checks.
 pub fn external_id_schema() -> Object {
     ObjectBuilder::new()
@@ -101,6 +120,9 @@ pub struct NewCameraInput {
     pub name: String,
     #[schema(schema_with = stream_url_schema)]
     pub stream_url: String,
+    #[serde(default)]
+    #[schema(schema_with = sub_stream_url_schema)]
+    pub sub_stream_url: Option<String>,
     #[serde(default)]
     #[schema(schema_with = location_schema)]
     pub location: Option<String>,
@@ -140,6 +162,10 @@ pub struct CameraPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = stream_url_schema)]
     pub stream_url: Option<Option<String>>,
+    /// `null` (or blank) removes the sub-stream; the mask keeps a password.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(schema_with = sub_stream_url_schema)]
+    pub sub_stream_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = location_schema)]
     pub location: Option<Option<String>>,
@@ -218,6 +244,39 @@ fn parse_new_stream_url(raw: &str) -> Result<(StreamUrl, Option<Password>), Stri
     Ok((masked, password.map(Password::Typed)))
 }
 
+/// A sub-stream URL (blank is none), its password typed, or the mask for
+/// one of `stored` (an address and its password) at the same server: the
+/// sub-stream normally sits on the camera that serves the main stream, with
+/// the same login.
+fn parse_sub_stream_url(
+    raw: Option<&str>,
+    stored: &[(&StreamUrl, &Password)],
+) -> Result<Option<SubStream>, String> {
+    let Some(raw) = raw.map(str::trim).filter(|raw| !raw.is_empty()) else {
+        return Ok(None);
+    };
+    let url = StreamUrl::parse_input(raw)?;
+    if !url.has_password_mask() {
+        let (masked, typed) = url.split_password();
+        return Ok(Some(SubStream {
+            url: masked,
+            password: typed.map(Password::Typed),
+        }));
+    }
+    if stored.is_empty() {
+        return Err(nothing_behind_mask());
+    }
+    let password = stored
+        .iter()
+        .find(|(at, _)| at.same_endpoint(&url))
+        .map(|(_, password)| (*password).clone())
+        .ok_or_else(|| MASK_ELSEWHERE.to_owned())?;
+    Ok(Some(SubStream {
+        url,
+        password: Some(password),
+    }))
+}
+
 fn required<T>(field: &str, value: Option<T>, errors: &mut FieldErrors) -> Option<T> {
     if value.is_none() {
         errors.push(field, "must not be null");
@@ -245,12 +304,21 @@ impl NewCameraInput {
             "external_id",
             parse_external_id(self.external_id.as_deref()),
         );
+        // `***` in the sub-stream's URL stands for the main URL's password.
+        let main = stream_url
+            .as_ref()
+            .and_then(|(url, password)| Some((url, password.as_ref()?)));
+        let sub_stream = errors.check(
+            "sub_stream_url",
+            parse_sub_stream_url(self.sub_stream_url.as_deref(), main.as_slice()),
+        );
         errors.into_result().map_err(Error::Invalid)?;
         let (stream_url, password) = stream_url.expect("checked above");
         Ok(Fields {
             name: name.unwrap_or_default(),
             stream_url,
             password,
+            sub_stream: sub_stream.flatten(),
             location: location.flatten(),
             enabled: self.enabled.unwrap_or(true),
             on_demand: self.on_demand.unwrap_or(true),
@@ -284,9 +352,7 @@ impl CameraPatch {
                 Some(sealed) if url.has_password_mask() => {
                     Ok((url, Some(Password::Kept(sealed.clone()))))
                 }
-                None if url.has_password_mask() => Err(format!(
-                    "{PASSWORD_MASK} stands for a hidden password, but none is stored; type the real one"
-                )),
+                None if url.has_password_mask() => Err(nothing_behind_mask()),
                 _ => {
                     let (masked, password) = url.split_password();
                     Ok((masked, password.map(Password::Typed)))
@@ -295,6 +361,24 @@ impl CameraPatch {
             if let Some((url, password)) = errors.check("stream_url", parsed) {
                 fields.stream_url = url;
                 fields.password = password;
+            }
+        }
+        if let Some(sub_stream_url) = self.sub_stream_url {
+            // The mask keeps the sub-stream's stored password, or takes the
+            // main URL's (as it is after this patch).
+            let current_sub = current
+                .sub_stream_url
+                .as_ref()
+                .and_then(|stored| Some((stored.masked_url(), stored.sealed()?)))
+                .map(|(url, sealed)| (url, Password::Kept(sealed.clone())));
+            let mut stored: Vec<(&StreamUrl, &Password)> = Vec::new();
+            stored.extend(current_sub.as_ref().map(|(url, password)| (*url, password)));
+            stored.extend(fields.password.as_ref().map(|p| (&fields.stream_url, p)));
+            if let Some(sub_stream) = errors.check(
+                "sub_stream_url",
+                parse_sub_stream_url(sub_stream_url.as_deref(), &stored),
+            ) {
+                fields.sub_stream = sub_stream;
             }
         }
         if let Some(location) = self.location
@@ -336,6 +420,11 @@ impl CameraPatch {
         errors.into_result().map_err(Error::Invalid)?;
         Ok(fields)
     }
+}
+
+/// Why `***` was refused where no password is stored.
+fn nothing_behind_mask() -> String {
+    format!("{PASSWORD_MASK} stands for a hidden password, but none is stored; type the real one")
 }
 
 /// Why `***` was refused: it stands for the stored password at the camera's
@@ -389,11 +478,9 @@ pub(super) fn check_groups_change(
 
 #[cfg(test)]
 mod tests {
-    use chrono::Utc;
-
     use super::*;
     use crate::auth::{PrincipalKind, Role};
-    use crate::cameras::{Provisioning, ProvisioningState, StoredUrl};
+    use crate::cameras::StoredUrl;
     use crate::secrets::Sealed;
 
     fn principal(groups: Option<&[&str]>) -> Principal {
@@ -428,33 +515,20 @@ mod tests {
 
     /// A stored camera whose password (sealed) is behind the mask.
     fn camera() -> Camera {
-        let now = Utc::now();
         let sealed = sealed();
+        let stored = StoredUrl::from_columns(
+            "rtsp://admin:***@10.1.2.3/stream1",
+            Some(sealed.bytes),
+            Some(sealed.key_id),
+        )
+        .unwrap();
         Camera {
-            id: 7,
             name: "Dock".into(),
-            stream_url: StoredUrl::from_columns(
-                "rtsp://admin:***@10.1.2.3/stream1",
-                Some(sealed.bytes),
-                Some(sealed.key_id),
-            )
-            .unwrap(),
             location: Some("North fence".into()),
-            enabled: true,
-            on_demand: true,
-            max_readers: 0,
             groups: names(&["dock"]),
             recording: RECORDING,
-            external_id: None,
             version: 3,
-            created_at: now,
-            updated_at: now,
-            provisioning: Provisioning {
-                state: ProvisioningState::Ready,
-                detail: None,
-                attempts: 0,
-                updated_at: now,
-            },
+            ..Camera::for_tests(7, stored)
         }
     }
 
@@ -630,6 +704,74 @@ mod tests {
         assert_eq!(
             refused(patch(r#"{"stream_url": "rtsp://admin:***@10.1.2.3/"}"#).apply_to(&current)),
             ["stream_url"]
+        );
+    }
+
+    #[test]
+    fn a_sub_stream_is_a_stream_url_or_none() {
+        let input: NewCameraInput = serde_json::from_str(
+            r#"{"name": "Dock", "stream_url": "rtsp://admin:pw@10.1.2.3/1",
+                "sub_stream_url": "rtsp://admin:***@10.1.2.3:554/2"}"#,
+        )
+        .unwrap();
+        let fields = input.validate(RECORDING).unwrap();
+        let sub = fields.sub_stream.unwrap();
+        assert_eq!(sub.url.expose(), "rtsp://admin:***@10.1.2.3:554/2");
+        assert!(
+            matches!(sub.password, Some(Password::Typed(p)) if p.expose() == "pw"),
+            "the mask stands for the main URL's password"
+        );
+        for (sub, field) in [
+            (r#""http://10.1.2.3/2""#, "sub_stream_url"),
+            (r#""rtsp://admin:***@10.9.9.9/2""#, "sub_stream_url"),
+        ] {
+            let input: NewCameraInput = serde_json::from_str(&format!(
+                r#"{{"name": "Dock", "stream_url": "rtsp://admin:pw@10.1.2.3/1",
+                     "sub_stream_url": {sub}}}"#
+            ))
+            .unwrap();
+            assert_eq!(refused(input.validate(RECORDING)), [field], "{sub}");
+        }
+        for none in ["null", r#""  ""#] {
+            let input: NewCameraInput = serde_json::from_str(&format!(
+                r#"{{"name": "Dock", "stream_url": "rtsp://10.1.2.3/1", "sub_stream_url": {none}}}"#
+            ))
+            .unwrap();
+            assert_eq!(input.validate(RECORDING).unwrap().sub_stream, None);
+        }
+    }
+
+    #[test]
+    fn the_sub_streams_mask_keeps_its_own_password_or_takes_the_main_ones() {
+        let mut current = camera();
+        let other = Sealed {
+            key_id: "k1".into(),
+            bytes: vec![9],
+        };
+        current.sub_stream_url = Some(
+            StoredUrl::from_columns(
+                "rtsp://viewer:***@10.1.2.4/2",
+                Some(other.bytes.clone()),
+                Some(other.key_id.clone()),
+            )
+            .unwrap(),
+        );
+        let sub = |json: &str| patch(json).apply_to(&current).map(|f| f.sub_stream);
+        let kept = sub(r#"{"sub_stream_url": "rtsp://viewer:***@10.1.2.4/3"}"#).unwrap();
+        assert_eq!(kept.unwrap().password, Some(Password::Kept(other)));
+        let main = sub(r#"{"sub_stream_url": "rtsp://admin:***@10.1.2.3/3"}"#).unwrap();
+        assert_eq!(main.unwrap().password, Some(Password::Kept(sealed())));
+        assert_eq!(
+            refused(sub(
+                r#"{"sub_stream_url": "rtsp://admin:***@evil.example/"}"#
+            )),
+            ["sub_stream_url"]
+        );
+        assert_eq!(sub(r#"{"sub_stream_url": null}"#).unwrap(), None);
+        assert_eq!(
+            sub("{}").unwrap(),
+            Fields::from(&current).sub_stream,
+            "left out, it stays"
         );
     }
 

@@ -30,7 +30,7 @@ pub use input::{
     CameraPatch, NewCameraInput, external_id_schema, location_schema, name_schema,
     stream_url_schema,
 };
-pub use model::{Camera, path_name};
+pub use model::Camera;
 pub use passwords::{rotate_key, seal_stored};
 pub use provisioning::{
     Provisioning, ProvisioningOutcome, ProvisioningState, note_waiting, record_outcomes,

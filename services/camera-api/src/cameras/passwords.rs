@@ -31,7 +31,7 @@ pub async fn seal_stored(db: &PgPool, key: &SecretKey) -> Result<usize> {
         })?;
         if let (masked, Some(password)) = url.split_password() {
             let sealed = key.seal(row.id, password.expose());
-            resealed.push(row.id, masked.expose().to_owned(), sealed);
+            resealed.push(row.id, masked.expose().to_owned(), Some(sealed), None);
         }
     }
     let sealed = resealed.store(&mut tx).await?;
@@ -57,8 +57,9 @@ pub async fn seal_stored(db: &PgPool, key: &SecretKey) -> Result<usize> {
 /// second key.
 async fn check_key(conn: &mut PgConnection, key: &SecretKey) -> Result<()> {
     let other = sqlx::query!(
-        r#"SELECT id, password_key_id AS "key_id!" FROM cameras
-           WHERE password_key_id <> $1 ORDER BY id LIMIT 1"#,
+        r#"SELECT id, coalesce(nullif(password_key_id, $1), sub_password_key_id) AS "key_id!"
+           FROM cameras
+           WHERE password_key_id <> $1 OR sub_password_key_id <> $1 ORDER BY id LIMIT 1"#,
         key.id()
     )
     .fetch_optional(conn)
@@ -93,19 +94,26 @@ pub async fn rotate_key(db: &PgPool, old: &SecretKey, new: &SecretKey) -> Result
         return Err(Error::InUse);
     }
     let rows = sqlx::query!(
-        r#"SELECT id, stream_url, password_sealed AS "bytes!", password_key_id AS "key_id!"
-           FROM cameras WHERE password_sealed IS NOT NULL ORDER BY id FOR UPDATE"#
+        r#"SELECT id, stream_url, password_sealed, password_key_id,
+                  sub_password_sealed, sub_password_key_id
+           FROM cameras
+           WHERE password_sealed IS NOT NULL OR sub_password_sealed IS NOT NULL
+           ORDER BY id FOR UPDATE"#
     )
     .fetch_all(&mut *tx)
     .await?;
     let mut resealed = Resealed::default();
     for row in rows {
-        let sealed = Sealed {
-            key_id: row.key_id,
-            bytes: row.bytes,
+        let reseal = |bytes: Option<Vec<u8>>, key_id: Option<String>| -> Result<Option<Sealed>> {
+            let (Some(bytes), Some(key_id)) = (bytes, key_id) else {
+                return Ok(None);
+            };
+            let password = old.open(row.id, &Sealed { key_id, bytes })?;
+            Ok(Some(new.seal(row.id, password.expose())))
         };
-        let password = old.open(row.id, &sealed)?;
-        resealed.push(row.id, row.stream_url, new.seal(row.id, password.expose()));
+        let main = reseal(row.password_sealed, row.password_key_id)?;
+        let sub = reseal(row.sub_password_sealed, row.sub_password_key_id)?;
+        resealed.push(row.id, row.stream_url, main, sub);
     }
     let count = resealed.store(&mut tx).await?;
     sqlx::query_scalar!("SELECT set_config('camplane.actor', 'camera-api rotate-key', true)")
@@ -121,36 +129,53 @@ pub async fn rotate_key(db: &PgPool, old: &SecretKey, new: &SecretKey) -> Result
     Ok(count)
 }
 
-/// Rows to write back with their masked URL and newly sealed password.
+/// Rows to write back with their masked URL and newly sealed passwords:
+/// the main URL's and the sub-stream's (`None` keeps what is stored).
 #[derive(Default)]
 struct Resealed {
     ids: Vec<i64>,
     urls: Vec<String>,
-    sealed: Vec<Sealed>,
+    sealed: Vec<Option<Sealed>>,
+    sub_sealed: Vec<Option<Sealed>>,
 }
 
 impl Resealed {
-    fn push(&mut self, id: i64, masked_url: String, sealed: Sealed) {
+    fn push(&mut self, id: i64, masked_url: String, sealed: Option<Sealed>, sub: Option<Sealed>) {
         self.ids.push(id);
         self.urls.push(masked_url);
         self.sealed.push(sealed);
+        self.sub_sealed.push(sub);
     }
 
     /// One statement for them all; the camera's version stays, as nothing
     /// a client sees or sets has changed.
     async fn store(self, conn: &mut PgConnection) -> Result<usize> {
-        let bytes: Vec<&[u8]> = self.sealed.iter().map(|s| s.bytes.as_slice()).collect();
-        let key_ids: Vec<&str> = self.sealed.iter().map(|s| s.key_id.as_str()).collect();
+        let bytes = |all: &[Option<Sealed>]| -> Vec<Option<Vec<u8>>> {
+            all.iter()
+                .map(|s| s.as_ref().map(|s| s.bytes.clone()))
+                .collect()
+        };
+        let key_ids = |all: &[Option<Sealed>]| -> Vec<Option<String>> {
+            all.iter()
+                .map(|s| s.as_ref().map(|s| s.key_id.clone()))
+                .collect()
+        };
         sqlx::query!(
             r#"UPDATE cameras c
-               SET stream_url = u.url, password_sealed = u.sealed, password_key_id = u.key_id
-               FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[])
-                    AS u(id, url, sealed, key_id)
+               SET stream_url = u.url,
+                   password_sealed = coalesce(u.sealed, c.password_sealed),
+                   password_key_id = coalesce(u.key_id, c.password_key_id),
+                   sub_password_sealed = coalesce(u.sub_sealed, c.sub_password_sealed),
+                   sub_password_key_id = coalesce(u.sub_key_id, c.sub_password_key_id)
+               FROM unnest($1::bigint[], $2::text[], $3::bytea[], $4::text[], $5::bytea[], $6::text[])
+                    AS u(id, url, sealed, key_id, sub_sealed, sub_key_id)
                WHERE c.id = u.id"#,
             &self.ids,
             &self.urls,
-            &bytes as &[&[u8]],
-            &key_ids as &[&str],
+            &bytes(&self.sealed) as &[Option<Vec<u8>>],
+            &key_ids(&self.sealed) as &[Option<String>],
+            &bytes(&self.sub_sealed) as &[Option<Vec<u8>>],
+            &key_ids(&self.sub_sealed) as &[Option<String>],
         )
         .execute(conn)
         .await

@@ -6,13 +6,13 @@ use chrono::{DateTime, Utc};
 
 use super::cursor::Cursor;
 use super::input::{MASK_ELSEWHERE, check_groups_change, check_reach};
-use super::model::Fields;
+use super::model::{Fields, SubStream};
 use super::provisioning::{self, Provisioning, ProvisioningState};
 use super::{
     Camera, CameraPatch, Error, NewCameraInput, RecordingPolicy, Result, StoredUrl, StreamUrl,
 };
 use crate::auth::{self, Principal};
-use crate::secrets::SecretKey;
+use crate::secrets::{Sealed, SecretKey};
 use crate::validation::FieldError;
 use crate::{audit, db};
 
@@ -354,12 +354,14 @@ pub(super) async fn insert(
             .fetch_one(&mut *conn)
             .await?;
     let sealed = fields.password.map(|password| password.seal(id, key));
+    let sub = SubColumns::of(fields.sub_stream, id, key);
     sqlx::query!(
         r#"INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id,
                                 location, enabled, on_demand, max_readers, groups,
-                                recording, retention_seconds, storage_budget_bytes, external_id)
+                                recording, retention_seconds, storage_budget_bytes, external_id,
+                                sub_stream_url, sub_password_sealed, sub_password_key_id)
            OVERRIDING SYSTEM VALUE
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"#,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"#,
         id,
         fields.name,
         fields.stream_url.expose(),
@@ -374,6 +376,9 @@ pub(super) async fn insert(
         fields.recording.retention_seconds(),
         fields.recording.storage_budget_bytes,
         fields.external_id,
+        sub.url,
+        sub.sealed.as_ref().map(|sealed| sealed.bytes.as_slice()),
+        sub.sealed.as_ref().map(|sealed| sealed.key_id.as_str()),
     )
     .execute(&mut *conn)
     .await?;
@@ -451,6 +456,9 @@ struct ListRow {
     stream_url: String,
     password_sealed: Option<Vec<u8>>,
     password_key_id: Option<String>,
+    sub_stream_url: Option<String>,
+    sub_password_sealed: Option<Vec<u8>>,
+    sub_password_key_id: Option<String>,
     location: Option<String>,
     enabled: bool,
     on_demand: bool,
@@ -622,6 +630,7 @@ page AS (
     format!(
         r#"WITH {page}
 SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
+       c.sub_stream_url, c.sub_password_sealed, c.sub_password_key_id,
        c.location, c.enabled, c.on_demand, c.max_readers, c.groups,
        c.recording, c.retention_seconds, c.storage_budget_bytes, c.external_id, c.version, c.created_at, c.updated_at,
        p.state AS provisioning_state, p.detail AS provisioning_detail,
@@ -675,6 +684,13 @@ async fn page(
             let stream_url =
                 StoredUrl::from_columns(&row.stream_url, row.password_sealed, row.password_key_id)
                     .map_err(|reason| corrupt(format!("stream_url {reason}")))?;
+            let sub_stream_url = row
+                .sub_stream_url
+                .map(|url| {
+                    StoredUrl::from_columns(&url, row.sub_password_sealed, row.sub_password_key_id)
+                })
+                .transpose()
+                .map_err(|reason| corrupt(format!("sub_stream_url {reason}")))?;
             let recording = RecordingPolicy::from_columns(
                 &row.recording,
                 row.retention_seconds,
@@ -685,6 +701,7 @@ async fn page(
                 id: row.id,
                 name: row.name,
                 stream_url,
+                sub_stream_url,
                 location: row.location,
                 enabled: row.enabled,
                 on_demand: row.on_demand,
@@ -826,12 +843,14 @@ pub(super) async fn rewrite(
         check_external_id_free(conn, fields.external_id.as_deref(), Some(id)).await?;
     }
     let sealed = fields.password.map(|password| password.seal(id, key));
+    let sub = SubColumns::of(fields.sub_stream, id, key);
     sqlx::query!(
         r#"UPDATE cameras
            SET name = $2, stream_url = $3, password_sealed = $4, password_key_id = $5,
                location = $6, enabled = $7, on_demand = $8, max_readers = $9, groups = $10,
                recording = $11, retention_seconds = $12, storage_budget_bytes = $13,
-               external_id = $14, version = version + 1, updated_at = now()
+               external_id = $14, sub_stream_url = $15, sub_password_sealed = $16,
+               sub_password_key_id = $17, version = version + 1, updated_at = now()
            WHERE id = $1"#,
         id,
         fields.name,
@@ -847,12 +866,36 @@ pub(super) async fn rewrite(
         fields.recording.retention_seconds(),
         fields.recording.storage_budget_bytes,
         fields.external_id,
+        sub.url,
+        sub.sealed.as_ref().map(|sealed| sealed.bytes.as_slice()),
+        sub.sealed.as_ref().map(|sealed| sealed.key_id.as_str()),
     )
     .execute(&mut *conn)
     .await?;
     provisioning::start_over(conn, id, fields.enabled).await?;
     notify_changed(conn, id).await?;
     Ok(true)
+}
+
+/// A sub-stream as its columns hold it: the masked URL, the sealed password.
+struct SubColumns {
+    url: Option<String>,
+    sealed: Option<Sealed>,
+}
+
+impl SubColumns {
+    fn of(sub_stream: Option<SubStream>, camera_id: i64, key: &SecretKey) -> Self {
+        let Some(sub) = sub_stream else {
+            return Self {
+                url: None,
+                sealed: None,
+            };
+        };
+        Self {
+            url: Some(sub.url.expose().to_owned()),
+            sealed: sub.password.map(|password| password.seal(camera_id, key)),
+        }
+    }
 }
 
 /// Deletes the camera. Its MediaMTX path goes with the reconciler's next

@@ -36,6 +36,9 @@ pub struct CameraView {
     /// The password, if any, reads `***`.
     #[schema(example = "rtsp://admin:***@192.0.2.10:554/stream1")]
     pub stream_url: String,
+    /// The second, low-resolution stream, if any; its password reads `***`.
+    #[schema(example = "rtsp://admin:***@192.0.2.10:554/stream2")]
+    pub sub_stream_url: Option<String>,
     pub location: Option<String>,
     pub enabled: bool,
     /// Whether MediaMTX pulls the stream only while someone watches; a
@@ -61,19 +64,47 @@ pub struct CameraView {
     /// DELETE. The media itself goes to MediaMTX's ICE port, 8189 UDP or TCP.
     #[schema(example = "/webrtc/cam_42/whep")]
     pub webrtc_url: String,
+    /// Where the sub-stream plays (null without one): the console's grid
+    /// plays it, full screen plays the main stream.
+    pub sub_stream: Option<StreamView>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Where MediaMTX stands for this camera.
     pub provisioning: Provisioning,
 }
 
+/// Where one of a camera's streams plays: its MediaMTX path and the edge's
+/// URLs for it (as `path`, `hls_url` and `webrtc_url` of the camera are for
+/// its main stream).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StreamView {
+    #[schema(example = "cam_42_sub")]
+    pub path: String,
+    #[schema(example = "/hls/cam_42_sub/index.m3u8")]
+    pub hls_url: String,
+    #[schema(example = "/webrtc/cam_42_sub/whep")]
+    pub webrtc_url: String,
+}
+
+impl StreamView {
+    fn of(path: String) -> Self {
+        Self {
+            hls_url: format!("/hls/{path}/index.m3u8"),
+            webrtc_url: format!("/webrtc/{path}/whep"),
+            path,
+        }
+    }
+}
+
 impl From<&Camera> for CameraView {
     fn from(camera: &Camera) -> Self {
         let path = camera.path();
+        let main = StreamView::of(path);
         Self {
             id: camera.id,
             name: camera.name.clone(),
             stream_url: camera.stream_url.masked(),
+            sub_stream_url: camera.sub_stream_url.as_ref().map(|url| url.masked()),
             location: camera.location.clone(),
             enabled: camera.enabled,
             on_demand: camera.on_demand,
@@ -81,9 +112,10 @@ impl From<&Camera> for CameraView {
             groups: camera.groups.clone(),
             recording: RecordingView::from(&camera.recording),
             external_id: camera.external_id.clone(),
-            hls_url: format!("/hls/{path}/index.m3u8"),
-            webrtc_url: format!("/webrtc/{path}/whep"),
-            path,
+            hls_url: main.hls_url,
+            webrtc_url: main.webrtc_url,
+            path: main.path,
+            sub_stream: camera.sub_path().map(StreamView::of),
             created_at: camera.created_at,
             updated_at: camera.updated_at,
             provisioning: camera.provisioning.clone(),

@@ -138,15 +138,24 @@ async fn camera_status(
     Ok(Json(statuses.remove(0)))
 }
 
-/// Probe the camera now with ffprobe. A camera that can't be read is a
-/// `200` with `ok: false` and a `code`; the result is kept and shown in
-/// the camera's status.
+/// A camera's probe: its main stream's, and its sub-stream's beside it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CameraProbe {
+    #[serde(flatten)]
+    pub probe: Probe,
+    /// The sub-stream's probe, made at the same time (null without one).
+    pub sub_stream: Option<Probe>,
+}
+
+/// Probe the camera now with ffprobe, its sub-stream too. A stream that
+/// can't be read is a `200` with `ok: false` and a `code`; the result is
+/// kept and shown in the camera's status.
 #[utoipa::path(
     post, path = "/api/cameras/{id}/probe", tag = "status",
     security(("token" = ["operator"]), ("session" = ["operator"])),
     params(("id" = i64, Path, description = "Camera id")),
     responses(
-        (status = 200, description = "The probe's outcome", body = Probe),
+        (status = 200, description = "The probe's outcome", body = CameraProbe),
         (status = 404, description = "No such camera", body = Problem, content_type = "application/problem+json"),
         (status = 503, description = "Too many probes and snapshots are queued, or none could start in time to answer within CAMPLANE_REQUEST_TIMEOUT (`busy`), or the database is unavailable; see Retry-After", body = Problem, content_type = "application/problem+json"),
     )
@@ -155,13 +164,22 @@ async fn probe_camera(
     State(state): State<AppState>,
     auth: Authorized<Operator>,
     Path(id): Path<String>,
-) -> Result<Json<Probe>, ApiError> {
+) -> Result<Json<CameraProbe>, ApiError> {
     let camera = cameras::get_seen_by(&state.db, &auth.principal, camera_id(&id)?).await?;
-    let url = camera.source_url(&state.config.secret_key)?;
-    let probe = state.media.probe(&url).await?;
-    status::record_probe(&state.db, camera.id, &probe).await?;
-    tracing::info!(camera_id = camera.id, ok = probe.ok, code = ?probe.code, rtt_ms = probe.rtt_ms, "camera probed");
-    Ok(Json(probe))
+    let key = &state.config.secret_key;
+    let url = camera.source_url(key)?;
+    let sub_url = camera.sub_source_url(key).transpose()?;
+    // Side by side: each takes its own ffmpeg slot.
+    let (probe, sub_stream) = tokio::join!(state.media.probe(&url), async {
+        match &sub_url {
+            Some(sub_url) => state.media.probe(sub_url).await.map(Some),
+            None => Ok(None),
+        }
+    });
+    let (probe, sub_stream) = (probe?, sub_stream?);
+    status::record_probe(&state.db, camera.id, &probe, sub_stream.as_ref()).await?;
+    tracing::info!(camera_id = camera.id, ok = probe.ok, code = ?probe.code, rtt_ms = probe.rtt_ms, sub_ok = sub_stream.as_ref().map(|sub| sub.ok), "camera probed");
+    Ok(Json(CameraProbe { probe, sub_stream }))
 }
 
 /// Body of `POST /api/probe`.

@@ -24,6 +24,29 @@ const PAGE_SIZE: usize = 100_000;
 /// about 2.5 KiB: 10,000 in one page would be a 25 MiB body, read whole.
 const CONFIG_PAGE_SIZE: usize = 1_000;
 
+/// The path that carries camera `id`'s main stream. Camplane owns these
+/// and its sub-stream paths, and no other: see `camera_of_path`.
+pub fn path_name(id: i64) -> String {
+    format!("cam_{id}")
+}
+
+/// The path of a camera's sub-stream. It is always pulled on demand and
+/// never recorded: recordings are of the main stream.
+pub fn sub_path_name(id: i64) -> String {
+    format!("cam_{id}_sub")
+}
+
+/// The camera a path carries: `cam_<digits>` (its main stream) or
+/// `cam_<digits>_sub`; any other name is not Camplane's.
+pub fn camera_of_path(path: &str) -> Option<i64> {
+    let digits = path.strip_prefix("cam_")?;
+    let digits = digits.strip_suffix("_sub").unwrap_or(digits);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("MediaMTX is unreachable: {0}")]

@@ -29,10 +29,10 @@ pub use plan::{RecordSettings, SourceSettings, is_owned, parse_go_duration};
 
 use crate::auth::Principal;
 use crate::cameras::{
-    self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, RecordingPolicy, StoredUrl, path_name,
+    self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, RecordingPolicy, StoredUrl,
 };
 use crate::edge::Edge;
-use crate::mediamtx::{self, PathConfig};
+use crate::mediamtx::{self, PathConfig, camera_of_path, path_name, sub_path_name};
 use crate::nodes::placement::{self, Rules};
 use crate::nodes::{self, NodeHealthReport, Target};
 use crate::secrets::SecretKey;
@@ -86,7 +86,7 @@ pub struct Report {
     pub updated: Vec<String>,
     /// Paths deleted: of disabled cameras, and orphans with no camera.
     pub removed: Vec<String>,
-    /// Cameras that needed no write.
+    /// Cameras none of whose paths needed a write.
     pub unchanged: usize,
     /// Writes MediaMTX refused or that could not be made.
     pub failed: Vec<Failure>,
@@ -513,7 +513,7 @@ impl Reconciler {
         };
         let mut writes = plan::writes(&cameras, &actual);
         let written: BTreeSet<String> = writes.iter().map(|w| w.path().to_owned()).collect();
-        let mut outcomes = HashMap::new();
+        let mut outcomes = Outcomes::new();
         // The file is that of the MediaMTX of the settings only.
         if writes.len() >= BULK_WRITES
             && target.node.is_none()
@@ -532,13 +532,10 @@ impl Reconciler {
             outcomes = note_converged(&done, &cameras, &mut report);
             writes = rest;
         }
-        outcomes.extend(apply(&target.client, &writes, &cameras, &mut report).await);
-        for camera in &cameras {
-            if !written.contains(&path_name(camera.id)) {
-                let outcome = unwritten(camera, &mut report);
-                outcomes.insert(camera.id, (camera.version, outcome));
-            }
+        for (id, outcome) in apply(&target.client, &writes, &cameras, &mut report).await {
+            note(&mut outcomes, id, outcome);
         }
+        note_unwritten(&cameras, &written, &mut outcomes, &mut report);
         self.record(&outcomes).await;
         report.finished_at = Utc::now();
         if !writes.is_empty() || !report.failed.is_empty() {
@@ -615,37 +612,38 @@ impl Reconciler {
         Ok(enabled.unwrap_or(false))
     }
 
-    /// Converges camera `id`'s path on one MediaMTX; `cameras` is the
-    /// camera as it should be there (empty: it has no path there).
+    /// Converges camera `id`'s paths (its main path and its sub-stream's)
+    /// on one MediaMTX; `cameras` is the camera's paths as they should be
+    /// there (empty: it has none there).
     async fn converge_camera_on(&self, target: &Target, id: i64, cameras: &[Desired]) -> bool {
-        let path = path_name(id);
-        let actual = match target.silent {
-            true => Err(format!("MediaMTX node {} is not answering", target.name)),
-            false => (target.client.get_path_config(&path).await).map_err(|err| err.to_string()),
-        };
-        let actual = match actual {
-            Ok(actual) => actual,
-            Err(detail) => {
-                self.record(&HashMap::from_iter(
-                    cameras
-                        .iter()
-                        .map(|c| (c.id, (c.version, Outcome::Retrying(detail.clone())))),
-                ))
-                .await;
-                return false;
+        let mut actual = BTreeMap::new();
+        for path in [path_name(id), sub_path_name(id)] {
+            let found = match target.silent {
+                true => Err(format!("MediaMTX node {} is not answering", target.name)),
+                false => {
+                    (target.client.get_path_config(&path).await).map_err(|err| err.to_string())
+                }
+            };
+            match found {
+                Ok(config) => actual.extend(config.map(|config| (path, config))),
+                Err(detail) => {
+                    self.record(&HashMap::from_iter(
+                        cameras
+                            .iter()
+                            .map(|c| (c.id, (c.version, Outcome::Retrying(detail.clone())))),
+                    ))
+                    .await;
+                    return false;
+                }
             }
-        };
-        let write = match cameras.first() {
-            Some(camera) => plan::write_for(camera, actual.as_ref()),
-            None => actual.map(|_| Write::Delete { path, orphan: true }),
-        };
-        let mut report = Report::default();
-        let mut outcomes = apply(&target.client, write.as_slice(), cameras, &mut report).await;
-        for camera in cameras {
-            outcomes
-                .entry(camera.id)
-                .or_insert_with(|| (camera.version, unwritten(camera, &mut report)));
         }
+        // Only this camera's paths are in `actual`: a deleted camera's, or
+        // one served elsewhere, are orphans.
+        let writes = plan::writes(cameras, &actual);
+        let written: BTreeSet<String> = writes.iter().map(|w| w.path().to_owned()).collect();
+        let mut report = Report::default();
+        let mut outcomes = apply(&target.client, &writes, cameras, &mut report).await;
+        note_unwritten(cameras, &written, &mut outcomes, &mut report);
         self.record(&outcomes).await;
         report.failed.is_empty()
     }
@@ -716,8 +714,9 @@ impl Reconciler {
             .collect()
     }
 
-    /// The desired state of every camera, or of one. Passwords are opened
-    /// for enabled cameras only: a disabled camera has no source.
+    /// The desired state of every camera's paths, or of one camera's: its
+    /// main path and its sub-stream's. Passwords are opened for enabled
+    /// cameras only: a disabled camera has no source.
     ///
     /// `node`: `None` for the MediaMTX of the settings, which serves every
     /// camera; `Some(node)` for a registered node (or `Some(None)`, none),
@@ -730,6 +729,7 @@ impl Reconciler {
     ) -> Result<Vec<Desired>, sqlx::Error> {
         let rows = sqlx::query!(
             r#"SELECT c.id, c.version, c.stream_url, c.password_sealed, c.password_key_id,
+                      c.sub_stream_url, c.sub_password_sealed, c.sub_password_key_id,
                       c.enabled, c.on_demand, c.max_readers,
                       c.recording, c.retention_seconds, c.storage_budget_bytes
                FROM cameras c LEFT JOIN camera_placements p ON p.camera_id = c.id
@@ -742,46 +742,87 @@ impl Reconciler {
         )
         .fetch_all(&self.db)
         .await?;
+        let (source, record) = (self.settings.source, &self.settings.record);
         Ok(rows
             .into_iter()
-            .map(|row| {
-                let spec = match row.enabled {
-                    false => Ok(None),
-                    true => StoredUrl::from_columns(
-                        &row.stream_url,
-                        row.password_sealed,
-                        row.password_key_id,
-                    )
-                    .map_err(|reason| format!("the stored stream URL {reason}"))
-                    .and_then(|stored| {
-                        stored
-                            .open(row.id, &self.key)
-                            .map_err(|err| err.to_string())
-                    })
-                    .and_then(|url| {
+            .flat_map(|row| {
+                let specs = match row.enabled {
+                    false => [Ok(None), Ok(None)],
+                    true => {
                         let recording = RecordingPolicy::from_columns(
                             &row.recording,
                             row.retention_seconds,
                             row.storage_budget_bytes,
                         )
-                        .ok_or_else(|| format!("the stored recording {:?}", row.recording))?;
-                        Ok(Some(plan::spec(
-                            url.expose(),
-                            row.on_demand,
-                            row.max_readers,
-                            &recording,
-                            self.settings.source,
-                            &self.settings.record,
-                        )))
-                    }),
+                        .ok_or_else(|| format!("the stored recording {:?}", row.recording));
+                        let main = self.open(
+                            row.id,
+                            "stream URL",
+                            Some(row.stream_url),
+                            row.password_sealed,
+                            row.password_key_id,
+                        );
+                        let sub = self.open(
+                            row.id,
+                            "sub-stream URL",
+                            row.sub_stream_url,
+                            row.sub_password_sealed,
+                            row.sub_password_key_id,
+                        );
+                        let spec_of = |opened: Result<Option<cameras::StreamUrl>, String>,
+                                       sub: bool| {
+                            let Some(url) = opened? else {
+                                return Ok(None);
+                            };
+                            let recording = recording.clone()?;
+                            let (url, readers) = (url.expose(), row.max_readers);
+                            Ok(Some(match sub {
+                                false => plan::spec(
+                                    url,
+                                    row.on_demand,
+                                    readers,
+                                    &recording,
+                                    source,
+                                    record,
+                                ),
+                                true => plan::sub_spec(url, readers, &recording, source, record),
+                            }))
+                        };
+                        [spec_of(main, false), spec_of(sub, true)]
+                    }
                 };
-                Desired {
-                    id: row.id,
-                    version: row.version,
-                    spec,
-                }
+                let [main, sub] = specs;
+                [(path_name(row.id), main), (sub_path_name(row.id), sub)].map(|(path, spec)| {
+                    Desired {
+                        id: row.id,
+                        path,
+                        version: row.version,
+                        spec,
+                    }
+                })
             })
             .collect())
+    }
+
+    /// A stored URL with its password (`what` names it in an error), when
+    /// there is one.
+    fn open(
+        &self,
+        camera_id: i64,
+        what: &str,
+        url: Option<String>,
+        sealed: Option<Vec<u8>>,
+        key_id: Option<String>,
+    ) -> Result<Option<cameras::StreamUrl>, String> {
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        let stored = StoredUrl::from_columns(&url, sealed, key_id)
+            .map_err(|reason| format!("the stored {what} {reason}"))?;
+        stored
+            .open(camera_id, &self.key)
+            .map(Some)
+            .map_err(|err| err.to_string())
     }
 
     /// A failed store is only logged: the next pass finds the same and
@@ -809,9 +850,9 @@ async fn apply(
     writes: &[Write],
     cameras: &[Desired],
     report: &mut Report,
-) -> HashMap<i64, (i64, Outcome)> {
+) -> Outcomes {
     let versions = versions(cameras);
-    let mut outcomes = HashMap::new();
+    let mut outcomes = Outcomes::new();
     let mut unreachable: Option<String> = None;
     for write in writes {
         let path = write.path().to_owned();
@@ -842,18 +883,14 @@ async fn apply(
             }
         };
         if let Some((id, version)) = versions.get(&path) {
-            outcomes.insert(*id, (*version, outcome));
+            note(&mut outcomes, *id, (*version, outcome));
         }
     }
     outcomes
 }
 
 /// Records writes MediaMTX's configuration file made.
-fn note_converged(
-    writes: &[Write],
-    cameras: &[Desired],
-    report: &mut Report,
-) -> HashMap<i64, (i64, Outcome)> {
+fn note_converged(writes: &[Write], cameras: &[Desired], report: &mut Report) -> Outcomes {
     let versions = versions(cameras);
     writes
         .iter()
@@ -866,11 +903,11 @@ fn note_converged(
         .collect()
 }
 
-/// Each camera's id and version by its path.
+/// Each path's camera id and version.
 fn versions(cameras: &[Desired]) -> HashMap<String, (i64, i64)> {
     cameras
         .iter()
-        .map(|camera| (path_name(camera.id), (camera.id, camera.version)))
+        .map(|camera| (camera.path.clone(), (camera.id, camera.version)))
         .collect()
 }
 
@@ -890,22 +927,59 @@ struct Watch {
 /// shows.
 type Sentinel = Arc<std::sync::Mutex<Option<String>>>;
 
-/// The outcome of a camera that needed no write: converged, or stuck
-/// until its password opens (reported as a failure, so it is retried).
-fn unwritten(camera: &Desired, report: &mut Report) -> Outcome {
-    match &camera.spec {
-        Ok(_) => {
-            report.unchanged += 1;
-            Outcome::Converged
-        }
-        Err(detail) => {
-            report.failed.push(Failure {
-                path: path_name(camera.id),
-                detail: detail.clone(),
-            });
-            Outcome::Rejected(detail.clone())
+/// Each camera's outcome (the version attempted and what came of it),
+/// over all its paths.
+type Outcomes = HashMap<i64, (i64, Outcome)>;
+
+/// Adds one path's outcome to its camera's: a failure of either of a
+/// camera's paths is the camera's.
+fn note(outcomes: &mut Outcomes, id: i64, outcome: (i64, Outcome)) {
+    match outcomes.get(&id) {
+        Some((_, Outcome::Rejected(_) | Outcome::Retrying(_))) => {}
+        _ => {
+            outcomes.insert(id, outcome);
         }
     }
+}
+
+/// The outcomes of the paths that needed no write: converged, or stuck
+/// until the camera's password opens (reported as a failure, so it is
+/// retried); a camera none of whose paths was written is unchanged.
+fn note_unwritten(
+    cameras: &[Desired],
+    written: &BTreeSet<String>,
+    outcomes: &mut Outcomes,
+    report: &mut Report,
+) {
+    let touched: BTreeSet<i64> = written
+        .iter()
+        .filter_map(|path| camera_of_path(path))
+        .collect();
+    let failing: BTreeSet<i64> = cameras
+        .iter()
+        .filter(|c| c.spec.is_err())
+        .map(|c| c.id)
+        .collect();
+    let mut unchanged = BTreeSet::new();
+    for camera in cameras.iter().filter(|c| !written.contains(&c.path)) {
+        let outcome = match &camera.spec {
+            Ok(_) => {
+                if !touched.contains(&camera.id) && !failing.contains(&camera.id) {
+                    unchanged.insert(camera.id);
+                }
+                Outcome::Converged
+            }
+            Err(detail) => {
+                report.failed.push(Failure {
+                    path: camera.path.clone(),
+                    detail: detail.clone(),
+                });
+                Outcome::Rejected(detail.clone())
+            }
+        };
+        note(outcomes, camera.id, (camera.version, outcome));
+    }
+    report.unchanged += unchanged.len();
 }
 
 impl Report {

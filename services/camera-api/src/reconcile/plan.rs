@@ -4,8 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
-use crate::cameras::{RecordingPolicy, path_name};
-use crate::mediamtx::{PathConfig, PathSpec};
+use crate::cameras::{RecordingMode, RecordingPolicy};
+use crate::mediamtx::{PathConfig, PathSpec, camera_of_path};
 
 /// How on-demand sources behave; the same for every camera.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,12 +14,15 @@ pub struct SourceSettings {
     pub close_after: Duration,
 }
 
-/// A camera as the reconciler sees it: its version and the path it wants
-/// (`None` when disabled: a disabled camera has no path), or why that can't
-/// be known (its password does not open); MediaMTX is then left as it is.
+/// One path of a camera as the reconciler sees it (`cam_<id>`, and
+/// `cam_<id>_sub` for its sub-stream): the camera's version and what the
+/// path should be (`None`: no path, as for a disabled camera or one without
+/// a sub-stream), or why that can't be known (its password does not open);
+/// MediaMTX is then left as it is.
 #[derive(Debug, Clone)]
 pub struct Desired {
     pub id: i64,
+    pub path: String,
     pub version: i64,
     pub spec: Result<Option<PathSpec>, String>,
 }
@@ -65,6 +68,23 @@ pub fn spec(
     }
 }
 
+/// The path of a camera's sub-stream: pulled only while someone watches,
+/// and never recorded (recordings are of the main stream), whatever the
+/// camera's own settings; its viewers count against the same limit.
+pub fn sub_spec(
+    stream_url: &str,
+    max_readers: i32,
+    recording: &RecordingPolicy,
+    source: SourceSettings,
+    record: &RecordSettings,
+) -> PathSpec {
+    let not_recorded = RecordingPolicy {
+        mode: RecordingMode::Off,
+        ..*recording
+    };
+    spec(stream_url, true, max_readers, &not_recorded, source, record)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Write {
     Put {
@@ -93,15 +113,15 @@ impl Write {
     }
 }
 
-/// Whether Camplane owns a path: `cam_` followed by digits, nothing else.
+/// Whether Camplane owns a path: `cam_` followed by digits, and
+/// optionally `_sub`; nothing else.
 pub fn is_owned(path: &str) -> bool {
-    path.strip_prefix("cam_")
-        .is_some_and(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+    camera_of_path(path).is_some()
 }
 
 /// The write (if any) that converges one camera's path.
 pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write> {
-    let path = path_name(desired.id);
+    let path = desired.path.clone();
     match (&desired.spec, actual) {
         (Ok(Some(spec)), None) => Some(Write::Put {
             path,
@@ -124,15 +144,15 @@ pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write
 /// Every write that converges MediaMTX on the cameras; `actual` is keyed by
 /// path name and may hold foreign paths, which are never touched.
 pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec<Write> {
-    let wanted: BTreeSet<String> = cameras.iter().map(|camera| path_name(camera.id)).collect();
+    let wanted: BTreeSet<&String> = cameras.iter().map(|camera| &camera.path).collect();
     let mut writes: Vec<Write> = cameras
         .iter()
-        .filter_map(|camera| write_for(camera, actual.get(&path_name(camera.id))))
+        .filter_map(|camera| write_for(camera, actual.get(&camera.path)))
         .collect();
     writes.extend(
         actual
             .keys()
-            .filter(|path| is_owned(path) && !wanted.contains(*path))
+            .filter(|path| is_owned(path) && !wanted.contains(path))
             .map(|path| Write::Delete {
                 path: path.clone(),
                 orphan: true,
@@ -154,13 +174,12 @@ pub fn file_paths(
     cameras
         .iter()
         .filter_map(|camera| {
-            let path = path_name(camera.id);
             let spec = match &camera.spec {
                 Ok(Some(spec)) => Some(spec.clone()).filter(|spec| mediamtx_accepts(&spec.source)),
                 Ok(None) => None,
-                Err(_) => actual.get(&path).map(PathSpec::from),
+                Err(_) => actual.get(&camera.path).map(PathSpec::from),
             }?;
-            Some((path, spec))
+            Some((camera.path.clone(), spec))
         })
         .collect()
 }
@@ -245,7 +264,6 @@ pub fn parse_go_duration(text: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cameras::RecordingMode;
 
     const SETTINGS: SourceSettings = SourceSettings {
         start_timeout: Duration::from_secs(10),
@@ -279,6 +297,7 @@ mod tests {
     fn desired(id: i64, enabled: bool) -> Desired {
         Desired {
             id,
+            path: format!("cam_{id}"),
             version: 1,
             spec: Ok(enabled.then(|| camera_spec(id, &NOT_RECORDING))),
         }
@@ -430,6 +449,7 @@ mod tests {
             "cam_",
             "camera_5",
             "cam_12/sub",
+            "cam_1_subx",
         ] {
             actual.insert(
                 name.to_owned(),
@@ -447,10 +467,88 @@ mod tests {
     }
 
     #[test]
-    fn ownership_is_cam_and_digits_only() {
-        assert!(is_owned("cam_1") && is_owned("cam_0042"));
-        for foreign in ["lobby", "cam_", "cam_1a", "Cam_1", "cam_1/x", "xcam_1"] {
+    fn ownership_is_cam_and_digits_only_with_or_without_sub() {
+        for owned in ["cam_1", "cam_0042", "cam_1_sub", "cam_0042_sub"] {
+            assert!(is_owned(owned), "{owned}");
+        }
+        for foreign in [
+            "lobby",
+            "cam_",
+            "cam_1a",
+            "Cam_1",
+            "cam_1/x",
+            "xcam_1",
+            "cam_sub",
+            "cam__sub",
+            "cam_1_subx",
+            "cam_1_sub_sub",
+            "cam_1_SUB",
+            "cam_1_sub/x",
+        ] {
             assert!(!is_owned(foreign), "{foreign}");
         }
+    }
+
+    #[test]
+    fn a_sub_stream_is_on_demand_and_never_recorded() {
+        let recording = RecordingPolicy {
+            mode: RecordingMode::Continuous,
+            ..NOT_RECORDING
+        };
+        let sub = sub_spec(
+            "rtsp://u:p@h/2",
+            4,
+            &recording,
+            SETTINGS,
+            &record_settings(),
+        );
+        assert!(sub.source_on_demand && !sub.record);
+        assert_eq!(sub.max_readers, 4);
+        assert_eq!(sub.source, "rtsp://u:p@h/2");
+    }
+
+    #[test]
+    fn a_sub_path_comes_and_goes_with_its_sub_stream() {
+        let spec = desired(1, true).spec.unwrap().unwrap();
+        let sub = |spec: Option<PathSpec>| Desired {
+            id: 1,
+            path: "cam_1_sub".into(),
+            version: 1,
+            spec: Ok(spec),
+        };
+        let cameras = [desired(1, true), sub(Some(spec.clone()))];
+        let main_only = BTreeMap::from([("cam_1".to_owned(), reported(&spec, "cam_1"))]);
+        assert_eq!(
+            writes(&cameras, &main_only)
+                .iter()
+                .map(Write::path)
+                .collect::<Vec<_>>(),
+            ["cam_1_sub"]
+        );
+        let mut both = main_only.clone();
+        both.insert("cam_1_sub".to_owned(), reported(&spec, "cam_1_sub"));
+        assert_eq!(writes(&cameras, &both), vec![]);
+        // Cleared: its path goes, as a disabled camera's does.
+        assert_eq!(
+            writes(&[desired(1, true), sub(None)], &both),
+            vec![Write::Delete {
+                path: "cam_1_sub".into(),
+                orphan: false
+            }]
+        );
+        // Deleted: both paths are orphans.
+        assert_eq!(
+            writes(&[], &both)
+                .iter()
+                .map(Write::path)
+                .collect::<Vec<_>>(),
+            ["cam_1", "cam_1_sub"]
+        );
+        assert_eq!(
+            file_paths(&cameras, &BTreeMap::new())
+                .keys()
+                .collect::<Vec<_>>(),
+            ["cam_1", "cam_1_sub"]
+        );
     }
 }

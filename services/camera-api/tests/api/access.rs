@@ -757,6 +757,24 @@ async fn mediamtx_lets_a_video_token_read_only_the_cameras_its_holder_sees() {
     let video = video_token(&app, &viewer).await;
     assert_eq!(ask(&app, &hook("read", &lobby, "", "", &video)).await, 204);
     assert_eq!(ask(&app, &hook("read", &vault, "", "", &video)).await, 401);
+    // A camera's sub-stream is seen as the camera is; no other suffix is a
+    // camera's.
+    let sub = |path: &str| format!("{path}_sub");
+    assert_eq!(
+        ask(&app, &hook("read", &sub(&lobby), "", "", &video)).await,
+        204
+    );
+    assert_eq!(
+        ask(&app, &hook("read", &sub(&vault), "", "", &video)).await,
+        401
+    );
+    for odd in [format!("{lobby}_subx"), format!("{lobby}_sub_sub")] {
+        assert_eq!(
+            ask(&app, &hook("read", &odd, "", "", &video)).await,
+            401,
+            "{odd}"
+        );
+    }
     assert_eq!(
         ask(&app, &hook("read", "cam_999999", "", "", &video)).await,
         401

@@ -338,6 +338,105 @@ async fn the_masked_password_sent_back_keeps_the_stored_one() {
     assert_eq!(response.invalid_fields(), ["stream_url"]);
 }
 
+/// The sub-stream's URL, as MediaMTX gets it.
+async fn stored_sub_url(app: &TestApp, id: i64) -> Option<String> {
+    let camera = camera_api::cameras::get(&app.db, id).await.unwrap();
+    let url = camera.sub_source_url(&app.config().secret_key)?.unwrap();
+    Some(url.expose().to_owned())
+}
+
+#[tokio::test]
+async fn a_sub_stream_is_stored_as_the_main_url_is_and_null_removes_it() {
+    let app = TestApp::spawn().await;
+    // `***` in the sub-stream's URL stands for the main URL's password.
+    let body = json!({"name": "Dock", "stream_url": canary_url("127.0.2.10"),
+                      "sub_stream_url": "rtsp://admin:***@127.0.2.10/stream2"});
+    let response = app.post_json("/api/cameras", &body).await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    let created = response.json();
+    let id = created["id"].as_i64().unwrap();
+    assert_eq!(
+        created["sub_stream_url"],
+        "rtsp://admin:***@127.0.2.10/stream2"
+    );
+    assert_eq!(
+        created["sub_stream"],
+        json!({"path": format!("cam_{id}_sub"),
+               "hls_url": format!("/hls/cam_{id}_sub/index.m3u8"),
+               "webrtc_url": format!("/webrtc/cam_{id}_sub/whep")})
+    );
+    let sub = canary_url("127.0.2.10").replace(":554/stream1", "/stream2");
+    assert_eq!(
+        stored_sub_url(&app, id).await.as_deref(),
+        Some(sub.as_str())
+    );
+    let stored: (Option<String>, bool) = sqlx::query_as(
+        "SELECT sub_stream_url, sub_password_sealed IS NOT NULL FROM cameras WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    assert_eq!(
+        stored,
+        (Some("rtsp://admin:***@127.0.2.10/stream2".to_owned()), true),
+        "masked, its password sealed apart"
+    );
+
+    let path = format!("/api/cameras/{id}");
+    // Its own password, typed, is kept by the mask from then on, also when
+    // the main URL's changes.
+    app.patch_json(
+        &path,
+        &json!({"sub_stream_url": "rtsp://viewer:s3cond@127.0.2.11/low"}),
+        None,
+    )
+    .await;
+    let response = app
+        .patch_json(
+            &path,
+            &json!({"stream_url": "rtsp://admin:n3w@127.0.2.10/stream1",
+                    "sub_stream_url": "rtsp://viewer:***@127.0.2.11/lower"}),
+            None,
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(
+        response.json()["sub_stream_url"],
+        "rtsp://viewer:***@127.0.2.11/lower"
+    );
+    assert_eq!(
+        stored_sub_url(&app, id).await.as_deref(),
+        Some("rtsp://viewer:s3cond@127.0.2.11/lower")
+    );
+    // Nowhere else: a server neither URL names gets no stored password.
+    for elsewhere in ["rtsp://viewer:***@127.0.2.99/low", "http://127.0.2.11/low"] {
+        let refused = app
+            .patch_json(&path, &json!({"sub_stream_url": elsewhere}), None)
+            .await;
+        assert_eq!(refused.invalid_fields(), ["sub_stream_url"], "{elsewhere}");
+    }
+    // A new camera's mask with no password to stand for is refused too.
+    let refused = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Open", "stream_url": "rtsp://127.0.2.5/live",
+                    "sub_stream_url": "rtsp://u:***@127.0.2.5/low"}),
+        )
+        .await;
+    assert_eq!(refused.invalid_fields(), ["sub_stream_url"]);
+
+    let cleared = app
+        .patch_json(&path, &json!({"sub_stream_url": null}), None)
+        .await
+        .json();
+    assert_eq!(
+        (&cleared["sub_stream_url"], &cleared["sub_stream"]),
+        (&Value::Null, &Value::Null)
+    );
+    assert_eq!(stored_sub_url(&app, id).await, None);
+}
+
 #[tokio::test]
 async fn a_stale_if_match_never_overwrites() {
     let app = TestApp::spawn().await;

@@ -1021,6 +1021,74 @@ async fn whep_offers_go_through_the_edge_with_a_video_token_only() {
     assert!(kicked, "the revoked viewer's WebRTC session was not kicked");
 }
 
+/// A camera's sub-stream is its own path, `cam_<id>_sub`, played through
+/// the edge over HLS and WebRTC as the main one is, by who may see the
+/// camera only; no other suffix passes, and recordings stay the main
+/// stream's.
+#[tokio::test]
+async fn a_sub_stream_plays_through_the_edge_as_its_camera_does() {
+    let camera = TestCamera::start().await;
+    let stack = Stack::start(&[]).await;
+    let edge = Edge::start(&stack, 1000, 1000).await;
+    let body = json!({"name": "Lobby", "stream_url": camera.url("cam1"),
+                      "sub_stream_url": camera.url("small")});
+    let created = edge.post_json("/api/cameras", &body).await;
+    assert_eq!(created.status, 201, "{}", created.text());
+    let created: Value = serde_json::from_slice(&created.body).unwrap();
+    let id = created["id"].clone();
+    let sub = format!("cam_{id}_sub");
+    assert_eq!(created["sub_stream"]["path"], sub.as_str());
+    stack.provisioned(&id).await;
+    let provisioned = eventually(Duration::from_secs(10), || async {
+        stack.app.mediamtx.path_config(&sub).await.is_some()
+    })
+    .await;
+    assert!(provisioned, "{sub} was not provisioned");
+    let video = stack.video_token(None).await;
+
+    let playlist = edge
+        .get_following(&video, &format!("/hls/cam_{id}_sub/index.m3u8"))
+        .await;
+    assert_eq!(playlist.status, 200, "{}", playlist.text());
+    assert!(playlist.text().starts_with("#EXTM3U"));
+    let whep = format!("/webrtc/cam_{id}_sub/whep");
+    let answer = edge.whep(Some(&video), &whep, &whep_offer()).await;
+    assert_eq!(answer.status, 201, "{}", answer.text());
+    let location = answer.header("location").expect("a session resource");
+    assert!(location.starts_with(&format!("{whep}/")), "{location}");
+    let ended = edge
+        .curl_as(
+            None,
+            &["-X", "DELETE"],
+            &format!("{}{location}", edge.https),
+        )
+        .await;
+    assert_eq!(ended.status, 200, "{}", ended.text());
+
+    let elsewhere = stack.video_token(Some(&["vault"])).await;
+    edge.whep(Some(&elsewhere), &whep, &whep_offer())
+        .await
+        .problem_with_id(401, "unauthenticated");
+
+    for odd in ["subx", "sub_sub", "SUB"] {
+        edge.get_following(&video, &format!("/hls/cam_{id}_{odd}/index.m3u8"))
+            .await
+            .problem(404, "stream-unavailable");
+        edge.whep(
+            Some(&video),
+            &format!("/webrtc/cam_{id}_{odd}/whep"),
+            &whep_offer(),
+        )
+        .await
+        .problem_with_id(404, "stream-unavailable");
+    }
+    edge.get(&format!(
+        "/playback/get?path=cam_{id}_sub&start=2026-12-01T00:00:00Z&duration=1"
+    ))
+    .await
+    .problem_with_id(404, "not-found");
+}
+
 /// How much camera `id` recorded, and when that began.
 async fn recorded_seconds(edge: &Edge, id: &Value) -> (f64, String) {
     let listed = edge.get(&format!("/api/cameras/{id}/recordings")).await;
@@ -1228,7 +1296,10 @@ async fn live_video_follows_a_camera_to_its_node() {
     .fetch_one(&stack.app.db)
     .await
     .unwrap();
-    let revoked = stack.app.delete(&format!("/api/tokens/{token}"), None).await;
+    let revoked = stack
+        .app
+        .delete(&format!("/api/tokens/{token}"), None)
+        .await;
     assert_eq!(revoked.status, 204);
     let kick = format!("/v3/hlssessions/kick/{session}");
     let kicked = eventually(Duration::from_secs(12), || async {
@@ -1239,5 +1310,8 @@ async fn live_video_follows_a_camera_to_its_node() {
             .any(|request| request.method == "POST" && request.path == kick)
     })
     .await;
-    assert!(kicked, "the revoked viewer's session on the node was not kicked");
+    assert!(
+        kicked,
+        "the revoked viewer's session on the node was not kicked"
+    );
 }

@@ -151,7 +151,16 @@ async fn an_external_id_follows_a_renamed_camera_and_is_unique() {
 #[tokio::test]
 async fn an_export_is_what_an_import_takes_back_unchanged_with_passwords_masked() {
     let app = TestApp::spawn().await;
-    app.create_camera("Lobby").await;
+    let lobby = app.create_camera("Lobby").await;
+    // Its sub-stream, with the main URL's password.
+    let sub = app
+        .patch_json(
+            &format!("/api/cameras/{}", lobby["id"]),
+            &json!({"sub_stream_url": "rtsp://admin:***@127.0.2.10:554/stream2"}),
+            None,
+        )
+        .await;
+    assert_eq!(sub.status, 200, "{}", sub.text);
     let response = app
         .post_json(
             "/api/cameras",
@@ -171,6 +180,13 @@ async fn an_export_is_what_an_import_takes_back_unchanged_with_passwords_masked(
         assert_eq!(export.status, 200, "{}", export.text);
         assert!(!export.text.contains(CANARY));
         assert!(export.text.contains("***"));
+        assert!(
+            export
+                .text
+                .contains("rtsp://admin:***@127.0.2.10:554/stream2"),
+            "{format}: the sub-stream, masked: {}",
+            export.text
+        );
         let content_type = match format {
             "csv" => "text/csv",
             _ => "application/json",

@@ -89,6 +89,57 @@ async fn a_live_camera_probes_as_h264_with_its_size() {
 }
 
 #[tokio::test]
+async fn a_sub_stream_is_probed_with_its_camera_and_shown_in_its_status() {
+    let camera = TestCamera::start().await;
+    let app = TestApp::spawn().await;
+    let body = json!({"name": "Gate", "stream_url": camera.url("cam1"),
+                      "sub_stream_url": camera.url("small")});
+    let response = app.post_json("/api/cameras", &body).await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    let id = response.json()["id"].as_i64().unwrap();
+
+    let response = app
+        .post_json(&format!("/api/cameras/{id}/probe"), &json!({}))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let probe = response.json();
+    let size = |video: &Value| (video["width"].as_u64(), video["height"].as_u64());
+    assert_eq!(size(&probe["video"]), (Some(640), Some(360)), "{probe}");
+    assert_eq!(probe["sub_stream"]["ok"], true, "{probe}");
+    assert_eq!(size(&probe["sub_stream"]["video"]), (Some(320), Some(180)));
+
+    let status = app.get(&format!("/api/cameras/{id}/status")).await.json();
+    let sub = &status["sub_stream"];
+    assert_eq!(sub["path"], format!("cam_{id}_sub"), "{status}");
+    assert_eq!(sub["state"], "idle", "on demand, nobody watching: {status}");
+    assert_eq!(size(&sub["probe"]["video"]), (Some(320), Some(180)));
+    let fleet = app
+        .get(&format!("/api/cameras/status?ids={id}"))
+        .await
+        .json();
+    assert_eq!(
+        fleet["items"][0]["sub_stream"]["path"],
+        format!("cam_{id}_sub")
+    );
+
+    // Without one, there is none to show.
+    app.patch_json(
+        &format!("/api/cameras/{id}"),
+        &json!({"sub_stream_url": null}),
+        None,
+    )
+    .await;
+    let probe = app
+        .post_json(&format!("/api/cameras/{id}/probe"), &json!({}))
+        .await
+        .json();
+    assert_eq!(probe["sub_stream"], Value::Null, "{probe}");
+    let status = app.get(&format!("/api/cameras/{id}/status")).await.json();
+    assert_eq!(status["sub_stream"], Value::Null, "{status}");
+    app.media.assert_none_running().await;
+}
+
+#[tokio::test]
 async fn each_failure_has_its_own_code() {
     let camera = TestCamera::start().await;
     let silent = OddServer::silent().await;

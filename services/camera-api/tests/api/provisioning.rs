@@ -14,6 +14,13 @@ async fn provisioning_state(app: &TestApp, id: i64) -> String {
         .to_owned()
 }
 
+async fn ready_cameras(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM camera_provisioning WHERE state = 'ready'")
+        .fetch_one(&app.db)
+        .await
+        .unwrap()
+}
+
 async fn force_pass(app: &TestApp) -> Value {
     let response = app.post_json("/api/reconcile", &json!({})).await;
     assert_eq!(response.status, 200, "{}", response.text);
@@ -152,6 +159,130 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
     assert_eq!(mtx.writes_to(&path).len(), 7);
 }
 
+/// A sub-stream is a path of its own, `cam_<id>_sub`: always on demand and
+/// never recorded, there while the camera is enabled and has one.
+#[tokio::test]
+async fn a_sub_stream_is_an_on_demand_path_of_its_own_that_comes_and_goes() {
+    let app = TestApp::spawn().await;
+    let mtx = &app.mediamtx;
+    let body = json!({"name": "Dock", "stream_url": canary_url("127.0.2.10"),
+                      "sub_stream_url": "rtsp://admin:***@127.0.2.10:554/stream2",
+                      "on_demand": false, "max_readers": 6,
+                      "recording": {"mode": "continuous"}});
+    let response = app.post_json("/api/cameras", &body).await;
+    assert_eq!(response.status, 201, "{}", response.text);
+    let camera = response.json();
+    assert_eq!(camera["provisioning"]["state"], "ready", "{camera}");
+    let id = camera["id"].as_i64().unwrap();
+    let (main, sub) = (format!("cam_{id}"), format!("cam_{id}_sub"));
+    let config = mtx.path_config(&sub).await.expect("the sub-stream's path");
+    assert_eq!(
+        config["source"],
+        canary_url("127.0.2.10").replace("stream1", "stream2")
+    );
+    assert_eq!(
+        (
+            &config["sourceOnDemand"],
+            &config["record"],
+            &config["maxReaders"]
+        ),
+        (&json!(true), &json!(false), &json!(6))
+    );
+    let config = mtx.path_config(&main).await.unwrap();
+    assert_eq!(
+        (&config["sourceOnDemand"], &config["record"]),
+        (&json!(false), &json!(true)),
+        "the main path records"
+    );
+    for _ in 0..2 {
+        let report = force_pass(&app).await;
+        assert_eq!(report["unchanged"], 1, "{report}");
+    }
+    assert_eq!(
+        mtx.writes_to(&sub).len(),
+        1,
+        "an unchanged path is not written"
+    );
+
+    let camera_url = format!("/api/cameras/{id}");
+    let app = &app;
+    let patch = |body: Value| {
+        let camera_url = camera_url.clone();
+        async move {
+            let camera = app.patch_json(&camera_url, &body, None).await.json();
+            assert_eq!(camera["provisioning"]["state"], "ready", "{camera}");
+        }
+    };
+    patch(json!({"enabled": false})).await;
+    assert_eq!(mtx.camera_paths().await, Vec::<String>::new());
+    patch(json!({"enabled": true})).await;
+    assert_eq!(mtx.camera_paths().await, [main.clone(), sub.clone()]);
+    patch(json!({"sub_stream_url": null})).await;
+    assert_eq!(mtx.camera_paths().await, std::slice::from_ref(&main));
+    patch(json!({"sub_stream_url": "rtsp://127.0.2.10/low"})).await;
+    assert_eq!(
+        mtx.path_config(&sub).await.unwrap()["source"],
+        "rtsp://127.0.2.10/low"
+    );
+
+    assert_eq!(app.delete(&camera_url, None).await.status, 204);
+    let gone = eventually(Duration::from_secs(2), || async {
+        mtx.camera_paths().await.is_empty()
+    })
+    .await;
+    assert!(gone, "a deleted camera's paths are both removed at once");
+}
+
+/// Many sub-streams at once go through the configuration file with their
+/// cameras.
+#[tokio::test]
+async fn sub_streams_go_through_mediamtxs_configuration_file_too() {
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+    })
+    .await;
+    app.insert_cameras(15).await;
+    let key = app.config().secret_key;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cameras ORDER BY id")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    for id in &ids {
+        sqlx::query(
+            "UPDATE cameras SET sub_stream_url = 'rtsp://admin:***@127.0.2.1/low',
+                    sub_password_sealed = $2, sub_password_key_id = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(key.seal(*id, crate::support::CANARY).bytes)
+        .bind(key.id())
+        .execute(&app.db)
+        .await
+        .unwrap();
+    }
+    let report = force_pass(&app).await;
+    assert_eq!(report["added"].as_array().unwrap().len(), 30, "{report}");
+    assert!(
+        app.mediamtx.faults().writes().is_empty(),
+        "not one write through the API"
+    );
+    let config = app
+        .mediamtx
+        .path_config(&format!("cam_{}_sub", ids[0]))
+        .await
+        .unwrap();
+    assert_eq!(
+        (&config["source"], &config["sourceOnDemand"]),
+        (
+            &json!(format!(
+                "rtsp://admin:{}@127.0.2.1/low",
+                crate::support::CANARY
+            )),
+            &json!(true)
+        )
+    );
+    assert_eq!(ready_cameras(&app).await, 15);
+}
+
 #[tokio::test]
 async fn cameras_created_while_mediamtx_is_down_are_pending_then_ready() {
     let app = TestApp::spawn().await;
@@ -189,12 +320,7 @@ async fn cameras_created_while_mediamtx_is_down_are_pending_then_ready() {
     app.mediamtx.start_again().await;
     let back = Instant::now();
     let all_ready = eventually(Duration::from_secs(2), || async {
-        let ready: i64 =
-            sqlx::query_scalar("SELECT count(*) FROM camera_provisioning WHERE state = 'ready'")
-                .fetch_one(&app.db)
-                .await
-                .unwrap();
-        ready == 50
+        ready_cameras(&app).await == 50
     })
     .await;
     assert!(
@@ -275,12 +401,11 @@ async fn many_paths_go_through_mediamtxs_configuration_file_in_one_reload() {
         config["source"],
         canary_url("127.0.2.1").replace(":554/stream1", ":554/s1")
     );
-    let ready: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM camera_provisioning WHERE state = 'ready'")
-            .fetch_one(&app.db)
-            .await
-            .unwrap();
-    assert_eq!(ready, 1000, "every camera says it is provisioned");
+    assert_eq!(
+        ready_cameras(&app).await,
+        1000,
+        "every camera says it is provisioned"
+    );
     use std::os::unix::fs::PermissionsExt;
     let mode = std::fs::metadata(app.mediamtx.config_file())
         .unwrap()
@@ -365,6 +490,11 @@ async fn orphans_are_removed_and_foreign_paths_left_alone() {
     )
     .await;
     mtx.add_path("cam_7_backup", json!({})).await;
+    // A sub-stream's path without its camera is an orphan too; other
+    // suffixes are not Camplane's.
+    mtx.add_path("cam_999_sub", json!({})).await;
+    mtx.add_path("cam_7_subx", json!({})).await;
+    mtx.add_path("cam_7_sub_sub", json!({})).await;
 
     // A periodic pass may beat the forced one to it; either way it goes once.
     let report = force_pass(&app).await;
@@ -379,7 +509,13 @@ async fn orphans_are_removed_and_foreign_paths_left_alone() {
     names.sort();
     assert_eq!(
         names,
-        [camera["path"].as_str().unwrap(), "cam_7_backup", "lobby"]
+        [
+            camera["path"].as_str().unwrap(),
+            "cam_7_backup",
+            "cam_7_sub_sub",
+            "cam_7_subx",
+            "lobby"
+        ]
     );
     assert!(
         mtx.writes_to("lobby").is_empty(),

@@ -307,10 +307,11 @@ async fn rotate_key_keeps_every_camera_working_and_retires_the_old_key() {
     let camera = TestCamera::start().await;
     let mut app = TestApp::spawn().await;
     let secure_url = camera.secure_url(TestCamera::USER, TestCamera::PASSWORD);
+    // Its sub-stream's password is sealed apart, and rotated with the rest.
     let secure = app
         .post_json(
             "/api/cameras",
-            &json!({"name": "Secure", "stream_url": secure_url}),
+            &json!({"name": "Secure", "stream_url": secure_url, "sub_stream_url": secure_url}),
         )
         .await
         .json()["id"]
@@ -366,6 +367,22 @@ async fn rotate_key_keeps_every_camera_working_and_retires_the_old_key() {
         assert!(old.open(*id, &forged).is_err());
         assert_eq!(new.open(*id, sealed).unwrap().expose(), CANARY);
     }
+    let (sub_bytes, sub_key_id): (Vec<u8>, String) = sqlx::query_as(
+        "SELECT sub_password_sealed, sub_password_key_id FROM cameras WHERE id = $1",
+    )
+    .bind(secure)
+    .fetch_one(&app.db)
+    .await
+    .unwrap();
+    let sub_sealed = Sealed {
+        key_id: sub_key_id,
+        bytes: sub_bytes,
+    };
+    assert_eq!(sub_sealed.key_id, new.id());
+    assert_eq!(
+        new.open(secure, &sub_sealed).unwrap().expose(),
+        TestCamera::PASSWORD
+    );
     let err = start_up_error(app.env()).await;
     assert!(
         err.contains(&format!("is sealed with key {}", new.id())),
@@ -379,8 +396,10 @@ async fn rotate_key_keeps_every_camera_working_and_retires_the_old_key() {
     app.start_again().await;
     let report = app.post_json("/api/reconcile", &json!({})).await.json();
     assert_eq!(report["failed"], json!([]), "{report}");
-    assert_eq!(app.mediamtx.camera_paths().await.len(), 52);
-    assert_eq!(source_of(&app, secure).await, Some(secure_url));
+    assert_eq!(app.mediamtx.camera_paths().await.len(), 53);
+    assert_eq!(source_of(&app, secure).await, Some(secure_url.clone()));
+    let sub = app.mediamtx.path_config(&format!("cam_{secure}_sub")).await;
+    assert_eq!(sub.unwrap()["source"], secure_url.as_str());
     for (id, _) in &sealed {
         let source = source_of(&app, *id).await.unwrap();
         assert!(
@@ -392,6 +411,7 @@ async fn rotate_key_keeps_every_camera_working_and_retires_the_old_key() {
         .post_json(&format!("/api/cameras/{secure}/probe"), &json!({}))
         .await;
     assert_eq!(probe.json()["ok"], true, "{}", probe.text);
+    assert_eq!(probe.json()["sub_stream"]["ok"], true, "{}", probe.text);
     let snapshot = app
         .get(&format!("/api/cameras/{secure}/snapshot?max_age=0"))
         .await;

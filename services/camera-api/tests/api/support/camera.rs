@@ -2,8 +2,9 @@
 //! RTSP server) on a free loopback port, plus the two broken cameras a probe must
 //! tell apart: a port that accepts TCP and never answers, and a port nobody
 //! listens on. Mounts: `cam1` (keyframe every `gop_frames`, default 1 s), `cam2`
-//! (10 s GOP), `cam3` (video + AAC) and `secure` (basic auth, [`TestCamera::USER`]
-//! / [`TestCamera::PASSWORD`]); all 640x360@25 H.264 constrained baseline.
+//! (10 s GOP), `cam3` (video + AAC), `secure` (basic auth, [`TestCamera::USER`]
+//! / [`TestCamera::PASSWORD`]), all 640x360@25 H.264 constrained baseline, and
+//! `small`, as `cam1` at 320x180 (a camera's sub-stream).
 
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
