@@ -362,10 +362,14 @@ scenario('a viewer created by an admin watches live video, can change nothing bu
   const webrtc = recordRequests(page, '/webrtc/');
   await page.goto(`/live?layout=1&tiles=${id}`);
   await assertTilePlays(page, 0, 'webrtc', 10_000);
+  // A loaded machine may make the tile offer again before the camera is
+  // up; every offer must carry the token the same way.
   const offers = webrtc.filter((sent) => sent.method() === 'POST');
-  assert.equal(offers.length, 1, `the tile made ${offers.length} offer(s)`);
-  assert.match((await offers[0].allHeaders()).authorization ?? '', /^Bearer \S+$/, 'the offer carries the video token');
-  assert.doesNotMatch(new URL(offers[0].url()).search, /token|bearer|authorization/i, 'no credential in a URL');
+  assert.ok(offers.length >= 1, 'the tile made an offer');
+  for (const offer of offers) {
+    assert.match((await offer.allHeaders()).authorization ?? '', /^Bearer \S+$/, 'the offer carries the video token');
+    assert.doesNotMatch(new URL(offer.url()).search, /token|bearer|authorization/i, 'no credential in a URL');
+  }
 
   await page.goto('/cameras');
   await page.locator(`tr[data-camera-id="${id}"]`).waitFor();
