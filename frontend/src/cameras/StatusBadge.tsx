@@ -3,7 +3,8 @@ import { describeFailure } from '../api/probe';
 
 /**
  * What an operator needs at a glance: the camera's state, with the reason
- * code when it is offline or in error, and whether MediaMTX has caught up.
+ * code when it is offline or in error, whether MediaMTX has caught up, and
+ * (with several MediaMTX nodes) which node serves it.
  */
 export function StatusBadge({ camera, status }: { camera: Camera; status: CameraStatus | undefined }) {
   const pending = camera.provisioning.state === 'pending' || camera.provisioning.state === 'deleting';
@@ -25,6 +26,11 @@ export function StatusBadge({ camera, status }: { camera: Camera; status: Camera
       {camera.provisioning.state === 'error' ? (
         <span className="badge badge-error" title={camera.provisioning.detail ?? undefined}>
           provisioning error
+        </span>
+      ) : null}
+      {status?.node ? (
+        <span className="muted" title="The MediaMTX node serving it">
+          on {status.node}
         </span>
       ) : null}
     </span>

@@ -81,6 +81,10 @@ pub struct CameraStatus {
     /// The sub-stream's status, by the same rules, when the camera has one
     /// (null otherwise).
     pub sub_stream: Option<SubStreamStatus>,
+    /// The MediaMTX node serving it (its name), when nodes are registered
+    /// and it is placed on one (docs/nodes.md).
+    #[schema(example = "mtx-north-1")]
+    pub node: Option<String>,
 }
 
 /// What a camera's sub-stream (its path `cam_<id>_sub`, always on demand)
@@ -205,6 +209,10 @@ pub async fn of_cameras(
             derive(camera, runtime, probes.get(&camera.id))
         })
         .collect();
+    let nodes = crate::nodes::names_of_cameras(db, &ids).await?;
+    for status in &mut statuses {
+        status.node = nodes.get(&status.id).cloned();
+    }
     remember_states(db, &mut statuses).await?;
     Ok(statuses)
 }
@@ -310,6 +318,7 @@ pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -
         probed_at: last.map(|last| last.probe.probed_at),
         probe: last.map(|last| last.probe.clone()),
         sub_stream,
+        node: None,
     }
 }
 

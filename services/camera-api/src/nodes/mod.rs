@@ -21,7 +21,7 @@ use crate::{db, mediamtx};
 pub use placement::Labels;
 pub use store::{
     NodeHealthReport, Placed, PlacementInputs, apply_moves, create, delete, list, load_targets,
-    node_of_camera, placement_inputs, record_health, routes, update,
+    names_of_cameras, node_of_camera, placement_inputs, record_health, routes, update,
 };
 
 /// Announces a node added, changed or deleted (payload: its id): the

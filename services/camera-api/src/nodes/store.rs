@@ -310,6 +310,22 @@ pub async fn node_of_camera(db: &PgPool, id: i64) -> sqlx::Result<Option<Address
     }))
 }
 
+/// The name of the node serving each of `ids` that is placed.
+pub async fn names_of_cameras(db: &PgPool, ids: &[i64]) -> sqlx::Result<BTreeMap<i64, String>> {
+    let rows = sqlx::query!(
+        r#"SELECT p.camera_id, n.name
+           FROM camera_placements p JOIN nodes n ON n.id = p.node_id
+           WHERE p.camera_id = ANY($1)"#,
+        ids
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.camera_id, row.name))
+        .collect())
+}
+
 /// Every placed camera with its node's servers, for the edge.
 pub async fn routes(db: &PgPool) -> sqlx::Result<Vec<crate::edge::Route>> {
     let rows = sqlx::query!(

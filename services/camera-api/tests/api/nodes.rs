@@ -141,6 +141,13 @@ async fn cameras_spread_over_nodes_fail_over_and_come_back_gradually() {
     assert_eq!(listed["cameras"], 3);
     assert_eq!(listed["labels"], json!({"site": "north"}));
     assert!(listed["health"]["mediamtx_started"].is_string(), "{listed}");
+    let placed = placements(&app).await;
+    let status = app
+        .get(&format!("/api/cameras/{}/status", cameras[0]))
+        .await
+        .json();
+    let serving = node_json(&app, placed[&cameras[0]]).await;
+    assert_eq!(status["node"], serving["name"], "a camera shows its node");
 
     // Node 1 stops answering (frozen: a partition, its paths kept).
     let before = placements(&app).await;
