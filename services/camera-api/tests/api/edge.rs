@@ -15,6 +15,7 @@ use tokio::process::{Child, Command};
 
 use crate::stack_files::self_signed_pem;
 use crate::support::camera::{TestCamera, closed_port_url};
+use crate::support::fault_proxy::FaultProxy;
 use crate::support::{MediaMtx, TestApp, eventually, free_port};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
@@ -997,27 +998,7 @@ async fn whep_offers_go_through_the_edge_with_a_video_token_only() {
     let answer = edge.whep(Some(&viewer), &whep, &whep_offer()).await;
     assert_eq!(answer.status, 201, "{}", answer.text());
     let session: uuid::Uuid = answer.header("id").unwrap().parse().unwrap();
-    let token: i64 = sqlx::query_scalar("SELECT api_token_id FROM video_sessions WHERE id = $1")
-        .bind(session)
-        .fetch_one(&stack.app.db)
-        .await
-        .unwrap();
-    let revoked = stack
-        .app
-        .delete(&format!("/api/tokens/{token}"), None)
-        .await;
-    assert_eq!(revoked.status, 204);
-    let kick = format!("/v3/webrtcsessions/kick/{session}");
-    let kicked = eventually(Duration::from_secs(9), || async {
-        stack
-            .app
-            .mediamtx
-            .faults()
-            .requests()
-            .iter()
-            .any(|request| request.method == "POST" && request.path == kick)
-    })
-    .await;
+    let kicked = revoking_kicks(&stack, session, stack.app.mediamtx.faults(), "webrtc", 9).await;
     assert!(kicked, "the revoked viewer's WebRTC session was not kicked");
 }
 
@@ -1176,6 +1157,36 @@ async fn recordings_play_through_the_edge_for_who_may_see_the_camera_only() {
     reply.problem_with_id(405, "method-not-allowed");
 }
 
+/// Revokes the API token behind video `session` and waits at most
+/// `seconds` for the service to kick it (`kind`: `hls` or `webrtc`) on the
+/// MediaMTX behind `faults`; whether it did.
+async fn revoking_kicks(
+    stack: &Stack,
+    session: uuid::Uuid,
+    faults: &FaultProxy,
+    kind: &str,
+    seconds: u64,
+) -> bool {
+    let token: i64 = sqlx::query_scalar("SELECT api_token_id FROM video_sessions WHERE id = $1")
+        .bind(session)
+        .fetch_one(&stack.app.db)
+        .await
+        .unwrap();
+    let revoked = stack
+        .app
+        .delete(&format!("/api/tokens/{token}"), None)
+        .await;
+    assert_eq!(revoked.status, 204);
+    let kick = format!("/v3/{kind}sessions/kick/{session}");
+    eventually(Duration::from_secs(seconds), || async {
+        faults
+            .requests()
+            .iter()
+            .any(|request| request.method == "POST" && request.path == kick)
+    })
+    .await
+}
+
 /// Whether `path` is on `node` and its HLS plays through `edge`.
 async fn plays_from(edge: &Edge, video: &str, path: &str, node: &MediaMtx) -> bool {
     if node.path_config(path).await.is_none() {
@@ -1288,28 +1299,14 @@ async fn live_video_follows_a_camera_to_its_node() {
     assert!(map.contains(&format!("{path} 127.0.0.1@")), "{map}");
 
     // The viewer's access revoked, its session on the node ends.
-    let (session, token): (uuid::Uuid, i64) = sqlx::query_as(
-        "SELECT id, api_token_id FROM video_sessions WHERE camera_id = $1
-         ORDER BY started_at DESC LIMIT 1",
+    let session: uuid::Uuid = sqlx::query_scalar(
+        "SELECT id FROM video_sessions WHERE camera_id = $1 ORDER BY started_at DESC LIMIT 1",
     )
     .bind(id.as_i64().unwrap())
     .fetch_one(&stack.app.db)
     .await
     .unwrap();
-    let revoked = stack
-        .app
-        .delete(&format!("/api/tokens/{token}"), None)
-        .await;
-    assert_eq!(revoked.status, 204);
-    let kick = format!("/v3/hlssessions/kick/{session}");
-    let kicked = eventually(Duration::from_secs(12), || async {
-        nodes[1]
-            .faults()
-            .requests()
-            .iter()
-            .any(|request| request.method == "POST" && request.path == kick)
-    })
-    .await;
+    let kicked = revoking_kicks(&stack, session, nodes[1].faults(), "hls", 12).await;
     assert!(
         kicked,
         "the revoked viewer's session on the node was not kicked"
