@@ -75,6 +75,7 @@ fi
 : >"$run/pids"
 
 pids=()
+declare -A names=()
 cleanup() {
   trap - INT TERM EXIT
   if ((${#pids[@]})); then
@@ -97,7 +98,15 @@ start() {
   local name=$1; shift
   setsid "$@" >"$run/$name.log" 2>&1 3>&- &
   pids+=($!)
+  names[$!]=$name
   echo $! >>"$run/pids"
+}
+
+# Says which process ended and how, with the end of its log.
+ended() {
+  local pid=$1 status=$2 name=${names[$1]:-process $1}
+  say "$name exited (status $status); the end of $run/$name.log:"
+  tail -n 20 "$run/$name.log" >&2 || true
 }
 
 # Waits until a TCP port answers, or fails naming the log to read.
@@ -212,6 +221,21 @@ CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY CAMPLANE_INITIAL_ADMIN_PASSWORD=$admin_
   CAMPLANE_METRICS_LISTEN="${CAMPLANE_METRICS_LISTEN:-127.0.0.1:9464}" \
   "$bin/camera-api"
 wait_port camera-api "$api_port"
+# Ready once migrations ran and its tasks started (a fresh database on a
+# busy machine takes seconds); the edge takes it into rotation at its first
+# passing check, and the demo camera is added through the edge.
+api_pid=${pids[-1]} waited=0
+until curl -fso /dev/null "http://127.0.0.1:$api_port/readyz"; do
+  if ! kill -0 "$api_pid" 2>/dev/null; then
+    wait "$api_pid" && status=0 || status=$?
+    ended "$api_pid" "$status"
+    exit 1
+  fi
+  if ((++waited == 150)); then
+    say "camera-api is not ready after 30 s, still waiting: $(curl -s "http://127.0.0.1:$api_port/readyz")"
+  fi
+  sleep 0.2
+done
 
 # --- HAProxy, with a self-signed certificate made once
 if [[ ! -s $run/edge.pem ]]; then
@@ -239,9 +263,15 @@ wait_port haproxy "$https_port"
 # body goes on standard input, so the password is on no command line)
 edge="https://$host:$https_port"
 jar="$run/admin-cookies"
-csrf=$(printf '{"username":"admin","password":"%s"}' "$admin_password" \
-  | curl -fsSk -c "$jar" -H 'content-type: application/json' --data-binary @- "$edge/api/session" \
-  | sed -nE 's/.*"csrf_token":"([^"]+)".*/\1/p') || csrf=
+# The edge answers 503 until its first health check of camera-api passes.
+for _ in $(seq 1 50); do
+  answer=$(printf '{"username":"admin","password":"%s"}' "$admin_password" \
+    | curl -sSk -c "$jar" -H 'content-type: application/json' --data-binary @- \
+      -w '\n%{http_code}' "$edge/api/session") || answer=
+  [[ ${answer##*$'\n'} == 503 ]] || break
+  sleep 0.2
+done
+csrf=$(sed -nE 's/.*"csrf_token":"([^"]+)".*/\1/p' <<<"$answer")
 if [[ -z $csrf ]]; then
   say "could not log in as admin with $run/admin-password (changed in the console?); no demo camera added"
 elif ! curl -fsSk -b "$jar" "$edge/api/cameras" | grep -q '"Demo camera"'; then
@@ -261,6 +291,6 @@ cat <<EOF
   Ctrl-C stops everything.
 
 EOF
-wait -n "${pids[@]}" && status=0 || status=$?
-say "a process exited (status $status); see $run/*.log"
+wait -n -p exited "${pids[@]}" && status=0 || status=$?
+ended "$exited" "$status"
 exit 1
