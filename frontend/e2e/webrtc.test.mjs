@@ -361,7 +361,7 @@ async function waitForPictureWidth(page, index, width) {
   );
 }
 
-scenario('a grid tile plays the sub-stream and full screen plays the main stream', async () => {
+scenario('a grid tile plays the sub-stream; full screen and a large tile play the main stream', async () => {
   const admin = await logInAsAdmin();
   const body = { name: 'Two streams', stream_url: rig.camera.url('cam1'), sub_stream_url: rig.camera.url('small') };
   const { status, text } = await callApi(admin, 'POST', '/api/cameras', body);
@@ -397,5 +397,15 @@ scenario('a grid tile plays the sub-stream and full screen plays the main stream
   await waitForPictureWidth(admin, 0, 320);
   await assertTilePlays(admin, 0, 'webrtc', 10_000);
   assert.equal(offered().at(-1), `/webrtc/cam_${id}_sub/whep`);
+
+  // One large tile and five: the large one plays the main stream, a small
+  // one the sub-stream, of the same camera.
+  await admin.goto(`/live?layout=1%2B5&tiles=${id},${id}`);
+  await assertTilePlays(admin, 0, 'webrtc', 10_000);
+  await assertTilePlays(admin, 1, 'webrtc', 10_000);
+  assert.equal(await tile.getAttribute('data-stream'), `cam_${id}`);
+  assert.equal(await admin.locator('.tile[data-tile="1"]').getAttribute('data-stream'), `cam_${id}_sub`);
+  await waitForPictureWidth(admin, 0, 640);
+  await waitForPictureWidth(admin, 1, 320);
   await admin.context().close();
 });

@@ -4,7 +4,7 @@ import { api, unwrap, type Camera, type CameraStatus } from '../api/client';
 import { useCameraEvents, type CameraEvent } from '../api/events';
 import { navigate, useLocation, withQuery } from '../app/router';
 import { useLoaded } from '../app/useLoaded';
-import { LAYOUTS, layoutShape, mosaicParams, openingView, readMosaic, swapTiles, tileSpan, viewQuery, withLayout, withTile, type Mosaic as MosaicState } from './layout';
+import { LAYOUTS, layoutShape, mosaicParams, openingView, playsMainStream, readMosaic, swapTiles, tileSpan, viewQuery, withLayout, withTile, type Mosaic as MosaicState } from './layout';
 import { SavedViews } from './SavedViews';
 import { SyncControls } from '../recordings/SyncControls';
 import type { PlaybackClock } from '../recordings/sync';
@@ -164,6 +164,7 @@ export function Mosaic() {
             key={index}
             index={index}
             span={tileSpan(mosaic.layout, index)}
+            large={playsMainStream(mosaic.layout, index)}
             camera={id === null ? null : (byId.get(id) ?? null)}
             status={id === null ? undefined : statuses.get(id)}
             preference={preference}

@@ -65,6 +65,7 @@ const PLAYBACK_MESSAGES: Partial<Record<PlaybackState['kind'], string>> = {
 export function Tile({
   index,
   span,
+  large,
   camera,
   status,
   preference,
@@ -75,6 +76,8 @@ export function Tile({
   index: number;
   /** Grid cells it covers each way (a layout's large tiles cover several). */
   span: number;
+  /** Big enough for the main stream: the only tile, or a layout's large one. */
+  large: boolean;
   camera: Camera | null;
   status: CameraStatus | undefined;
   preference: Preference;
@@ -95,10 +98,10 @@ export function Tile({
   const playable = camera !== null && camera.enabled && visible && !paused && clock === null;
   const playback = useSyncedPlayback(video, id, clock, camera !== null && camera.enabled && visible);
   const fullScreen = useFullscreen(figure);
-  // In the grid a tile plays the camera's low-resolution sub-stream, where
-  // it has one, so many tiles decode small pictures; full screen plays the
-  // main stream.
-  const stream = camera && !fullScreen && camera.sub_stream ? camera.sub_stream : camera;
+  // A small tile plays the camera's low-resolution sub-stream, where it has
+  // one, so many tiles decode small pictures; a large tile and full screen
+  // play the main stream.
+  const stream = camera && !fullScreen && !large && camera.sub_stream ? camera.sub_stream : camera;
   const hlsUrl = stream?.hls_url ?? null;
   const webrtcUrl = stream?.webrtc_url ?? null;
 

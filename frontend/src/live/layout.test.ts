@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { LAYOUTS, mosaicParams, openingView, readMosaic, swapTiles, tileCount, tileSpan, viewQuery, withLayout, withTile } from './layout';
+import { LAYOUTS, mosaicParams, openingView, playsMainStream, readMosaic, swapTiles, tileCount, tileSpan, viewQuery, withLayout, withTile } from './layout';
 
 const read = (search: string) => readMosaic(new URLSearchParams(search));
 
@@ -62,6 +62,15 @@ describe('layouts beyond squares, as data', () => {
     ]);
     expect([0, 1, 2].map((index) => tileSpan('2+8', index))).toEqual([2, 2, 1]);
     expect(tileSpan('1+7', 0)).toBe(3);
+  });
+
+  it('give the main stream to the only tile and to large tiles, the sub-stream to the rest', () => {
+    expect(playsMainStream('1', 0)).toBe(true);
+    expect(playsMainStream('4', 0)).toBe(false);
+    expect(playsMainStream('16', 15)).toBe(false);
+    expect([0, 1].map((index) => playsMainStream('1+5', index))).toEqual([true, false]);
+    expect([0, 1].map((index) => playsMainStream('1+7', index))).toEqual([true, false]);
+    expect([0, 1, 2].map((index) => playsMainStream('2+8', index))).toEqual([true, true, false]);
   });
 
   it('survive the address bar, where + means a space unless encoded', () => {

@@ -48,6 +48,15 @@ export function tileSpan(id: Layout, index: number): number {
   return index < large ? span : 1;
 }
 
+/**
+ * Whether tile `index` is big enough to be worth the main stream: the only
+ * tile, or a layout's large one. The others play the camera's sub-stream,
+ * where it has one, so a grid decodes small pictures.
+ */
+export function playsMainStream(id: Layout, index: number): boolean {
+  return layoutShape(id).columns === 1 || tileSpan(id, index) > 1;
+}
+
 export interface Mosaic {
   layout: Layout;
   /** One entry per tile: a camera id, or null for an empty tile. */
