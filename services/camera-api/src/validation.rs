@@ -1,6 +1,8 @@
 //! Field-level validation errors, shared by every resource so clients get one
 //! error shape (the `errors` list of a 422 problem) whatever they sent.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use utoipa::ToSchema;
@@ -87,6 +89,46 @@ fn is_invisible_format(c: char) -> bool {
             | '\u{FFF9}'..='\u{FFFB}'
             | '\u{E0000}'..='\u{E007F}'
     )
+}
+
+/// Labels of a MediaMTX node (site, zone, …), and those a camera asks its
+/// node to carry.
+pub type Labels = BTreeMap<String, String>;
+
+const LABELS_MAX: usize = 16;
+const LABEL_MAX: usize = 63;
+
+/// Labels stay short plain words, so they read well in a list and need no
+/// escaping in a log, a URL or a CSV cell (`site=north;zone=a`).
+pub fn check_labels(labels: &Labels) -> Result<(), String> {
+    if labels.len() > LABELS_MAX {
+        return Err(format!("at most {LABELS_MAX} labels"));
+    }
+    let word = |text: &str, lower: bool| {
+        (1..=LABEL_MAX).contains(&text.len())
+            && text.bytes().all(|b| {
+                b.is_ascii_digit()
+                    || (if lower {
+                        b.is_ascii_lowercase()
+                    } else {
+                        b.is_ascii_alphabetic()
+                    })
+                    || b"._-".contains(&b)
+            })
+    };
+    for (key, value) in labels {
+        if !word(key, true) {
+            return Err(format!(
+                "label {key:?}: a key is 1 to {LABEL_MAX} lower-case letters, digits, '.', '_' or '-'"
+            ));
+        }
+        if !word(value, false) {
+            return Err(format!(
+                "label {key:?}: a value is 1 to {LABEL_MAX} letters, digits, '.', '_' or '-'"
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -66,6 +66,7 @@ fn row(camera: &Camera) -> Map<String, Value> {
         },
         "external_id": camera.external_id,
         "sub_stream_url": camera.sub_stream_url.as_ref().map(StoredUrl::masked),
+        "node_labels": camera.node_labels,
     });
     let Value::Object(fields) = fields else {
         unreachable!("an object literal")
@@ -90,6 +91,11 @@ fn csv(cameras: &[Map<String, Value>]) -> Vec<u8> {
                 Value::Array(groups) => groups
                     .iter()
                     .filter_map(Value::as_str)
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                Value::Object(labels) => labels
+                    .iter()
+                    .map(|(key, value)| format!("{key}={}", value.as_str().unwrap_or_default()))
                     .collect::<Vec<_>>()
                     .join(";"),
                 other => other.to_string(),

@@ -13,7 +13,7 @@ use super::{Camera, Error, RecordingInput, RecordingPolicy, Result, StreamUrl};
 use crate::auth::Principal;
 use crate::groups::{groups_schema, parse_groups};
 use crate::redact::PASSWORD_MASK;
-use crate::validation::{FieldError, FieldErrors};
+use crate::validation::{FieldError, FieldErrors, Labels, check_labels};
 
 const NAME_MAX: usize = 100;
 const LOCATION_MAX: usize = 200;
@@ -148,6 +148,12 @@ pub struct NewCameraInput {
     #[serde(default)]
     #[schema(schema_with = external_id_schema)]
     pub external_id: Option<String>,
+    /// Labels a MediaMTX node must carry to serve the camera (default none),
+    /// e.g. its site; written as a node's labels are. Ignored while no node
+    /// is registered (docs/nodes.md).
+    #[serde(default)]
+    #[schema(example = json!({"site": "north"}))]
+    pub node_labels: Option<Labels>,
 }
 
 /// Body of `PATCH /api/cameras/{id}`: only the fields sent change; `null`
@@ -188,6 +194,10 @@ pub struct CameraPatch {
     #[serde(default, deserialize_with = "present")]
     #[schema(schema_with = external_id_schema)]
     pub external_id: Option<Option<String>>,
+    /// Replaces them all; `null` or `{}` asks for none.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Labels>, example = json!({"site": "north"}))]
+    pub node_labels: Option<Option<Labels>>,
 }
 
 /// Tells a field sent as `null` (Some(None)) from a field left out (None).
@@ -304,6 +314,8 @@ impl NewCameraInput {
             "external_id",
             parse_external_id(self.external_id.as_deref()),
         );
+        let node_labels = self.node_labels.unwrap_or_default();
+        errors.check("node_labels", check_labels(&node_labels));
         // `***` in the sub-stream's URL stands for the main URL's password.
         let main = stream_url
             .as_ref()
@@ -326,6 +338,7 @@ impl NewCameraInput {
             groups: groups.unwrap_or_default(),
             recording,
             external_id: external_id.flatten(),
+            node_labels,
         })
     }
 }
@@ -416,6 +429,15 @@ impl CameraPatch {
                 errors.check("external_id", parse_external_id(external_id.as_deref()))
         {
             fields.external_id = external_id;
+        }
+        if let Some(node_labels) = self.node_labels {
+            let node_labels = node_labels.unwrap_or_default();
+            if errors
+                .check("node_labels", check_labels(&node_labels))
+                .is_some()
+            {
+                fields.node_labels = node_labels;
+            }
         }
         errors.into_result().map_err(Error::Invalid)?;
         Ok(fields)

@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::{Provisioning, RecordingPolicy, Result, StoredUrl, StreamUrl};
 use crate::mediamtx::{path_name, sub_path_name};
 use crate::secrets::{self, Sealed, Secret, SecretKey};
+use crate::validation::Labels;
 
 /// A camera as stored.
 #[derive(Debug, Clone)]
@@ -24,6 +25,8 @@ pub struct Camera {
     pub recording: RecordingPolicy,
     /// Its id in another system (an asset register), unique when set.
     pub external_id: Option<String>,
+    /// Labels a MediaMTX node must carry to serve it (docs/nodes.md).
+    pub node_labels: Labels,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -84,6 +87,7 @@ impl Camera {
                 storage_budget_bytes: None,
             },
             external_id: None,
+            node_labels: Labels::new(),
             version: 1,
             created_at: now,
             updated_at: now,
@@ -112,6 +116,7 @@ pub(super) struct Fields {
     pub(super) groups: Vec<String>,
     pub(super) recording: RecordingPolicy,
     pub(super) external_id: Option<String>,
+    pub(super) node_labels: Labels,
 }
 
 impl Fields {
@@ -190,6 +195,7 @@ impl From<&Camera> for Fields {
             groups: camera.groups.clone(),
             recording: camera.recording,
             external_id: camera.external_id.clone(),
+            node_labels: camera.node_labels.clone(),
         }
     }
 }

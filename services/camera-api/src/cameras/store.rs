@@ -13,7 +13,7 @@ use super::{
 };
 use crate::auth::{self, Principal};
 use crate::secrets::{Sealed, SecretKey};
-use crate::validation::FieldError;
+use crate::validation::{FieldError, Labels};
 use crate::{audit, db};
 
 /// The channel that tells the reconciler a camera changed (payload: its id).
@@ -359,9 +359,9 @@ pub(super) async fn insert(
         r#"INSERT INTO cameras (id, name, stream_url, password_sealed, password_key_id,
                                 location, enabled, on_demand, max_readers, groups,
                                 recording, retention_seconds, storage_budget_bytes, external_id,
-                                sub_stream_url, sub_password_sealed, sub_password_key_id)
+                                sub_stream_url, sub_password_sealed, sub_password_key_id, node_labels)
            OVERRIDING SYSTEM VALUE
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"#,
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"#,
         id,
         fields.name,
         fields.stream_url.expose(),
@@ -379,6 +379,7 @@ pub(super) async fn insert(
         sub.url,
         sub.sealed.as_ref().map(|sealed| sealed.bytes.as_slice()),
         sub.sealed.as_ref().map(|sealed| sealed.key_id.as_str()),
+        labels_json(&fields.node_labels),
     )
     .execute(&mut *conn)
     .await?;
@@ -468,6 +469,7 @@ struct ListRow {
     retention_seconds: i64,
     storage_budget_bytes: Option<i64>,
     external_id: Option<String>,
+    node_labels: serde_json::Value,
     version: i64,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
@@ -632,7 +634,7 @@ page AS (
 SELECT c.id, c.name, c.stream_url, c.password_sealed, c.password_key_id,
        c.sub_stream_url, c.sub_password_sealed, c.sub_password_key_id,
        c.location, c.enabled, c.on_demand, c.max_readers, c.groups,
-       c.recording, c.retention_seconds, c.storage_budget_bytes, c.external_id, c.version, c.created_at, c.updated_at,
+       c.recording, c.retention_seconds, c.storage_budget_bytes, c.external_id, c.node_labels, c.version, c.created_at, c.updated_at,
        p.state AS provisioning_state, p.detail AS provisioning_detail,
        p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at,
        {total} AS total
@@ -697,6 +699,8 @@ async fn page(
                 row.storage_budget_bytes,
             )
             .ok_or_else(|| corrupt(format!("recording {:?}", row.recording)))?;
+            let node_labels = serde_json::from_value(row.node_labels)
+                .map_err(|err| corrupt(format!("node_labels: {err}")))?;
             Ok(Camera {
                 id: row.id,
                 name: row.name,
@@ -709,6 +713,7 @@ async fn page(
                 groups: row.groups,
                 recording,
                 external_id: row.external_id,
+                node_labels,
                 version: row.version,
                 created_at: row.created_at,
                 updated_at: row.updated_at,
@@ -850,7 +855,8 @@ pub(super) async fn rewrite(
                location = $6, enabled = $7, on_demand = $8, max_readers = $9, groups = $10,
                recording = $11, retention_seconds = $12, storage_budget_bytes = $13,
                external_id = $14, sub_stream_url = $15, sub_password_sealed = $16,
-               sub_password_key_id = $17, version = version + 1, updated_at = now()
+               sub_password_key_id = $17, node_labels = $18, version = version + 1,
+               updated_at = now()
            WHERE id = $1"#,
         id,
         fields.name,
@@ -869,12 +875,29 @@ pub(super) async fn rewrite(
         sub.url,
         sub.sealed.as_ref().map(|sealed| sealed.bytes.as_slice()),
         sub.sealed.as_ref().map(|sealed| sealed.key_id.as_str()),
+        labels_json(&fields.node_labels),
     )
     .execute(&mut *conn)
     .await?;
+    if fields.node_labels != current.node_labels {
+        // Placed again, by the reconciler, when its node lacks a label it
+        // now asks for; a node that still fits keeps it.
+        sqlx::query!(
+            r#"DELETE FROM camera_placements p USING nodes n
+               WHERE p.camera_id = $1 AND n.id = p.node_id AND NOT n.labels @> $2"#,
+            id,
+            labels_json(&fields.node_labels),
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
     provisioning::start_over(conn, id, fields.enabled).await?;
     notify_changed(conn, id).await?;
     Ok(true)
+}
+
+fn labels_json(labels: &Labels) -> serde_json::Value {
+    serde_json::to_value(labels).expect("a map of strings serializes")
 }
 
 /// A sub-stream as its columns hold it: the masked URL, the sealed password.

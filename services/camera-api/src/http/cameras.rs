@@ -51,6 +51,9 @@ pub struct CameraView {
     pub recording: RecordingView,
     /// Its id in another system, if any.
     pub external_id: Option<String>,
+    /// Labels a MediaMTX node must carry to serve it; `{}` for none.
+    #[schema(example = json!({"site": "north"}))]
+    pub node_labels: crate::validation::Labels,
     /// The MediaMTX path, `cam_<id>`.
     #[schema(example = "cam_42")]
     pub path: String,
@@ -112,6 +115,7 @@ impl From<&Camera> for CameraView {
             groups: camera.groups.clone(),
             recording: RecordingView::from(&camera.recording),
             external_id: camera.external_id.clone(),
+            node_labels: camera.node_labels.clone(),
             hls_url: main.hls_url,
             webrtc_url: main.webrtc_url,
             path: main.path,

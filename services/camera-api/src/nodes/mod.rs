@@ -8,7 +8,7 @@
 pub mod placement;
 mod store;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 use crate::validation::{FieldError, FieldErrors};
 use crate::{db, mediamtx};
 
-pub use placement::Labels;
+pub use crate::validation::Labels;
 pub use store::{
     NodeHealthReport, Placed, PlacementInputs, apply_moves, create, delete, list, load_targets,
     names_of_cameras, node_of_camera, placement_inputs, record_health, routes, update,
@@ -29,8 +29,6 @@ pub use store::{
 pub const CHANGED_CHANNEL: &str = "camplane_nodes";
 
 const NAME_MAX: usize = 100;
-const LABELS_MAX: usize = 16;
-const LABEL_MAX: usize = 63;
 
 /// A node as the API shows it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -383,37 +381,6 @@ fn beside(api: &Url, scheme: &str, port: u16) -> String {
     format!("{scheme}://{host}:{port}")
 }
 
-fn check_labels(labels: &Labels) -> Result<(), String> {
-    if labels.len() > LABELS_MAX {
-        return Err(format!("at most {LABELS_MAX} labels"));
-    }
-    let word = |text: &str, lower: bool| {
-        (1..=LABEL_MAX).contains(&text.len())
-            && text.bytes().all(|b| {
-                b.is_ascii_digit()
-                    || (if lower {
-                        b.is_ascii_lowercase()
-                    } else {
-                        b.is_ascii_alphabetic()
-                    })
-                    || b"._-".contains(&b)
-            })
-    };
-    for (key, value) in labels {
-        if !word(key, true) {
-            return Err(format!(
-                "label {key:?}: a key is 1 to {LABEL_MAX} lower-case letters, digits, '.', '_' or '-'"
-            ));
-        }
-        if !word(value, false) {
-            return Err(format!(
-                "label {key:?}: a value is 1 to {LABEL_MAX} letters, digits, '.', '_' or '-'"
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn check_size(value: i32) -> Result<i32, String> {
     if value > 0 {
         Ok(value)
@@ -464,7 +431,7 @@ impl NewNodeInput {
         .check(&mut errors);
         let max_cameras = errors.check("max_cameras", check_size(self.max_cameras.unwrap_or(300)));
         let max_readers = errors.check("max_readers", check_size(self.max_readers.unwrap_or(1000)));
-        errors.check("labels", check_labels(&self.labels));
+        errors.check("labels", crate::validation::check_labels(&self.labels));
         errors.into_result().map_err(Error::Invalid)?;
         Ok(Fields {
             name: name.unwrap_or_default(),
@@ -501,7 +468,7 @@ impl NodePatch {
             .max_readers
             .map(|n| errors.check("max_readers", check_size(n)));
         if let Some(labels) = &self.labels {
-            errors.check("labels", check_labels(labels));
+            errors.check("labels", crate::validation::check_labels(labels));
         }
         errors.into_result().map_err(Error::Invalid)?;
         Ok(Fields {
@@ -515,10 +482,11 @@ impl NodePatch {
     }
 }
 
-/// Labels as stored (a JSON object of strings).
-fn labels_from_json(node: i64, value: serde_json::Value) -> Result<Labels> {
-    serde_json::from_value::<BTreeMap<String, String>>(value)
-        .map_err(|err| Error::Database(db::Error::Corrupt(format!("node {node}: labels: {err}"))))
+/// Labels as stored (a JSON object of strings); `whose` names the column's
+/// row for the error.
+fn labels_from_json(whose: impl FnOnce() -> String, value: serde_json::Value) -> Result<Labels> {
+    serde_json::from_value::<Labels>(value)
+        .map_err(|err| Error::Database(db::Error::Corrupt(format!("{}: {err}", whose()))))
 }
 
 #[cfg(test)]

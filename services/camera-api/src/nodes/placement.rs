@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 
-pub type Labels = BTreeMap<String, String>;
+pub use crate::validation::Labels;
 
 /// What placement knows of a node.
 #[derive(Debug, Clone)]

@@ -38,7 +38,7 @@ async fn read(db: impl sqlx::PgExecutor<'_>, only: Option<i64>) -> Result<Vec<No
     rows.into_iter()
         .map(|row| {
             Ok(Node {
-                labels: labels_from_json(row.id, row.labels)?,
+                labels: labels_from_json(|| format!("node {}: labels", row.id), row.labels)?,
                 id: row.id,
                 name: row.name,
                 addresses: Addresses {
@@ -151,7 +151,7 @@ async fn lock(
         });
     }
     Ok(Fields {
-        labels: labels_from_json(id, row.labels)?,
+        labels: labels_from_json(|| format!("node {id}: labels"), row.labels)?,
         name: row.name,
         addresses: Addresses {
             api_url: row.api_url,
@@ -448,7 +448,7 @@ pub async fn placement_inputs(db: &PgPool) -> Result<PlacementInputs> {
     .into_iter()
     .map(|row| {
         Ok(NodeSlot {
-            labels: labels_from_json(row.id, row.labels)?,
+            labels: labels_from_json(|| format!("node {}: labels", row.id), row.labels)?,
             id: row.id,
             max_cameras: usize::try_from(row.max_cameras).unwrap_or(0),
             draining: row.draining,
@@ -461,21 +461,27 @@ pub async fn placement_inputs(db: &PgPool) -> Result<PlacementInputs> {
     })
     .collect::<Result<Vec<_>>>()?;
     let cameras = sqlx::query!(
-        r#"SELECT c.id, c.recording, p.node_id AS "node_id?", p.placed_at AS "placed_at?"
+        r#"SELECT c.id, c.recording, c.node_labels,
+                  p.node_id AS "node_id?", p.placed_at AS "placed_at?"
            FROM cameras c LEFT JOIN camera_placements p ON p.camera_id = c.id
            WHERE c.enabled ORDER BY c.id"#
     )
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
-    .map(|row| CameraSlot {
-        id: row.id,
-        node: row.node_id,
-        placed_at: row.placed_at,
-        wants: BTreeMap::new(),
-        recording: row.recording != "off",
+    .map(|row| {
+        Ok(CameraSlot {
+            wants: labels_from_json(
+                || format!("camera {}: node_labels", row.id),
+                row.node_labels,
+            )?,
+            id: row.id,
+            node: row.node_id,
+            placed_at: row.placed_at,
+            recording: row.recording != "off",
+        })
     })
-    .collect();
+    .collect::<Result<Vec<_>>>()?;
     tx.commit().await?;
     Ok(PlacementInputs {
         nodes,

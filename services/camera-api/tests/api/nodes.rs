@@ -19,6 +19,17 @@ async fn start_nodes(app: &TestApp) -> Vec<MediaMtx> {
 }
 
 async fn register(app: &TestApp, name: &str, node: &MediaMtx, max_cameras: i64) -> i64 {
+    register_at(app, name, node, max_cameras, "north").await
+}
+
+/// Registers `node` with the label `site`.
+async fn register_at(
+    app: &TestApp,
+    name: &str,
+    node: &MediaMtx,
+    max_cameras: i64,
+    site: &str,
+) -> i64 {
     let response = app
         .post_json(
             "/api/nodes",
@@ -30,7 +41,7 @@ async fn register(app: &TestApp, name: &str, node: &MediaMtx, max_cameras: i64) 
                 "hls_url": format!("http://{}", node.hls_addr()),
                 "webrtc_url": format!("http://{}", node.webrtc_addr()),
                 "max_cameras": max_cameras,
-                "labels": {"site": "north"},
+                "labels": {"site": site},
             }),
         )
         .await;
@@ -244,6 +255,98 @@ async fn draining_empties_a_node_which_can_then_be_deleted() {
     );
     let deleted = app.delete(&format!("/api/nodes/{first}"), None).await;
     assert_eq!(deleted.status, 204, "{}", deleted.text);
+}
+
+#[tokio::test]
+async fn a_camera_goes_only_to_nodes_with_the_labels_it_asks_for() {
+    let app = TestApp::spawn().await;
+    let mtx = start_nodes(&app).await;
+    let north = register_at(&app, "mtx-north", &mtx[0], 10, "north").await;
+    let south = register_at(&app, "mtx-south", &mtx[1], 10, "south").await;
+    let nodes = [(north, &mtx[0]), (south, &mtx[1])];
+    let create = |name: &'static str, labels: Value| {
+        let app = &app;
+        async move {
+            let body =
+                json!({"name": name, "stream_url": "rtsp://127.0.2.10/s", "node_labels": labels});
+            let response = app.post_json("/api/cameras", &body).await;
+            assert_eq!(response.status, 201, "{}", response.text);
+            response.json()
+        }
+    };
+    let mut southern = Vec::new();
+    for name in ["South 1", "South 2", "South 3"] {
+        let camera = create(name, json!({"site": "south"})).await;
+        assert_eq!(camera["node_labels"], json!({"site": "south"}));
+        southern.push(camera["id"].as_i64().unwrap());
+    }
+    assert!(
+        eventually(Duration::from_secs(10), || converged(
+            &app, &nodes, &southern
+        ))
+        .await,
+        "placed: {:?}",
+        placements(&app).await
+    );
+    let placed = placements(&app).await;
+    assert!(
+        southern.iter().all(|camera| placed[camera] == south),
+        "every southern camera on the southern node, though the northern one is emptier: {placed:?}"
+    );
+
+    // A site no node has: no node, and the camera says why.
+    let lost = create("Nowhere", json!({"site": "west"})).await;
+    let lost_id = lost["id"].as_i64().unwrap();
+    let stranded = || async {
+        let camera = app.get(&format!("/api/cameras/{lost_id}")).await.json();
+        camera["provisioning"]["detail"]
+            .as_str()
+            .is_some_and(|detail| detail.contains("carries its labels"))
+    };
+    assert!(
+        eventually(Duration::from_secs(10), stranded).await,
+        "{}",
+        app.get(&format!("/api/cameras/{lost_id}")).await.text
+    );
+    assert_eq!(placements(&app).await.get(&lost_id), None);
+
+    // Its labels changed to the north: it is placed there, and a southern
+    // camera relabelled moves north with its path.
+    for id in [lost_id, southern[0]] {
+        let moved = app
+            .patch_json(
+                &format!("/api/cameras/{id}"),
+                &json!({"node_labels": {"site": "north"}}),
+                None,
+            )
+            .await;
+        assert_eq!(moved.status, 200, "{}", moved.text);
+    }
+    let all = [lost_id, southern[0], southern[1], southern[2]];
+    let relabelled = || async {
+        let placed = placements(&app).await;
+        placed.get(&lost_id) == Some(&north)
+            && placed.get(&southern[0]) == Some(&north)
+            && converged(&app, &nodes, &all).await
+    };
+    assert!(
+        eventually(Duration::from_secs(15), relabelled).await,
+        "placed: {:?}",
+        placements(&app).await
+    );
+    assert_eq!(
+        placements(&app).await[&southern[1]],
+        south,
+        "the others stay"
+    );
+
+    let bad = app
+        .post_json(
+            "/api/cameras",
+            &json!({"name": "Bad", "stream_url": "rtsp://127.0.2.10/s", "node_labels": {"Site": "x y"}}),
+        )
+        .await;
+    assert_eq!(bad.invalid_fields(), ["node_labels"]);
 }
 
 #[tokio::test]
