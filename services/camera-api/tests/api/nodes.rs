@@ -350,6 +350,85 @@ async fn a_camera_goes_only_to_nodes_with_the_labels_it_asks_for() {
 }
 
 #[tokio::test]
+async fn a_leading_replica_killed_mid_pass_hands_the_nodes_to_the_other_within_seconds() {
+    let mut app = TestApp::spawn().await;
+    let mtx = start_nodes(&app).await;
+    let mut ids = Vec::new();
+    for (n, node) in mtx.iter().enumerate() {
+        ids.push(register(&app, &format!("mtx-{n}"), node, 100).await);
+    }
+    // From here only the two processes below reconcile.
+    app.stop().await.unwrap();
+    app.insert_cameras(150).await;
+    let cameras: Vec<i64> = sqlx::query_scalar("SELECT id FROM cameras")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    // Slow nodes, so the first pass over 150 cameras takes seconds.
+    for node in &mtx {
+        node.faults().set_delay(Duration::from_millis(15));
+    }
+    let writes = || {
+        mtx.iter()
+            .map(|node| node.faults().writes().len())
+            .sum::<usize>()
+    };
+
+    let answer_hooks = |base: String| {
+        for node in &mtx {
+            node.add_hook(format!("{base}/api/mediamtx/auth"));
+        }
+    };
+    let mut leader = app.spawn_process(app.env()).await;
+    answer_hooks(leader.base_url().await);
+    leader.output_containing("this instance now leads").await;
+    let follower = app.spawn_process(app.env()).await;
+    answer_hooks(follower.base_url().await);
+    let midway = eventually(Duration::from_secs(60), || async { writes() >= 30 }).await;
+    leader.kill().await;
+    let killed_at = std::time::Instant::now();
+    assert!(midway, "the pass never got going: {}", leader.output());
+    assert!(
+        writes() < 150,
+        "killed in the middle of the pass ({} writes)",
+        writes()
+    );
+    assert!(
+        !follower.output().contains("this instance now leads"),
+        "the second replica followed while the first led"
+    );
+
+    let took_over = eventually(Duration::from_secs(5), || async {
+        follower.output().contains("this instance now leads")
+    })
+    .await;
+    assert!(
+        took_over,
+        "the survivor leads within 5 s of the kill:\n{}",
+        follower.output()
+    );
+    eprintln!("the survivor led {:?} after the kill", killed_at.elapsed());
+
+    for node in &mtx {
+        node.faults().set_delay(Duration::ZERO);
+    }
+    let nodes: Vec<(i64, &MediaMtx)> = ids.iter().copied().zip(mtx.iter()).collect();
+    assert!(
+        eventually(Duration::from_secs(30), || converged(
+            &app, &nodes, &cameras
+        ))
+        .await,
+        "every camera on exactly one node, each node holding exactly its cameras: {:?}",
+        loads(&placements(&app).await)
+    );
+    let spread = loads(&placements(&app).await);
+    assert!(
+        spread.values().all(|&load| (40..=60).contains(&load)),
+        "spread over the three nodes: {spread:?}"
+    );
+}
+
+#[tokio::test]
 async fn nodes_are_for_admins_and_bad_fields_are_named() {
     let app = TestApp::spawn().await;
     let operator = app.client_as(camera_api::auth::Role::Operator, None).await;
