@@ -208,16 +208,7 @@ pub fn place(
             Some(node) if !node.serves(now, rules) => Why::Failover,
             Some(_) => Why::Evicted,
         };
-        let best = nodes
-            .values()
-            .filter(|node| node.takes(camera))
-            .min_by(|a, b| {
-                let key = |node: &Node| (!node.settled(now, rules), node.fill());
-                key(a)
-                    .partial_cmp(&key(b))
-                    .unwrap_or(std::cmp::Ordering::Equal)
-            })
-            .map(|node| node.slot.id);
+        let best = best_for(nodes.values(), camera, now, rules);
         let to = best.or(current
             .filter(|node| node.answers() && node.serves(now, rules))
             .map(|node| node.slot.id));
@@ -242,6 +233,46 @@ pub fn place(
 
     rebalance(&mut nodes, cameras, &mut at, &mut plan, now, rules);
     plan
+}
+
+/// The node a camera placed now goes to: the emptiest in proportion to its
+/// size among those that take it, settled ones first.
+fn best_for<'a>(
+    nodes: impl Iterator<Item = &'a Node<'a>>,
+    camera: &CameraSlot,
+    now: DateTime<Utc>,
+    rules: &Rules,
+) -> Option<i64> {
+    nodes
+        .filter(|node| node.takes(camera))
+        .min_by(|a, b| {
+            let key = |node: &Node| (!node.settled(now, rules), node.fill());
+            key(a)
+                .partial_cmp(&key(b))
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+        .map(|node| node.slot.id)
+}
+
+/// Where one camera without a node goes, given how many cameras each node
+/// has (`loads`): what `place` would decide for it, without reading every
+/// other camera, for a camera just created or enabled. `None`: no node can
+/// take it.
+pub fn place_new(
+    nodes: &[NodeSlot],
+    loads: &HashMap<i64, usize>,
+    camera: &CameraSlot,
+    now: DateTime<Utc>,
+    rules: &Rules,
+) -> Option<i64> {
+    let nodes: Vec<Node> = nodes
+        .iter()
+        .map(|slot| Node {
+            slot,
+            load: loads.get(&slot.id).copied().unwrap_or(0),
+        })
+        .collect();
+    best_for(nodes.iter(), camera, now, rules)
 }
 
 fn rebalance(
@@ -386,6 +417,54 @@ mod tests {
         let more: Vec<CameraSlot> = (1..=260).map(|id| camera(id, None)).collect();
         let plan = place(&nodes, &more, now(), &RULES);
         assert_eq!(plan.stranded.len(), 10, "no node is filled past its size");
+    }
+
+    #[test]
+    fn one_new_camera_goes_where_a_whole_placement_would_put_it() {
+        let mut nodes = [up(1, 100), up(2, 50), up(3, 100)];
+        nodes[2].labels.insert("site".into(), "south".into());
+        let loads = HashMap::from([(1, 40), (2, 10), (3, 90)]);
+        let mut cameras: Vec<CameraSlot> = Vec::new();
+        for (node, load) in &loads {
+            cameras.extend((0..*load).map(|n| camera(node * 1000 + n as i64, Some(*node))));
+        }
+        let mut new = camera(1, None);
+        for wants in [None, Some("south"), Some("west")] {
+            new.wants = wants
+                .map(|site| Labels::from([("site".to_owned(), site.to_owned())]))
+                .unwrap_or_default();
+            let mut all = cameras.clone();
+            all.push(new.clone());
+            let whole = place(
+                &nodes,
+                &all,
+                now(),
+                &Rules {
+                    rebalance_step: 0,
+                    ..RULES
+                },
+            );
+            let expected = whole
+                .moves
+                .iter()
+                .find(|step| step.camera == 1)
+                .and_then(|step| step.to);
+            assert_eq!(
+                place_new(&nodes, &loads, &new, now(), &RULES),
+                expected,
+                "{wants:?}"
+            );
+        }
+        new.wants.clear();
+        assert_eq!(
+            place_new(&nodes, &loads, &new, now(), &RULES),
+            Some(2),
+            "the emptiest for its size"
+        );
+        new.wants.insert("site".into(), "south".into());
+        assert_eq!(place_new(&nodes, &loads, &new, now(), &RULES), Some(3));
+        new.wants.insert("site".into(), "west".into());
+        assert_eq!(place_new(&nodes, &loads, &new, now(), &RULES), None);
     }
 
     #[test]

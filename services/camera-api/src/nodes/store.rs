@@ -1,7 +1,7 @@
 //! The SQL of nodes: the `nodes`, `node_health` and `camera_placements`
 //! tables.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -438,28 +438,7 @@ pub async fn placement_inputs(db: &PgPool) -> Result<PlacementInputs> {
     let now = sqlx::query_scalar!(r#"SELECT now() AS "now!""#)
         .fetch_one(&mut *tx)
         .await?;
-    let nodes = sqlx::query!(
-        r#"SELECT n.id, n.max_cameras, n.labels, n.draining,
-                  h.reachable AS "reachable?", h.since AS "since?"
-           FROM nodes n LEFT JOIN node_health h ON h.node_id = n.id ORDER BY n.id"#
-    )
-    .fetch_all(&mut *tx)
-    .await?
-    .into_iter()
-    .map(|row| {
-        Ok(NodeSlot {
-            labels: labels_from_json(|| format!("node {}: labels", row.id), row.labels)?,
-            id: row.id,
-            max_cameras: usize::try_from(row.max_cameras).unwrap_or(0),
-            draining: row.draining,
-            health: match (row.reachable, row.since) {
-                (Some(true), Some(since)) => Seen::Up { since },
-                (Some(false), Some(since)) => Seen::Down { since },
-                _ => Seen::Unknown,
-            },
-        })
-    })
-    .collect::<Result<Vec<_>>>()?;
+    let nodes = node_slots(&mut tx).await?;
     let cameras = sqlx::query!(
         r#"SELECT c.id, c.recording, c.node_labels,
                   p.node_id AS "node_id?", p.placed_at AS "placed_at?"
@@ -488,6 +467,89 @@ pub async fn placement_inputs(db: &PgPool) -> Result<PlacementInputs> {
         cameras,
         now,
     })
+}
+
+/// What placing one camera without a node decides on: the nodes, how many
+/// cameras each has, and the camera; `None` when it is disabled, gone or
+/// already placed.
+pub struct NewCameraInputs {
+    pub nodes: Vec<NodeSlot>,
+    pub loads: HashMap<i64, usize>,
+    pub camera: CameraSlot,
+    pub now: DateTime<Utc>,
+}
+
+pub async fn new_camera_inputs(db: &PgPool, id: i64) -> Result<Option<NewCameraInputs>> {
+    let mut tx = db.begin().await?;
+    sqlx::query!("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        .execute(&mut *tx)
+        .await?;
+    let camera = sqlx::query!(
+        r#"SELECT c.recording, c.node_labels FROM cameras c
+           WHERE c.id = $1 AND c.enabled
+             AND NOT EXISTS (SELECT FROM camera_placements p WHERE p.camera_id = c.id)"#,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(camera) = camera else {
+        return Ok(None);
+    };
+    let now = sqlx::query_scalar!(r#"SELECT now() AS "now!""#)
+        .fetch_one(&mut *tx)
+        .await?;
+    let nodes = node_slots(&mut tx).await?;
+    let loads = sqlx::query!(
+        r#"SELECT node_id, count(*) AS "cameras!" FROM camera_placements GROUP BY node_id"#
+    )
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .map(|row| {
+        (
+            row.node_id,
+            usize::try_from(row.cameras).unwrap_or(usize::MAX),
+        )
+    })
+    .collect();
+    tx.commit().await?;
+    Ok(Some(NewCameraInputs {
+        nodes,
+        loads,
+        camera: CameraSlot {
+            wants: labels_from_json(|| format!("camera {id}: node_labels"), camera.node_labels)?,
+            id,
+            node: None,
+            placed_at: None,
+            recording: camera.recording != "off",
+        },
+        now,
+    }))
+}
+
+async fn node_slots(conn: &mut sqlx::PgConnection) -> Result<Vec<NodeSlot>> {
+    sqlx::query!(
+        r#"SELECT n.id, n.max_cameras, n.labels, n.draining,
+                  h.reachable AS "reachable?", h.since AS "since?"
+           FROM nodes n LEFT JOIN node_health h ON h.node_id = n.id ORDER BY n.id"#
+    )
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(|row| {
+        Ok(NodeSlot {
+            labels: labels_from_json(|| format!("node {}: labels", row.id), row.labels)?,
+            id: row.id,
+            max_cameras: usize::try_from(row.max_cameras).unwrap_or(0),
+            draining: row.draining,
+            health: match (row.reachable, row.since) {
+                (Some(true), Some(since)) => Seen::Up { since },
+                (Some(false), Some(since)) => Seen::Down { since },
+                _ => Seen::Unknown,
+            },
+        })
+    })
+    .collect()
 }
 
 /// Makes `moves` (placement's plan) and forgets the places of cameras that

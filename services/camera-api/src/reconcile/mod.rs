@@ -457,14 +457,7 @@ impl Reconciler {
             .collect();
         if !nowhere.is_empty() {
             tracing::warn!(cameras = nowhere.len(), "no node can take some cameras");
-            let detail = "no MediaMTX node can take this camera: every one that carries its labels is full, draining or down";
-            let outcomes = self
-                .versions_of(&nowhere)
-                .await
-                .into_iter()
-                .map(|(id, version)| (id, (version, Outcome::Retrying(detail.into()))))
-                .collect();
-            self.record(&outcomes).await;
+            self.tell_unplaced(&nowhere).await;
         }
         Ok(())
     }
@@ -578,11 +571,14 @@ impl Reconciler {
             return Ok((targets, self.load(Some(id), None).await?));
         }
         let mut node = self.node_of(id).await?;
-        if node.is_none() && self.enabled(id).await? {
-            if let Err(err) = self.place().await {
-                tracing::warn!(camera_id = id, error = %err, "could not place the camera");
+        if node.is_none() {
+            match self.place_new(id).await {
+                Ok(true) => self.follow_at_edge().await,
+                Ok(false) => {}
+                Err(err) => {
+                    tracing::warn!(camera_id = id, error = %err, "could not place the camera")
+                }
             }
-            self.follow_at_edge().await;
             node = self.node_of(id).await?;
         }
         let Some(node) = node else {
@@ -596,6 +592,45 @@ impl Reconciler {
         Ok((on_node, self.load(Some(id), Some(Some(node))).await?))
     }
 
+    /// Places camera `id` if it is enabled and has no node, from the nodes'
+    /// loads alone (a full placement reads every camera); tells it why when
+    /// no node can take it. Returns whether it was placed.
+    async fn place_new(&self, id: i64) -> Result<bool, nodes::Error> {
+        let Some(inputs) = nodes::new_camera_inputs(&self.db, id).await? else {
+            return Ok(false);
+        };
+        let to = placement::place_new(
+            &inputs.nodes,
+            &inputs.loads,
+            &inputs.camera,
+            inputs.now,
+            &self.settings.placement,
+        );
+        let Some(to) = to else {
+            self.tell_unplaced(&[id]).await;
+            return Ok(false);
+        };
+        let step = placement::Move {
+            camera: id,
+            from: None,
+            to: Some(to),
+            why: placement::Why::New,
+        };
+        Ok(nodes::apply_moves(&self.db, &[step]).await? > 0)
+    }
+
+    /// Records, for each of `cameras`, that no node can take it.
+    async fn tell_unplaced(&self, cameras: &[i64]) {
+        let detail = "no MediaMTX node can take this camera: every one that carries its labels is full, draining or down";
+        let outcomes = self
+            .versions_of(cameras)
+            .await
+            .into_iter()
+            .map(|(id, version)| (id, (version, Outcome::Retrying(detail.into()))))
+            .collect();
+        self.record(&outcomes).await;
+    }
+
     async fn node_of(&self, camera: i64) -> Result<Option<i64>, sqlx::Error> {
         sqlx::query_scalar!(
             "SELECT node_id FROM camera_placements WHERE camera_id = $1",
@@ -603,13 +638,6 @@ impl Reconciler {
         )
         .fetch_optional(&self.db)
         .await
-    }
-
-    async fn enabled(&self, camera: i64) -> Result<bool, sqlx::Error> {
-        let enabled = sqlx::query_scalar!("SELECT enabled FROM cameras WHERE id = $1", camera)
-            .fetch_optional(&self.db)
-            .await?;
-        Ok(enabled.unwrap_or(false))
     }
 
     /// Converges camera `id`'s paths (its main path and its sub-stream's)
