@@ -26,7 +26,9 @@
 # CAMPLANE_API_RATE and CAMPLANE_LOGIN_RATE (the edge's limits, as in compose),
 # CAMPLANE_SECRET_KEY (seals camera passwords; unset, one is generated once
 # into the run directory's secret-key and reused), CAMPLANE_CONSOLE_BUILT
-# (set: serve frontend/dist as it is, for stacks started side by side). The browser tests use these
+# (set: serve frontend/dist as it is, for stacks started side by side),
+# CAMPLANE_NODES (how many more MediaMTX nodes to run and register, each on
+# free ports; default none, docs/nodes.md). The browser tests use these
 # to run a stack of their own beside a developer's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,13 +77,16 @@ fi
 : >"$run/pids"
 
 pids=()
+# MediaMTX nodes: stopped with the rest, but one that dies does not end the
+# run (failing over is what nodes are for).
+node_pids=()
 declare -A names=()
 cleanup() {
   trap - INT TERM EXIT
   if ((${#pids[@]})); then
     say "stopping"
-    kill "${pids[@]}" 2>/dev/null || true
-    wait "${pids[@]}" 2>/dev/null || true
+    kill "${pids[@]}" "${node_pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" "${node_pids[@]}" 2>/dev/null || true
     say "stopped"
   fi
   rm -f "$run/pids"
@@ -190,6 +195,28 @@ wait_port mediamtx "$hls_port"
 wait_port mediamtx "$webrtc_port"
 wait_port mediamtx "$playback_port"
 
+# --- more MediaMTX nodes (CAMPLANE_NODES), registered below once the API
+# answers; each writes `mediamtx-node-<n>.pid` for tests that kill one.
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+node_bodies=()
+for ((n = 1; n <= ${CAMPLANE_NODES:-0}; n++)); do
+  read -r n_api n_rtsp n_hls n_webrtc n_ice n_playback < <(for _ in 1 2 3 4 5 6; do free_port; done | xargs)
+  (umask 077 && cp mediamtx.yml "$run/mediamtx-node-$n.yml")
+  setsid env MTX_AUTHHTTPADDRESS="$hook" MTX_METRICS=no \
+    MTX_APIADDRESS=127.0.0.1:$n_api MTX_RTSPADDRESS=127.0.0.1:$n_rtsp MTX_HLSADDRESS=127.0.0.1:$n_hls \
+    MTX_WEBRTCADDRESS=127.0.0.1:$n_webrtc MTX_PLAYBACKADDRESS=127.0.0.1:$n_playback \
+    MTX_WEBRTCLOCALUDPADDRESS=$host:$n_ice MTX_WEBRTCLOCALTCPADDRESS=$host:$n_ice \
+    MTX_WEBRTCADDITIONALHOSTS=$webrtc_host \
+    "$mediamtx" "$run/mediamtx-node-$n.yml" >"$run/mediamtx-node-$n.log" 2>&1 3>&- &
+  node_pids+=($!)
+  echo $! >>"$run/pids"
+  echo $! >"$run/mediamtx-node-$n.pid"
+  wait_port "mediamtx-node-$n" "$n_api"
+  node_bodies+=("{\"name\":\"local-$n\",\"api_url\":\"http://127.0.0.1:$n_api\",\"rtsp_url\":\"rtsp://127.0.0.1:$n_rtsp\",\"hls_url\":\"http://127.0.0.1:$n_hls\",\"webrtc_url\":\"http://127.0.0.1:$n_webrtc\",\"playback_url\":\"http://127.0.0.1:$n_playback\"}")
+done
+
 # --- the key that seals camera passwords in the database: it must stay with
 # the database, so a generated one is kept in the run directory.
 if [[ -z ${CAMPLANE_SECRET_KEY:-} ]]; then
@@ -272,6 +299,31 @@ for _ in $(seq 1 50); do
   sleep 0.2
 done
 csrf=$(sed -nE 's/.*"csrf_token":"([^"]+)".*/\1/p' <<<"$answer")
+# Registers node `local-<n>`, or points the one of an earlier run at this
+# run's ports.
+register_node() {
+  local n=$1 body=$2 answer id
+  answer=$(curl -sSk -b "$jar" -X POST -H 'content-type: application/json' -H "x-csrf-token: $csrf" \
+    -d "$body" -w '\n%{http_code}' "$edge/api/nodes") || answer=
+  case ${answer##*$'\n'} in
+    201) ;;
+    409)
+      id=$(curl -fsSk -b "$jar" "$edge/api/nodes" | python3 -c \
+        'import json, sys; print(next(n["id"] for n in json.load(sys.stdin)["items"] if n["name"] == sys.argv[1]))' "local-$n")
+      curl -fsSk -b "$jar" -X PATCH -H 'content-type: application/json' -H "x-csrf-token: $csrf" \
+        -d "$body" "$edge/api/nodes/$id" >/dev/null
+      ;;
+    *) say "could not register MediaMTX node local-$n: ${answer%$'\n'*}"; exit 1 ;;
+  esac
+}
+if [[ -n $csrf ]]; then
+  for n in "${!node_bodies[@]}"; do
+    register_node $((n + 1)) "${node_bodies[n]}"
+  done
+  if ((${#node_bodies[@]})); then
+    say "registered ${#node_bodies[@]} MediaMTX nodes (local-1 …)"
+  fi
+fi
 if [[ -z $csrf ]]; then
   say "could not log in as admin with $run/admin-password (changed in the console?); no demo camera added"
 elif ! curl -fsSk -b "$jar" "$edge/api/cameras" | grep -q '"Demo camera"'; then

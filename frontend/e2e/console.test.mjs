@@ -159,7 +159,13 @@ scenario('a camera added through the form plays in its tile', async () => {
   await page.waitForURL(/\/live\?layout=1&tiles=\d+/);
   await assertAllPlaying(page, 1, 3, 40_000);
   await page.locator('.tile[data-state="live"] .live-badge').waitFor();
-  assert.match(await page.locator('.tile[data-tile="0"]').getAttribute('data-stream'), /^cam_\d+_sub$/, 'the tile plays the sub-stream the form saved');
+  const tile = page.locator('.tile[data-tile="0"]');
+  assert.match(await tile.getAttribute('data-stream'), /^cam_\d+$/, 'the only tile plays the main stream');
+  // In a grid, the sub-stream the form saved.
+  const id = new URL(page.url()).searchParams.get('tiles');
+  await page.goto(`/live?layout=4&tiles=${id}`);
+  await tile.and(page.locator('[data-state="live"]')).waitFor({ timeout: 40_000 });
+  assert.equal(await tile.getAttribute('data-stream'), `cam_${id}_sub`, 'a grid tile plays the sub-stream the form saved');
   await page.context().close();
 });
 
