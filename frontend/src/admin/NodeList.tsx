@@ -8,7 +8,8 @@ import { LoadError } from '../app/LoadError';
 import { SubmitButton } from '../app/SubmitButton';
 import { useLoaded } from '../app/useLoaded';
 import { When } from '../app/When';
-import { formatLabels, healthText, parseLabels } from './nodes';
+import { formatLabels, parseLabels } from '../app/labels';
+import { healthText } from './nodes';
 
 /** Health changes without an event: the list is read again this often. */
 const REFRESH_MS = 5_000;

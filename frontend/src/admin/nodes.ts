@@ -1,23 +1,6 @@
 // The rules of the nodes page that don't need a browser.
 import type { MediaMtxNode } from '../api/client';
 
-/** `site=north, zone=a` as the API's labels; a part without `=` is an error. */
-export function parseLabels(text: string): Record<string, string> | string {
-  const labels: Record<string, string> = {};
-  for (const part of text.split(',').map((piece) => piece.trim()).filter(Boolean)) {
-    const at = part.indexOf('=');
-    if (at <= 0) return `"${part}" is not key=value`;
-    labels[part.slice(0, at).trim()] = part.slice(at + 1).trim();
-  }
-  return labels;
-}
-
-export function formatLabels(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(', ');
-}
-
 /** How a node's health reads in the list. */
 export function healthText(node: MediaMtxNode): string {
   const { health } = node;

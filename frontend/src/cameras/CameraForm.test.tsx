@@ -27,6 +27,7 @@ const CAMERA = {
   on_demand: true,
   max_readers: 0,
   groups: ['north', 'gates'],
+  node_labels: { site: 'north' },
   path: 'cam_7',
   hls_url: '/hls/cam_7/index.m3u8',
   webrtc_url: '/webrtc/cam_7/whep',
@@ -97,6 +98,7 @@ describe('camera form', () => {
       name: 'Dock 2',
       stream_url: 'rtsp://admin:***@10.0.0.1:554/s',
       groups: ['north', 'gates'],
+      node_labels: { site: 'north' },
     });
 
     fireEvent.click(screen.getByRole('button', { name: 'Reload the camera' }));
@@ -139,6 +141,21 @@ describe('camera form', () => {
     addCamera({ Name: 'Gate', 'Stream URL': 'http://10.0.0.1/' });
     await expectShownAt('Stream URL', 'must start with rtsp:// or rtsps://');
     expect(screen.getByRole('alert').textContent).toMatch(/Some fields need attention/);
+  });
+
+  it('sends node labels as an object and refuses a part that is not key=value before sending', async () => {
+    server.answer = () => json({ ...CAMERA, id: 8 }, 201);
+    addCamera({ Name: 'Gate', 'Stream URL': 'rtsp://10.0.0.1/', 'Node labels': 'north' });
+    await expectShownAt('Node labels', '"north" is not key=value');
+    expect(server.requests).toHaveLength(0);
+
+    fireEvent.change(screen.getByLabelText('Node labels'), { target: { value: 'site=north, zone=a' } });
+    fireEvent.click(screen.getByRole('button', { name: 'Add camera' }));
+    await waitFor(() => {
+      expect(server.requests).toHaveLength(1);
+    });
+    const sent = JSON.parse(server.requests[0]?.body ?? '{}') as { node_labels: unknown };
+    expect(sent.node_labels).toEqual({ site: 'north', zone: 'a' });
   });
 
   it('sends the recording policy with the budget in bytes and shows its field errors in place', async () => {

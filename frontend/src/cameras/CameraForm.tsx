@@ -5,6 +5,7 @@ import { describeProbe } from '../api/probe';
 import { ConfirmDialog } from '../app/ConfirmDialog';
 import { Field } from '../app/Field';
 import { formatGroups, parseGroups } from '../app/groups';
+import { formatLabels, parseLabels } from '../app/labels';
 import { Link } from '../app/Link';
 import { navigate } from '../app/router';
 import { budgetBytes, gigabytesOf } from './storageBudget';
@@ -25,6 +26,8 @@ interface Fields {
   max_readers: string;
   /** Comma-separated, as typed. */
   groups: string;
+  /** `site=north, zone=a`, as typed. */
+  node_labels: string;
   recording_mode: RecordingMode;
   retention: string;
   /** Gigabytes as typed; empty for no budget of the camera's own. */
@@ -42,6 +45,7 @@ const EMPTY: Fields = {
   on_demand: true,
   max_readers: '0',
   groups: '',
+  node_labels: '',
   recording_mode: 'off',
   retention: '7d',
   budget_gb: '',
@@ -60,6 +64,7 @@ function fieldsOf(camera: Camera): Fields {
     on_demand: camera.on_demand,
     max_readers: String(camera.max_readers),
     groups: formatGroups(camera.groups),
+    node_labels: formatLabels(camera.node_labels),
     recording_mode: camera.recording.mode,
     retention: camera.recording.retention,
     budget_gb: gigabytesOf(camera.recording.storage_budget_bytes ?? null),
@@ -135,6 +140,13 @@ export function CameraForm({ id }: { id: number | null }) {
     setSaving(true);
     setMessage(null);
     setErrors({});
+    const nodeLabels = parseLabels(fields.node_labels);
+    if (typeof nodeLabels === 'string') {
+      setErrors({ node_labels: nodeLabels });
+      setMessage('Some fields need attention.');
+      setSaving(false);
+      return;
+    }
     const maxReaders = Number(fields.max_readers);
     const body = {
       name: fields.name,
@@ -145,6 +157,7 @@ export function CameraForm({ id }: { id: number | null }) {
       on_demand: fields.on_demand,
       max_readers: Number.isInteger(maxReaders) ? maxReaders : -1,
       groups: parseGroups(fields.groups),
+      node_labels: nodeLabels,
       recording: {
         mode: fields.recording_mode,
         retention: fields.retention.trim(),
@@ -280,6 +293,13 @@ export function CameraForm({ id }: { id: number | null }) {
           hint="Comma-separated, e.g. north, gates. Users and tokens limited to groups see only cameras in one of theirs."
         >
           {(props) => <input {...props} value={fields.groups} spellCheck={false} onChange={(e) => { set('groups', e.target.value); }} />}
+        </Field>
+        <Field
+          label="Node labels"
+          error={errors.node_labels}
+          hint="Only MediaMTX nodes carrying these serve the camera, e.g. site=north. Empty: any node."
+        >
+          {(props) => <input {...props} value={fields.node_labels} spellCheck={false} onChange={(e) => { set('node_labels', e.target.value); }} />}
         </Field>
         <Field label="Viewer limit" error={errors.max_readers} hint="How many viewers MediaMTX serves at once; 0 means no limit.">
           {(props) => <input {...props} type="number" min={0} max={1000} value={fields.max_readers} onChange={(e) => { set('max_readers', e.target.value); }} />}
