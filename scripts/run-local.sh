@@ -203,13 +203,16 @@ free_port() {
 node_bodies=()
 for ((n = 1; n <= ${CAMPLANE_NODES:-0}; n++)); do
   read -r n_api n_rtsp n_hls n_webrtc n_ice n_playback < <(for _ in 1 2 3 4 5 6; do free_port; done | xargs)
-  (umask 077 && cp mediamtx.yml "$run/mediamtx-node-$n.yml")
+  # In the node directory camera-api writes bulk changes to (as it does
+  # MediaMTX's own file): one reload for a failover's thousands of paths.
+  mkdir -p "$run/node-configs/local-$n"
+  (umask 077 && cp mediamtx.yml "$run/node-configs/local-$n/mediamtx.yml")
   setsid env MTX_AUTHHTTPADDRESS="$hook" MTX_METRICS=no \
     MTX_APIADDRESS=127.0.0.1:$n_api MTX_RTSPADDRESS=127.0.0.1:$n_rtsp MTX_HLSADDRESS=127.0.0.1:$n_hls \
     MTX_WEBRTCADDRESS=127.0.0.1:$n_webrtc MTX_PLAYBACKADDRESS=127.0.0.1:$n_playback \
     MTX_WEBRTCLOCALUDPADDRESS=$host:$n_ice MTX_WEBRTCLOCALTCPADDRESS=$host:$n_ice \
     MTX_WEBRTCADDITIONALHOSTS=$webrtc_host \
-    "$mediamtx" "$run/mediamtx-node-$n.yml" >"$run/mediamtx-node-$n.log" 2>&1 3>&- &
+    "$mediamtx" "$run/node-configs/local-$n/mediamtx.yml" >"$run/mediamtx-node-$n.log" 2>&1 3>&- &
   node_pids+=($!)
   echo $! >>"$run/pids"
   echo $! >"$run/mediamtx-node-$n.pid"
@@ -241,7 +244,7 @@ CAMPLANE_SECRET_KEY=$CAMPLANE_SECRET_KEY CAMPLANE_INITIAL_ADMIN_PASSWORD=$admin_
   start camera-api env DATABASE_URL="$server/$database" \
   CAMPLANE_LISTEN="127.0.0.1:$api_port" CAMPLANE_CONSOLE_DIR=frontend/dist \
   MEDIAMTX_API_URL="http://127.0.0.1:$mediamtx_port" MEDIAMTX_API_USER=camplane MEDIAMTX_API_PASS="$api_pass" \
-  MEDIAMTX_CONFIG_FILE="$run/mediamtx.yml" \
+  MEDIAMTX_CONFIG_FILE="$run/mediamtx.yml" CAMPLANE_NODE_CONFIG_DIR="$(realpath -m "$run/node-configs")" \
   MEDIAMTX_PLAYBACK_URL="http://127.0.0.1:$playback_port" CAMPLANE_RECORDINGS_DIR="$recordings" \
   CAMPLANE_EXPORTS_DIR="$(realpath -m "$run/exports")" \
   CAMPLANE_EDGE_MAPS_DIR="$edge_maps" CAMPLANE_EDGE_RUNTIME="$edge_runtime" \

@@ -106,6 +106,10 @@ impl Config {
             reconcile: reconcile::Settings {
                 interval: env.duration("CAMPLANE_RECONCILE_INTERVAL", "10s")?,
                 config_file: env.writable_file("MEDIAMTX_CONFIG_FILE")?,
+                node_config_dir: env
+                    .get("CAMPLANE_NODE_CONFIG_DIR")
+                    .map(|_| env.absolute_dir("CAMPLANE_NODE_CONFIG_DIR", ""))
+                    .transpose()?,
                 placement: placement::Rules {
                     failover_after: env.duration("CAMPLANE_NODE_FAILOVER_AFTER", "15s")?,
                     settle: env.duration("CAMPLANE_NODE_SETTLE", "60s")?,

@@ -69,6 +69,10 @@ pub struct Settings {
     /// MediaMTX's configuration file, when Camplane may write its `paths:`
     /// (`MEDIAMTX_CONFIG_FILE`): see `config_file`.
     pub config_file: Option<PathBuf>,
+    /// Where registered nodes' configuration files are, when Camplane may
+    /// write them (`CAMPLANE_NODE_CONFIG_DIR`): node `name`'s is
+    /// `<dir>/<name>/mediamtx.yml`, used as `config_file` is.
+    pub node_config_dir: Option<PathBuf>,
     /// How cameras are placed on registered nodes.
     pub placement: Rules,
     /// Where the edge's routes to nodes go.
@@ -108,6 +112,8 @@ pub struct Reconciler {
     /// Opens camera passwords, only to write them into MediaMTX sources.
     key: SecretKey,
     config_file: Option<Arc<ConfigFile>>,
+    /// The nodes' files met so far, by path (each spaces its own writes).
+    node_files: Arc<std::sync::Mutex<HashMap<PathBuf, Arc<ConfigFile>>>>,
     /// Follows the cameras to their nodes.
     edge: Edge,
 }
@@ -128,8 +134,41 @@ impl Reconciler {
             settings,
             key,
             config_file,
+            node_files: Arc::default(),
             edge,
         }
+    }
+
+    /// The configuration file the pass may write for `target`, if any: the
+    /// settings' for their MediaMTX, a node's own in the node directory.
+    fn config_file_of(&self, target: &Target) -> Option<Arc<ConfigFile>> {
+        if target.node.is_none() {
+            return self.config_file.clone();
+        }
+        // A name that is a plain file name only: a node's name must not
+        // lead the write anywhere else.
+        let plain = !target.name.starts_with('.')
+            && target
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c));
+        let path = self
+            .settings
+            .node_config_dir
+            .as_ref()
+            .filter(|_| plain)?
+            .join(&target.name)
+            .join("mediamtx.yml");
+        if !path.is_file() {
+            return None;
+        }
+        let mut files = self.node_files.lock().expect("not poisoned");
+        Some(
+            files
+                .entry(path.clone())
+                .or_insert_with(|| Arc::new(ConfigFile::new(path)))
+                .clone(),
+        )
     }
 
     /// Runs for the life of the process: follows until it can lead, leads
@@ -507,12 +546,10 @@ impl Reconciler {
         let mut writes = plan::writes(&cameras, &actual);
         let written: BTreeSet<String> = writes.iter().map(|w| w.path().to_owned()).collect();
         let mut outcomes = Outcomes::new();
-        // The file is that of the MediaMTX of the settings only.
         if writes.len() >= BULK_WRITES
-            && target.node.is_none()
-            && let Some(file) = &self.config_file
+            && let Some(file) = self.config_file_of(target)
             && let Some(reloaded) = self
-                .write_through_file(&target.client, file, &cameras, &actual)
+                .write_through_file(&target.client, &file, &cameras, &actual)
                 .await
         {
             let left: BTreeSet<String> = plan::writes(&cameras, &reloaded)

@@ -429,6 +429,50 @@ async fn a_leading_replica_killed_mid_pass_hands_the_nodes_to_the_other_within_s
 }
 
 #[tokio::test]
+async fn a_node_whose_file_camplane_may_write_takes_many_paths_in_one_reload() {
+    // The node directory holds each node's directory under its name, as a
+    // volume of the node's would be mounted there.
+    let node_dir = std::env::temp_dir().join(format!("camplane-nodes-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&node_dir).unwrap();
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert(
+            "CAMPLANE_NODE_CONFIG_DIR".into(),
+            node_dir.to_string_lossy().into_owned(),
+        );
+    })
+    .await;
+    let mtx = start_nodes(&app).await;
+    let with_file = &mtx[0];
+    let file = with_file.config_file();
+    std::os::unix::fs::symlink(file.parent().unwrap(), node_dir.join("mtx-file")).unwrap();
+    let id = register(&app, "mtx-file", with_file, 500).await;
+    app.insert_cameras(200).await;
+    let cameras: Vec<i64> = sqlx::query_scalar("SELECT id FROM cameras")
+        .fetch_all(&app.db)
+        .await
+        .unwrap();
+    let forced = app.post_json("/api/reconcile", &json!({})).await;
+    assert_eq!(forced.status, 200, "{}", forced.text);
+    let only = [(id, with_file)];
+    assert!(
+        eventually(Duration::from_secs(30), || converged(&app, &only, &cameras)).await,
+        "placed: {}",
+        placements(&app).await.len()
+    );
+    let writes = with_file.faults().writes().len();
+    assert!(
+        writes < 20,
+        "200 paths through the node's file, not the API ({writes} API writes)"
+    );
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        written.contains(&format!("cam_{}:", cameras[0])),
+        "the file holds the paths"
+    );
+    std::fs::remove_dir_all(&node_dir).unwrap();
+}
+
+#[tokio::test]
 async fn nodes_are_for_admins_and_bad_fields_are_named() {
     let app = TestApp::spawn().await;
     let operator = app.client_as(camera_api::auth::Role::Operator, None).await;
