@@ -12,9 +12,14 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
+/// A YAML file as JSON, its merge keys (`<<: *anchor`) applied as compose
+/// applies them.
 fn yaml(file: &str) -> Value {
     let text = std::fs::read_to_string(repo().join(file)).unwrap();
-    serde_norway::from_str(&text).unwrap_or_else(|err| panic!("{file}: {err}"))
+    let mut value: serde_norway::Value =
+        serde_norway::from_str(&text).unwrap_or_else(|err| panic!("{file}: {err}"));
+    value.apply_merge().unwrap();
+    serde_json::to_value(value).unwrap()
 }
 
 fn text(file: &str) -> String {
@@ -178,7 +183,7 @@ fn compose_runs_every_part_of_the_stack_pinned_and_checked() {
     for (name, service) in services {
         assert_eq!(
             service.get("ports").is_some(),
-            name == "haproxy" || name == "grafana" || name == "mediamtx",
+            ["haproxy", "grafana", "mediamtx", "mtx-1", "mtx-2", "mtx-3"].contains(&name.as_str()),
             "{name}'s ports"
         );
     }
@@ -221,6 +226,80 @@ fn compose_runs_every_part_of_the_stack_pinned_and_checked() {
         ports.iter().any(|port| port.ends_with(":8443")),
         "{ports:?}"
     );
+}
+
+#[test]
+fn composes_nodes_profile_adds_three_nodes_and_a_second_replica() {
+    let compose = yaml("compose.yaml");
+    let services = compose["services"].as_object().unwrap();
+    let in_profile = |name: &str| services[name]["profiles"] == serde_json::json!(["nodes"]);
+    // The second replica is the first one, bar its names on the networks.
+    let (first, second) = (&services["camera-api"], &services["camera-api-2"]);
+    assert!(in_profile("camera-api-2") && !in_profile("camera-api"));
+    for key in [
+        "environment",
+        "volumes",
+        "depends_on",
+        "healthcheck",
+        "image",
+    ] {
+        assert_eq!(first[key], second[key], "camera-api-2's {key}");
+    }
+    let aliases = |service: &Value, network: &str| service["networks"][network]["aliases"].clone();
+    for network in ["core", "edge"] {
+        assert_eq!(aliases(first, network), serde_json::json!(["camera-api-1"]));
+        assert_eq!(aliases(second, network), serde_json::json!(["camera-api"]));
+    }
+    let haproxy = environment(&services["haproxy"]);
+    assert_eq!(haproxy["HAP_API_SERVER"], "camera-api-1:8080");
+    assert_eq!(haproxy["HAP_API_SERVER_2"], "camera-api-2:8080");
+
+    // Each node runs its own file, in the directory camera-api may rewrite,
+    // and publishes its own WebRTC media port as it listens on it.
+    let node_dir = environment(first)["CAMPLANE_NODE_CONFIG_DIR"].clone();
+    assert!(
+        first["volumes"]
+            .as_array()
+            .unwrap()
+            .contains(&Value::from(format!("node-configs:{node_dir}")))
+    );
+    let mut ports = BTreeSet::new();
+    for name in ["mtx-1", "mtx-2", "mtx-3"] {
+        let node = &services[name];
+        assert!(in_profile(name), "{name}");
+        assert_eq!(node["image"], services["mediamtx"]["image"], "{name}");
+        assert_eq!(
+            node["command"],
+            serde_json::json!([format!("{node_dir}/{name}/mediamtx.yml")])
+        );
+        assert!(
+            node["volumes"]
+                .as_array()
+                .unwrap()
+                .contains(&Value::from(format!("node-configs:{node_dir}")))
+        );
+        let env = environment(node);
+        let port = env["MTX_WEBRTCLOCALUDPADDRESS"]
+            .trim_start_matches(':')
+            .to_owned();
+        assert_eq!(env["MTX_WEBRTCLOCALTCPADDRESS"], format!(":{port}"));
+        assert_eq!(
+            node["ports"],
+            serde_json::json!([format!("{port}:{port}/udp"), format!("{port}:{port}/tcp")])
+        );
+        assert!(ports.insert(port), "{name}'s port is its own");
+        assert_eq!(
+            aliases(node, "core"),
+            serde_json::json!([format!("{name}-core")])
+        );
+        assert_eq!(
+            aliases(node, "edge"),
+            serde_json::json!([format!("{name}-edge")])
+        );
+    }
+    // The shipped configuration is copied there for each node.
+    let copied = services["mediamtx-config"]["command"][2].as_str().unwrap();
+    assert!(copied.contains("for node in mtx-1 mtx-2 mtx-3"), "{copied}");
 }
 
 #[test]
