@@ -638,6 +638,26 @@ fn prometheus_scrapes_the_service_and_mediamtx_where_compose_puts_them() {
     let networks = |name: &str| services[name]["networks"].to_string();
     assert!(networks("prometheus").contains("core"));
 
+    // The "nodes" profile's nodes, by their core names, with the same login.
+    let nodes = job("mediamtx-nodes");
+    assert_eq!(nodes["basic_auth"], mediamtx["basic_auth"]);
+    let sd = &nodes["dns_sd_configs"][0];
+    let port = metrics_address.trim_start_matches(':');
+    assert_eq!(sd["port"].to_string(), port);
+    let names: Vec<&str> = sd["names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|name| name.as_str().unwrap())
+        .collect();
+    for (name, node) in ["mtx-1", "mtx-2", "mtx-3"].iter().zip(&names) {
+        assert_eq!(*node, format!("{name}-core"));
+        assert_eq!(
+            services[*name]["networks"]["core"]["aliases"][0], *node,
+            "{name} answers to its core name"
+        );
+    }
+
     let datasource = yaml("infra/grafana/provisioning/datasources/prometheus.yml");
     assert_eq!(
         datasource["datasources"][0]["url"], "http://prometheus:9090",
