@@ -32,6 +32,16 @@ export async function submitLogin(page, username, password) {
   await page.getByRole('button', { name: 'Log in' }).click();
 }
 
+/** A browser context of its own on `stack`'s edge, the admin logged in to the console; its page. */
+export async function adminPage(browser, stack, viewport = { width: 1920, height: 1080 }) {
+  const context = await browser.newContext({ baseURL: stack.edge, ignoreHTTPSErrors: true, viewport });
+  const page = await context.newPage();
+  await page.goto('/login');
+  await submitLogin(page, 'admin', stack.adminPassword);
+  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  return page;
+}
+
 /**
  * Calls the API from the page, as the console does: with the session cookie
  * and, for writes, the session's CSRF token.

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 
-import { addCamera, callApi, launchChromium, submitLogin } from './browser.mjs';
+import { addCamera, adminPage, callApi, launchChromium } from './browser.mjs';
 import { Stack, TestCamera } from './stack.mjs';
 
 const TILES = 16;
@@ -66,11 +66,7 @@ async function allPlaying(page, timeoutMs) {
 
 test("sixteen tiles over three nodes play again within 20 s of a node's SIGKILL, without a reload", async () => {
   try {
-    const context = await browser.newContext({ baseURL: stack.edge, ignoreHTTPSErrors: true, viewport: { width: 1920, height: 1080 } });
-    const page = await context.newPage();
-    await page.goto('/login');
-    await submitLogin(page, 'admin', stack.adminPassword);
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    const page = await adminPage(browser, stack);
     const ids = [];
     for (let index = 0; index < TILES; index += 1) {
       ids.push(await addCamera(page, `Wall ${String(index + 1).padStart(2, '0')}`, sources[index % 2].url('cam1')));
@@ -112,7 +108,7 @@ test("sixteen tiles over three nodes play again within 20 s of a node's SIGKILL,
       assert.ok(node !== null && node !== victim, `camera ${id} is served by a live node (${node})`);
       if (placed.get(id) !== victim) assert.equal(node, placed.get(id), `camera ${id} of a node that lived stayed there`);
     }
-    await context.close();
+    await page.context().close();
   } catch (error) {
     failed = true;
     throw error;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 
-import { addCamera, assertTilePlays, launchChromium, recordRequests, submitLogin } from './browser.mjs';
+import { addCamera, adminPage, assertTilePlays, launchChromium, recordRequests } from './browser.mjs';
 import { Stack, TestCamera } from './stack.mjs';
 
 let stack;
@@ -26,11 +26,7 @@ after(async () => {
 
 test('with WebRTC unreachable, every tile plays HLS within 10 s', async (t) => {
   try {
-    const context = await browser.newContext({ baseURL: stack.edge, ignoreHTTPSErrors: true, viewport: { width: 1920, height: 1080 } });
-    const page = await context.newPage();
-    await page.goto('/login');
-    await submitLogin(page, 'admin', stack.adminPassword);
-    await page.getByRole('button', { name: 'Log out' }).waitFor();
+    const page = await adminPage(browser, stack);
     const ids = [];
     for (const [index, mount] of ['cam1', 'cam3', 'cam1', 'cam3'].entries()) {
       ids.push(await addCamera(page, `Behind a firewall ${index + 1}`, camera.url(mount)));
@@ -50,7 +46,7 @@ test('with WebRTC unreachable, every tile plays HLS within 10 s', async (t) => {
     for (const index of ids.keys()) {
       assert.equal(await page.locator(`.tile[data-tile="${index}"] .transport-badge`).innerText(), 'HLS');
     }
-    await context.close();
+    await page.context().close();
   } catch (error) {
     stack?.printLogs();
     throw error;

@@ -16,7 +16,7 @@ use serde_json::json;
 
 use crate::Row;
 use crate::service::ServiceProcess;
-use crate::support::{MediaMtx, TestApp};
+use crate::support::{MediaMtx, TestApp, loads, placements};
 
 const FLEET: i64 = 10_000;
 /// How long to wait before calling a measurement missed by far.
@@ -108,7 +108,7 @@ pub async fn ten_thousand_on_three(rows: &mut Vec<Row>) {
 async fn until_converged(app: &TestApp, nodes: &[(i64, &MediaMtx)]) -> BTreeMap<i64, i64> {
     let deadline = Instant::now() + GIVE_UP;
     loop {
-        let placed = placements(app).await;
+        let placed = placements(&app.db).await;
         let mut converged = BTreeMap::new();
         for (id, node) in nodes {
             let held: BTreeSet<String> = node.camera_paths().await.into_iter().collect();
@@ -129,21 +129,4 @@ async fn until_converged(app: &TestApp, nodes: &[(i64, &MediaMtx)]) -> BTreeMap<
         }
         tokio::time::sleep(POLL).await;
     }
-}
-
-async fn placements(app: &TestApp) -> BTreeMap<i64, i64> {
-    sqlx::query_as::<_, (i64, i64)>("SELECT camera_id, node_id FROM camera_placements")
-        .fetch_all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .collect()
-}
-
-fn loads(placed: &BTreeMap<i64, i64>) -> BTreeMap<i64, usize> {
-    let mut loads = BTreeMap::new();
-    for node in placed.values() {
-        *loads.entry(*node).or_default() += 1;
-    }
-    loads
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::support::{MediaMtx, TestApp, eventually};
+use crate::support::{self, MediaMtx, TestApp, eventually, loads};
 
 /// Three more MediaMTX processes, whose API logins camera-api's hook
 /// answers, as the one of the settings does.
@@ -51,12 +51,7 @@ async fn register_at(
 
 /// Which node serves each camera, as stored.
 async fn placements(app: &TestApp) -> BTreeMap<i64, i64> {
-    sqlx::query_as::<_, (i64, i64)>("SELECT camera_id, node_id FROM camera_placements")
-        .fetch_all(&app.db)
-        .await
-        .unwrap()
-        .into_iter()
-        .collect()
+    support::placements(&app.db).await
 }
 
 /// The camera paths a node should hold: those of the cameras placed on it.
@@ -98,14 +93,6 @@ async fn node_json(app: &TestApp, id: i64) -> Value {
         .find(|node| node["id"] == id)
         .cloned()
         .expect("listed")
-}
-
-fn loads(placed: &BTreeMap<i64, i64>) -> BTreeMap<i64, usize> {
-    let mut loads = BTreeMap::new();
-    for node in placed.values() {
-        *loads.entry(*node).or_default() += 1;
-    }
-    loads
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ pub mod processes;
 pub mod proxy;
 pub mod service;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::sync::{Arc, LazyLock, Mutex, Once};
 
@@ -524,4 +524,23 @@ impl Response {
             .map(|error| error["field"].as_str().unwrap().to_owned())
             .collect()
     }
+}
+
+/// Which node serves each camera, as stored (`camera_placements`).
+pub async fn placements(db: &PgPool) -> BTreeMap<i64, i64> {
+    sqlx::query_as::<_, (i64, i64)>("SELECT camera_id, node_id FROM camera_placements")
+        .fetch_all(db)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect()
+}
+
+/// How many cameras each node serves in `placed`.
+pub fn loads(placed: &BTreeMap<i64, i64>) -> BTreeMap<i64, usize> {
+    let mut loads = BTreeMap::new();
+    for node in placed.values() {
+        *loads.entry(*node).or_default() += 1;
+    }
+    loads
 }
