@@ -57,15 +57,7 @@ pub async fn ten_thousand_on_three(rows: &mut Vec<Row>) {
         let registered = service
             .post_json(
                 "/api/nodes",
-                &json!({
-                    "name": format!("mtx-{n}"),
-                    "api_url": node.api_url(),
-                    "playback_url": node.playback_url(),
-                    "rtsp_url": node.rtsp_url(),
-                    "hls_url": format!("http://{}", node.hls_addr()),
-                    "webrtc_url": format!("http://{}", node.webrtc_addr()),
-                    "max_cameras": FLEET,
-                }),
+                &node.as_node(&format!("mtx-{n}"), json!({"max_cameras": FLEET})),
             )
             .await;
         assert_eq!(registered.status, 201, "{}", registered.text);

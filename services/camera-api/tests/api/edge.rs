@@ -1230,15 +1230,7 @@ async fn live_video_follows_a_camera_to_its_node() {
             .app
             .post_json(
                 "/api/nodes",
-                &json!({
-                    "name": format!("node-{n}"),
-                    "api_url": node.api_url(),
-                    "playback_url": node.playback_url(),
-                    "rtsp_url": node.rtsp_url(),
-                    "hls_url": format!("http://{}", node.hls_addr()),
-                    "webrtc_url": format!("http://{}", node.webrtc_addr()),
-                    "draining": n == 1,
-                }),
+                &node.as_node(&format!("node-{n}"), json!({"draining": n == 1})),
             )
             .await;
         assert_eq!(registered.status, 201, "{}", registered.text);

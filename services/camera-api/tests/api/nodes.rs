@@ -33,16 +33,10 @@ async fn register_at(
     let response = app
         .post_json(
             "/api/nodes",
-            &json!({
-                "name": name,
-                "api_url": node.api_url(),
-                "playback_url": node.playback_url(),
-                "rtsp_url": node.rtsp_url(),
-                "hls_url": format!("http://{}", node.hls_addr()),
-                "webrtc_url": format!("http://{}", node.webrtc_addr()),
-                "max_cameras": max_cameras,
-                "labels": {"site": site},
-            }),
+            &node.as_node(
+                name,
+                json!({"max_cameras": max_cameras, "labels": {"site": site}}),
+            ),
         )
         .await;
     assert_eq!(response.status, 201, "{}", response.text);

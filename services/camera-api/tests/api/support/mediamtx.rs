@@ -112,6 +112,23 @@ impl MediaMtx {
         self.proxy.url()
     }
 
+    /// A `POST /api/nodes` body registering this MediaMTX as node `name`,
+    /// every server named; `more` adds or overrides fields.
+    pub fn as_node(&self, name: &str, more: Value) -> Value {
+        let mut body = serde_json::json!({
+            "name": name,
+            "api_url": self.api_url(),
+            "playback_url": self.playback_url(),
+            "rtsp_url": self.rtsp_url(),
+            "hls_url": format!("http://{}", self.hls_addr()),
+            "webrtc_url": format!("http://{}", self.webrtc_addr()),
+        });
+        if let (Some(body), Value::Object(more)) = (body.as_object_mut(), more) {
+            body.extend(more);
+        }
+        body
+    }
+
     /// MediaMTX's API itself, for observers that must not be faulted.
     fn direct_url(&self) -> String {
         format!("http://127.0.0.1:{}", self.ports.api)
