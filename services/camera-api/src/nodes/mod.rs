@@ -20,9 +20,9 @@ use crate::{db, mediamtx};
 
 pub use crate::validation::Labels;
 pub use store::{
-    NewCameraInputs, NodeHealthReport, Placed, PlacementInputs, apply_moves, create, delete, list,
-    load_targets, names_of_cameras, new_camera_inputs, node_of_camera, placement_inputs,
-    record_health, routes, update,
+    NewCameraInputs, NodeHealthReport, Placed, PlacementInputs, apply_moves, create, delete,
+    forget_disabled, list, load_targets, names_of_cameras, new_camera_inputs, node_of_camera,
+    placement_inputs, record_health, routes, update,
 };
 
 /// Announces a node added, changed or deleted (payload: its id): the

@@ -552,19 +552,24 @@ async fn node_slots(conn: &mut sqlx::PgConnection) -> Result<Vec<NodeSlot>> {
     .collect()
 }
 
-/// Makes `moves` (placement's plan) and forgets the places of cameras that
-/// are no longer enabled. A move is made only if the camera is still where
-/// the plan found it, so a plan made from an older read changes nothing it
-/// did not see. Failovers and evictions are on record, per node.
-pub async fn apply_moves(db: &PgPool, moves: &[Move]) -> Result<usize> {
-    let mut tx = db.begin().await?;
-    auth::act_as(&mut tx, "camplane").await?;
+/// Forgets the places of cameras that are no longer enabled (a full
+/// placement's first step; it reads every placement).
+pub async fn forget_disabled(db: &PgPool) -> Result<()> {
     sqlx::query!(
         r#"DELETE FROM camera_placements p USING cameras c
            WHERE c.id = p.camera_id AND NOT c.enabled"#
     )
-    .execute(&mut *tx)
+    .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Makes `moves` (placement's plan). A move is made only if the camera is
+/// still where the plan found it, so a plan made from an older read changes
+/// nothing it did not see. Failovers and evictions are on record, per node.
+pub async fn apply_moves(db: &PgPool, moves: &[Move]) -> Result<usize> {
+    let mut tx = db.begin().await?;
+    auth::act_as(&mut tx, "camplane").await?;
     let mut made = 0;
     let mut on_record: BTreeMap<(i64, &str), BTreeMap<String, usize>> = BTreeMap::new();
     for step in moves {

@@ -465,6 +465,7 @@ impl Reconciler {
     /// Places every enabled camera on a node (registered nodes only).
     /// Cameras no node can take are told so.
     async fn place(&self) -> Result<(), nodes::Error> {
+        nodes::forget_disabled(&self.db).await?;
         let inputs = nodes::placement_inputs(&self.db).await?;
         let plan = placement::place(
             &inputs.nodes,
