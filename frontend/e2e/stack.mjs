@@ -137,10 +137,18 @@ export class Stack {
     return stack;
   }
 
-  /** Prints the end of each of the stack's logs: for a failed scenario. */
+  /**
+   * Prints the end of each of the stack's logs, and every warning, error and
+   * slow request camera-api logged: for a failed scenario, whose moment is
+   * often long before the end.
+   */
   printLogs() {
     for (const log of readdirSync(this.runDir).filter((name) => name.endsWith('.log'))) {
       const lines = readFileSync(join(this.runDir, log), 'utf8').trimEnd().split('\n');
+      if (log === 'camera-api.log') {
+        const notable = lines.filter((line) => / (WARN|ERROR) /.test(line) || /latency_ms=\d{4,}/.test(line));
+        console.error(`--- ${log} (warnings, errors, requests of 1 s or more)\n${notable.slice(-200).join('\n')}`);
+      }
       console.error(`--- ${log} (last 30 lines)\n${lines.slice(-30).join('\n')}`);
     }
   }
