@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use sqlx::postgres::PgListener;
 use tokio::sync::{broadcast, watch};
 
-use crate::cameras::{self, Camera, ListFilter};
+use crate::cameras::{self, ById, Listed};
 use crate::mediamtx;
 use crate::status::{self, CameraStatus};
 
@@ -37,7 +37,7 @@ pub enum Change {
     Camera {
         op: Op,
         id: i64,
-        camera: Option<Box<Camera>>,
+        camera: Option<Box<Listed>>,
         status: Option<Box<CameraStatus>>,
     },
     /// Some changes may have been missed: reload everything.
@@ -231,13 +231,13 @@ async fn publish_batch(
         return;
     }
     let ids: Vec<i64> = batch.keys().copied().collect();
-    let filter = ListFilter {
+    let changed = ById {
         limit: BATCH_MAX as i64,
-        ids: Some(ids),
-        ..ListFilter::default()
+        ids: Some(&ids),
+        ..ById::default()
     };
-    let found = match cameras::list(db, &filter).await {
-        Ok(page) => page.items,
+    let found: Vec<Listed> = match cameras::by_id(db, &changed).await {
+        Ok(found) => found.iter().map(Listed::from).collect(),
         Err(err) => {
             tracing::warn!(error = %err, "reading changed cameras");
             hub.publish(Change::Reset);
@@ -253,7 +253,7 @@ async fn publish_batch(
             .await
             .unwrap_or_default()
     };
-    let mut found: BTreeMap<i64, (Camera, Option<CameraStatus>)> = found
+    let mut found: BTreeMap<i64, (Listed, Option<CameraStatus>)> = found
         .into_iter()
         .zip(
             statuses

@@ -11,6 +11,7 @@ pub mod groups;
 pub mod http;
 pub mod media;
 pub mod mediamtx;
+pub mod memory;
 pub mod metrics;
 pub mod nodes;
 pub mod reconcile;
@@ -134,6 +135,7 @@ pub async fn serve_with_metrics(
         mediamtx,
         principals,
         pages: Arc::default(),
+        catalog: Arc::default(),
         storage: storage.clone(),
         tasks,
     };

@@ -15,7 +15,7 @@ use metrics::gauge;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
 
-use crate::cameras::{self, ListFilter, ProvisioningState};
+use crate::cameras::{self, ById, Listed, ProvisioningState};
 use crate::status::{self, State as CameraState};
 use crate::{mediamtx, recordings};
 
@@ -59,14 +59,15 @@ async fn render(State(scrape): State<Scrape>) -> String {
 /// Cameras by status and by provisioning state; every state is written,
 /// zero included, so a state that empties doesn't keep its last count.
 async fn fleet_gauges(scrape: &Scrape) {
-    let filter = ListFilter {
+    let every = ById {
         limit: 100_000,
-        ..ListFilter::default()
+        ..ById::default()
     };
-    let Ok(page) = cameras::list(&scrape.db, &filter).await else {
+    let Ok(found) = cameras::by_id(&scrape.db, &every).await else {
         return;
     };
-    let Ok(statuses) = status::of_cameras(&scrape.db, &scrape.mediamtx, &page.items).await else {
+    let listed: Vec<Listed> = found.iter().map(Listed::from).collect();
+    let Ok(statuses) = status::of_cameras(&scrape.db, &scrape.mediamtx, &listed).await else {
         return;
     };
     let mut by_state: BTreeMap<&str, u32> = [
@@ -91,8 +92,7 @@ async fn fleet_gauges(scrape: &Scrape) {
         ProvisioningState::Deleting,
     ];
     for state in all {
-        let count = page
-            .items
+        let count = listed
             .iter()
             .filter(|camera| camera.provisioning.state == state)
             .count();

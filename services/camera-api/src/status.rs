@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use sqlx::types::Json;
 use utoipa::ToSchema;
 
-use crate::cameras::{self, Camera, ProvisioningState};
+use crate::cameras::{self, Listed, ProvisioningState};
 use crate::db;
 use crate::media::Probe;
 use crate::mediamtx::{self, PathState};
@@ -191,7 +191,7 @@ async fn last_probes(db: &PgPool, ids: &[i64]) -> Result<HashMap<i64, LastProbe>
 pub async fn of_cameras(
     db: &PgPool,
     mediamtx: &mediamtx::Client,
-    cameras: &[Camera],
+    cameras: &[Listed],
 ) -> Result<Vec<CameraStatus>, db::Error> {
     let ids: Vec<i64> = cameras.iter().map(|camera| camera.id).collect();
     let probes = last_probes(db, &ids).await?;
@@ -279,7 +279,7 @@ async fn remember_states(db: &PgPool, statuses: &mut [CameraStatus]) -> Result<(
 
 /// The rules, in order: an operator's switch, then MediaMTX's refusal, then
 /// what MediaMTX sees, then the last probe. See docs/api.md, "Camera status".
-pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -> CameraStatus {
+pub fn derive(camera: &Listed, runtime: Runtime<'_>, last: Option<&LastProbe>) -> CameraStatus {
     let (main, sub, known) = match runtime {
         Runtime::Known { main, sub } => (main, sub, true),
         Runtime::Unknown => (None, None, false),
@@ -328,7 +328,7 @@ pub fn derive(camera: &Camera, runtime: Runtime<'_>, last: Option<&LastProbe>) -
 /// the stream's path there; `failed`: its last probe, if that failed, and
 /// since when probes fail.
 fn stream_state(
-    camera: &Camera,
+    camera: &Listed,
     known: bool,
     path: Option<&PathState>,
     failed: Option<(&Probe, Option<DateTime<Utc>>)>,
@@ -409,7 +409,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::cameras::StoredUrl;
+    use crate::cameras::{Camera, StoredUrl};
 
     fn camera(sub_stream: Option<&str>) -> Camera {
         let url = |url: &str| StoredUrl::from_columns(url, None, None).unwrap();
@@ -425,7 +425,7 @@ mod tests {
 
     #[test]
     fn a_sub_stream_has_a_state_of_its_own_by_the_same_rules() {
-        let both = camera(Some("rtsp://10.1.2.3/2"));
+        let both = Listed::from(&camera(Some("rtsp://10.1.2.3/2")));
         let main = path(json!({"name": "cam_7", "available": true}));
         let idle = path(json!({"name": "cam_7_sub", "available": false}));
         let live = path(json!({
@@ -457,7 +457,7 @@ mod tests {
 
         let unknown = derive(&both, Runtime::Unknown, None).sub_stream.unwrap();
         assert_eq!(unknown.code.as_deref(), Some("MEDIAMTX_UNREACHABLE"));
-        let without = derive(&camera(None), Runtime::Unknown, None);
+        let without = derive(&Listed::from(&camera(None)), Runtime::Unknown, None);
         assert!(without.sub_stream.is_none());
     }
 }

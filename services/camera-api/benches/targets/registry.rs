@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use camera_api::auth::Role;
-use camera_api::cameras::{self, Cursor, Sort};
+use camera_api::cameras::{self, Cursor, Listed, Sort};
 use serde_json::json;
 
 use crate::Row;
@@ -199,7 +199,7 @@ async fn deep_cursors(app: &TestApp) -> Vec<(&'static str, Vec<String>)> {
         .map(|(name, sort)| {
             let cursors = found
                 .iter()
-                .map(|camera| Cursor::after(*sort, camera).encode())
+                .map(|camera| Cursor::after(*sort, &Listed::from(camera)).encode())
                 .collect();
             (*name, cursors)
         })

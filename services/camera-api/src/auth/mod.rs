@@ -100,11 +100,21 @@ impl Principal {
     /// Queries decide it with `camplane_sees`, the same rule in SQL
     /// (migrations/20261203000020_visibility.sql): change both together;
     /// tests/api/visibility.rs checks that they agree.
-    pub fn sees(&self, camera_groups: &[String]) -> bool {
-        match &self.groups {
-            None => true,
-            Some(groups) => camera_groups.iter().any(|group| groups.contains(group)),
-        }
+    pub fn sees<S: AsRef<str>>(&self, camera_groups: impl IntoIterator<Item = S>) -> bool {
+        limit_sees(self.groups.as_deref(), camera_groups)
+    }
+}
+
+/// `Principal::sees` for a principal limited to `limit` (`None`: no limit).
+pub fn limit_sees<S: AsRef<str>>(
+    limit: Option<&[String]>,
+    camera_groups: impl IntoIterator<Item = S>,
+) -> bool {
+    match limit {
+        None => true,
+        Some(limit) => camera_groups
+            .into_iter()
+            .any(|group| limit.iter().any(|own| own == group.as_ref())),
     }
 }
 
@@ -181,12 +191,12 @@ mod tests {
     #[test]
     fn groups_limit_which_cameras_are_seen() {
         let everyone = principal(Role::Viewer, None);
-        assert!(everyone.sees(&[]));
+        assert!(everyone.sees([] as [&str; 0]));
         let lobby = principal(Role::Viewer, Some(&["lobby", "dock"]));
-        assert!(lobby.sees(&["dock".into()]));
-        assert!(!lobby.sees(&["vault".into()]));
+        assert!(lobby.sees(["dock"]));
+        assert!(!lobby.sees(["vault"]));
         // A camera in no group is for unrestricted principals only.
-        assert!(!lobby.sees(&[]));
+        assert!(!lobby.sees([] as [&str; 0]));
         assert_eq!(
             principal(Role::Viewer, None).actor(),
             "alice",

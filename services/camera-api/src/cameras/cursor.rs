@@ -1,7 +1,6 @@
 //! Where a page of the camera list ended, handed to the client as an opaque
-//! `cursor` so the next page starts from there through the sort's index:
-//! a deep page costs what the first one does, where an offset reads and
-//! drops every camera before it.
+//! `cursor` so the next page starts right after it in the sort's order: a
+//! camera added or removed before it shifts nothing, where an offset would.
 //!
 //! A cursor is the sort and the last camera's sort key and id, in base64url
 //! JSON. It grants nothing: every page is filtered by who asks, so an edited
@@ -14,8 +13,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::Camera;
-use super::store::Sort;
+use super::catalog::Listed;
+use super::catalog::Sort;
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Cursor {
@@ -35,11 +34,11 @@ pub(super) enum Key {
 
 impl Cursor {
     /// The cursor of the page that follows `last` in `sort`.
-    pub fn after(sort: Sort, last: &Camera) -> Cursor {
+    pub fn after(sort: Sort, last: &Listed) -> Cursor {
         let key = match sort {
             Sort::Id | Sort::IdDesc => Key::Id,
-            Sort::Name | Sort::NameDesc => Key::Text(Some(last.name.clone())),
-            Sort::Location | Sort::LocationDesc => Key::Text(last.location.clone()),
+            Sort::Name | Sort::NameDesc => Key::Text(Some(last.name().to_owned())),
+            Sort::Location | Sort::LocationDesc => Key::Text(last.location().map(str::to_owned)),
             Sort::CreatedAt | Sort::CreatedAtDesc => Key::Time(last.created_at),
             Sort::UpdatedAt | Sort::UpdatedAtDesc => Key::Time(last.updated_at),
         };
@@ -108,20 +107,11 @@ impl Cursor {
             ),
             _ => return Err(malformed()),
         };
-        // PostgreSQL can't compare text holding a NUL; names have none.
+        // Names and locations hold no NUL.
         if matches!(&key, Key::Text(Some(text)) if text.contains('\0')) {
             return Err(malformed());
         }
         Ok(Cursor { sort, key, id })
-    }
-
-    /// The values the list statement compares with: text, time, id.
-    pub(super) fn binds(&self) -> (Option<&str>, Option<DateTime<Utc>>, i64) {
-        match &self.key {
-            Key::Id => (None, None, self.id),
-            Key::Text(text) => (text.as_deref(), None, self.id),
-            Key::Time(time) => (None, Some(*time), self.id),
-        }
     }
 
     /// About what it takes in memory, for the page cache's budget.

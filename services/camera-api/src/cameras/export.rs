@@ -5,7 +5,7 @@ use serde_json::{Map, Value, json};
 use sqlx::PgPool;
 
 use super::import::COLUMNS;
-use super::{Camera, Format, ListFilter, Result, StoredUrl, format_retention, list};
+use super::{ById, Camera, Format, Result, StoredUrl, by_id, format_retention};
 use crate::audit;
 use crate::auth::{self, Principal};
 
@@ -15,17 +15,17 @@ const PAGE: i64 = 500;
 /// Every camera `by` sees, in id order; audited, as it lists the fleet.
 pub async fn export(db: &PgPool, by: &Principal, format: Format) -> Result<Vec<u8>> {
     let mut cameras = Vec::new();
-    let mut filter = ListFilter {
+    let mut next = ById {
         limit: PAGE,
-        groups: by.groups.clone(),
-        ..ListFilter::default()
+        groups: by.groups.as_deref(),
+        ..ById::default()
     };
     loop {
-        let page = list(db, &filter).await?;
-        cameras.extend(page.items.iter().map(row));
-        match page.next_cursor {
-            Some(cursor) => filter.cursor = Some(cursor),
-            None => break,
+        let found = by_id(db, &next).await?;
+        cameras.extend(found.iter().map(row));
+        match found.last() {
+            Some(last) if found.len() as i64 == PAGE => next.after = Some(last.id),
+            _ => break,
         }
     }
     let mut tx = db.begin().await?;

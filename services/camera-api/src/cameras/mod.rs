@@ -1,12 +1,15 @@
 //! The camera registry: validated camera records in PostgreSQL.
 //!
 //! `input` turns what clients send into valid `Fields` (with `stream_url`
-//! for the URL rules), `store` is the SQL that reads and writes cameras
-//! (`cursor`: where a page of the list ended), `import` and `export` many
-//! cameras at once as CSV or JSON, `provisioning` where MediaMTX stands for each, `writes` a client's write
-//! whole (the SQL, then the wait for MediaMTX), and `passwords` the sealed
-//! passwords and `rotate-key`; `recording` what each camera records.
+//! for the URL rules), `store` is the SQL that reads and writes cameras,
+//! `catalog` the list in memory that the API pages through (`cursor`: where
+//! a page of it ended), `import` and `export` many cameras at once as CSV
+//! or JSON, `provisioning` where MediaMTX stands for each, `writes` a
+//! client's write whole (the SQL, then the wait for MediaMTX), and
+//! `passwords` the sealed passwords and `rotate-key`; `recording` what each
+//! camera records.
 
+mod catalog;
 mod cursor;
 mod error;
 mod export;
@@ -20,6 +23,7 @@ mod store;
 mod stream_url;
 mod writes;
 
+pub use catalog::{Catalog, ListFilter, Listed, ListedPage, Sort};
 pub use cursor::Cursor;
 pub use error::{Error, Result};
 pub use export::export;
@@ -41,8 +45,8 @@ pub use recording::{
     parse_retention,
 };
 pub use store::{
-    CHANGED_CHANNEL, Expected, ListFilter, Page, Sort, count_by_group, delete, get, get_seen_by,
-    list, unmask_for_probe,
+    ById, CHANGED_CHANNEL, Expected, by_id, count_by_group, delete, get, get_seen_by,
+    unmask_for_probe,
 };
 pub use stream_url::{StoredUrl, StreamUrl, has_whole_escapes};
 pub use writes::{create, update};

@@ -17,7 +17,7 @@ use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
 use crate::auth::Principal;
 use crate::cameras::{
-    self, Camera, CameraPatch, Cursor, Expected, ListFilter, NewCameraInput, Provisioning,
+    self, Camera, CameraPatch, Cursor, Expected, ListFilter, Listed, NewCameraInput, Provisioning,
     RecordingView, Sort,
 };
 use crate::validation::FieldErrors;
@@ -30,16 +30,16 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A camera as the API shows it: the stream URL's password is always masked.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CameraView {
+pub struct CameraView<'a> {
     pub id: i64,
-    pub name: String,
+    pub name: &'a str,
     /// The password, if any, reads `***`.
     #[schema(example = "rtsp://admin:***@192.0.2.10:554/stream1")]
-    pub stream_url: String,
+    pub stream_url: &'a str,
     /// The second, low-resolution stream, if any; its password reads `***`.
     #[schema(example = "rtsp://admin:***@192.0.2.10:554/stream2")]
-    pub sub_stream_url: Option<String>,
-    pub location: Option<String>,
+    pub sub_stream_url: Option<&'a str>,
+    pub location: Option<&'a str>,
     pub enabled: bool,
     /// Whether MediaMTX pulls the stream only while someone watches; a
     /// recording camera is pulled all the time whatever this says.
@@ -47,10 +47,10 @@ pub struct CameraView {
     /// 0 means no limit.
     pub max_readers: i32,
     /// Users and tokens limited to groups see the camera when they share one.
-    pub groups: Vec<String>,
+    pub groups: Vec<&'a str>,
     pub recording: RecordingView,
     /// Its id in another system, if any.
-    pub external_id: Option<String>,
+    pub external_id: Option<&'a str>,
     /// Labels a MediaMTX node must carry to serve it; `{}` for none.
     #[schema(example = json!({"site": "north"}))]
     pub node_labels: crate::validation::Labels,
@@ -73,7 +73,7 @@ pub struct CameraView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Where MediaMTX stands for this camera.
-    pub provisioning: Provisioning,
+    pub provisioning: &'a Provisioning,
 }
 
 /// Where one of a camera's streams plays: its MediaMTX path and the edge's
@@ -99,43 +99,41 @@ impl StreamView {
     }
 }
 
-impl From<&Camera> for CameraView {
-    fn from(camera: &Camera) -> Self {
-        let path = camera.path();
-        let main = StreamView::of(path);
+impl<'a> From<&'a Listed> for CameraView<'a> {
+    fn from(camera: &'a Listed) -> Self {
+        let main = StreamView::of(camera.path());
         Self {
             id: camera.id,
-            name: camera.name.clone(),
-            stream_url: camera.stream_url.masked(),
-            sub_stream_url: camera.sub_stream_url.as_ref().map(|url| url.masked()),
-            location: camera.location.clone(),
+            name: camera.name(),
+            stream_url: camera.stream_url(),
+            sub_stream_url: camera.sub_stream_url(),
+            location: camera.location(),
             enabled: camera.enabled,
             on_demand: camera.on_demand,
             max_readers: camera.max_readers,
-            groups: camera.groups.clone(),
+            groups: camera.groups().collect(),
             recording: RecordingView::from(&camera.recording),
-            external_id: camera.external_id.clone(),
-            node_labels: camera.node_labels.clone(),
+            external_id: camera.external_id(),
+            node_labels: camera.node_labels(),
             hls_url: main.hls_url,
             webrtc_url: main.webrtc_url,
             path: main.path,
             sub_stream: camera.sub_path().map(StreamView::of),
             created_at: camera.created_at,
             updated_at: camera.updated_at,
-            provisioning: camera.provisioning.clone(),
+            provisioning: &camera.provisioning,
         }
     }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CameraList {
-    pub items: Vec<CameraView>,
+pub struct CameraList<'a> {
+    pub items: Vec<CameraView<'a>>,
     /// How many cameras match the filters, across all pages: exact when
     /// `total_exact`, else at least this many (so `offset + limit < total`
-    /// while more follow). With `count=true` they are counted up to 1,000
-    /// past this page; without, it is what the page shows: all of them on
-    /// the last page of a list read by `offset`, else one more than the
-    /// page reaches.
+    /// while more follow). With `count=true` they are all counted; without,
+    /// it is what the page shows: all of them on the last page of a list
+    /// read by `offset`, else one more than the page reaches.
     pub total: i64,
     /// Whether `total` is the exact count.
     pub total_exact: bool,
@@ -182,10 +180,9 @@ pub(super) struct ListParams {
     /// `updated_at`; a leading `-` reverses it (`-created_at`: newest
     /// first). Ties go by id.
     sort: Option<String>,
-    /// `true` counts the matching cameras for `total` (up to 1,000 past the
-    /// page), which can cost more than the page where they are few among
-    /// many; without it (`false`, the default) `total` only says how far
-    /// the list reaches from this page.
+    /// `true` counts every matching camera for `total`; without it
+    /// (`false`, the default) `total` only says how far the list reaches
+    /// from this page.
     #[param(value_type = Option<bool>)]
     count: Option<String>,
 }
@@ -342,7 +339,7 @@ fn camera_response(status: StatusCode, camera: &Camera) -> Response {
     (
         status,
         [(header::ETAG, etag(camera.version))],
-        Json(CameraView::from(camera)),
+        Json(CameraView::from(&Listed::from(camera))),
     )
         .into_response()
 }
@@ -370,16 +367,21 @@ async fn list_cameras(
     if let Some(page) = version.and_then(|version| state.pages.get(&filter, version)) {
         return Ok(json_page(page));
     }
-    let page = cameras::list(&state.db, &filter).await?;
-    let page = CameraList {
-        items: page.items.iter().map(CameraView::from).collect(),
-        total: page.total,
-        total_exact: page.total_exact,
-        limit: filter.limit,
-        offset: filter.offset,
-        next_cursor: page.next_cursor.as_ref().map(Cursor::encode),
-    };
-    let page = Bytes::from(serde_json::to_vec(&page).expect("a camera list serializes"));
+    // Written out while the catalog holds the page, rather than copied out.
+    let page = state
+        .catalog
+        .page(&state.db, version, &filter, |page| {
+            let page = CameraList {
+                items: page.items.into_iter().map(CameraView::from).collect(),
+                total: page.total,
+                total_exact: page.total_exact,
+                limit: filter.limit,
+                offset: filter.offset,
+                next_cursor: page.next_cursor.as_ref().map(Cursor::encode),
+            };
+            Bytes::from(serde_json::to_vec(&page).expect("a camera list serializes"))
+        })
+        .await?;
     if let Some(version) = version {
         state.pages.insert(filter, version, page.clone());
     }

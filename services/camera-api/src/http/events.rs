@@ -129,7 +129,7 @@ fn visible(principal: &Principal, event: &Event) -> bool {
         Change::Camera {
             camera: Some(camera),
             ..
-        } => principal.sees(&camera.groups),
+        } => principal.sees(camera.groups()),
         _ => true,
     }
 }

@@ -56,6 +56,8 @@ pub struct AppState {
     pub events: Arc<crate::events::Hub>,
     pub principals: Arc<crate::auth::recent::Recent>,
     pub pages: Arc<pages::Pages>,
+    /// The camera list in memory, which its pages are read from.
+    pub catalog: Arc<crate::cameras::Catalog>,
     /// The recordings disk as this replica last scanned it.
     pub storage: Arc<crate::recordings::Storage>,
     pub tasks: crate::tasks::Tasks,

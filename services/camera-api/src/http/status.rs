@@ -13,7 +13,7 @@ use super::auth::{Authorized, Operator, Viewer};
 use super::cameras::{ListParams, camera_id};
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
-use crate::cameras::{self, Cursor, StreamUrl};
+use crate::cameras::{self, Cursor, Listed, StreamUrl};
 use crate::media::Probe;
 use crate::status::{self, CameraStatus};
 use crate::validation::FieldError;
@@ -79,14 +79,22 @@ async fn list_statuses(
             )])
         })?),
     };
+    // Copied out of the catalog: the status waits on MediaMTX.
+    let version = state.events.version();
+    let listed = |filter| {
+        state.catalog.page(&state.db, version, filter, |page| {
+            let items: Vec<Listed> = page.items.into_iter().cloned().collect();
+            (items, page.total, page.total_exact, page.next_cursor)
+        })
+    };
     let Some(wanted) = wanted else {
-        let page = cameras::list(&state.db, &filter).await?;
-        let items = status::of_cameras(&state.db, &state.mediamtx, &page.items).await?;
+        let (cameras, total, total_exact, next_cursor) = listed(&filter).await?;
+        let items = status::of_cameras(&state.db, &state.mediamtx, &cameras).await?;
         return Ok(Json(StatusList {
             items,
-            total: page.total,
-            total_exact: page.total_exact,
-            next_cursor: page.next_cursor.as_ref().map(Cursor::encode),
+            total,
+            total_exact,
+            next_cursor: next_cursor.as_ref().map(Cursor::encode),
         }));
     };
     // A state is known only once derived, so every matching camera is
@@ -96,8 +104,8 @@ async fn list_statuses(
     filter.offset = 0;
     // Counted below, from every camera read.
     filter.count = false;
-    let all = cameras::list(&state.db, &filter).await?;
-    let matching: Vec<CameraStatus> = status::of_cameras(&state.db, &state.mediamtx, &all.items)
+    let (all, ..) = listed(&filter).await?;
+    let matching: Vec<CameraStatus> = status::of_cameras(&state.db, &state.mediamtx, &all)
         .await?
         .into_iter()
         .filter(|status| status.state == wanted)
@@ -134,7 +142,7 @@ async fn camera_status(
 ) -> Result<Json<CameraStatus>, ApiError> {
     let camera = cameras::get_seen_by(&state.db, &auth.principal, camera_id(&id)?).await?;
     let mut statuses =
-        status::of_cameras(&state.db, &state.mediamtx, std::slice::from_ref(&camera)).await?;
+        status::of_cameras(&state.db, &state.mediamtx, &[Listed::from(&camera)]).await?;
     Ok(Json(statuses.remove(0)))
 }
 

@@ -53,6 +53,7 @@ impl InProcess {
             events: Arc::default(),
             principals: principals.clone(),
             pages: Arc::default(),
+            catalog: Arc::default(),
             storage: Arc::default(),
             tasks: crate::tasks::Tasks::default(),
         };

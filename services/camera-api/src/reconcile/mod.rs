@@ -403,6 +403,8 @@ impl Reconciler {
             report.failed.len() + usize::from(report.error.is_some()),
             report.finished_at.timestamp(),
         );
+        // A pass reads every camera and every path, and frees them.
+        crate::memory::give_back();
         report
     }
 
@@ -793,7 +795,7 @@ impl Reconciler {
         only: Option<i64>,
         node: Option<Option<i64>>,
     ) -> Result<Vec<Desired>, sqlx::Error> {
-        let rows = sqlx::query!(
+        let mut rows = sqlx::query!(
             r#"SELECT c.id, c.version, c.stream_url, c.password_sealed, c.password_key_id,
                       c.sub_stream_url, c.sub_password_sealed, c.sub_password_key_id,
                       c.enabled, c.on_demand, c.max_readers,
@@ -806,58 +808,54 @@ impl Reconciler {
             node.is_some(),
             node.flatten(),
         )
-        .fetch_all(&self.db)
-        .await?;
+        .fetch(&self.db);
         let (source, record) = (self.settings.source, &self.settings.record);
-        Ok(rows
-            .into_iter()
-            .flat_map(|row| {
-                let specs = match row.enabled {
-                    false => [Ok(None), Ok(None)],
-                    true => {
-                        let recording = RecordingPolicy::from_columns(
-                            &row.recording,
-                            row.retention_seconds,
-                            row.storage_budget_bytes,
-                        )
-                        .ok_or_else(|| format!("the stored recording {:?}", row.recording));
-                        let main = self.open(
-                            row.id,
-                            "stream URL",
-                            Some(row.stream_url),
-                            row.password_sealed,
-                            row.password_key_id,
-                        );
-                        let sub = self.open(
-                            row.id,
-                            "sub-stream URL",
-                            row.sub_stream_url,
-                            row.sub_password_sealed,
-                            row.sub_password_key_id,
-                        );
-                        let spec_of = |opened: Result<Option<cameras::StreamUrl>, String>,
-                                       sub: bool| {
-                            let Some(url) = opened? else {
-                                return Ok(None);
-                            };
-                            let recording = recording.clone()?;
-                            let (url, readers) = (url.expose(), row.max_readers);
-                            Ok(Some(match sub {
-                                false => plan::spec(
-                                    url,
-                                    row.on_demand,
-                                    readers,
-                                    &recording,
-                                    source,
-                                    record,
-                                ),
-                                true => plan::sub_spec(url, readers, &recording, source, record),
-                            }))
+        // Row by row: a fleet's rows all at once took more memory than the
+        // pass itself.
+        let mut desired = Vec::new();
+        while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+            let specs = match row.enabled {
+                false => [Ok(None), Ok(None)],
+                true => {
+                    let recording = RecordingPolicy::from_columns(
+                        &row.recording,
+                        row.retention_seconds,
+                        row.storage_budget_bytes,
+                    )
+                    .ok_or_else(|| format!("the stored recording {:?}", row.recording));
+                    let main = self.open(
+                        row.id,
+                        "stream URL",
+                        Some(row.stream_url),
+                        row.password_sealed,
+                        row.password_key_id,
+                    );
+                    let sub = self.open(
+                        row.id,
+                        "sub-stream URL",
+                        row.sub_stream_url,
+                        row.sub_password_sealed,
+                        row.sub_password_key_id,
+                    );
+                    let spec_of = |opened: Result<Option<cameras::StreamUrl>, String>,
+                                   sub: bool| {
+                        let Some(url) = opened? else {
+                            return Ok(None);
                         };
-                        [spec_of(main, false), spec_of(sub, true)]
-                    }
-                };
-                let [main, sub] = specs;
+                        let recording = recording.clone()?;
+                        let (url, readers) = (url.expose(), row.max_readers);
+                        Ok(Some(Box::new(match sub {
+                            false => {
+                                plan::spec(url, row.on_demand, readers, &recording, source, record)
+                            }
+                            true => plan::sub_spec(url, readers, &recording, source, record),
+                        })))
+                    };
+                    [spec_of(main, false), spec_of(sub, true)]
+                }
+            };
+            let [main, sub] = specs;
+            desired.extend(
                 [(path_name(row.id), main), (sub_path_name(row.id), sub)].map(|(path, spec)| {
                     Desired {
                         id: row.id,
@@ -865,9 +863,10 @@ impl Reconciler {
                         version: row.version,
                         spec,
                     }
-                })
-            })
-            .collect())
+                }),
+            );
+        }
+        Ok(desired)
     }
 
     /// A stored URL with its password (`what` names it in an error), when

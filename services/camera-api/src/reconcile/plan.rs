@@ -24,7 +24,9 @@ pub struct Desired {
     pub id: i64,
     pub path: String,
     pub version: i64,
-    pub spec: Result<Option<PathSpec>, String>,
+    /// Boxed: most cameras of a large fleet have none (disabled), and a
+    /// pass holds two of these for every camera.
+    pub spec: Result<Option<Box<PathSpec>>, String>,
 }
 
 /// How MediaMTX writes recordings; the same for every camera.
@@ -125,12 +127,12 @@ pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write
     match (&desired.spec, actual) {
         (Ok(Some(spec)), None) => Some(Write::Put {
             path,
-            spec: Box::new(spec.clone()),
+            spec: spec.clone(),
             kind: PutKind::Add,
         }),
         (Ok(Some(spec)), Some(actual)) if !same(spec, actual) => Some(Write::Put {
             path,
-            spec: Box::new(spec.clone()),
+            spec: spec.clone(),
             kind: PutKind::Update,
         }),
         (Ok(None), Some(_)) => Some(Write::Delete {
@@ -175,7 +177,9 @@ pub fn file_paths(
         .iter()
         .filter_map(|camera| {
             let spec = match &camera.spec {
-                Ok(Some(spec)) => Some(spec.clone()).filter(|spec| mediamtx_accepts(&spec.source)),
+                Ok(Some(spec)) => {
+                    Some(PathSpec::clone(spec)).filter(|spec| mediamtx_accepts(&spec.source))
+                }
                 Ok(None) => None,
                 Err(_) => actual.get(&camera.path).map(PathSpec::from),
             }?;
@@ -299,7 +303,7 @@ mod tests {
             id,
             path: format!("cam_{id}"),
             version: 1,
-            spec: Ok(enabled.then(|| camera_spec(id, &NOT_RECORDING))),
+            spec: Ok(enabled.then(|| Box::new(camera_spec(id, &NOT_RECORDING)))),
         }
     }
 
@@ -510,7 +514,7 @@ mod tests {
     #[test]
     fn a_sub_path_comes_and_goes_with_its_sub_stream() {
         let spec = desired(1, true).spec.unwrap().unwrap();
-        let sub = |spec: Option<PathSpec>| Desired {
+        let sub = |spec: Option<Box<PathSpec>>| Desired {
             id: 1,
             path: "cam_1_sub".into(),
             version: 1,
