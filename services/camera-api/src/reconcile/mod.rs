@@ -799,8 +799,11 @@ impl Reconciler {
             r#"SELECT c.id, c.version, c.stream_url, c.password_sealed, c.password_key_id,
                       c.sub_stream_url, c.sub_password_sealed, c.sub_password_key_id,
                       c.enabled, c.on_demand, c.max_readers,
-                      c.recording, c.retention_seconds, c.storage_budget_bytes
+                      c.recording, c.retention_seconds, c.storage_budget_bytes,
+                      coalesce(pr.state = 'ready' AND pr.applied_version = c.version, false)
+                          AS "settled!"
                FROM cameras c LEFT JOIN camera_placements p ON p.camera_id = c.id
+                    LEFT JOIN camera_provisioning pr ON pr.camera_id = c.id
                WHERE ($1::bigint IS NULL OR c.id = $1)
                  AND (NOT $2 OR NOT c.enabled OR p.node_id = $3)
                ORDER BY c.id"#,
@@ -855,16 +858,13 @@ impl Reconciler {
                 }
             };
             let [main, sub] = specs;
-            desired.extend(
-                [(path_name(row.id), main), (sub_path_name(row.id), sub)].map(|(path, spec)| {
-                    Desired {
-                        id: row.id,
-                        path,
-                        version: row.version,
-                        spec,
-                    }
-                }),
-            );
+            desired.extend([(false, main), (true, sub)].map(|(sub, spec)| Desired {
+                id: row.id,
+                sub,
+                version: row.version,
+                spec,
+                settled: row.settled,
+            }));
         }
         Ok(desired)
     }
@@ -947,8 +947,8 @@ async fn apply(
                 }
             }
         };
-        if let Some((id, version)) = versions.get(&path) {
-            note(&mut outcomes, *id, (*version, outcome));
+        if let Some((id, version)) = version_of(&versions, &path) {
+            note(&mut outcomes, id, (version, outcome));
         }
     }
     outcomes
@@ -961,19 +961,24 @@ fn note_converged(writes: &[Write], cameras: &[Desired], report: &mut Report) ->
         .iter()
         .filter_map(|write| {
             report.note(write);
-            versions
-                .get(write.path())
-                .map(|(id, version)| (*id, (*version, Outcome::Converged)))
+            version_of(&versions, write.path())
+                .map(|(id, version)| (id, (version, Outcome::Converged)))
         })
         .collect()
 }
 
-/// Each path's camera id and version.
-fn versions(cameras: &[Desired]) -> HashMap<String, (i64, i64)> {
+/// Each camera's version.
+fn versions(cameras: &[Desired]) -> HashMap<i64, i64> {
     cameras
         .iter()
-        .map(|camera| (camera.path.clone(), (camera.id, camera.version)))
+        .map(|camera| (camera.id, camera.version))
         .collect()
+}
+
+/// The camera of `path` and its version, if it is one of `versions`.
+fn version_of(versions: &HashMap<i64, i64>, path: &str) -> Option<(i64, i64)> {
+    let id = camera_of_path(path)?;
+    versions.get(&id).map(|version| (id, *version))
 }
 
 /// What the leader remembers between health checks.
@@ -1026,17 +1031,22 @@ fn note_unwritten(
         .map(|c| c.id)
         .collect();
     let mut unchanged = BTreeSet::new();
-    for camera in cameras.iter().filter(|c| !written.contains(&c.path)) {
+    for camera in cameras.iter().filter(|c| !written.contains(&c.path())) {
         let outcome = match &camera.spec {
             Ok(_) => {
                 if !touched.contains(&camera.id) && !failing.contains(&camera.id) {
                     unchanged.insert(camera.id);
                 }
+                // Every pass at 100,000 cameras would otherwise send them
+                // all to PostgreSQL to change nothing.
+                if camera.settled {
+                    continue;
+                }
                 Outcome::Converged
             }
             Err(detail) => {
                 report.failed.push(Failure {
-                    path: camera.path.clone(),
+                    path: camera.path(),
                     detail: detail.clone(),
                 });
                 Outcome::Rejected(detail.clone())

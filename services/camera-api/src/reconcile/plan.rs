@@ -1,11 +1,11 @@
 //! What MediaMTX should hold, and the smallest set of writes that gets it
 //! there. Pure functions: the controller feeds them what it read.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use crate::cameras::{RecordingMode, RecordingPolicy};
-use crate::mediamtx::{PathConfig, PathSpec, camera_of_path};
+use crate::mediamtx::{PathConfig, PathSpec, camera_of_path, path_name, sub_path_name};
 
 /// How on-demand sources behave; the same for every camera.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,11 +22,26 @@ pub struct SourceSettings {
 #[derive(Debug, Clone)]
 pub struct Desired {
     pub id: i64,
-    pub path: String,
+    /// Whether this is the camera's sub-stream path (`cam_<id>_sub`), else
+    /// its main one: the name is made when needed, not held for each of a
+    /// fleet's paths.
+    pub sub: bool,
     pub version: i64,
     /// Boxed: most cameras of a large fleet have none (disabled), and a
     /// pass holds two of these for every camera.
     pub spec: Result<Option<Box<PathSpec>>, String>,
+    /// Whether the camera's provisioning already says `ready` at this
+    /// version: converging again changes nothing to record.
+    pub settled: bool,
+}
+
+impl Desired {
+    pub fn path(&self) -> String {
+        match self.sub {
+            false => path_name(self.id),
+            true => sub_path_name(self.id),
+        }
+    }
 }
 
 /// How MediaMTX writes recordings; the same for every camera.
@@ -123,7 +138,7 @@ pub fn is_owned(path: &str) -> bool {
 
 /// The write (if any) that converges one camera's path.
 pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write> {
-    let path = desired.path.clone();
+    let path = desired.path();
     match (&desired.spec, actual) {
         (Ok(Some(spec)), None) => Some(Write::Put {
             path,
@@ -146,15 +161,18 @@ pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write
 /// Every write that converges MediaMTX on the cameras; `actual` is keyed by
 /// path name and may hold foreign paths, which are never touched.
 pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec<Write> {
-    let wanted: BTreeSet<&String> = cameras.iter().map(|camera| &camera.path).collect();
+    let wanted: HashSet<(i64, bool)> = cameras.iter().map(|c| (c.id, c.sub)).collect();
     let mut writes: Vec<Write> = cameras
         .iter()
-        .filter_map(|camera| write_for(camera, actual.get(&camera.path)))
+        .filter_map(|camera| write_for(camera, actual.get(&camera.path())))
         .collect();
     writes.extend(
         actual
             .keys()
-            .filter(|path| is_owned(path) && !wanted.contains(path))
+            .filter(|path| {
+                camera_of_path(path)
+                    .is_some_and(|id| !wanted.contains(&(id, path.ends_with("_sub"))))
+            })
             .map(|path| Write::Delete {
                 path: path.clone(),
                 orphan: true,
@@ -181,9 +199,9 @@ pub fn file_paths(
                     Some(PathSpec::clone(spec)).filter(|spec| mediamtx_accepts(&spec.source))
                 }
                 Ok(None) => None,
-                Err(_) => actual.get(&camera.path).map(PathSpec::from),
+                Err(_) => actual.get(&camera.path()).map(PathSpec::from),
             }?;
-            Some((camera.path.clone(), spec))
+            Some((camera.path(), spec))
         })
         .collect()
 }
@@ -301,9 +319,10 @@ mod tests {
     fn desired(id: i64, enabled: bool) -> Desired {
         Desired {
             id,
-            path: format!("cam_{id}"),
+            sub: false,
             version: 1,
             spec: Ok(enabled.then(|| Box::new(camera_spec(id, &NOT_RECORDING)))),
+            settled: false,
         }
     }
 
@@ -516,9 +535,10 @@ mod tests {
         let spec = desired(1, true).spec.unwrap().unwrap();
         let sub = |spec: Option<Box<PathSpec>>| Desired {
             id: 1,
-            path: "cam_1_sub".into(),
+            sub: true,
             version: 1,
             spec: Ok(spec),
+            settled: false,
         };
         let cameras = [desired(1, true), sub(Some(spec.clone()))];
         let main_only = BTreeMap::from([("cam_1".to_owned(), reported(&spec, "cam_1"))]);
