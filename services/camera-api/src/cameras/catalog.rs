@@ -405,11 +405,19 @@ impl Catalog {
                 next
             }
             None => {
-                let mut index = Index::default();
-                let next = store::read_all(db, |camera| {
-                    index.put(Listed::from(&camera));
-                })
+                // Two closures fill it, one after the other.
+                let index = Mutex::new(Index::default());
+                let filling = || index.lock().unwrap_or_else(PoisonError::into_inner);
+                let next = store::read_all(
+                    db,
+                    // Grown as read, the slots took a third more than they hold.
+                    |cameras| filling().reserve(cameras),
+                    |camera| {
+                        filling().put(Listed::from(&camera));
+                    },
+                )
                 .await?;
+                let mut index = index.into_inner().unwrap_or_else(PoisonError::into_inner);
                 index.sort();
                 *self.write() = index;
                 // The rows as read, and any index this one replaced.
@@ -447,6 +455,11 @@ impl Index {
         self.slots[slot as usize]
             .as_ref()
             .expect("orders hold live slots")
+    }
+
+    fn reserve(&mut self, cameras: usize) {
+        self.slots.reserve_exact(cameras);
+        self.by_id.reserve(cameras);
     }
 
     /// Puts `listed` in its slot, leaving the orders to the caller.

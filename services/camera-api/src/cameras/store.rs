@@ -317,10 +317,19 @@ const LISTED_COLUMNS: &str = "c.id, c.name, c.stream_url, c.password_sealed, c.p
        p.attempts AS provisioning_attempts, p.updated_at AS provisioning_updated_at";
 
 /// Every camera, each handed to `each` as it is read (a fleet is not held
-/// twice), and the horizon to read changes from next (`changed_since`).
-pub(super) async fn read_all(db: &PgPool, mut each: impl FnMut(Camera)) -> Result<String> {
+/// twice) after `count` is told how many there are, and the horizon to read
+/// changes from next (`changed_since`).
+pub(super) async fn read_all(
+    db: &PgPool,
+    count: impl FnOnce(usize),
+    mut each: impl FnMut(Camera),
+) -> Result<String> {
     let mut tx = db.begin().await?;
     let horizon = snapshot_horizon(&mut tx).await?;
+    let cameras = sqlx::query_scalar!(r#"SELECT count(*) AS "count!" FROM cameras"#)
+        .fetch_one(&mut *tx)
+        .await?;
+    count(usize::try_from(cameras).unwrap_or_default());
     let statement = format!(
         "SELECT {LISTED_COLUMNS}
          FROM cameras c JOIN camera_provisioning p ON p.camera_id = c.id"
