@@ -97,6 +97,9 @@ pub struct SubStreamStatus {
     pub reason: Option<String>,
     /// As the camera's `code`.
     pub code: Option<String>,
+    /// Since when the sub-stream has been in this state (as the camera's
+    /// `since`).
+    pub since: Option<DateTime<Utc>>,
     pub readers: usize,
     pub bytes_received: u64,
     pub tracks: Vec<TrackInfo>,
@@ -217,37 +220,66 @@ pub async fn of_cameras(
     Ok(statuses)
 }
 
+/// A stream's state, code and since, as last stored.
+type Remembered = (String, Option<String>, DateTime<Utc>);
+
 /// Fills in `since` where the status's sources don't know it: the moment
-/// the state (and code) was first seen, kept until it changes. A state seen
-/// for the first time is stored, in one statement for the whole set.
+/// the state (and code) was first seen, kept until it changes, for the
+/// camera and for its sub-stream each. A state seen for the first time is
+/// stored, in one statement for the whole set.
 async fn remember_states(db: &PgPool, statuses: &mut [CameraStatus]) -> Result<(), db::Error> {
     let ids: Vec<i64> = statuses.iter().map(|status| status.id).collect();
-    let known: HashMap<i64, (String, Option<String>, DateTime<Utc>)> = sqlx::query!(
-        "SELECT camera_id, state, code, since FROM camera_states WHERE camera_id = ANY($1)",
+    let known: HashMap<(i64, String), Remembered> = sqlx::query!(
+        "SELECT camera_id, stream, state, code, since FROM camera_states
+         WHERE camera_id = ANY($1)",
         &ids,
     )
     .fetch_all(db)
     .await?
     .into_iter()
-    .map(|row| (row.camera_id, (row.state, row.code, row.since)))
+    .map(|row| {
+        (
+            (row.camera_id, row.stream),
+            (row.state, row.code, row.since),
+        )
+    })
     .collect();
     // PostgreSQL keeps microseconds: the first answer says what later ones will.
     let now = Utc::now().trunc_subsecs(6);
-    let mut changed = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for status in statuses.iter_mut() {
+    let mut changed = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let streams = statuses.iter_mut().flat_map(|status| {
+        let sub = status
+            .sub_stream
+            .as_mut()
+            .map(|sub| (status.id, "sub", sub.state, &sub.code, &mut sub.since));
+        [
+            Some((
+                status.id,
+                "main",
+                status.state,
+                &status.code,
+                &mut status.since,
+            )),
+            sub,
+        ]
+        .into_iter()
+        .flatten()
+    });
+    for (id, stream, state, code, since) in streams {
         let same = known
-            .get(&status.id)
-            .filter(|(state, code, _)| state == status.state.as_str() && *code == status.code);
+            .get(&(id, stream.to_owned()))
+            .filter(|(known, known_code, _)| known == state.as_str() && known_code == code);
         match same {
-            Some((_, _, since)) => {
-                status.since.get_or_insert(*since);
+            Some((_, _, known_since)) => {
+                since.get_or_insert(*known_since);
             }
             None => {
-                let since = *status.since.get_or_insert(now);
-                changed.0.push(status.id);
-                changed.1.push(status.state.as_str().to_owned());
-                changed.2.push(status.code.clone());
-                changed.3.push(since);
+                let since = *since.get_or_insert(now);
+                changed.0.push(id);
+                changed.1.push(stream);
+                changed.2.push(state.as_str().to_owned());
+                changed.3.push(code.clone());
+                changed.4.push(since);
             }
         }
     }
@@ -258,19 +290,20 @@ async fn remember_states(db: &PgPool, statuses: &mut [CameraStatus]) -> Result<(
     // wins and the others change nothing. A camera deleted meanwhile has no
     // state to keep.
     sqlx::query!(
-        r#"INSERT INTO camera_states (camera_id, state, code, since)
-           SELECT s.camera_id, s.state, s.code, s.since
-           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::timestamptz[])
-                AS s(camera_id, state, code, since)
+        r#"INSERT INTO camera_states (camera_id, stream, state, code, since)
+           SELECT s.camera_id, s.stream, s.state, s.code, s.since
+           FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                AS s(camera_id, stream, state, code, since)
            WHERE EXISTS (SELECT 1 FROM cameras c WHERE c.id = s.camera_id)
-           ON CONFLICT (camera_id) DO UPDATE
+           ON CONFLICT (camera_id, stream) DO UPDATE
            SET state = EXCLUDED.state, code = EXCLUDED.code, since = EXCLUDED.since
            WHERE (camera_states.state, camera_states.code)
                  IS DISTINCT FROM (EXCLUDED.state, EXCLUDED.code)"#,
         &changed.0,
-        &changed.1,
-        &changed.2 as &[Option<String>],
-        &changed.3,
+        &changed.1 as &[&str],
+        &changed.2,
+        &changed.3 as &[Option<String>],
+        &changed.4,
     )
     .execute(db)
     .await?;
@@ -293,11 +326,12 @@ pub fn derive(camera: &Listed, runtime: Runtime<'_>, last: Option<&LastProbe>) -
         let probe = last.and_then(|last| last.sub_stream.clone());
         let failed = probe.as_ref().filter(|probe| !probe.ok).map(|p| (p, None));
         // Always pulled on demand (`reconcile::plan::sub_spec`).
-        let (state, code, reason, _) = stream_state(camera, known, sub, failed, true);
+        let (state, code, reason, since) = stream_state(camera, known, sub, failed, true);
         SubStreamStatus {
             path,
             state,
             code,
+            since,
             reason: Some(reason),
             readers: sub.map_or(0, |path| path.readers.len()),
             bytes_received: sub.map_or(0, PathState::inbound_bytes),

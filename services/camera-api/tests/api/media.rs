@@ -937,12 +937,19 @@ async fn a_probe_never_follows_a_redirect_to_another_server() {
 #[tokio::test]
 async fn a_status_since_moves_when_the_state_changes_and_only_then() {
     let app = TestApp::spawn().await;
-    let body = json!({"name": "Yard", "stream_url": "rtsp://127.0.2.41/", "enabled": false});
+    let body = json!({
+        "name": "Yard", "stream_url": "rtsp://127.0.2.41/",
+        "sub_stream_url": "rtsp://127.0.2.41/sub", "enabled": false,
+    });
     let id = app.post_json("/api/cameras", &body).await.json()["id"].clone();
     let status_path = format!("/api/cameras/{id}/status");
     let status = app.get(&status_path).await.json();
     assert_eq!(status["state"], "disabled", "{status}");
     let disabled_since = status["since"].as_str().expect("a since").to_owned();
+    let sub_since = status["sub_stream"]["since"]
+        .as_str()
+        .expect("the sub-stream's since")
+        .to_owned();
 
     // An edit that leaves it disabled is no change of state.
     let path = format!("/api/cameras/{id}");
@@ -952,6 +959,11 @@ async fn a_status_since_moves_when_the_state_changes_and_only_then() {
     assert_eq!(renamed.status, 200, "{}", renamed.text);
     let status = app.get(&status_path).await.json();
     assert_eq!(status["since"], disabled_since.as_str(), "{status}");
+    assert_eq!(
+        status["sub_stream"]["since"],
+        sub_since.as_str(),
+        "{status}"
+    );
 
     let enabled = app.patch_json(&path, &json!({"enabled": true}), None).await;
     assert_eq!(enabled.status, 200, "{}", enabled.text);
@@ -961,5 +973,10 @@ async fn a_status_since_moves_when_the_state_changes_and_only_then() {
     assert!(
         since > disabled_since.as_str(),
         "{since} after {disabled_since}"
+    );
+    let sub_moved = status["sub_stream"]["since"].as_str().expect("a since");
+    assert!(
+        sub_moved > sub_since.as_str(),
+        "{sub_moved} after {sub_since}"
     );
 }
