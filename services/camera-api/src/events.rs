@@ -4,7 +4,7 @@
 //! their status once per batch, and fans the result out to its subscribers.
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -64,6 +64,21 @@ pub struct Hub {
     listening: watch::Sender<bool>,
     /// Counts changes to cameras as they become known here.
     version: AtomicU64,
+    /// How many of the receivers are the service's own (`Hub::changes`),
+    /// which need no statuses.
+    own: Arc<AtomicUsize>,
+}
+
+/// Changes for the service's own use (`Hub::changes`).
+pub struct Changes {
+    pub receiver: broadcast::Receiver<Arc<Event>>,
+    own: Arc<AtomicUsize>,
+}
+
+impl Drop for Changes {
+    fn drop(&mut self) {
+        self.own.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// What a new subscriber gets first: the events it missed, or a reset when
@@ -83,6 +98,7 @@ impl Default for Hub {
             closed: watch::channel(false).0,
             listening: watch::channel(false).0,
             version: AtomicU64::new(0),
+            own: Arc::default(),
         }
     }
 }
@@ -103,6 +119,22 @@ impl Hub {
             },
         };
         Subscription { missed, receiver }
+    }
+
+    /// Changes as they are published, for the service's own use: unlike a
+    /// client's subscription, it does not make each change wait for the
+    /// cameras' statuses (a MediaMTX call, every path of the fleet).
+    pub fn changes(&self) -> Changes {
+        self.own.fetch_add(1, Ordering::SeqCst);
+        Changes {
+            receiver: self.sender.subscribe(),
+            own: self.own.clone(),
+        }
+    }
+
+    /// Whether any client's stream is open, which shows statuses.
+    fn watched(&self) -> bool {
+        self.sender.receiver_count() > self.own.load(Ordering::SeqCst)
     }
 
     /// Waits (at most `limit`) until announcements are received, so a
@@ -246,7 +278,7 @@ async fn publish_batch(
     };
     // Asking MediaMTX with nobody subscribed is wasted work: a client that
     // comes back with `Last-Event-ID` gets the changes without their status.
-    let statuses = if hub.sender.receiver_count() == 0 {
+    let statuses = if !hub.watched() {
         Vec::new()
     } else {
         status::of_cameras(db, mediamtx, &found)

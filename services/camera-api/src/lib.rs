@@ -202,9 +202,9 @@ pub async fn prepare_database(db: &sqlx::PgPool, key: &SecretKey) -> anyhow::Res
 /// served on from the cache, nor the picture of a camera's old address.
 async fn forget_changed_snapshots(hub: Arc<events::Hub>, media: media::Media) {
     use tokio::sync::broadcast::error::RecvError;
-    let mut changes = hub.subscribe(None).receiver;
+    let mut changes = hub.changes();
     loop {
-        match changes.recv().await {
+        match changes.receiver.recv().await {
             Ok(event) => match event.change {
                 events::Change::Camera {
                     op: events::Op::Created,
