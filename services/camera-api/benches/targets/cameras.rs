@@ -32,8 +32,8 @@ pub async fn list(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) 
         "< 5 ms",
         list.p99 < Duration::from_millis(5),
     ));
-    // The rows above read pages the service keeps until a camera changes;
-    // this is the price of a page it has to read from the database.
+    // The rows above read pages the service keeps whole until a camera
+    // changes; this is the price of a page it has to make from the catalog.
     let unkept = load_each(service, |n| {
         // Scattered over some 200,000 different pages: few are asked twice.
         let n = (n as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 16;
@@ -49,7 +49,7 @@ pub async fn list(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Row>) 
     })
     .await;
     rows.push(Row::reported(
-        format!("`GET /api/cameras?limit=40…60` ({count} cameras), pages read from the database (offset and sort scattered, so rarely one kept), 64 connections: throughput / `GET /healthz`"),
+        format!("`GET /api/cameras?limit=40…60` ({count} cameras), pages made from the catalog (offset and sort scattered, so rarely one kept whole), 64 connections: throughput / `GET /healthz`"),
         format!(
             "{:.2} ({:.0} req/s), p99 {:.2} ms",
             unkept.rate / health.rate,

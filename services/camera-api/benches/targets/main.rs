@@ -159,8 +159,9 @@ fn report(rows: &[Row], (before, after): &(String, String)) {
          default settings against a real MediaMTX and a local PostgreSQL; the load \
          generator (64 connections, closed loop, each body read whole but not examined) runs \
          on the same machine. The list rows with targets read a list that doesn't change while \
-         measured, so the service answers from the pages it keeps until a camera changes; the \
-         row after them reads pages from the database.\n\n\
+         measured, so the service answers from the pages it keeps whole until a camera \
+         changes; the row after them makes each page from the catalog, the list every \
+         replica holds in memory.\n\n\
          Machine: {machine}, load average {before} at the start and {after} at the end. It is \
          shared with other engineers' builds, so absolute times are noisy and for orientation \
          only; where a target is a ratio its baseline was measured in the same run, beside it. A \
