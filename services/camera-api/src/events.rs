@@ -37,6 +37,9 @@ pub enum Change {
     Camera {
         op: Op,
         id: i64,
+        /// Whether the camera itself was written, not only its provisioning,
+        /// probe or placement.
+        written: bool,
         camera: Option<Box<Listed>>,
         status: Option<Box<CameraStatus>>,
     },
@@ -226,17 +229,21 @@ async fn listen(hub: &Hub, db: &PgPool, mediamtx: &mediamtx::Client) -> Result<(
     loop {
         let first = listener.recv().await?;
         hub.changed();
-        let mut batch: BTreeMap<i64, Op> = BTreeMap::new();
+        let mut batch: BTreeMap<i64, (Op, bool)> = BTreeMap::new();
         let mut add = |payload: &str| match serde_json::from_str::<Announcement>(payload) {
             Ok(note) => {
-                let op = match (note.table.as_str(), note.op.as_str()) {
-                    ("cameras", "insert") => Op::Created,
-                    ("cameras", "delete") => Op::Deleted,
+                let written = note.table == "cameras";
+                let op = match (written, note.op.as_str()) {
+                    (true, "insert") => Op::Created,
+                    (true, "delete") => Op::Deleted,
                     _ => Op::Updated,
                 };
                 let merged = match batch.get(&note.id) {
-                    Some(Op::Created) if op == Op::Updated => Op::Created,
-                    _ => op,
+                    Some((Op::Created, before)) if op == Op::Updated => {
+                        (Op::Created, written || *before)
+                    }
+                    Some((_, before)) => (op, written || *before),
+                    None => (op, written),
                 };
                 batch.insert(note.id, merged);
             }
@@ -256,7 +263,7 @@ async fn publish_batch(
     hub: &Hub,
     db: &PgPool,
     mediamtx: &mediamtx::Client,
-    batch: BTreeMap<i64, Op>,
+    batch: BTreeMap<i64, (Op, bool)>,
 ) {
     if batch.len() > BATCH_MAX {
         hub.publish(Change::Reset);
@@ -295,11 +302,12 @@ async fn publish_batch(
         )
         .map(|(camera, status)| (camera.id, (camera, status)))
         .collect();
-    for (id, op) in batch {
+    for (id, (op, written)) in batch {
         let change = match found.remove(&id) {
             Some((camera, status)) => Change::Camera {
                 op,
                 id,
+                written,
                 camera: Some(Box::new(camera)),
                 status: status.map(Box::new),
             },
@@ -307,6 +315,7 @@ async fn publish_batch(
             None => Change::Camera {
                 op: Op::Deleted,
                 id,
+                written: true,
                 camera: None,
                 status: None,
             },

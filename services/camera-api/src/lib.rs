@@ -206,10 +206,13 @@ async fn forget_changed_snapshots(hub: Arc<events::Hub>, media: media::Media) {
     loop {
         match changes.receiver.recv().await {
             Ok(event) => match event.change {
+                // New, or only its provisioning or probe changed: its
+                // pictures (if any) are still of its address.
                 events::Change::Camera {
                     op: events::Op::Created,
                     ..
-                } => {}
+                }
+                | events::Change::Camera { written: false, .. } => {}
                 events::Change::Camera { id, .. } => media.forget(id),
                 events::Change::Reset => media.forget_all(),
             },

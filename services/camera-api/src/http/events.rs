@@ -149,6 +149,7 @@ fn to_sse(event: &Arc<Event>) -> Vec<SseEvent> {
             id,
             camera,
             status,
+            ..
         } => {
             let op = match op {
                 Op::Created => "created",
