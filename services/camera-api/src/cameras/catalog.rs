@@ -265,8 +265,9 @@ impl Listed {
         }
     }
 
-    /// Whether MediaMTX pulls the stream only while someone reads it (as
-    /// `Camera::pulled_on_demand`).
+    /// Whether MediaMTX pulls the stream only while someone reads it: a
+    /// recording camera is always pulled, as MediaMTX records only what it
+    /// reads.
     pub fn pulled_on_demand(&self) -> bool {
         self.on_demand && !self.recording.records()
     }

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Provisioning, RecordingPolicy, Result, StoredUrl, StreamUrl};
-use crate::mediamtx::{path_name, sub_path_name};
+use crate::mediamtx::path_name;
 use crate::secrets::{self, Sealed, Secret, SecretKey};
 use crate::validation::Labels;
 
@@ -37,18 +37,6 @@ impl Camera {
     /// The MediaMTX path that carries this camera's main stream.
     pub fn path(&self) -> String {
         path_name(self.id)
-    }
-
-    /// The MediaMTX path of its sub-stream, when it has one.
-    pub fn sub_path(&self) -> Option<String> {
-        self.sub_stream_url.as_ref().map(|_| sub_path_name(self.id))
-    }
-
-    /// Whether MediaMTX pulls the stream only while someone reads it: a
-    /// recording camera is always pulled, as MediaMTX records only what it
-    /// reads.
-    pub fn pulled_on_demand(&self) -> bool {
-        self.on_demand && !self.recording.records()
     }
 
     /// The stream URL with its password: only for MediaMTX and ffmpeg.
