@@ -95,22 +95,38 @@ export class TestCamera {
  */
 export class Stack {
   static async start(settings = {}) {
-    const stack = new Stack();
+    // The ports are free when picked but not reserved: another test's process
+    // can take one before the stack binds it. Such a start is tried again on
+    // new ports; any other failure is the test's to report.
+    for (let attempt = 1; ; attempt++) {
+      const stack = new Stack();
+      try {
+        await stack.#launch(settings);
+        return stack;
+      } catch (error) {
+        if (attempt === 3 || !stack.#lostAPortRace()) throw error;
+        console.error(`the stack lost a port to another process (${error.message}); starting it again on other ports`);
+        await stack.stop();
+      }
+    }
+  }
+
+  async #launch(settings) {
     const [https, http, api, demo, mediamtx, hls, rtsp, mediamtxMetrics, webrtc, ice, playback] = await Promise.all(
       Array.from({ length: 11 }, freePort),
     );
-    stack.database = `camplane_e2e_${process.pid}_${Date.now()}`;
-    stack.runDir = mkdtempSync(join(tmpdir(), 'camplane-e2e-'));
-    stack.edge = `https://127.0.0.1:${https}`;
-    stack.child = spawn(join(repo, 'scripts/run-local.sh'), [], {
+    this.database = `camplane_e2e_${process.pid}_${Date.now()}`;
+    this.runDir = mkdtempSync(join(tmpdir(), 'camplane-e2e-'));
+    this.edge = `https://127.0.0.1:${https}`;
+    this.child = spawn(join(repo, 'scripts/run-local.sh'), [], {
       cwd: repo,
       detached: true,
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
         CAMPLANE_PG: PG,
-        CAMPLANE_DB: stack.database,
-        CAMPLANE_RUN_DIR: stack.runDir,
+        CAMPLANE_DB: this.database,
+        CAMPLANE_RUN_DIR: this.runDir,
         CAMPLANE_PROFILE: process.env.CAMPLANE_PROFILE ?? 'debug',
         CAMPLANE_HTTPS_PORT: String(https),
         CAMPLANE_HTTP_PORT: String(http),
@@ -129,12 +145,24 @@ export class Stack {
         ...settings,
       },
     });
+    this.said = '';
+    this.child.stderr.on('data', (chunk) => {
+      process.stderr.write(chunk);
+      this.said += chunk;
+    });
     // The build happens inside; a cold one takes minutes.
-    await waitForLine(stack.child, stack.child.stdout, /Camplane is running/, 'scripts/run-local.sh', 20 * 60_000);
-    stack.child.stdout.resume();
+    await waitForLine(this.child, this.child.stdout, /Camplane is running/, 'scripts/run-local.sh', 20 * 60_000);
+    this.child.stdout.resume();
     // run-local.sh creates the first admin and leaves its password here.
-    stack.adminPassword = readFileSync(join(stack.runDir, 'admin-password'), 'utf8').trim();
-    return stack;
+    this.adminPassword = readFileSync(join(this.runDir, 'admin-password'), 'utf8').trim();
+  }
+
+  /** Whether the start failed because a port picked free was taken meanwhile (run-local.sh's or a process's own words). */
+  #lostAPortRace() {
+    const logs = readdirSync(this.runDir)
+      .filter((name) => name.endsWith('.log'))
+      .map((name) => readFileSync(join(this.runDir, name), 'utf8'));
+    return [this.said, ...logs].some((text) => /address already in use|address in use|is already in use/i.test(text));
   }
 
   /**
@@ -174,7 +202,9 @@ export class Stack {
       await exited;
       clearTimeout(timeout);
     }
-    execFileSync('psql', ['-q', `${PG}/postgres`, '-c', `DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`]);
+    execFileSync('psql', ['-q', `${PG}/postgres`, '-c', `DROP DATABASE IF EXISTS "${this.database}" WITH (FORCE)`], {
+      env: { ...process.env, PGOPTIONS: '-c client_min_messages=warning' },
+    });
     rmSync(this.runDir, { recursive: true, force: true });
   }
 }
