@@ -122,6 +122,7 @@ pub async fn serve_with_metrics(
         let (db, settings) = (db.clone(), config.recordings.clone());
         move || recordings::expire_exports(db.clone(), settings.clone())
     });
+    let upkeeping = tasks.supervise("metrics upkeep", crate::metrics::keep_up);
     let principals = Arc::new(auth::recent::Recent::default());
     let watching_access = tasks.supervise("access change listener", {
         let (db, principals) = (db.clone(), principals.clone());
@@ -155,7 +156,12 @@ pub async fn serve_with_metrics(
         }
         None => None,
     };
-    let served = axum::serve(listener, http::app(state))
+    let served = axum::serve(
+        listener,
+        // Each connection shares the router (the default gives each one a
+        // copy of every route, some 120 KiB).
+        http::app(state).into_make_service(),
+    )
         .with_graceful_shutdown(async move {
             shutdown.await;
             events.close();
@@ -170,6 +176,7 @@ pub async fn serve_with_metrics(
     drop(watching_access);
     drop(keeping_storage);
     drop(expiring);
+    drop(upkeeping);
     served.context("serving HTTP")?;
     db.close().await;
     tracing::info!("shut down");

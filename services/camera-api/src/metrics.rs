@@ -35,6 +35,21 @@ pub fn install() {
     handle();
 }
 
+/// How often recorded durations are folded into their histograms' buckets.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
+/// Folds the durations recorded since into their histograms' buckets, for
+/// as long as it runs. The recorder holds every sample until then (a
+/// scrape does it too): without this, a replica Prometheus doesn't scrape
+/// kept every request's duration, and grew without end.
+pub async fn keep_up() {
+    let mut every = tokio::time::interval(UPKEEP_EVERY);
+    loop {
+        every.tick().await;
+        handle().run_upkeep();
+    }
+}
+
 pub fn http_request(method: &str, route: &str, status: u16, elapsed: Duration) {
     let (method, route) = (method.to_owned(), route.to_owned());
     counter!("camplane_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status.to_string())
