@@ -116,9 +116,15 @@ const RESORT_PAST: usize = 1_000;
 /// (migrations/20261224000001_catalog_changes.sql).
 const READ_ALL_AFTER: Duration = Duration::from_secs(30 * 60);
 
-/// Past this many bytes of kept matches (12.5 KB each at 100,000 cameras)
-/// the catalog forgets them all.
+/// Past this many bytes of kept matches (12.5 KB each at 100,000 cameras,
+/// up to 100 KB more for the orders of a few) the catalog forgets them all.
 const MATCHES_BUDGET: usize = 4 * 1024 * 1024;
+
+/// Matches of at most one camera in this many get orders of their own: a
+/// page of them would otherwise walk past this many cameras for each one it
+/// shows. Their orders take at most a byte per camera of the fleet (ten
+/// orders of 4-byte slots).
+const OWN_ORDER_PAST: usize = 40;
 
 /// The fields of a camera kept as text, one after the other in
 /// `Listed::text`.
@@ -448,7 +454,7 @@ struct Index {
     by_id: HashMap<i64, u32>,
     /// The slots in each sort's order (as `Sort::VALUES`).
     orders: Vec<Vec<u32>>,
-    matches: Mutex<Matches>,
+    matches: Mutex<Kept>,
 }
 
 impl Index {
@@ -558,7 +564,17 @@ impl Index {
 
     fn page(&self, filter: &ListFilter) -> ListedPage<'_> {
         let sort = filter.sort;
-        let order = &self.orders[order_of(sort)];
+        let matches = self.matches(filter);
+        // A few matches have an order of their own; more are picked out of
+        // the whole order as the page is walked.
+        let (order, picked): (&[u32], Option<&Bits>) = match matches.as_deref() {
+            None => (&self.orders[order_of(sort)], None),
+            Some(Matches {
+                orders: Some(orders),
+                ..
+            }) => (&orders[order_of(sort)], None),
+            Some(matches) => (&self.orders[order_of(sort)], Some(&matches.bits)),
+        };
         let start = match &filter.cursor {
             Some(cursor) => {
                 let folded = match &cursor.key {
@@ -574,24 +590,14 @@ impl Index {
         };
         let offset = usize::try_from(filter.offset).unwrap_or(usize::MAX);
         let limit = usize::try_from(filter.limit).unwrap_or(usize::MAX);
-        let matches = self.matches(filter);
-        let after: &[u32] = &order[start..];
-        let found: Vec<u32> = match &matches {
-            // Every camera: the page is where the offset says.
-            None => after
-                .iter()
-                .skip(offset)
-                .take(limit.saturating_add(1))
-                .copied()
-                .collect(),
-            Some(matches) => after
-                .iter()
-                .filter(|slot| matches.has(**slot))
-                .skip(offset)
-                .take(limit.saturating_add(1))
-                .copied()
-                .collect(),
-        };
+        let after = order[start..]
+            .iter()
+            .filter(|slot| picked.is_none_or(|bits| bits.has(**slot)));
+        let found: Vec<u32> = after
+            .skip(offset)
+            .take(limit.saturating_add(1))
+            .copied()
+            .collect();
         let more = found.len() > limit;
         let items: Vec<&Listed> = found
             .iter()
@@ -602,7 +608,7 @@ impl Index {
         let (total, total_exact) = if filter.count || past_end {
             let count = matches
                 .as_ref()
-                .map_or(self.by_id.len(), |matches| matches.count);
+                .map_or(self.by_id.len(), |matches| matches.bits.count);
             (count as i64, true)
         } else {
             // What the page shows: all there is when it is the last page of
@@ -624,23 +630,25 @@ impl Index {
         }
     }
 
-    /// The cameras `filter` keeps, `None` for all of them.
-    fn matches(&self, filter: &ListFilter) -> Option<Arc<Bits>> {
+    /// The cameras `filter` keeps, `None` for all of them. They are worked
+    /// out under the lock: the requests that want them meanwhile wait for
+    /// them rather than each work them out again.
+    fn matches(&self, filter: &ListFilter) -> Option<Arc<Matches>> {
         let wanted = Wanted::of(filter)?;
-        let kept = self
-            .matches
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&wanted);
-        if kept.is_some() {
-            return kept;
+        let mut kept = self.matches.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(matches) = kept.get(&wanted) {
+            return Some(matches);
         }
-        let found = Arc::new(self.find(&wanted));
-        self.matches
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .keep(wanted, found.clone());
-        Some(found)
+        let bits = self.find(&wanted);
+        let orders = (bits.count <= self.by_id.len() / OWN_ORDER_PAST).then(|| {
+            self.orders
+                .iter()
+                .map(|order| order.iter().copied().filter(|slot| bits.has(*slot)).collect())
+                .collect()
+        });
+        let matches = Arc::new(Matches { bits, orders });
+        kept.keep(wanted, matches.clone());
+        Some(matches)
     }
 
     fn find(&self, wanted: &Wanted) -> Bits {
@@ -802,26 +810,46 @@ impl Bits {
     }
 }
 
-/// Matches worked out since the last change, within `MATCHES_BUDGET`.
-#[derive(Default)]
+/// The cameras a filter keeps.
 struct Matches {
-    bytes: usize,
-    kept: HashMap<Wanted, Arc<Bits>>,
+    bits: Bits,
+    /// Each sort's order of them (as `Sort::VALUES`), when they are few.
+    orders: Option<Vec<Vec<u32>>>,
 }
 
 impl Matches {
-    fn get(&self, wanted: &Wanted) -> Option<Arc<Bits>> {
-        self.kept.get(wanted).cloned()
+    fn footprint(&self) -> usize {
+        self.bits.words.len() * 8
+            + self
+                .orders
+                .iter()
+                .flatten()
+                .map(|order| order.len() * 4)
+                .sum::<usize>()
+    }
+}
+
+/// Matches worked out since the last change, within `MATCHES_BUDGET`.
+#[derive(Default)]
+struct Kept {
+    bytes: usize,
+    matches: HashMap<Wanted, Arc<Matches>>,
+}
+
+impl Kept {
+    fn get(&self, wanted: &Wanted) -> Option<Arc<Matches>> {
+        self.matches.get(wanted).cloned()
     }
 
-    fn keep(&mut self, wanted: Wanted, bits: Arc<Bits>) {
-        let (key_size, bits_size) = (wanted.footprint(), bits.words.len() * 8);
-        if self.bytes + key_size + bits_size > MATCHES_BUDGET {
+    fn keep(&mut self, wanted: Wanted, matches: Arc<Matches>) {
+        let key_size = wanted.footprint();
+        let size = key_size + matches.footprint();
+        if self.bytes + size > MATCHES_BUDGET {
             self.forget();
         }
-        self.bytes += key_size + bits_size;
-        if let Some(replaced) = self.kept.insert(wanted, bits) {
-            self.bytes -= key_size + replaced.words.len() * 8;
+        self.bytes += size;
+        if let Some(replaced) = self.matches.insert(wanted, matches) {
+            self.bytes -= key_size + replaced.footprint();
         }
     }
 
@@ -924,6 +952,70 @@ mod tests {
         renamed.name = "Hall".to_owned();
         index.apply(vec![Listed::from(&renamed)], &[]);
         assert_eq!(found(&index), [8]);
+    }
+
+    /// Many matches are picked out of the whole order, a few have orders of
+    /// their own (`OWN_ORDER_PAST`): pages read the same either way.
+    #[test]
+    fn pages_of_few_and_of_many_matches_follow_each_sort() {
+        let cameras: Vec<Camera> = (1..=400).map(|id| camera(id, id)).collect();
+        let index = index_of(&cameras);
+        let few: Vec<i64> = vec![5, 77, 123, 124, 260, 399, 400];
+        let many = |listed: &Listed| listed.name().to_lowercase().starts_with("ärea");
+        for (wanted, keeps) in [
+            (
+                ListFilter {
+                    query: Some("ÄREA".to_owned()),
+                    ..ListFilter::default()
+                },
+                &many as &dyn Fn(&Listed) -> bool,
+            ),
+            (
+                ListFilter {
+                    ids: Some(few.clone()),
+                    ..ListFilter::default()
+                },
+                &|listed: &Listed| few.contains(&listed.id),
+            ),
+        ] {
+            let own_orders = index.matches(&wanted).unwrap().orders.is_some();
+            assert_eq!(own_orders, wanted.ids.is_some());
+            for (name, sort) in Sort::VALUES {
+                let expected: Vec<i64> = index.orders[order_of(sort)]
+                    .iter()
+                    .map(|slot| index.listed(*slot))
+                    .filter(|listed| keeps(listed))
+                    .map(|listed| listed.id)
+                    .collect();
+                let mut filter = ListFilter {
+                    limit: 3,
+                    sort,
+                    ..wanted.clone()
+                };
+                let (mut by_cursor, mut by_offset) = (Vec::new(), Vec::new());
+                loop {
+                    let page = index.page(&filter);
+                    by_cursor.extend(page.items.iter().map(|listed| listed.id));
+                    let Some(cursor) = page.next_cursor else {
+                        break;
+                    };
+                    filter.cursor = Some(cursor);
+                }
+                filter.cursor = None;
+                loop {
+                    let page = index.page(&filter);
+                    if page.items.is_empty() {
+                        break;
+                    }
+                    by_offset.extend(page.items.iter().map(|listed| listed.id));
+                    filter.offset += 3;
+                }
+                assert_eq!(by_cursor, expected, "sort={name} by cursor, own orders: {own_orders}");
+                assert_eq!(by_offset, expected, "sort={name} by offset, own orders: {own_orders}");
+                filter.count = true;
+                assert_eq!(index.page(&filter).total, expected.len() as i64);
+            }
+        }
     }
 
     #[test]

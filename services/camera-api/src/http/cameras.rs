@@ -16,6 +16,7 @@ use super::auth::{Authorized, Operator, Viewer};
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
 use crate::auth::Principal;
+use crate::mediamtx::PathName;
 use crate::cameras::{
     self, Camera, CameraPatch, Cursor, Expected, ListFilter, Listed, NewCameraInput, Provisioning,
     RecordingView, Sort,
@@ -55,18 +56,18 @@ pub struct CameraView<'a> {
     #[schema(example = json!({"site": "north"}))]
     pub node_labels: crate::validation::Labels,
     /// The MediaMTX path, `cam_<id>`.
-    #[schema(example = "cam_42")]
-    pub path: String,
+    #[schema(value_type = String, example = "cam_42")]
+    pub path: Link,
     /// Where the console plays the camera over HLS, through the edge (GET,
     /// with a video token as `Authorization: Bearer`; docs/video-access.md).
-    #[schema(example = "/hls/cam_42/index.m3u8")]
-    pub hls_url: String,
+    #[schema(value_type = String, example = "/hls/cam_42/index.m3u8")]
+    pub hls_url: Link,
     /// Its WebRTC (WHEP) endpoint, through the edge: POST an SDP offer
     /// (`application/sdp`) with a video token as `Authorization: Bearer`;
     /// the answer's `Location` is the session, to PATCH (trickle ICE) or
     /// DELETE. The media itself goes to MediaMTX's ICE port, 8189 UDP or TCP.
-    #[schema(example = "/webrtc/cam_42/whep")]
-    pub webrtc_url: String,
+    #[schema(value_type = String, example = "/webrtc/cam_42/whep")]
+    pub webrtc_url: Link,
     /// Where the sub-stream plays (null without one): the console's grid
     /// plays it, full screen plays the main stream.
     pub sub_stream: Option<StreamView>,
@@ -81,27 +82,52 @@ pub struct CameraView<'a> {
 /// its main stream).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct StreamView {
-    #[schema(example = "cam_42_sub")]
-    pub path: String,
-    #[schema(example = "/hls/cam_42_sub/index.m3u8")]
-    pub hls_url: String,
-    #[schema(example = "/webrtc/cam_42_sub/whep")]
-    pub webrtc_url: String,
+    #[schema(value_type = String, example = "cam_42_sub")]
+    pub path: Link,
+    #[schema(value_type = String, example = "/hls/cam_42_sub/index.m3u8")]
+    pub hls_url: Link,
+    #[schema(value_type = String, example = "/webrtc/cam_42_sub/whep")]
+    pub webrtc_url: Link,
 }
 
 impl StreamView {
-    fn of(path: String) -> Self {
+    fn of(path: PathName) -> Self {
         Self {
-            hls_url: format!("/hls/{path}/index.m3u8"),
-            webrtc_url: format!("/webrtc/{path}/whep"),
-            path,
+            path: Link::Path(path),
+            hls_url: Link::Hls(path),
+            webrtc_url: Link::Webrtc(path),
         }
+    }
+}
+
+/// A stream's path, or where it plays through the edge: written straight
+/// into the response, as a page holds up to six for each of its cameras.
+#[derive(Debug, Clone, Copy)]
+pub enum Link {
+    Path(PathName),
+    Hls(PathName),
+    Webrtc(PathName),
+}
+
+impl std::fmt::Display for Link {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Path(path) => write!(f, "{path}"),
+            Self::Hls(path) => write!(f, "/hls/{path}/index.m3u8"),
+            Self::Webrtc(path) => write!(f, "/webrtc/{path}/whep"),
+        }
+    }
+}
+
+impl Serialize for Link {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
     }
 }
 
 impl<'a> From<&'a Listed> for CameraView<'a> {
     fn from(camera: &'a Listed) -> Self {
-        let main = StreamView::of(camera.path());
+        let main = StreamView::of(PathName::main(camera.id));
         Self {
             id: camera.id,
             name: camera.name(),
@@ -118,7 +144,9 @@ impl<'a> From<&'a Listed> for CameraView<'a> {
             hls_url: main.hls_url,
             webrtc_url: main.webrtc_url,
             path: main.path,
-            sub_stream: camera.sub_path().map(StreamView::of),
+            sub_stream: camera
+                .sub_stream_url()
+                .map(|_| StreamView::of(PathName::sub(camera.id))),
             created_at: camera.created_at,
             updated_at: camera.updated_at,
             provisioning: &camera.provisioning,
@@ -379,7 +407,10 @@ async fn list_cameras(
                 offset: filter.offset,
                 next_cursor: page.next_cursor.as_ref().map(Cursor::encode),
             };
-            Bytes::from(serde_json::to_vec(&page).expect("a camera list serializes"))
+            // About 1 KiB a camera: written without growing (and copying) it.
+            let mut body = Vec::with_capacity(1024 * page.items.len() + 256);
+            serde_json::to_writer(&mut body, &page).expect("a camera list serializes");
+            Bytes::from(body)
         })
         .await?;
     if let Some(version) = version {

@@ -4,6 +4,7 @@
 //! not redacted), so no response body is ever logged, and error messages
 //! taken from its bodies are masked before they go anywhere.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -27,13 +28,38 @@ const CONFIG_PAGE_SIZE: usize = 1_000;
 /// The path that carries camera `id`'s main stream. Camplane owns these
 /// and its sub-stream paths, and no other: see `camera_of_path`.
 pub fn path_name(id: i64) -> String {
-    format!("cam_{id}")
+    PathName::main(id).to_string()
 }
 
 /// The path of a camera's sub-stream. It is always pulled on demand and
 /// never recorded: recordings are of the main stream.
 pub fn sub_path_name(id: i64) -> String {
-    format!("cam_{id}_sub")
+    PathName::sub(id).to_string()
+}
+
+/// A camera's path, written where it goes rather than kept as a `String`:
+/// a page of the camera list writes several for each camera.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PathName {
+    camera: i64,
+    sub: bool,
+}
+
+impl PathName {
+    pub fn main(camera: i64) -> Self {
+        Self { camera, sub: false }
+    }
+
+    pub fn sub(camera: i64) -> Self {
+        Self { camera, sub: true }
+    }
+}
+
+impl std::fmt::Display for PathName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let suffix = if self.sub { "_sub" } else { "" };
+        write!(f, "cam_{}{suffix}", self.camera)
+    }
 }
 
 /// The camera a path carries: `cam_<digits>` (its main stream) or
@@ -96,12 +122,13 @@ pub struct Settings {
     pub timeout: Duration,
 }
 
+/// Cheap to clone: every request's state holds one.
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
-    base: Url,
-    playback: Url,
-    credentials: Option<(String, Secret)>,
+    base: Arc<Url>,
+    playback: Arc<Url>,
+    credentials: Option<Arc<(String, Secret)>>,
     timeout: Duration,
 }
 
@@ -250,15 +277,15 @@ impl Client {
             .build()
             .expect("a client with these settings builds");
         let credentials = settings.user.clone().map(|user| {
-            (
+            Arc::new((
                 user,
                 settings.password.clone().unwrap_or_else(|| Secret::new("")),
-            )
+            ))
         });
         Self {
             http,
-            base: without_credentials(&settings.api_url),
-            playback: without_credentials(&settings.playback_url),
+            base: Arc::new(without_credentials(&settings.api_url)),
+            playback: Arc::new(without_credentials(&settings.playback_url)),
             credentials,
             timeout: settings.timeout,
         }
@@ -268,8 +295,8 @@ impl Client {
     /// a node registered beside the one of the settings.
     pub fn for_node(&self, api_url: &Url, playback_url: &Url) -> Self {
         Self {
-            base: api_url.clone(),
-            playback: playback_url.clone(),
+            base: Arc::new(api_url.clone()),
+            playback: Arc::new(playback_url.clone()),
             ..self.clone()
         }
     }
@@ -411,7 +438,7 @@ impl Client {
         let mut url = base.clone();
         url.set_path(path);
         let request = self.http.request(method, url).timeout(self.timeout);
-        match &self.credentials {
+        match self.credentials.as_deref() {
             Some((user, password)) => request.basic_auth(user, Some(password.expose())),
             None => request,
         }
