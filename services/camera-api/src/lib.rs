@@ -162,11 +162,11 @@ pub async fn serve_with_metrics(
         // copy of every route, some 120 KiB).
         http::app(state).into_make_service(),
     )
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            events.close();
-        })
-        .await;
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        events.close();
+    })
+    .await;
     // Stopping mid-pass is safe: every write is idempotent and the next
     // leader starts with a full pass.
     drop(reconciling);

@@ -643,7 +643,13 @@ impl Index {
         let orders = (bits.count <= self.by_id.len() / OWN_ORDER_PAST).then(|| {
             self.orders
                 .iter()
-                .map(|order| order.iter().copied().filter(|slot| bits.has(*slot)).collect())
+                .map(|order| {
+                    order
+                        .iter()
+                        .copied()
+                        .filter(|slot| bits.has(*slot))
+                        .collect()
+                })
                 .collect()
         });
         let matches = Arc::new(Matches { bits, orders });
@@ -1010,8 +1016,14 @@ mod tests {
                     by_offset.extend(page.items.iter().map(|listed| listed.id));
                     filter.offset += 3;
                 }
-                assert_eq!(by_cursor, expected, "sort={name} by cursor, own orders: {own_orders}");
-                assert_eq!(by_offset, expected, "sort={name} by offset, own orders: {own_orders}");
+                assert_eq!(
+                    by_cursor, expected,
+                    "sort={name} by cursor, own orders: {own_orders}"
+                );
+                assert_eq!(
+                    by_offset, expected,
+                    "sort={name} by offset, own orders: {own_orders}"
+                );
                 filter.count = true;
                 assert_eq!(index.page(&filter).total, expected.len() as i64);
             }

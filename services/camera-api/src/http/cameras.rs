@@ -16,11 +16,11 @@ use super::auth::{Authorized, Operator, Viewer};
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
 use crate::auth::Principal;
-use crate::mediamtx::PathName;
 use crate::cameras::{
     self, Camera, CameraPatch, Cursor, Expected, ListFilter, Listed, NewCameraInput, Provisioning,
     RecordingView, Sort,
 };
+use crate::mediamtx::PathName;
 use crate::validation::FieldErrors;
 
 pub fn router() -> OpenApiRouter<AppState> {
