@@ -23,6 +23,10 @@ commands:
 
 Configuration comes from the environment; see docs/configuration.md.";
 
+// Why jemalloc: camera_api::memory.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let command = std::env::args()
