@@ -4,7 +4,7 @@
 //! With glibc's allocator the service held far more than it used: each
 //! thread's arena kept what it freed, in holes among the catalog's
 //! long-lived allocations, and requests touched those holes again. At
-//! 100,000 cameras under 64 connections it held some 40 MiB it didn't use
+//! 100,000 cameras under 64 connections it held some 35 MiB it didn't use
 //! (`make bench`). jemalloc groups allocations by size and hands memory
 //! freed a second ago back to the system from a thread of its own.
 
