@@ -204,8 +204,10 @@ pub async fn of_cameras(
         .map(|camera| {
             let runtime = match &paths {
                 Some(paths) => Runtime::Known {
-                    main: paths.get(&camera.path()),
-                    sub: camera.sub_path().and_then(|path| paths.get(&path)),
+                    main: paths.get(&camera.path().to_string()),
+                    sub: camera
+                        .sub_path()
+                        .and_then(|path| paths.get(&path.to_string())),
                 },
                 None => Runtime::Unknown,
             };
@@ -328,7 +330,7 @@ pub fn derive(camera: &Listed, runtime: Runtime<'_>, last: Option<&LastProbe>) -
         // Always pulled on demand (`reconcile::plan::sub_spec`).
         let (state, code, reason, since) = stream_state(camera, known, sub, failed, true);
         SubStreamStatus {
-            path,
+            path: path.to_string(),
             state,
             code,
             since,

@@ -27,7 +27,7 @@ use super::cursor::{Cursor, Key};
 use super::store;
 use super::{Camera, Provisioning, RecordingPolicy, Result};
 use crate::auth::limit_sees;
-use crate::mediamtx::{path_name, sub_path_name};
+use crate::mediamtx::PathName;
 use crate::validation::Labels;
 
 /// Filters and paging of the camera list.
@@ -279,13 +279,13 @@ impl Listed {
     }
 
     /// The MediaMTX path of its main stream.
-    pub fn path(&self) -> String {
-        path_name(self.id)
+    pub fn path(&self) -> PathName {
+        PathName::main(self.id)
     }
 
     /// The MediaMTX path of its sub-stream, when it has one.
-    pub fn sub_path(&self) -> Option<String> {
-        self.sub_stream_url().map(|_| sub_path_name(self.id))
+    pub fn sub_path(&self) -> Option<PathName> {
+        self.sub_stream_url().map(|_| PathName::sub(self.id))
     }
 
     fn sort_key(&self) -> SortKey<'_> {

@@ -127,7 +127,7 @@ impl Serialize for Link {
 
 impl<'a> From<&'a Listed> for CameraView<'a> {
     fn from(camera: &'a Listed) -> Self {
-        let main = StreamView::of(PathName::main(camera.id));
+        let main = StreamView::of(camera.path());
         Self {
             id: camera.id,
             name: camera.name(),
@@ -144,9 +144,7 @@ impl<'a> From<&'a Listed> for CameraView<'a> {
             hls_url: main.hls_url,
             webrtc_url: main.webrtc_url,
             path: main.path,
-            sub_stream: camera
-                .sub_stream_url()
-                .map(|_| StreamView::of(PathName::sub(camera.id))),
+            sub_stream: camera.sub_path().map(StreamView::of),
             created_at: camera.created_at,
             updated_at: camera.updated_at,
             provisioning: &camera.provisioning,
