@@ -94,7 +94,7 @@ async fn fleet_gauges(scrape: &Scrape) {
     for state in all {
         let count = listed
             .iter()
-            .filter(|camera| camera.provisioning.state == state)
+            .filter(|camera| camera.provisioning_state() == state)
             .count();
         gauge!("camplane_cameras_provisioning", "state" => state.as_str()).set(count as f64);
     }

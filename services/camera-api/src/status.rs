@@ -347,7 +347,7 @@ pub fn derive(camera: &Listed, runtime: Runtime<'_>, last: Option<&LastProbe>) -
         reason: Some(reason),
         code,
         since,
-        provisioning: camera.provisioning.state,
+        provisioning: camera.provisioning_state(),
         readers: main.map_or(0, |path| path.readers.len()),
         bytes_received: main.map_or(0, PathState::inbound_bytes),
         tracks: main.map(tracks).unwrap_or_default(),
@@ -378,11 +378,10 @@ fn stream_state(
                 "disabled by an operator".into(),
                 None,
             )
-        } else if camera.provisioning.state == ProvisioningState::Error {
+        } else if camera.provisioning_state() == ProvisioningState::Error {
             let detail = camera
-                .provisioning
+                .provisioning()
                 .detail
-                .clone()
                 .unwrap_or_else(|| "MediaMTX refused the camera".into());
             (State::Error, Some("PROVISIONING"), detail, None)
         } else if !known {

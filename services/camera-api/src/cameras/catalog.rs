@@ -17,6 +17,7 @@
 
 use std::cmp::Ordering;
 use std::collections::HashMap;
+use std::num::NonZeroI64;
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,7 @@ use sqlx::PgPool;
 
 use super::cursor::{Cursor, Key};
 use super::store;
-use super::{Camera, Provisioning, RecordingPolicy, Result};
+use super::{Camera, Provisioning, ProvisioningState, RecordingMode, RecordingPolicy, Result};
 use crate::auth::limit_sees;
 use crate::mediamtx::PathName;
 use crate::validation::Labels;
@@ -142,40 +143,53 @@ enum Field {
     ExternalId,
     /// JSON, empty for none.
     NodeLabels,
+    /// Why provisioning last failed; the rest of the text, so its end is
+    /// not kept.
+    ProvisioningDetail,
 }
 
-const FIELDS: usize = Field::NodeLabels as usize + 1;
+const FIELDS: usize = Field::ProvisioningDetail as usize + 1;
 
 const HAS_LOCATION: u8 = 1;
 const HAS_SUB_STREAM: u8 = 2;
 const HAS_EXTERNAL_ID: u8 = 4;
+const HAS_PROVISIONING_DETAIL: u8 = 8;
 
 /// A camera as the list shows it: its password masked, its text in one
-/// allocation (about 300 bytes a camera in all).
+/// allocation. It is packed (times in microseconds, as PostgreSQL keeps
+/// them; the recording policy and provisioning in their smallest forms), as
+/// the catalog holds one per camera: 128 bytes and about 110 of text a
+/// camera, where the fields as `Camera` holds them took 192.
 #[derive(Debug, Clone)]
 pub struct Listed {
     pub id: i64,
+    pub version: i64,
+    created_at: i64,
+    updated_at: i64,
+    provisioned_at: i64,
+    storage_budget_bytes: Option<NonZeroI64>,
     text: Box<str>,
-    /// Where each `Field` ends in `text`.
-    ends: [u32; FIELDS],
+    /// Where each `Field` but the last ends in `text`.
+    ends: [u32; FIELDS - 1],
+    pub max_readers: i32,
+    provisioning_attempts: i32,
+    retention_seconds: u32,
     has: u8,
     pub enabled: bool,
     pub on_demand: bool,
-    pub max_readers: i32,
-    pub recording: RecordingPolicy,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub provisioning: Provisioning,
+    recording_mode: RecordingMode,
+    provisioning_state: ProvisioningState,
 }
 
 impl From<&Camera> for Listed {
     fn from(camera: &Camera) -> Self {
         let mut text = String::new();
-        let mut ends = [0; FIELDS];
+        let mut ends = [0; FIELDS - 1];
         let mut push = |field: Field, value: &str| {
             text.push_str(value);
-            ends[field as usize] = u32::try_from(text.len()).expect("a camera's text is short");
+            if let Some(end) = ends.get_mut(field as usize) {
+                *end = u32::try_from(text.len()).expect("a camera's text is short");
+            }
         };
         let location = camera.location.as_deref().unwrap_or_default();
         let groups = camera.groups.join("\n");
@@ -201,36 +215,58 @@ impl From<&Camera> for Listed {
             serde_json::to_string(&camera.node_labels).expect("labels serialize")
         };
         push(Field::NodeLabels, &labels);
+        let provisioning = &camera.provisioning;
+        push(
+            Field::ProvisioningDetail,
+            provisioning.detail.as_deref().unwrap_or_default(),
+        );
         let has = [
             (camera.location.is_some(), HAS_LOCATION),
             (sub_stream.is_some(), HAS_SUB_STREAM),
             (camera.external_id.is_some(), HAS_EXTERNAL_ID),
+            (provisioning.detail.is_some(), HAS_PROVISIONING_DETAIL),
         ]
         .into_iter()
         .filter(|(present, _)| *present)
         .fold(0, |has, (_, flag)| has | flag);
+        let recording = &camera.recording;
         Self {
             id: camera.id,
+            version: camera.version,
+            created_at: camera.created_at.timestamp_micros(),
+            updated_at: camera.updated_at.timestamp_micros(),
+            provisioned_at: provisioning.updated_at.timestamp_micros(),
+            // The database holds only positive budgets.
+            storage_budget_bytes: recording.storage_budget_bytes.and_then(NonZeroI64::new),
             text: text.into_boxed_str(),
             ends,
+            max_readers: camera.max_readers,
+            provisioning_attempts: provisioning.attempts,
+            // The database holds at most ten years.
+            retention_seconds: u32::try_from(recording.retention.as_secs()).unwrap_or(u32::MAX),
             has,
             enabled: camera.enabled,
             on_demand: camera.on_demand,
-            max_readers: camera.max_readers,
-            recording: camera.recording,
-            version: camera.version,
-            created_at: camera.created_at,
-            updated_at: camera.updated_at,
-            provisioning: camera.provisioning.clone(),
+            recording_mode: recording.mode,
+            provisioning_state: provisioning.state,
         }
     }
+}
+
+/// A time as `Listed` keeps it.
+fn time_of(micros: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(micros).expect("kept from a DateTime")
 }
 
 impl Listed {
     fn field(&self, field: Field) -> &str {
         let at = field as usize;
         let start = if at == 0 { 0 } else { self.ends[at - 1] };
-        &self.text[start as usize..self.ends[at] as usize]
+        let end = self
+            .ends
+            .get(at)
+            .map_or(self.text.len(), |end| *end as usize);
+        &self.text[start as usize..end]
     }
 
     fn optional(&self, field: Field, flag: u8) -> Option<&str> {
@@ -271,11 +307,42 @@ impl Listed {
         }
     }
 
+    pub fn created_at(&self) -> DateTime<Utc> {
+        time_of(self.created_at)
+    }
+
+    pub fn updated_at(&self) -> DateTime<Utc> {
+        time_of(self.updated_at)
+    }
+
+    pub fn recording(&self) -> RecordingPolicy {
+        RecordingPolicy {
+            mode: self.recording_mode,
+            retention: Duration::from_secs(self.retention_seconds.into()),
+            storage_budget_bytes: self.storage_budget_bytes.map(NonZeroI64::get),
+        }
+    }
+
+    pub fn provisioning_state(&self) -> ProvisioningState {
+        self.provisioning_state
+    }
+
+    pub fn provisioning(&self) -> Provisioning {
+        Provisioning {
+            state: self.provisioning_state,
+            detail: self
+                .optional(Field::ProvisioningDetail, HAS_PROVISIONING_DETAIL)
+                .map(str::to_owned),
+            attempts: self.provisioning_attempts,
+            updated_at: time_of(self.provisioned_at),
+        }
+    }
+
     /// Whether MediaMTX pulls the stream only while someone reads it: a
     /// recording camera is always pulled, as MediaMTX records only what it
     /// reads.
     pub fn pulled_on_demand(&self) -> bool {
-        self.on_demand && !self.recording.records()
+        self.on_demand && self.recording_mode != RecordingMode::Continuous
     }
 
     /// The MediaMTX path of its main stream.
@@ -310,8 +377,28 @@ struct SortKey<'a> {
     id: i64,
     name: &'a str,
     location: Option<&'a str>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
+    /// In microseconds, as `Listed` keeps them.
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl SortKey<'_> {
+    /// Whether every order puts both at the same place.
+    fn same_place(&self, other: &SortKey) -> bool {
+        (
+            self.id,
+            self.name,
+            self.location,
+            self.created_at,
+            self.updated_at,
+        ) == (
+            other.id,
+            other.name,
+            other.location,
+            other.created_at,
+            other.updated_at,
+        )
+    }
 }
 
 /// The list's orders: ties by id (ascending either way), and a camera with
@@ -406,8 +493,11 @@ impl Catalog {
         let recent = horizon.at.is_some_and(|at| at.elapsed() < READ_ALL_AFTER);
         let next = match horizon.xmin.as_deref().filter(|_| recent) {
             Some(xmin) => {
-                let (changed, deleted, next) = store::changed_since(db, xmin).await?;
-                let changed = changed.iter().map(Listed::from).collect();
+                let mut changed = Vec::new();
+                let (deleted, next) = store::changed_since(db, xmin, |camera| {
+                    changed.push(Listed::from(&camera));
+                })
+                .await?;
                 self.write().apply(changed, &deleted);
                 next
             }
@@ -515,7 +605,18 @@ impl Index {
     }
 
     fn apply(&mut self, changed: Vec<Listed>, deleted: &[i64]) {
-        let resort = changed.len() + deleted.len() > RESORT_PAST;
+        // A camera whose provisioning alone changed keeps its places: a
+        // MediaMTX restart changes every camera's, and sorting again would
+        // hold every reader back meanwhile.
+        let moving = changed
+            .iter()
+            .filter(|listed| {
+                self.by_id.get(&listed.id).is_none_or(|slot| {
+                    !self.listed(*slot).sort_key().same_place(&listed.sort_key())
+                })
+            })
+            .count();
+        let resort = moving + deleted.len() > RESORT_PAST;
         for id in deleted {
             if let Some(slot) = self.by_id.remove(id) {
                 if !resort {
@@ -698,8 +799,8 @@ impl Index {
 /// the location its sort compares (no location: `None`).
 fn cursor_sort_key<'a>(cursor: &Cursor, folded: Option<&'a str>) -> SortKey<'a> {
     let time = match cursor.key {
-        Key::Time(time) => time,
-        Key::Id | Key::Text(_) => DateTime::<Utc>::MIN_UTC,
+        Key::Time(time) => time.timestamp_micros(),
+        Key::Id | Key::Text(_) => i64::MIN,
     };
     SortKey {
         id: cursor.id,
@@ -934,6 +1035,60 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// A MediaMTX restart changes every camera's provisioning: far more
+    /// than `RESORT_PAST`, none of them moving.
+    #[test]
+    fn a_change_to_every_cameras_provisioning_keeps_the_orders_and_shows() {
+        let count = RESORT_PAST as i64 + 200;
+        let mut cameras: Vec<Camera> = (1..=count).map(|id| camera(id, id * 31)).collect();
+        let mut index = index_of(&cameras);
+        for camera in &mut cameras {
+            camera.provisioning.state = ProvisioningState::Error;
+            camera.provisioning.detail = Some(format!("camera {} refused", camera.id));
+        }
+        // And two that move among them.
+        cameras[4] = camera(5, 2);
+        cameras[9] = camera(10, 3);
+        index.apply(cameras.iter().map(Listed::from).collect(), &[]);
+
+        let afresh = index_of(&cameras);
+        for (name, sort) in Sort::VALUES {
+            assert_eq!(ids_in(&index, sort), ids_in(&afresh, sort), "{name}");
+        }
+        let shown = index.listed(index.by_id[&7]).provisioning();
+        assert_eq!(shown.state, ProvisioningState::Error);
+        assert_eq!(shown.detail.as_deref(), Some("camera 7 refused"));
+    }
+
+    /// `Listed` packs a camera's fields: they read back as they were.
+    #[test]
+    fn a_listed_camera_reads_back_as_stored() {
+        let mut camera = camera(42, 3);
+        camera.external_id = Some("asset-9".to_owned());
+        camera.recording = RecordingPolicy {
+            mode: RecordingMode::Continuous,
+            retention: Duration::from_secs(3650 * 86_400),
+            storage_budget_bytes: Some(5_000_000_000),
+        };
+        camera.created_at = DateTime::from_timestamp(1_700_000_000, 123_456_000).unwrap();
+        camera.updated_at = DateTime::from_timestamp(1_800_000_000, 1_000).unwrap();
+        camera.provisioning.attempts = 4;
+        camera.provisioning.detail = Some("MediaMTX said no".to_owned());
+        let listed = Listed::from(&camera);
+        assert_eq!(listed.name(), camera.name);
+        assert_eq!(listed.location(), camera.location.as_deref());
+        assert_eq!(listed.external_id(), Some("asset-9"));
+        assert_eq!(listed.recording(), camera.recording);
+        assert_eq!(listed.created_at(), camera.created_at);
+        assert_eq!(listed.updated_at(), camera.updated_at);
+        assert_eq!(listed.provisioning(), camera.provisioning);
+        camera.provisioning.detail = None;
+        camera.recording.storage_budget_bytes = None;
+        let listed = Listed::from(&camera);
+        assert_eq!(listed.provisioning(), camera.provisioning);
+        assert_eq!(listed.recording(), camera.recording);
     }
 
     #[test]

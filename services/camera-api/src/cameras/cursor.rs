@@ -39,8 +39,8 @@ impl Cursor {
             Sort::Id | Sort::IdDesc => Key::Id,
             Sort::Name | Sort::NameDesc => Key::Text(Some(last.name().to_owned())),
             Sort::Location | Sort::LocationDesc => Key::Text(last.location().map(str::to_owned)),
-            Sort::CreatedAt | Sort::CreatedAtDesc => Key::Time(last.created_at),
-            Sort::UpdatedAt | Sort::UpdatedAtDesc => Key::Time(last.updated_at),
+            Sort::CreatedAt | Sort::CreatedAtDesc => Key::Time(last.created_at()),
+            Sort::UpdatedAt | Sort::UpdatedAtDesc => Key::Time(last.updated_at()),
         };
         Cursor {
             sort,

@@ -58,7 +58,8 @@ impl Camera {
     /// A stored camera for unit tests: enabled, on demand, recording off,
     /// provisioned, in no group.
     pub fn for_tests(id: i64, stream_url: StoredUrl) -> Self {
-        let now = chrono::Utc::now();
+        // As PostgreSQL keeps times, in microseconds.
+        let now = chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 6);
         Self {
             id,
             name: format!("Camera {id}"),

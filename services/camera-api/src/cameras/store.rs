@@ -341,14 +341,17 @@ pub(super) async fn read_all(
     Ok(horizon)
 }
 
-/// What changed since `horizon`: the cameras written (or whose provisioning
-/// was) by a transaction the read that gave `horizon` could not see, the
-/// ids of those deleted, and the horizon to read from next. A camera may
-/// come again that did not change since; reading it twice is harmless.
+/// What changed since `horizon`: each camera written (or whose provisioning
+/// was) by a transaction the read that gave `horizon` could not see, handed
+/// to `each` as it is read (a change to every camera, as a MediaMTX restart
+/// makes, is not held twice); and the ids of those deleted, and the horizon
+/// to read from next. A camera may come again that did not change since;
+/// reading it twice is harmless.
 pub(super) async fn changed_since(
     db: &PgPool,
     horizon: &str,
-) -> Result<(Vec<Camera>, Vec<i64>, String)> {
+    mut each: impl FnMut(Camera),
+) -> Result<(Vec<i64>, String)> {
     let mut tx = db.begin().await?;
     let next = snapshot_horizon(&mut tx).await?;
     let statement = format!(
@@ -358,13 +361,13 @@ pub(super) async fn changed_since(
                         UNION SELECT camera_id FROM camera_provisioning
                               WHERE written_by >= $1::text::xid8)"
     );
-    let cameras = sqlx::query_as::<_, ListRow>(sqlx::AssertSqlSafe(statement))
+    let mut rows = sqlx::query_as::<_, ListRow>(sqlx::AssertSqlSafe(statement))
         .bind(horizon)
-        .fetch_all(&mut *tx)
-        .await?
-        .into_iter()
-        .map(ListRow::into_camera)
-        .collect::<Result<_>>()?;
+        .fetch(&mut *tx);
+    while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+        each(row.into_camera()?);
+    }
+    drop(rows);
     let deleted = sqlx::query_scalar!(
         r#"SELECT camera_id AS "camera_id!" FROM camera_deletions
            WHERE written_by >= $1::text::xid8"#,
@@ -372,7 +375,7 @@ pub(super) async fn changed_since(
     )
     .fetch_all(&mut *tx)
     .await?;
-    Ok((cameras, deleted, next))
+    Ok((deleted, next))
 }
 
 /// Begins the one snapshot a catalog read sees, and says the oldest

@@ -74,7 +74,7 @@ pub struct CameraView<'a> {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     /// Where MediaMTX stands for this camera.
-    pub provisioning: &'a Provisioning,
+    pub provisioning: Provisioning,
 }
 
 /// Where one of a camera's streams plays: its MediaMTX path and the edge's
@@ -138,16 +138,16 @@ impl<'a> From<&'a Listed> for CameraView<'a> {
             on_demand: camera.on_demand,
             max_readers: camera.max_readers,
             groups: camera.groups().collect(),
-            recording: RecordingView::from(&camera.recording),
+            recording: RecordingView::from(&camera.recording()),
             external_id: camera.external_id(),
             node_labels: camera.node_labels(),
             hls_url: main.hls_url,
             webrtc_url: main.webrtc_url,
             path: main.path,
             sub_stream: camera.sub_path().map(StreamView::of),
-            created_at: camera.created_at,
-            updated_at: camera.updated_at,
-            provisioning: &camera.provisioning,
+            created_at: camera.created_at(),
+            updated_at: camera.updated_at(),
+            provisioning: camera.provisioning(),
         }
     }
 }
