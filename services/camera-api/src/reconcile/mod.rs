@@ -12,7 +12,7 @@
 mod config_file;
 mod plan;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
@@ -542,8 +542,11 @@ impl Reconciler {
                 return report.finish_with_error(detail);
             }
         };
-        let cameras = match self.load(None, target.node.map(Some)).await {
-            Ok(cameras) => cameras,
+        let cameras = match self.load(None, target.node.map(Some), Some(&actual)).await {
+            Ok((cameras, left_out)) => {
+                report.unchanged += left_out;
+                cameras
+            }
             Err(err) => return report.finish_with_error(format!("reading cameras: {err}")),
         };
         let mut writes = plan::writes(&cameras, &actual);
@@ -608,7 +611,7 @@ impl Reconciler {
     async fn camera_targets(&self, id: i64) -> Result<(Vec<Target>, Vec<Desired>), sqlx::Error> {
         let targets = nodes::targets(&self.db, &self.mediamtx).await?;
         if targets.iter().all(|target| target.node.is_none()) {
-            return Ok((targets, self.load(Some(id), None).await?));
+            return Ok((targets, self.load(Some(id), None, None).await?.0));
         }
         let mut node = self.node_of(id).await?;
         if node.is_none() {
@@ -623,13 +626,14 @@ impl Reconciler {
         }
         let Some(node) = node else {
             // Disabled or deleted (or placed nowhere): no node keeps its path.
-            return Ok((targets, self.load(Some(id), Some(None)).await?));
+            return Ok((targets, self.load(Some(id), Some(None), None).await?.0));
         };
         let on_node = targets
             .into_iter()
             .filter(|target| target.node == Some(node))
             .collect();
-        Ok((on_node, self.load(Some(id), Some(Some(node))).await?))
+        let (cameras, _) = self.load(Some(id), Some(Some(node)), None).await?;
+        Ok((on_node, cameras))
     }
 
     /// Places camera `id` if it is enabled and has no node, from the nodes'
@@ -790,11 +794,17 @@ impl Reconciler {
     /// camera; `Some(node)` for a registered node (or `Some(None)`, none),
     /// which serves the enabled cameras placed on it and holds no path of a
     /// disabled one. Others' paths there are orphans.
+    ///
+    /// With `actual`, what that MediaMTX holds, a path that should not be
+    /// there, is not and is settled is left out: a pass at 100,000 mostly
+    /// disabled cameras held them all to do nothing for them. The number of
+    /// cameras so left out whole comes second (they are unchanged).
     async fn load(
         &self,
         only: Option<i64>,
         node: Option<Option<i64>>,
-    ) -> Result<Vec<Desired>, sqlx::Error> {
+        actual: Option<&BTreeMap<String, PathConfig>>,
+    ) -> Result<(Vec<Desired>, usize), sqlx::Error> {
         let mut rows = sqlx::query!(
             r#"SELECT c.id, c.version, c.stream_url, c.password_sealed, c.password_key_id,
                       c.sub_stream_url, c.sub_password_sealed, c.sub_password_key_id,
@@ -816,6 +826,7 @@ impl Reconciler {
         // Row by row: a fleet's rows all at once took more memory than the
         // pass itself.
         let mut desired = Vec::new();
+        let mut left_out = 0;
         while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
             let specs = match row.enabled {
                 false => [Ok(None), Ok(None)],
@@ -858,15 +869,25 @@ impl Reconciler {
                 }
             };
             let [main, sub] = specs;
-            desired.extend([(false, main), (true, sub)].map(|(sub, spec)| Desired {
+            let paths = [(false, main), (true, sub)].map(|(sub, spec)| Desired {
                 id: row.id,
                 sub,
                 version: row.version,
                 spec,
                 settled: row.settled,
-            }));
+            });
+            let needed = |path: &Desired| {
+                actual.is_none_or(|actual| {
+                    !(path.settled
+                        && matches!(path.spec, Ok(None))
+                        && !actual.contains_key(&path.path()))
+                })
+            };
+            let before = desired.len();
+            desired.extend(paths.into_iter().filter(needed));
+            left_out += usize::from(desired.len() == before);
         }
-        Ok(desired)
+        Ok((desired, left_out))
     }
 
     /// A stored URL with its password (`what` names it in an error), when
@@ -916,7 +937,7 @@ async fn apply(
     cameras: &[Desired],
     report: &mut Report,
 ) -> Outcomes {
-    let versions = versions(cameras);
+    let versions = versions(cameras, writes);
     let mut outcomes = Outcomes::new();
     let mut unreachable: Option<String> = None;
     for write in writes {
@@ -956,7 +977,7 @@ async fn apply(
 
 /// Records writes MediaMTX's configuration file made.
 fn note_converged(writes: &[Write], cameras: &[Desired], report: &mut Report) -> Outcomes {
-    let versions = versions(cameras);
+    let versions = versions(cameras, writes);
     writes
         .iter()
         .filter_map(|write| {
@@ -967,10 +988,16 @@ fn note_converged(writes: &[Write], cameras: &[Desired], report: &mut Report) ->
         .collect()
 }
 
-/// Each camera's version.
-fn versions(cameras: &[Desired]) -> HashMap<i64, i64> {
+/// The version of each camera `writes` touch (a pass's writes are few, its
+/// cameras may be 100,000).
+fn versions(cameras: &[Desired], writes: &[Write]) -> HashMap<i64, i64> {
+    let touched: HashSet<i64> = writes
+        .iter()
+        .filter_map(|write| camera_of_path(write.path()))
+        .collect();
     cameras
         .iter()
+        .filter(|camera| touched.contains(&camera.id))
         .map(|camera| (camera.id, camera.version))
         .collect()
 }

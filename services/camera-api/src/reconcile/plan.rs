@@ -161,17 +161,25 @@ pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write
 /// Every write that converges MediaMTX on the cameras; `actual` is keyed by
 /// path name and may hold foreign paths, which are never touched.
 pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec<Write> {
-    let wanted: HashSet<(i64, bool)> = cameras.iter().map(|c| (c.id, c.sub)).collect();
+    // Kept for MediaMTX's paths rather than for the cameras: a fleet holds
+    // far more cameras than paths (most disabled, or served elsewhere).
+    let mut orphans: HashSet<(i64, bool)> = actual
+        .keys()
+        .filter_map(|path| Some((camera_of_path(path)?, path.ends_with("_sub"))))
+        .collect();
     let mut writes: Vec<Write> = cameras
         .iter()
-        .filter_map(|camera| write_for(camera, actual.get(&camera.path())))
+        .filter_map(|camera| {
+            orphans.remove(&(camera.id, camera.sub));
+            write_for(camera, actual.get(&camera.path()))
+        })
         .collect();
     writes.extend(
         actual
             .keys()
             .filter(|path| {
                 camera_of_path(path)
-                    .is_some_and(|id| !wanted.contains(&(id, path.ends_with("_sub"))))
+                    .is_some_and(|id| orphans.contains(&(id, path.ends_with("_sub"))))
             })
             .map(|path| Write::Delete {
                 path: path.clone(),

@@ -92,12 +92,7 @@ async fn the_log_filters_and_pages() {
     let app = TestApp::spawn().await;
     let first = app.create_camera("One").await["id"].as_i64().unwrap();
     let second = app.create_camera("Two").await["id"].as_i64().unwrap();
-    app.patch_json(
-        &format!("/api/cameras/{second}"),
-        &json!({"enabled": false}),
-        None,
-    )
-    .await;
+    app.disable_camera(second).await;
 
     let about_second = entries(&app, &format!("camera_id={second}")).await;
     assert_eq!(actions(&about_second), ["camera.update", "camera.create"]);

@@ -622,12 +622,7 @@ async fn status_tells_live_idle_offline_disabled_and_error_apart() {
     .await;
     let offline = add_camera(&app, "Offline", &closed_port_url()).await;
     let disabled = add_camera(&app, "Disabled", "rtsp://127.0.2.4/off").await;
-    app.patch_json(
-        &format!("/api/cameras/{disabled}"),
-        &json!({"enabled": false}),
-        None,
-    )
-    .await;
+    app.disable_camera(disabled).await;
     let always_on = add_camera(&app, "Always on", "rtsp://127.0.2.5/on").await;
     app.patch_json(
         &format!("/api/cameras/{always_on}"),

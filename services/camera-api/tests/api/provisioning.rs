@@ -123,14 +123,7 @@ async fn create_update_and_delete_reach_mediamtx_with_the_right_body() {
     assert_eq!(mtx.writes_to(&path).len(), 4);
 
     // Disabled: the path goes. Enabled again: it comes back.
-    let disabled = app
-        .patch_json(
-            &format!("/api/cameras/{id}"),
-            &json!({"enabled": false}),
-            None,
-        )
-        .await
-        .json();
+    let disabled = app.disable_camera(id).await;
     assert_eq!(disabled["provisioning"]["state"], "ready");
     assert!(mtx.path_config(&path).await.is_none());
     assert_eq!(
@@ -527,6 +520,52 @@ async fn orphans_are_removed_and_foreign_paths_left_alone() {
         mtx.writes_to("lobby").is_empty(),
         "Camplane never writes a path it does not own"
     );
+}
+
+/// A pass leaves out the cameras that want no path, have none and are
+/// settled (most of a large fleet may be disabled); a path of one that
+/// comes back all the same is seen, and removed.
+#[tokio::test]
+async fn a_disabled_cameras_path_that_comes_back_is_removed() {
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+    })
+    .await;
+    let camera = app.create_camera("Dock").await;
+    let id = camera["id"].as_i64().unwrap();
+    let path = camera["path"].as_str().unwrap();
+    app.disable_camera(id).await;
+    let settled = eventually(Duration::from_secs(5), || async {
+        provisioning_state(&app, id).await == "ready"
+            && !app
+                .mediamtx
+                .path_names()
+                .await
+                .iter()
+                .any(|name| name == path)
+    })
+    .await;
+    assert!(settled, "the disabled camera's path is removed");
+    let report = force_pass(&app).await;
+    assert_eq!(report["unchanged"], 1, "counted, though left out: {report}");
+
+    app.mediamtx
+        .add_path(
+            path,
+            json!({"source": "rtsp://127.0.2.66/back", "sourceOnDemand": true}),
+        )
+        .await;
+    let report = force_pass(&app).await;
+    assert!(report["failed"].as_array().unwrap().is_empty(), "{report}");
+    assert!(
+        !app.mediamtx
+            .path_names()
+            .await
+            .iter()
+            .any(|name| name == path),
+        "{report}"
+    );
+    assert_eq!(provisioning_state(&app, id).await, "ready");
 }
 
 #[tokio::test]

@@ -295,14 +295,7 @@ async fn bad_policies_and_ranges_are_refused_and_a_disabled_camera_has_none_to_p
         let response = app.get(&format!("{path}{query}")).await;
         assert_eq!(response.status, 422, "{query}: {}", response.text);
     }
-    let response = app
-        .patch_json(
-            &format!("/api/cameras/{id}"),
-            &json!({"enabled": false}),
-            None,
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.text);
+    app.disable_camera(id).await;
     let response = app.get(&path).await;
     assert_eq!(
         response.problem(409)["type"],
@@ -402,14 +395,7 @@ async fn a_disabled_cameras_segments_go_when_older_than_its_retention() {
     let (app, _camera, id) =
         recording_service(&[], json!({"mode": "continuous", "retention": "10s"})).await;
     recorded_segments(&app, id, 2).await;
-    let response = app
-        .patch_json(
-            &format!("/api/cameras/{id}"),
-            &json!({"enabled": false}),
-            None,
-        )
-        .await;
-    assert_eq!(response.status, 200, "{}", response.text);
+    app.disable_camera(id).await;
     let unprovisioned = eventually(Duration::from_secs(10), || async {
         app.mediamtx
             .path_config(&format!("cam_{id}"))

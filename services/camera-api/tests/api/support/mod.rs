@@ -418,6 +418,19 @@ impl TestApp {
         assert_eq!(response.status, 201, "{}", response.text);
         response.json()
     }
+
+    /// Disables camera `id` and returns its JSON.
+    pub async fn disable_camera(&self, id: i64) -> Value {
+        let response = self
+            .patch_json(
+                &format!("/api/cameras/{id}"),
+                &serde_json::json!({"enabled": false}),
+                None,
+            )
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json()
+    }
 }
 
 impl Drop for TestApp {
