@@ -146,8 +146,8 @@ pub struct StorageReport {
 #[derive(Debug, Clone)]
 struct Scan {
     report: StorageReport,
-    /// The groups of each camera in the registry (one missing is no longer
-    /// there, and shown to unlimited principals only).
+    /// The groups of each camera found on disk that the registry holds (one
+    /// missing is no longer there, and shown to unlimited principals only).
     groups: HashMap<i64, Vec<String>>,
 }
 
@@ -226,10 +226,16 @@ pub async fn keep_within_bounds(db: PgPool, settings: Settings, storage: Arc<Sto
 }
 
 async fn check(db: &PgPool, settings: &Settings) -> anyhow::Result<Scan> {
-    let registry = registry(db).await?;
+    // The disk first, then the registry of only the cameras found there: a
+    // fleet of 100,000 cameras, few of them recording, was read whole (and
+    // its groups kept) every check. A camera deleted in between is one no
+    // longer in the registry, as one deleted before.
+    let dir = settings.dir.clone();
+    let files = tokio::task::spawn_blocking(move || scan_dir(&dir)).await??;
+    let found: Vec<i64> = files.iter().map(|camera| camera.camera_id).collect();
+    let registry = registry(db, &found).await?;
     let settings = settings.clone();
     let scan = tokio::task::spawn_blocking(move || {
-        let files = scan_dir(&settings.dir)?;
         let disk = Disk::of(&settings.dir)?;
         let now = Utc::now();
         let plan = Plan {
@@ -264,11 +270,12 @@ async fn check(db: &PgPool, settings: &Settings) -> anyhow::Result<Scan> {
     Ok(scan)
 }
 
-/// Every camera of the registry, by id.
-async fn registry(db: &PgPool) -> Result<HashMap<i64, Registered>> {
+/// The cameras of `ids` the registry holds, by id.
+async fn registry(db: &PgPool, ids: &[i64]) -> Result<HashMap<i64, Registered>> {
     let rows = sqlx::query!(
         "SELECT id, enabled, recording, retention_seconds, storage_budget_bytes, groups
-         FROM cameras"
+         FROM cameras WHERE id = ANY($1)",
+        ids
     )
     .fetch_all(db)
     .await?;
