@@ -22,6 +22,7 @@ pub mod secrets;
 pub mod status;
 pub mod tasks;
 pub mod telemetry;
+pub mod timestamps;
 pub mod validation;
 pub mod views;
 

@@ -19,6 +19,7 @@ pub struct Provisioning {
     pub detail: Option<String>,
     /// Failed attempts since the last success.
     pub attempts: i32,
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub updated_at: DateTime<Utc>,
 }
 

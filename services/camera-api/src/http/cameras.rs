@@ -71,7 +71,9 @@ pub struct CameraView<'a> {
     /// Where the sub-stream plays (null without one): the console's grid
     /// plays it, full screen plays the main stream.
     pub sub_stream: Option<StreamView>,
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "crate::timestamps::serialize")]
     pub updated_at: DateTime<Utc>,
     /// Where MediaMTX stands for this camera.
     pub provisioning: Provisioning,
@@ -119,9 +121,18 @@ impl std::fmt::Display for Link {
     }
 }
 
+/// Room for the longest link, `/webrtc/cam_<19 digits>_sub/whep`.
+const LINK_MAX: usize = 64;
+
 impl Serialize for Link {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        // Formatted first, then written once: through `collect_str` each
+        // piece of the format was escaped for JSON on its own.
+        let mut text = [0u8; LINK_MAX];
+        let mut rest = &mut text[..];
+        std::io::Write::write_fmt(&mut rest, format_args!("{self}")).expect("a link fits");
+        let len = LINK_MAX - rest.len();
+        serializer.serialize_str(std::str::from_utf8(&text[..len]).expect("a link is ASCII"))
     }
 }
 
@@ -549,6 +560,22 @@ async fn delete_camera(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn links_are_written_as_json_strings_up_to_the_longest_id() {
+        for id in [1, 42, i64::MAX] {
+            for path in [PathName::main(id), PathName::sub(id)] {
+                for link in [Link::Path(path), Link::Hls(path), Link::Webrtc(path)] {
+                    assert_eq!(serde_json::to_string(&link).unwrap(), format!("\"{link}\""));
+                }
+            }
+        }
+        let longest = Link::Webrtc(PathName::sub(i64::MAX));
+        assert_eq!(
+            serde_json::to_value(longest).unwrap(),
+            "/webrtc/cam_9223372036854775807_sub/whep"
+        );
+    }
 
     fn if_match(values: &[&'static str]) -> Option<Expected> {
         let mut headers = HeaderMap::new();
