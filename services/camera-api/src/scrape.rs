@@ -59,17 +59,6 @@ async fn render(State(scrape): State<Scrape>) -> String {
 /// Cameras by status and by provisioning state; every state is written,
 /// zero included, so a state that empties doesn't keep its last count.
 async fn fleet_gauges(scrape: &Scrape) {
-    let every = ById {
-        limit: 100_000,
-        ..ById::default()
-    };
-    let Ok(found) = cameras::by_id(&scrape.db, &every).await else {
-        return;
-    };
-    let listed: Vec<Listed> = found.iter().map(Listed::from).collect();
-    let Ok(statuses) = status::of_cameras(&scrape.db, &scrape.mediamtx, &listed).await else {
-        return;
-    };
     let mut by_state: BTreeMap<&str, u32> = [
         CameraState::Live,
         CameraState::Idle,
@@ -79,23 +68,46 @@ async fn fleet_gauges(scrape: &Scrape) {
     ]
     .map(|state| (state.as_str(), 0))
     .into();
-    for status in &statuses {
-        *by_state.entry(status.state.as_str()).or_default() += 1;
-    }
-    for (state, count) in by_state {
-        gauge!("camplane_cameras", "state" => state).set(count);
-    }
-    let all = [
+    let mut by_provisioning: BTreeMap<&str, u32> = [
         ProvisioningState::Pending,
         ProvisioningState::Ready,
         ProvisioningState::Error,
         ProvisioningState::Deleting,
-    ];
-    for state in all {
-        let count = listed
-            .iter()
-            .filter(|camera| camera.provisioning_state() == state)
-            .count();
-        gauge!("camplane_cameras_provisioning", "state" => state.as_str()).set(count as f64);
+    ]
+    .map(|state| (state.as_str(), 0))
+    .into();
+    let paths = status::RuntimePaths::now(&scrape.db, &scrape.mediamtx).await;
+    let mut after = None;
+    loop {
+        let chunk = ById {
+            after,
+            limit: status::CHUNK as i64,
+            ..ById::default()
+        };
+        let Ok(found) = cameras::by_id(&scrape.db, &chunk).await else {
+            return;
+        };
+        let listed: Vec<Listed> = found.iter().map(Listed::from).collect();
+        let Ok(statuses) = status::of_cameras_in(&scrape.db, &paths, &listed).await else {
+            return;
+        };
+        for status in &statuses {
+            *by_state.entry(status.state.as_str()).or_default() += 1;
+        }
+        for camera in &listed {
+            *by_provisioning
+                .entry(camera.provisioning_state().as_str())
+                .or_default() += 1;
+        }
+        match listed.last() {
+            Some(last) if listed.len() == status::CHUNK => after = Some(last.id),
+            _ => break,
+        }
+    }
+    for (state, count) in by_state {
+        gauge!("camplane_cameras", "state" => state).set(count);
+    }
+    for (state, count) in by_provisioning {
+        gauge!("camplane_cameras_provisioning", "state" => state).set(count);
     }
 }

@@ -196,13 +196,37 @@ pub async fn of_cameras(
     mediamtx: &mediamtx::Client,
     cameras: &[Listed],
 ) -> Result<Vec<CameraStatus>, db::Error> {
+    of_cameras_in(db, &RuntimePaths::now(db, mediamtx).await, cameras).await
+}
+
+/// How many cameras a status of the whole fleet (or of all those in one
+/// state) derives at a time: at 100,000 cameras, deriving them all at once
+/// held the fleet several times over.
+pub const CHUNK: usize = 1_000;
+
+/// What MediaMTX runs now (`None`: it did not answer), read once for the
+/// chunks of a whole fleet.
+pub struct RuntimePaths(Option<HashMap<String, PathState>>);
+
+impl RuntimePaths {
+    pub async fn now(db: &PgPool, mediamtx: &mediamtx::Client) -> Self {
+        Self(crate::nodes::runtime_paths(db, mediamtx).await)
+    }
+}
+
+/// The status of each camera, in the order given, as MediaMTX ran at
+/// `paths`.
+pub async fn of_cameras_in(
+    db: &PgPool,
+    paths: &RuntimePaths,
+    cameras: &[Listed],
+) -> Result<Vec<CameraStatus>, db::Error> {
     let ids: Vec<i64> = cameras.iter().map(|camera| camera.id).collect();
     let probes = last_probes(db, &ids).await?;
-    let paths = crate::nodes::runtime_paths(db, mediamtx).await;
     let mut statuses: Vec<CameraStatus> = cameras
         .iter()
         .map(|camera| {
-            let runtime = match &paths {
+            let runtime = match &paths.0 {
                 Some(paths) => Runtime::Known {
                     main: paths.get(&camera.path().to_string()),
                     sub: camera

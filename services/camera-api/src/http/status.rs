@@ -13,7 +13,7 @@ use super::auth::{Authorized, Operator, Viewer};
 use super::cameras::{ListParams, camera_id};
 use super::extract::{JsonBody, Params};
 use super::problem::{ApiError, Problem};
-use crate::cameras::{self, Cursor, Listed, StreamUrl};
+use crate::cameras::{self, Cursor, ListFilter, Listed, StreamUrl};
 use crate::media::Probe;
 use crate::status::{self, CameraStatus};
 use crate::validation::FieldError;
@@ -79,16 +79,9 @@ async fn list_statuses(
             )])
         })?),
     };
-    // Copied out of the catalog: the status waits on MediaMTX.
     let version = state.events.version();
-    let listed = |filter| {
-        state.catalog.page(&state.db, version, filter, |page| {
-            let items: Vec<Listed> = page.items.into_iter().cloned().collect();
-            (items, page.total, page.total_exact, page.next_cursor)
-        })
-    };
     let Some(wanted) = wanted else {
-        let (cameras, total, total_exact, next_cursor) = listed(&filter).await?;
+        let (cameras, total, total_exact, next_cursor) = listed(&state, version, &filter).await?;
         let items = status::of_cameras(&state.db, &state.mediamtx, &cameras).await?;
         return Ok(Json(StatusList {
             items,
@@ -97,31 +90,52 @@ async fn list_statuses(
             next_cursor: next_cursor.as_ref().map(Cursor::encode),
         }));
     };
-    // A state is known only once derived, so every matching camera is
-    // derived (still one MediaMTX call) and the page is cut afterwards.
-    let (limit, offset) = (filter.limit, filter.offset);
-    filter.limit = i64::MAX;
+    // A state is known only once derived, so every camera the filter keeps
+    // is derived, a chunk at a time (still one MediaMTX call), and the page
+    // is cut from those in the state.
+    let skip = usize::try_from(filter.offset).unwrap_or(usize::MAX);
+    let take = usize::try_from(filter.limit).unwrap_or(usize::MAX);
+    filter.limit = status::CHUNK as i64;
     filter.offset = 0;
-    // Counted below, from every camera read.
+    // Counted below, from every camera derived.
     filter.count = false;
-    let (all, ..) = listed(&filter).await?;
-    let matching: Vec<CameraStatus> = status::of_cameras(&state.db, &state.mediamtx, &all)
-        .await?
-        .into_iter()
-        .filter(|status| status.state == wanted)
-        .collect();
-    let total = matching.len() as i64;
-    let items = matching
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(limit).unwrap_or(usize::MAX))
-        .collect();
+    let paths = status::RuntimePaths::now(&state.db, &state.mediamtx).await;
+    let (mut total, mut items) = (0, Vec::new());
+    loop {
+        let (cameras, _, _, next_cursor) = listed(&state, version, &filter).await?;
+        for status in status::of_cameras_in(&state.db, &paths, &cameras).await? {
+            if status.state == wanted {
+                if total >= skip && items.len() < take {
+                    items.push(status);
+                }
+                total += 1;
+            }
+        }
+        match next_cursor {
+            Some(cursor) => filter.cursor = Some(cursor),
+            None => break,
+        }
+    }
     Ok(Json(StatusList {
         items,
-        total,
+        total: total as i64,
         total_exact: true,
         next_cursor: None,
     }))
+}
+
+/// The page `filter` selects, as of the hub's `version`: copied out of the
+/// catalog, as a status waits on MediaMTX.
+async fn listed(
+    state: &AppState,
+    version: Option<u64>,
+    filter: &ListFilter,
+) -> Result<(Vec<Listed>, i64, bool, Option<Cursor>), ApiError> {
+    let page = state.catalog.page(&state.db, version, filter, |page| {
+        let items: Vec<Listed> = page.items.into_iter().cloned().collect();
+        (items, page.total, page.total_exact, page.next_cursor)
+    });
+    Ok(page.await?)
 }
 
 /// Whether a camera is live, idle, offline, disabled or in error, and why.

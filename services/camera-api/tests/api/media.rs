@@ -975,3 +975,36 @@ async fn a_status_since_moves_when_the_state_changes_and_only_then() {
         "{sub_moved} after {sub_since}"
     );
 }
+
+/// The cameras in a state are found across the whole fleet, a chunk at a
+/// time, and paged afterwards.
+#[tokio::test]
+async fn cameras_in_a_state_are_found_past_a_chunk() {
+    let app = TestApp::spawn().await;
+    app.insert_cameras(camera_api::status::CHUNK as i64 * 2 + 7)
+        .await;
+    sqlx::query("UPDATE cameras SET enabled = false WHERE id % 2 = 0")
+        .execute(&app.db)
+        .await
+        .unwrap();
+    let disabled: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM cameras WHERE NOT enabled ORDER BY id")
+            .fetch_all(&app.db)
+            .await
+            .unwrap();
+    let page = app
+        .get(&format!(
+            "/api/cameras/status?state=disabled&limit=4&offset={}",
+            disabled.len() - 2
+        ))
+        .await
+        .json();
+    assert_eq!(page["total"], disabled.len(), "{page}");
+    let ids: Vec<i64> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|status| status["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids, disabled[disabled.len() - 2..]);
+}

@@ -67,3 +67,21 @@ async fn log_lines_carry_the_request_id_and_the_camera_id() {
     assert_eq!(line["span"]["camera_id"], id);
     assert_eq!(line["fields"]["route"], "/api/cameras/{id}");
 }
+
+/// The fleet's gauges count every camera, read a chunk at a time.
+#[tokio::test]
+async fn fleet_gauges_count_every_camera_past_a_chunk() {
+    let app = TestApp::spawn().await;
+    let fleet = camera_api::status::CHUNK as i64 + 7;
+    app.insert_cameras(fleet).await;
+    let response = app.client.get(&app.metrics_url).send().await.unwrap();
+    let text = response.text().await.unwrap();
+    let sum = |gauge: &str| -> i64 {
+        text.lines()
+            .filter(|line| line.starts_with(&format!("{gauge}{{")))
+            .map(|line| line.rsplit(' ').next().unwrap().parse::<i64>().unwrap())
+            .sum()
+    };
+    assert_eq!(sum("camplane_cameras"), fleet, "{text}");
+    assert_eq!(sum("camplane_cameras_provisioning"), fleet, "{text}");
+}
