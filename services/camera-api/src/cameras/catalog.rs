@@ -342,7 +342,7 @@ impl Listed {
     /// recording camera is always pulled, as MediaMTX records only what it
     /// reads.
     pub fn pulled_on_demand(&self) -> bool {
-        self.on_demand && self.recording_mode != RecordingMode::Continuous
+        self.on_demand && !self.recording().records()
     }
 
     /// The MediaMTX path of its main stream.
