@@ -4,26 +4,30 @@
 //! not redacted), so no response body is ever logged, and error messages
 //! taken from its bodies are masked before they go anywhere.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use futures::TryStreamExt as _;
 use reqwest::{Method, RequestBuilder, StatusCode};
-use serde::de::DeserializeOwned;
+use serde::de::{
+    DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
 use serde::{Deserialize, Serialize};
+use tokio_util::io::{StreamReader, SyncIoBridge};
 use url::Url;
 
 use crate::redact;
 use crate::secrets::Secret;
 
-/// Runtime states per page; MediaMTX's default is 100. MediaMTX builds and
-/// sorts the whole list for every page it serves, so one page holding every
-/// path is its cheapest answer, and keeps a fleet's status to one call
-/// (about 400 bytes a path); pages remain for a server with more paths.
+/// Items per page of a list; MediaMTX's default is 100. MediaMTX builds
+/// and sorts the whole list for every page it serves (for path
+/// configurations, from a copy of its whole configuration: 20 pages of
+/// 1,000 at 20,000 paths kept it busy for seconds), so one page holding
+/// every item is its cheapest answer. The page is read as it arrives, never
+/// whole: a path configuration is about 2.3 KiB of JSON.
 const PAGE_SIZE: usize = 100_000;
-/// Path configurations per page. Each carries every setting MediaMTX has,
-/// about 2.5 KiB: 10,000 in one page would be a 25 MiB body, read whole.
-const CONFIG_PAGE_SIZE: usize = 1_000;
 
 /// The path that carries camera `id`'s main stream. Camplane owns these
 /// and its sub-stream paths, and no other: see `camera_of_path`.
@@ -249,11 +253,71 @@ pub struct Track {
     pub codec_props: serde_json::Value,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct Page<T> {
-    page_count: usize,
-    items: Vec<T>,
+/// One page of a list (`{"itemCount", "pageCount", "items": [...]}`): its
+/// items go to `add` one at a time; its page count is the result.
+struct PageOf<'a, A, T> {
+    into: &'a mut A,
+    add: fn(&mut A, T),
+}
+
+impl<'de, A, T: Deserialize<'de>> DeserializeSeed<'de> for PageOf<'_, A, T> {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de, A, T: Deserialize<'de>> Visitor<'de> for PageOf<'_, A, T> {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a page of a MediaMTX list")
+    }
+
+    fn visit_map<M: MapAccess<'de>>(self, mut map: M) -> Result<usize, M::Error> {
+        let mut page_count = None;
+        while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
+            match key.as_ref() {
+                "pageCount" => page_count = Some(map.next_value()?),
+                "items" => map.next_value_seed(ItemsOf {
+                    into: &mut *self.into,
+                    add: self.add,
+                })?,
+                _ => map.next_value::<IgnoredAny>().map(drop)?,
+            }
+        }
+        page_count.ok_or_else(|| serde::de::Error::missing_field("pageCount"))
+    }
+}
+
+/// A page's `items`, each handed to `add` as soon as it is parsed.
+struct ItemsOf<'a, A, T> {
+    into: &'a mut A,
+    add: fn(&mut A, T),
+}
+
+impl<'de, A, T: Deserialize<'de>> DeserializeSeed<'de> for ItemsOf<'_, A, T> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+}
+
+impl<'de, A, T: Deserialize<'de>> Visitor<'de> for ItemsOf<'_, A, T> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a list of items")
+    }
+
+    fn visit_seq<S: SeqAccess<'de>>(self, mut items: S) -> Result<(), S::Error> {
+        while let Some(item) = items.next_element()? {
+            (self.add)(self.into, item);
+        }
+        Ok(())
+    }
 }
 
 #[derive(Deserialize)]
@@ -305,9 +369,16 @@ impl Client {
         self.fetch(self.request(Method::GET, "/v3/info")).await
     }
 
-    pub async fn list_path_configs(&self) -> Result<Vec<PathConfig>> {
-        self.list_all("/v3/config/paths/list", CONFIG_PAGE_SIZE)
-            .await
+    /// Every path's configuration, by name.
+    pub async fn list_path_configs(&self) -> Result<BTreeMap<String, PathConfig>> {
+        self.fold_list(
+            "/v3/config/paths/list",
+            BTreeMap::new(),
+            |paths, config: PathConfig| {
+                paths.insert(config.name.clone(), config);
+            },
+        )
+        .await
     }
 
     /// `None` when MediaMTX has no such path.
@@ -329,7 +400,7 @@ impl Client {
     }
 
     pub async fn list_paths(&self) -> Result<Vec<PathState>> {
-        self.list_all("/v3/paths/list", PAGE_SIZE).await
+        self.list_all("/v3/paths/list").await
     }
 
     pub async fn get_path(&self, name: &str) -> Result<Option<PathState>> {
@@ -341,7 +412,7 @@ impl Client {
 
     /// The ids of the HLS sessions MediaMTX is serving.
     pub async fn list_hls_sessions(&self) -> Result<Vec<uuid::Uuid>> {
-        let sessions: Vec<Session> = self.list_all("/v3/hlssessions/list", PAGE_SIZE).await?;
+        let sessions: Vec<Session> = self.list_all("/v3/hlssessions/list").await?;
         Ok(sessions.into_iter().map(|session| session.id).collect())
     }
 
@@ -356,7 +427,7 @@ impl Client {
     /// server is off (MediaMTX then has no such route: a 404).
     pub async fn list_webrtc_sessions(&self) -> Result<Vec<uuid::Uuid>> {
         let sessions: Option<Vec<Session>> =
-            optional(self.list_all("/v3/webrtcsessions/list", PAGE_SIZE).await)?;
+            optional(self.list_all("/v3/webrtcsessions/list").await)?;
         Ok(sessions
             .unwrap_or_default()
             .into_iter()
@@ -371,18 +442,46 @@ impl Client {
         optional(self.execute(request).await).map(|_| ())
     }
 
-    async fn list_all<T: DeserializeOwned>(&self, path: &str, page_size: usize) -> Result<Vec<T>> {
-        let mut items = Vec::new();
+    async fn list_all<T: DeserializeOwned + Send + 'static>(&self, path: &str) -> Result<Vec<T>> {
+        self.fold_list(path, Vec::new(), Vec::push).await
+    }
+
+    /// Every item of a list, page by page, added to `into` as it is read.
+    /// A page is parsed from the body as it arrives, off the async workers,
+    /// so a list of 20,000 path configurations (some 46 MB of JSON) costs
+    /// the items kept, not the text.
+    async fn fold_list<T, A>(&self, path: &str, mut into: A, add: fn(&mut A, T)) -> Result<A>
+    where
+        T: DeserializeOwned + Send + 'static,
+        A: Send + 'static,
+    {
         let mut page = 0;
         loop {
             let request = self
                 .request(Method::GET, path)
-                .query(&[("page", page), ("itemsPerPage", page_size)]);
-            let body: Page<T> = self.fetch(request).await?;
-            items.extend(body.items);
+                .query(&[("page", page), ("itemsPerPage", PAGE_SIZE)]);
+            let chunks = futures::stream::try_unfold(self.send(request).await?, |mut body| async {
+                Ok::<_, reqwest::Error>(body.chunk().await?.map(|chunk| (chunk, body)))
+            })
+            .map_err(std::io::Error::other);
+            let body = SyncIoBridge::new(StreamReader::new(Box::pin(chunks)));
+            let parsed = tokio::task::spawn_blocking(move || {
+                let mut json = serde_json::Deserializer::from_reader(std::io::BufReader::new(body));
+                let page_count = PageOf {
+                    into: &mut into,
+                    add,
+                }
+                .deserialize(&mut json)?;
+                json.end()?;
+                Ok((into, page_count))
+            })
+            .await
+            .unwrap_or_else(|panicked| Err(serde::de::Error::custom(panicked)));
+            let page_count;
+            (into, page_count) = parsed.map_err(|err| self.body_error(err))?;
             page += 1;
-            if page >= body.page_count {
-                return Ok(items);
+            if page >= page_count {
+                return Ok(into);
             }
         }
     }
@@ -506,6 +605,18 @@ impl Client {
         })
     }
 
+    /// A list's body that broke off (a transport error) or does not parse.
+    fn body_error(&self, err: serde_json::Error) -> Error {
+        if !err.is_io() {
+            return Error::Decode(err.to_string());
+        }
+        let err = std::io::Error::from(err);
+        match err.get_ref().and_then(|inner| inner.downcast_ref()) {
+            Some(transport) => self.transport_error(transport),
+            None => Error::Unreachable(redact::credentials(&err.to_string())),
+        }
+    }
+
     fn transport_error(&self, err: &reqwest::Error) -> Error {
         if err.is_timeout() {
             return Error::Timeout(self.timeout);
@@ -563,5 +674,42 @@ fn optional<T>(result: Result<T>) -> Result<Option<T>> {
         Ok(value) => Ok(Some(value)),
         Err(Error::Rejected { status: 404, .. }) => Ok(None),
         Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names_in(page: &str) -> serde_json::Result<(Vec<String>, usize)> {
+        let mut names = Vec::new();
+        let mut json = serde_json::Deserializer::from_reader(page.as_bytes());
+        let page_count = PageOf {
+            into: &mut names,
+            add: |names: &mut Vec<String>, config: PathConfig| names.push(config.name),
+        }
+        .deserialize(&mut json)?;
+        json.end()?;
+        Ok((names, page_count))
+    }
+
+    #[test]
+    fn a_pages_items_are_read_one_by_one_whatever_the_order_of_its_keys() {
+        let page = r#"{"itemCount":2,"pageCount":3,"items":[
+            {"name":"cam_1","forward":[{"x":[1,2]}],"sourceOnDemand":true},{"name":"cam_2"}]}"#;
+        assert_eq!(
+            names_in(page).unwrap(),
+            (vec!["cam_1".into(), "cam_2".into()], 3)
+        );
+        let page = r#"{"items":[{"name":"cam_3"}],"pageCount":1,"itemCount":1}"#;
+        assert_eq!(names_in(page).unwrap(), (vec!["cam_3".into()], 1));
+        for broken in [
+            r#"{"itemCount":0,"items":[]}"#,
+            r#"{"pageCount":1,"items":[{"name":"cam_1"}"#,
+            r#"{"pageCount":1,"items":[]} {}"#,
+            r#"{"pageCount":1,"items":{"name":"cam_1"}}"#,
+        ] {
+            assert!(names_in(broken).is_err(), "{broken}");
+        }
     }
 }

@@ -315,9 +315,12 @@ impl Reconciler {
                         .lock()
                         .unwrap_or_else(PoisonError::into_inner)
                         .clone();
+                    // Asked of the running paths: MediaMTX copies its whole
+                    // configuration to answer for one configured path, a
+                    // copy of every path each second at 20,000 of them.
                     if target.node.is_none()
                         && let Some(path) = kept
-                        && let Ok(None) = target.client.get_path_config(&path).await
+                        && let Ok(None) = target.client.get_path(&path).await
                     {
                         tracing::info!(
                             path,
@@ -532,10 +535,7 @@ impl Reconciler {
         // is then seen in the database, so its fresh path is never taken for
         // an orphan.
         let actual = match target.client.list_path_configs().await {
-            Ok(configs) => configs
-                .into_iter()
-                .map(|config| (config.name.clone(), config))
-                .collect::<BTreeMap<String, PathConfig>>(),
+            Ok(configs) => configs,
             Err(err) => {
                 let detail = err.to_string();
                 self.note_waiting(target.node, &detail).await;
@@ -750,13 +750,9 @@ impl Reconciler {
             // Each look lists every path, itself a second's work for
             // MediaMTX at 10,000 paths.
             tokio::time::sleep(Duration::from_millis(250)).await;
-            let Ok(configs) = mediamtx.list_path_configs().await else {
+            let Ok(now) = mediamtx.list_path_configs().await else {
                 continue;
             };
-            let now: BTreeMap<String, PathConfig> = configs
-                .into_iter()
-                .map(|config| (config.name.clone(), config))
-                .collect();
             let loaded = now.len() == paths.len()
                 && paths.iter().all(|(name, spec)| {
                     now.get(name).is_some_and(|actual| plan::same(spec, actual))
