@@ -38,7 +38,7 @@ use crate::nodes::{self, NodeHealthReport, Target};
 use crate::secrets::SecretKey;
 use crate::tasks::AbortOnDrop;
 use config_file::ConfigFile;
-use plan::{Desired, PutKind, Write};
+use plan::{Desired, PutKind, Wanted, Write};
 
 /// The channel on which forced passes are requested (payload: request id).
 pub const REQUEST_CHANNEL: &str = "camplane_reconcile";
@@ -825,7 +825,7 @@ impl Reconciler {
         let mut left_out = 0;
         while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
             let specs = match row.enabled {
-                false => [Ok(None), Ok(None)],
+                false => [Wanted::Absent, Wanted::Absent],
                 true => {
                     let recording = RecordingPolicy::from_columns(
                         &row.recording,
@@ -854,14 +854,14 @@ impl Reconciler {
                         };
                         let recording = recording.clone()?;
                         let (url, readers) = (url.expose(), row.max_readers);
-                        Ok(Some(Box::new(match sub {
+                        Ok(Some(match sub {
                             false => {
                                 plan::spec(url, row.on_demand, readers, &recording, source, record)
                             }
                             true => plan::sub_spec(url, readers, &recording, source, record),
-                        })))
+                        }))
                     };
-                    [spec_of(main, false), spec_of(sub, true)]
+                    [spec_of(main, false), spec_of(sub, true)].map(Wanted::from)
                 }
             };
             let [main, sub] = specs;
@@ -872,15 +872,18 @@ impl Reconciler {
                 spec,
                 settled: row.settled,
             });
-            let needed = |path: &Desired| {
-                actual.is_none_or(|actual| {
-                    !(path.settled
-                        && matches!(path.spec, Ok(None))
-                        && !actual.contains_key(&path.path()))
-                })
-            };
             let before = desired.len();
-            desired.extend(paths.into_iter().filter(needed));
+            for path in paths {
+                let Some(actual) = actual else {
+                    desired.push(path);
+                    continue;
+                };
+                let held = actual.get(&path.path());
+                if path.settled && matches!(path.spec, Wanted::Absent) && held.is_none() {
+                    continue;
+                }
+                desired.push(path.against(held));
+            }
             left_out += usize::from(desired.len() == before);
         }
         Ok((desired, left_out))
@@ -1050,13 +1053,13 @@ fn note_unwritten(
         .collect();
     let failing: BTreeSet<i64> = cameras
         .iter()
-        .filter(|c| c.spec.is_err())
+        .filter(|c| matches!(c.spec, Wanted::Unknown(_)))
         .map(|c| c.id)
         .collect();
     let mut unchanged = BTreeSet::new();
     for camera in cameras.iter().filter(|c| !written.contains(&c.path())) {
         let outcome = match &camera.spec {
-            Ok(_) => {
+            Wanted::Absent | Wanted::Path(_) | Wanted::AsHeld => {
                 if !touched.contains(&camera.id) && !failing.contains(&camera.id) {
                     unchanged.insert(camera.id);
                 }
@@ -1067,7 +1070,7 @@ fn note_unwritten(
                 }
                 Outcome::Converged
             }
-            Err(detail) => {
+            Wanted::Unknown(detail) => {
                 report.failed.push(Failure {
                     path: camera.path(),
                     detail: detail.clone(),

@@ -16,9 +16,7 @@ pub struct SourceSettings {
 
 /// One path of a camera as the reconciler sees it (`cam_<id>`, and
 /// `cam_<id>_sub` for its sub-stream): the camera's version and what the
-/// path should be (`None`: no path, as for a disabled camera or one without
-/// a sub-stream), or why that can't be known (its password does not open);
-/// MediaMTX is then left as it is.
+/// path should be.
 #[derive(Debug, Clone)]
 pub struct Desired {
     pub id: i64,
@@ -27,12 +25,36 @@ pub struct Desired {
     /// fleet's paths.
     pub sub: bool,
     pub version: i64,
-    /// Boxed: most cameras of a large fleet have none (disabled), and a
-    /// pass holds two of these for every camera.
-    pub spec: Result<Option<Box<PathSpec>>, String>,
+    pub spec: Wanted,
     /// Whether the camera's provisioning already says `ready` at this
     /// version: converging again changes nothing to record.
     pub settled: bool,
+}
+
+/// What one path should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Wanted {
+    /// No path, as for a disabled camera or one without a sub-stream.
+    Absent,
+    /// This path. Boxed: a spec is far larger than the other cases.
+    Path(Box<PathSpec>),
+    /// The path MediaMTX holds, which is already as it should be. A pass
+    /// keeps this rather than the spec it compared: at 20,000 enabled
+    /// cameras those specs were most of a pass's memory, to write none.
+    AsHeld,
+    /// Unknown, for this reason (the camera's password does not open):
+    /// MediaMTX is left as it is.
+    Unknown(String),
+}
+
+impl From<Result<Option<PathSpec>, String>> for Wanted {
+    fn from(known: Result<Option<PathSpec>, String>) -> Self {
+        match known {
+            Ok(Some(spec)) => Self::Path(Box::new(spec)),
+            Ok(None) => Self::Absent,
+            Err(why) => Self::Unknown(why),
+        }
+    }
 }
 
 impl Desired {
@@ -40,6 +62,18 @@ impl Desired {
         match self.sub {
             false => path_name(self.id),
             true => sub_path_name(self.id),
+        }
+    }
+
+    /// This path as `actual`, what MediaMTX holds of it, leaves it:
+    /// `AsHeld` when that is already what it should be.
+    pub fn against(self, actual: Option<&PathConfig>) -> Self {
+        match (&self.spec, actual) {
+            (Wanted::Path(spec), Some(actual)) if same(spec, actual) => Self {
+                spec: Wanted::AsHeld,
+                ..self
+            },
+            _ => self,
         }
     }
 }
@@ -140,17 +174,17 @@ pub fn is_owned(path: &str) -> bool {
 pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write> {
     let path = desired.path();
     match (&desired.spec, actual) {
-        (Ok(Some(spec)), None) => Some(Write::Put {
+        (Wanted::Path(spec), None) => Some(Write::Put {
             path,
             spec: spec.clone(),
             kind: PutKind::Add,
         }),
-        (Ok(Some(spec)), Some(actual)) if !same(spec, actual) => Some(Write::Put {
+        (Wanted::Path(spec), Some(actual)) if !same(spec, actual) => Some(Write::Put {
             path,
             spec: spec.clone(),
             kind: PutKind::Update,
         }),
-        (Ok(None), Some(_)) => Some(Write::Delete {
+        (Wanted::Absent, Some(_)) => Some(Write::Delete {
             path,
             orphan: false,
         }),
@@ -190,8 +224,9 @@ pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec
 }
 
 /// Every path MediaMTX should hold, for its configuration file: each
-/// enabled camera's, and for a camera whose password can't be opened the
-/// path MediaMTX has now (left as it is, as the API lane leaves it). A source
+/// enabled camera's, and for a path held as it should be or whose camera's
+/// password can't be opened, the path MediaMTX has now (left as it is, as
+/// the API lane leaves it). A source
 /// MediaMTX would refuse is left out: one refused path fails the reload of
 /// the whole file, so those cameras go through the API, which refuses them
 /// one by one.
@@ -203,11 +238,13 @@ pub fn file_paths(
         .iter()
         .filter_map(|camera| {
             let spec = match &camera.spec {
-                Ok(Some(spec)) => {
+                Wanted::Path(spec) => {
                     Some(PathSpec::clone(spec)).filter(|spec| mediamtx_accepts(&spec.source))
                 }
-                Ok(None) => None,
-                Err(_) => actual.get(&camera.path()).map(PathSpec::from),
+                Wanted::Absent => None,
+                Wanted::AsHeld | Wanted::Unknown(_) => {
+                    actual.get(&camera.path()).map(PathSpec::from)
+                }
             }?;
             Some((camera.path(), spec))
         })
@@ -329,8 +366,18 @@ mod tests {
             id,
             sub: false,
             version: 1,
-            spec: Ok(enabled.then(|| Box::new(camera_spec(id, &NOT_RECORDING)))),
+            spec: match enabled {
+                true => Wanted::Path(Box::new(camera_spec(id, &NOT_RECORDING))),
+                false => Wanted::Absent,
+            },
             settled: false,
+        }
+    }
+
+    fn spec_of(desired: &Desired) -> Box<PathSpec> {
+        match &desired.spec {
+            Wanted::Path(spec) => spec.clone(),
+            other => panic!("no spec: {other:?}"),
         }
     }
 
@@ -401,14 +448,38 @@ mod tests {
     #[test]
     fn a_path_reported_back_reformatted_needs_no_write() {
         let camera = desired(1, true);
-        let actual = reported(camera.spec.as_ref().unwrap().as_ref().unwrap(), "cam_1");
+        let actual = reported(&spec_of(&camera), "cam_1");
         assert_eq!(write_for(&camera, Some(&actual)), None);
+    }
+
+    #[test]
+    fn a_path_held_as_it_should_be_is_kept_without_its_spec_and_written_back_as_held() {
+        let camera = desired(1, true);
+        let mut held = reported(&spec_of(&camera), "cam_1");
+        held.record_delete_after = "168h0m0s".into();
+        let kept = camera.clone().against(Some(&held));
+        assert_eq!(kept.spec, Wanted::AsHeld);
+        assert_eq!(write_for(&kept, Some(&held)), None);
+        let actual = BTreeMap::from([("cam_1".to_owned(), held.clone())]);
+        assert_eq!(writes(std::slice::from_ref(&kept), &actual), vec![]);
+        assert_eq!(
+            file_paths(&[kept], &actual),
+            BTreeMap::from([("cam_1".to_owned(), PathSpec::from(&held))]),
+            "the file keeps what MediaMTX holds"
+        );
+
+        let mut drifted = held.clone();
+        drifted.source = "rtsp://u:p@h/other".into();
+        for actual in [Some(&drifted), None] {
+            let spec = camera.clone().against(actual).spec;
+            assert_eq!(spec, Wanted::Path(spec_of(&camera)), "{actual:?}");
+        }
     }
 
     #[test]
     fn each_difference_is_one_write() {
         let camera = desired(1, true);
-        let spec = camera.spec.clone().unwrap().unwrap();
+        let spec = spec_of(&camera);
         assert!(matches!(
             write_for(&camera, None),
             Some(Write::Put {
@@ -455,9 +526,9 @@ mod tests {
     #[test]
     fn a_camera_whose_path_is_unknown_is_left_alone_and_is_no_orphan() {
         let camera = desired(1, true);
-        let spec = camera.spec.clone().unwrap().unwrap();
+        let spec = spec_of(&camera);
         let unknown = Desired {
-            spec: Err("its password does not open".into()),
+            spec: Wanted::Unknown("its password does not open".into()),
             ..camera
         };
         let mut other = reported(&spec, "cam_1");
@@ -482,10 +553,7 @@ mod tests {
             "cam_12/sub",
             "cam_1_subx",
         ] {
-            actual.insert(
-                name.to_owned(),
-                reported(cameras[0].spec.as_ref().unwrap().as_ref().unwrap(), name),
-            );
+            actual.insert(name.to_owned(), reported(&spec_of(&cameras[0]), name));
         }
         let writes = writes(&cameras, &actual);
         assert_eq!(
@@ -540,15 +608,15 @@ mod tests {
 
     #[test]
     fn a_sub_path_comes_and_goes_with_its_sub_stream() {
-        let spec = desired(1, true).spec.unwrap().unwrap();
-        let sub = |spec: Option<Box<PathSpec>>| Desired {
+        let spec = spec_of(&desired(1, true));
+        let sub = |spec: Wanted| Desired {
             id: 1,
             sub: true,
             version: 1,
-            spec: Ok(spec),
+            spec,
             settled: false,
         };
-        let cameras = [desired(1, true), sub(Some(spec.clone()))];
+        let cameras = [desired(1, true), sub(Wanted::Path(spec.clone()))];
         let main_only = BTreeMap::from([("cam_1".to_owned(), reported(&spec, "cam_1"))]);
         assert_eq!(
             writes(&cameras, &main_only)
@@ -562,7 +630,7 @@ mod tests {
         assert_eq!(writes(&cameras, &both), vec![]);
         // Cleared: its path goes, as a disabled camera's does.
         assert_eq!(
-            writes(&[desired(1, true), sub(None)], &both),
+            writes(&[desired(1, true), sub(Wanted::Absent)], &both),
             vec![Write::Delete {
                 path: "cam_1_sub".into(),
                 orphan: false
