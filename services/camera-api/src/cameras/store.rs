@@ -337,6 +337,10 @@ pub(super) async fn read_all(
     let mut rows = sqlx::query_as::<_, ListRow>(sqlx::AssertSqlSafe(statement)).fetch(&mut *tx);
     while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
         each(row.into_camera()?);
+        // Rows arrive thousands per read, so without this the task would
+        // keep its worker for tens of milliseconds: requests queued there
+        // would wait that long.
+        tokio::task::coop::consume_budget().await;
     }
     Ok(horizon)
 }
@@ -366,6 +370,7 @@ pub(super) async fn changed_since(
         .fetch(&mut *tx);
     while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
         each(row.into_camera()?);
+        tokio::task::coop::consume_budget().await;
     }
     drop(rows);
     let deleted = sqlx::query_scalar!(

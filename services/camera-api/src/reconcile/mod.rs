@@ -824,6 +824,10 @@ impl Reconciler {
         let mut desired = Vec::new();
         let mut left_out = 0;
         while let Some(row) = futures::TryStreamExt::try_next(&mut rows).await? {
+            // A row's work (a password opened, a spec built and compared)
+            // times the thousands a read brings would keep this worker from
+            // the requests waiting on it.
+            tokio::task::coop::consume_budget().await;
             let specs = match row.enabled {
                 false => [Wanted::Absent, Wanted::Absent],
                 true => {
