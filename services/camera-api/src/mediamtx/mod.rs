@@ -25,8 +25,7 @@ use crate::secrets::Secret;
 /// and sorts the whole list for every page it serves (for path
 /// configurations, from a copy of its whole configuration: 20 pages of
 /// 1,000 at 20,000 paths kept it busy for seconds), so one page holding
-/// every item is its cheapest answer. The page is read as it arrives, never
-/// whole: a path configuration is about 2.3 KiB of JSON.
+/// every item is its cheapest answer. How a page is read: `Reading`.
 const PAGE_SIZE: usize = 100_000;
 
 /// The path that carries camera `id`'s main stream. Camplane owns these
@@ -253,6 +252,28 @@ pub struct Track {
     pub codec_props: serde_json::Value,
 }
 
+/// How a list's pages are read.
+#[derive(Clone, Copy)]
+enum Reading {
+    /// Whole, then parsed on the spot: fastest for the small items a
+    /// request waits on (running paths, sessions; a few hundred bytes each).
+    Whole,
+    /// Parsed as the body arrives, off the async workers: for path
+    /// configurations, whose 20,000 would be 46 MB held at once.
+    Streamed,
+}
+
+/// One page's items handed to `add`; its page count.
+fn parse_page<'de, R: serde_json::de::Read<'de>, A, T: Deserialize<'de>>(
+    mut json: serde_json::Deserializer<R>,
+    into: &mut A,
+    add: fn(&mut A, T),
+) -> serde_json::Result<usize> {
+    let page_count = PageOf { into, add }.deserialize(&mut json)?;
+    json.end()?;
+    Ok(page_count)
+}
+
 /// One page of a list (`{"itemCount", "pageCount", "items": [...]}`): its
 /// items go to `add` one at a time; its page count is the result.
 struct PageOf<'a, A, T> {
@@ -373,8 +394,9 @@ impl Client {
     pub async fn list_path_configs(&self) -> Result<BTreeMap<String, PathConfig>> {
         self.fold_list(
             "/v3/config/paths/list",
+            Reading::Streamed,
             BTreeMap::new(),
-            |paths, config: PathConfig| {
+            |paths: &mut BTreeMap<String, PathConfig>, config: PathConfig| {
                 paths.insert(config.name.clone(), config);
             },
         )
@@ -443,14 +465,18 @@ impl Client {
     }
 
     async fn list_all<T: DeserializeOwned + Send + 'static>(&self, path: &str) -> Result<Vec<T>> {
-        self.fold_list(path, Vec::new(), Vec::push).await
+        self.fold_list(path, Reading::Whole, Vec::new(), Vec::push)
+            .await
     }
 
     /// Every item of a list, page by page, added to `into` as it is read.
-    /// A page is parsed from the body as it arrives, off the async workers,
-    /// so a list of 20,000 path configurations (some 46 MB of JSON) costs
-    /// the items kept, not the text.
-    async fn fold_list<T, A>(&self, path: &str, mut into: A, add: fn(&mut A, T)) -> Result<A>
+    async fn fold_list<T, A>(
+        &self,
+        path: &str,
+        reading: Reading,
+        mut into: A,
+        add: fn(&mut A, T),
+    ) -> Result<A>
     where
         T: DeserializeOwned + Send + 'static,
         A: Send + 'static,
@@ -460,25 +486,37 @@ impl Client {
             let request = self
                 .request(Method::GET, path)
                 .query(&[("page", page), ("itemsPerPage", PAGE_SIZE)]);
-            let chunks = futures::stream::try_unfold(self.send(request).await?, |mut body| async {
-                Ok::<_, reqwest::Error>(body.chunk().await?.map(|chunk| (chunk, body)))
-            })
-            .map_err(std::io::Error::other);
-            let body = SyncIoBridge::new(StreamReader::new(Box::pin(chunks)));
-            let parsed = tokio::task::spawn_blocking(move || {
-                let mut json = serde_json::Deserializer::from_reader(std::io::BufReader::new(body));
-                let page_count = PageOf {
-                    into: &mut into,
-                    add,
-                }
-                .deserialize(&mut json)?;
-                json.end()?;
-                Ok((into, page_count))
-            })
-            .await
-            .unwrap_or_else(|panicked| Err(serde::de::Error::custom(panicked)));
+            let response = self.send(request).await?;
             let page_count;
-            (into, page_count) = parsed.map_err(|err| self.body_error(err))?;
+            (into, page_count) = match reading {
+                Reading::Whole => {
+                    let body = response
+                        .bytes()
+                        .await
+                        .map_err(|err| self.transport_error(&err))?;
+                    let page_count =
+                        parse_page(serde_json::Deserializer::from_slice(&body), &mut into, add);
+                    (
+                        into,
+                        page_count.map_err(|err| Error::Decode(err.to_string()))?,
+                    )
+                }
+                Reading::Streamed => {
+                    let chunks = futures::stream::try_unfold(response, |mut body| async {
+                        Ok::<_, reqwest::Error>(body.chunk().await?.map(|chunk| (chunk, body)))
+                    })
+                    .map_err(std::io::Error::other);
+                    let body = SyncIoBridge::new(StreamReader::new(Box::pin(chunks)));
+                    tokio::task::spawn_blocking(move || {
+                        let json =
+                            serde_json::Deserializer::from_reader(std::io::BufReader::new(body));
+                        parse_page(json, &mut into, add).map(|page_count| (into, page_count))
+                    })
+                    .await
+                    .unwrap_or_else(|panicked| Err(serde::de::Error::custom(panicked)))
+                    .map_err(|err| self.body_error(err))?
+                }
+            };
             page += 1;
             if page >= page_count {
                 return Ok(into);
@@ -683,13 +721,18 @@ mod tests {
 
     fn names_in(page: &str) -> serde_json::Result<(Vec<String>, usize)> {
         let mut names = Vec::new();
-        let mut json = serde_json::Deserializer::from_reader(page.as_bytes());
-        let page_count = PageOf {
-            into: &mut names,
-            add: |names: &mut Vec<String>, config: PathConfig| names.push(config.name),
-        }
-        .deserialize(&mut json)?;
-        json.end()?;
+        let add = |names: &mut Vec<String>, config: PathConfig| names.push(config.name);
+        let json = serde_json::Deserializer::from_reader(page.as_bytes());
+        let page_count = parse_page(json, &mut names, add)?;
+        let whole = parse_page(
+            serde_json::Deserializer::from_slice(page.as_bytes()),
+            &mut Vec::new(),
+            add,
+        )?;
+        assert_eq!(
+            whole, page_count,
+            "read whole or as it arrives, the same page"
+        );
         Ok((names, page_count))
     }
 
