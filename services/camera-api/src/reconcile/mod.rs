@@ -12,7 +12,7 @@
 mod config_file;
 mod plan;
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, PoisonError};
 use std::time::Duration;
@@ -32,7 +32,7 @@ use crate::cameras::{
     self, CHANGED_CHANNEL, ProvisioningOutcome as Outcome, RecordingPolicy, StoredUrl,
 };
 use crate::edge::Edge;
-use crate::mediamtx::{self, PathConfig, camera_of_path, path_name, sub_path_name};
+use crate::mediamtx::{self, PathConfigs, camera_of_path, path_name, sub_path_name};
 use crate::nodes::placement::{self, Rules};
 use crate::nodes::{self, NodeHealthReport, Target};
 use crate::secrets::SecretKey;
@@ -688,7 +688,7 @@ impl Reconciler {
     /// on one MediaMTX; `cameras` is the camera's paths as they should be
     /// there (empty: it has none there).
     async fn converge_camera_on(&self, target: &Target, id: i64, cameras: &[Desired]) -> bool {
-        let mut actual = BTreeMap::new();
+        let mut actual = Vec::new();
         for path in [path_name(id), sub_path_name(id)] {
             let found = match target.silent {
                 true => Err(format!("MediaMTX node {} is not answering", target.name)),
@@ -697,7 +697,7 @@ impl Reconciler {
                 }
             };
             match found {
-                Ok(config) => actual.extend(config.map(|config| (path, config))),
+                Ok(config) => actual.extend(config),
                 Err(detail) => {
                     self.record(&HashMap::from_iter(
                         cameras
@@ -711,7 +711,7 @@ impl Reconciler {
         }
         // Only this camera's paths are in `actual`: a deleted camera's, or
         // one served elsewhere, are orphans.
-        let writes = plan::writes(cameras, &actual);
+        let writes = plan::writes(cameras, &PathConfigs::from_iter(actual));
         let written: BTreeSet<String> = writes.iter().map(|w| w.path().to_owned()).collect();
         let mut report = Report::default();
         let mut outcomes = apply(&target.client, &writes, cameras, &mut report).await;
@@ -729,13 +729,13 @@ impl Reconciler {
         mediamtx: &mediamtx::Client,
         file: &ConfigFile,
         cameras: &[Desired],
-        actual: &BTreeMap<String, PathConfig>,
-    ) -> Option<BTreeMap<String, PathConfig>> {
+        actual: &PathConfigs,
+    ) -> Option<PathConfigs> {
         // A reload drops every path made through the API, and Camplane only
         // knows the fields it sets of paths it does not own.
-        if let Some(foreign) = actual.keys().find(|path| !is_owned(path)) {
+        if let Some(foreign) = actual.names().find(|path| !is_owned(path)) {
             tracing::info!(
-                path = foreign.as_str(),
+                path = foreign,
                 "MediaMTX holds a path Camplane does not own; writing through the API, which leaves it alone"
             );
             return None;
@@ -799,7 +799,7 @@ impl Reconciler {
         &self,
         only: Option<i64>,
         node: Option<Option<i64>>,
-        actual: Option<&BTreeMap<String, PathConfig>>,
+        actual: Option<&PathConfigs>,
     ) -> Result<(Vec<Desired>, usize), sqlx::Error> {
         let mut rows = sqlx::query!(
             r#"SELECT c.id, c.version, c.stream_url, c.password_sealed, c.password_key_id,

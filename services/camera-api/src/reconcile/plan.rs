@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, HashSet};
 use std::time::Duration;
 
 use crate::cameras::{RecordingMode, RecordingPolicy};
-use crate::mediamtx::{PathConfig, PathSpec, camera_of_path, path_name, sub_path_name};
+use crate::mediamtx::{
+    PathConfig, PathConfigs, PathSpec, camera_of_path, path_name, sub_path_name,
+};
 
 /// How on-demand sources behave; the same for every camera.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -194,11 +196,11 @@ pub fn write_for(desired: &Desired, actual: Option<&PathConfig>) -> Option<Write
 
 /// Every write that converges MediaMTX on the cameras; `actual` is keyed by
 /// path name and may hold foreign paths, which are never touched.
-pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec<Write> {
+pub fn writes(cameras: &[Desired], actual: &PathConfigs) -> Vec<Write> {
     // Kept for MediaMTX's paths rather than for the cameras: a fleet holds
     // far more cameras than paths (most disabled, or served elsewhere).
     let mut orphans: HashSet<(i64, bool)> = actual
-        .keys()
+        .names()
         .filter_map(|path| Some((camera_of_path(path)?, path.ends_with("_sub"))))
         .collect();
     let mut writes: Vec<Write> = cameras
@@ -210,13 +212,13 @@ pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec
         .collect();
     writes.extend(
         actual
-            .keys()
+            .names()
             .filter(|path| {
                 camera_of_path(path)
                     .is_some_and(|id| orphans.contains(&(id, path.ends_with("_sub"))))
             })
             .map(|path| Write::Delete {
-                path: path.clone(),
+                path: path.to_owned(),
                 orphan: true,
             }),
     );
@@ -230,10 +232,7 @@ pub fn writes(cameras: &[Desired], actual: &BTreeMap<String, PathConfig>) -> Vec
 /// MediaMTX would refuse is left out: one refused path fails the reload of
 /// the whole file, so those cameras go through the API, which refuses them
 /// one by one.
-pub fn file_paths(
-    cameras: &[Desired],
-    actual: &BTreeMap<String, PathConfig>,
-) -> BTreeMap<String, PathSpec> {
+pub fn file_paths(cameras: &[Desired], actual: &PathConfigs) -> BTreeMap<String, PathSpec> {
     cameras
         .iter()
         .filter_map(|camera| {
@@ -460,7 +459,7 @@ mod tests {
         let kept = camera.clone().against(Some(&held));
         assert_eq!(kept.spec, Wanted::AsHeld);
         assert_eq!(write_for(&kept, Some(&held)), None);
-        let actual = BTreeMap::from([("cam_1".to_owned(), held.clone())]);
+        let actual = PathConfigs::from_iter([held.clone()]);
         assert_eq!(writes(std::slice::from_ref(&kept), &actual), vec![]);
         assert_eq!(
             file_paths(&[kept], &actual),
@@ -535,26 +534,26 @@ mod tests {
         other.source = "rtsp://u:p@h/other".into();
         assert_eq!(write_for(&unknown, Some(&other)), None);
         assert_eq!(write_for(&unknown, None), None);
-        let actual = BTreeMap::from([("cam_1".to_owned(), other)]);
+        let actual = PathConfigs::from_iter([other]);
         assert_eq!(writes(&[unknown], &actual), vec![]);
     }
 
     #[test]
     fn orphans_go_and_foreign_paths_stay() {
         let cameras = [desired(1, true), desired(2, false)];
-        let mut actual = BTreeMap::new();
-        for name in [
-            "cam_1",
-            "cam_999",
-            "lobby",
-            "cam_x",
-            "cam_",
-            "camera_5",
-            "cam_12/sub",
-            "cam_1_subx",
-        ] {
-            actual.insert(name.to_owned(), reported(&spec_of(&cameras[0]), name));
-        }
+        let actual = PathConfigs::from_iter(
+            [
+                "cam_1",
+                "cam_999",
+                "lobby",
+                "cam_x",
+                "cam_",
+                "camera_5",
+                "cam_12/sub",
+                "cam_1_subx",
+            ]
+            .map(|name| reported(&spec_of(&cameras[0]), name)),
+        );
         let writes = writes(&cameras, &actual);
         assert_eq!(
             writes,
@@ -617,7 +616,7 @@ mod tests {
             settled: false,
         };
         let cameras = [desired(1, true), sub(Wanted::Path(spec.clone()))];
-        let main_only = BTreeMap::from([("cam_1".to_owned(), reported(&spec, "cam_1"))]);
+        let main_only = PathConfigs::from_iter([reported(&spec, "cam_1")]);
         assert_eq!(
             writes(&cameras, &main_only)
                 .iter()
@@ -625,8 +624,7 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["cam_1_sub"]
         );
-        let mut both = main_only.clone();
-        both.insert("cam_1_sub".to_owned(), reported(&spec, "cam_1_sub"));
+        let both = PathConfigs::from_iter(["cam_1", "cam_1_sub"].map(|name| reported(&spec, name)));
         assert_eq!(writes(&cameras, &both), vec![]);
         // Cleared: its path goes, as a disabled camera's does.
         assert_eq!(
@@ -645,7 +643,7 @@ mod tests {
             ["cam_1", "cam_1_sub"]
         );
         assert_eq!(
-            file_paths(&cameras, &BTreeMap::new())
+            file_paths(&cameras, &PathConfigs::default())
                 .keys()
                 .collect::<Vec<_>>(),
             ["cam_1", "cam_1_sub"]
