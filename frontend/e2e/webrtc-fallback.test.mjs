@@ -40,8 +40,12 @@ test('with WebRTC unreachable, every tile plays HLS within 10 s', async (t) => {
     await page.goto(`/live?layout=4&tiles=${ids.join(',')}`);
     const waited = await Promise.all(ids.map((_, index) => assertTilePlays(page, index, 'hls', 10_000)));
     t.diagnostic(`the tiles played HLS ${waited.join(', ')} ms after the page opened`);
-    // WebRTC was tried and answered; only its media could not get through.
-    assert.deepEqual(offers, [201, 201, 201, 201]);
+    // WebRTC was tried and answered for every tile; only its media could not
+    // get through. On a loaded machine a tile may offer once more before it
+    // falls back (a clean-clone CI run, three stacks side by side, saw five
+    // offers for four tiles), so not exactly one each.
+    assert.ok(offers.length >= ids.length, `offers: ${offers}`);
+    assert.deepEqual(offers, offers.map(() => 201));
     assert.ok(hls.length > 0);
     for (const index of ids.keys()) {
       assert.equal(await page.locator(`.tile[data-tile="${index}"] .transport-badge`).innerText(), 'HLS');
