@@ -301,25 +301,22 @@ enum Reading {
     Streamed,
 }
 
-/// One page's items handed to `add`; its page count.
-fn parse_page<'de, R: serde_json::de::Read<'de>, A, T: Deserialize<'de>>(
+/// One page's items added to `items`; its page count.
+fn parse_page<'de, R: serde_json::de::Read<'de>, T: Deserialize<'de>>(
     mut json: serde_json::Deserializer<R>,
-    into: &mut A,
-    add: fn(&mut A, T),
+    items: &mut Vec<T>,
 ) -> serde_json::Result<usize> {
-    let page_count = PageOf { into, add }.deserialize(&mut json)?;
+    let page_count = PageOf(items).deserialize(&mut json)?;
     json.end()?;
     Ok(page_count)
 }
 
 /// One page of a list (`{"itemCount", "pageCount", "items": [...]}`): its
-/// items go to `add` one at a time; its page count is the result.
-struct PageOf<'a, A, T> {
-    into: &'a mut A,
-    add: fn(&mut A, T),
-}
+/// items are added one at a time as they are parsed, never as a list of
+/// their own; its page count is the result.
+struct PageOf<'a, T>(&'a mut Vec<T>);
 
-impl<'de, A, T: Deserialize<'de>> DeserializeSeed<'de> for PageOf<'_, A, T> {
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for PageOf<'_, T> {
     type Value = usize;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<usize, D::Error> {
@@ -327,7 +324,7 @@ impl<'de, A, T: Deserialize<'de>> DeserializeSeed<'de> for PageOf<'_, A, T> {
     }
 }
 
-impl<'de, A, T: Deserialize<'de>> Visitor<'de> for PageOf<'_, A, T> {
+impl<'de, T: Deserialize<'de>> Visitor<'de> for PageOf<'_, T> {
     type Value = usize;
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -339,10 +336,7 @@ impl<'de, A, T: Deserialize<'de>> Visitor<'de> for PageOf<'_, A, T> {
         while let Some(key) = map.next_key::<std::borrow::Cow<str>>()? {
             match key.as_ref() {
                 "pageCount" => page_count = Some(map.next_value()?),
-                "items" => map.next_value_seed(ItemsOf {
-                    into: &mut *self.into,
-                    add: self.add,
-                })?,
+                "items" => map.next_value_seed(ItemsOf(&mut *self.0))?,
                 _ => map.next_value::<IgnoredAny>().map(drop)?,
             }
         }
@@ -350,13 +344,10 @@ impl<'de, A, T: Deserialize<'de>> Visitor<'de> for PageOf<'_, A, T> {
     }
 }
 
-/// A page's `items`, each handed to `add` as soon as it is parsed.
-struct ItemsOf<'a, A, T> {
-    into: &'a mut A,
-    add: fn(&mut A, T),
-}
+/// A page's `items`.
+struct ItemsOf<'a, T>(&'a mut Vec<T>);
 
-impl<'de, A, T: Deserialize<'de>> DeserializeSeed<'de> for ItemsOf<'_, A, T> {
+impl<'de, T: Deserialize<'de>> DeserializeSeed<'de> for ItemsOf<'_, T> {
     type Value = ();
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
@@ -364,7 +355,7 @@ impl<'de, A, T: Deserialize<'de>> DeserializeSeed<'de> for ItemsOf<'_, A, T> {
     }
 }
 
-impl<'de, A, T: Deserialize<'de>> Visitor<'de> for ItemsOf<'_, A, T> {
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ItemsOf<'_, T> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
@@ -373,7 +364,7 @@ impl<'de, A, T: Deserialize<'de>> Visitor<'de> for ItemsOf<'_, A, T> {
 
     fn visit_seq<S: SeqAccess<'de>>(self, mut items: S) -> Result<(), S::Error> {
         while let Some(item) = items.next_element()? {
-            (self.add)(self.into, item);
+            self.0.push(item);
         }
         Ok(())
     }
@@ -430,12 +421,7 @@ impl Client {
 
     /// Every path's configuration.
     pub async fn list_path_configs(&self) -> Result<PathConfigs> {
-        let listed = self.fold_list(
-            "/v3/config/paths/list",
-            Reading::Streamed,
-            Vec::new(),
-            Vec::push,
-        );
+        let listed = self.list_all("/v3/config/paths/list", Reading::Streamed);
         Ok(PathConfigs::from_iter(listed.await?))
     }
 
@@ -458,7 +444,7 @@ impl Client {
     }
 
     pub async fn list_paths(&self) -> Result<Vec<PathState>> {
-        self.list_all("/v3/paths/list").await
+        self.list_all("/v3/paths/list", Reading::Whole).await
     }
 
     pub async fn get_path(&self, name: &str) -> Result<Option<PathState>> {
@@ -470,7 +456,9 @@ impl Client {
 
     /// The ids of the HLS sessions MediaMTX is serving.
     pub async fn list_hls_sessions(&self) -> Result<Vec<uuid::Uuid>> {
-        let sessions: Vec<Session> = self.list_all("/v3/hlssessions/list").await?;
+        let sessions: Vec<Session> = self
+            .list_all("/v3/hlssessions/list", Reading::Whole)
+            .await?;
         Ok(sessions.into_iter().map(|session| session.id).collect())
     }
 
@@ -484,8 +472,10 @@ impl Client {
     /// publishers too, though the hook lets none in); none when its WebRTC
     /// server is off (MediaMTX then has no such route: a 404).
     pub async fn list_webrtc_sessions(&self) -> Result<Vec<uuid::Uuid>> {
-        let sessions: Option<Vec<Session>> =
-            optional(self.list_all("/v3/webrtcsessions/list").await)?;
+        let sessions: Option<Vec<Session>> = optional(
+            self.list_all("/v3/webrtcsessions/list", Reading::Whole)
+                .await,
+        )?;
         Ok(sessions
             .unwrap_or_default()
             .into_iter()
@@ -500,42 +490,26 @@ impl Client {
         optional(self.execute(request).await).map(|_| ())
     }
 
-    async fn list_all<T: DeserializeOwned + Send + 'static>(&self, path: &str) -> Result<Vec<T>> {
-        self.fold_list(path, Reading::Whole, Vec::new(), Vec::push)
-            .await
-    }
-
-    /// Every item of a list, page by page, added to `into` as it is read.
-    async fn fold_list<T, A>(
-        &self,
-        path: &str,
-        reading: Reading,
-        mut into: A,
-        add: fn(&mut A, T),
-    ) -> Result<A>
+    /// Every item of a list, page by page.
+    async fn list_all<T>(&self, path: &str, reading: Reading) -> Result<Vec<T>>
     where
         T: DeserializeOwned + Send + 'static,
-        A: Send + 'static,
     {
+        let mut items = Vec::new();
         let mut page = 0;
         loop {
             let request = self
                 .request(Method::GET, path)
                 .query(&[("page", page), ("itemsPerPage", PAGE_SIZE)]);
             let response = self.send(request).await?;
-            let page_count;
-            (into, page_count) = match reading {
+            let page_count = match reading {
                 Reading::Whole => {
                     let body = response
                         .bytes()
                         .await
                         .map_err(|err| self.transport_error(&err))?;
-                    let page_count =
-                        parse_page(serde_json::Deserializer::from_slice(&body), &mut into, add);
-                    (
-                        into,
-                        page_count.map_err(|err| Error::Decode(err.to_string()))?,
-                    )
+                    parse_page(serde_json::Deserializer::from_slice(&body), &mut items)
+                        .map_err(|err| Error::Decode(err.to_string()))?
                 }
                 Reading::Streamed => {
                     let chunks = futures::stream::try_unfold(response, |mut body| async {
@@ -543,19 +517,23 @@ impl Client {
                     })
                     .map_err(std::io::Error::other);
                     let body = SyncIoBridge::new(StreamReader::new(Box::pin(chunks)));
-                    tokio::task::spawn_blocking(move || {
+                    let parsed;
+                    (items, parsed) = tokio::task::spawn_blocking(move || {
                         let json =
                             serde_json::Deserializer::from_reader(std::io::BufReader::new(body));
-                        parse_page(json, &mut into, add).map(|page_count| (into, page_count))
+                        let page_count = parse_page(json, &mut items);
+                        (items, page_count)
                     })
                     .await
-                    .unwrap_or_else(|panicked| Err(serde::de::Error::custom(panicked)))
-                    .map_err(|err| self.body_error(err))?
+                    .unwrap_or_else(|panicked| {
+                        (Vec::new(), Err(serde::de::Error::custom(panicked)))
+                    });
+                    parsed.map_err(|err| self.body_error(err))?
                 }
             };
             page += 1;
             if page >= page_count {
-                return Ok(into);
+                return Ok(items);
             }
         }
     }
@@ -756,15 +734,12 @@ mod tests {
     use super::*;
 
     fn names_in(page: &str) -> serde_json::Result<(Vec<String>, usize)> {
-        let mut names = Vec::new();
-        let add = |names: &mut Vec<String>, config: PathConfig| names.push(config.name);
+        let mut configs: Vec<PathConfig> = Vec::new();
         let json = serde_json::Deserializer::from_reader(page.as_bytes());
-        let page_count = parse_page(json, &mut names, add)?;
-        let whole = parse_page(
-            serde_json::Deserializer::from_slice(page.as_bytes()),
-            &mut Vec::new(),
-            add,
-        )?;
+        let page_count = parse_page(json, &mut configs)?;
+        let json = serde_json::Deserializer::from_slice(page.as_bytes());
+        let whole = parse_page(json, &mut Vec::<PathConfig>::new())?;
+        let names = configs.into_iter().map(|config| config.name).collect();
         assert_eq!(
             whole, page_count,
             "read whole or as it arrives, the same page"
