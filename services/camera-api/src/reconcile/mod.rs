@@ -794,7 +794,8 @@ impl Reconciler {
     /// With `actual`, what that MediaMTX holds, a path that should not be
     /// there, is not and is settled is left out: a pass at 100,000 mostly
     /// disabled cameras held them all to do nothing for them. The number of
-    /// cameras so left out whole comes second (they are unchanged).
+    /// cameras so left out whole comes second (they are unchanged). A path
+    /// MediaMTX already holds as it should be comes as `Wanted::AsHeld`.
     async fn load(
         &self,
         only: Option<i64>,
