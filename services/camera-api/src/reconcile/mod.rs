@@ -139,6 +139,19 @@ impl Reconciler {
         }
     }
 
+    /// How many changed cameras at once are converged by a pass rather than
+    /// one by one. When a pass may write a configuration file, a batch as
+    /// large as `BULK_WRITES` already costs fewer reloads through the file:
+    /// one by one, each camera is an API write and so a reload of its own
+    /// (over a second each at 10,000 paths).
+    fn batch_to_pass(&self) -> usize {
+        if self.config_file.is_some() || self.settings.node_config_dir.is_some() {
+            BULK_WRITES - 1
+        } else {
+            BATCH_TO_PASS
+        }
+    }
+
     /// The configuration file the pass may write for `target`, if any: the
     /// settings' for their MediaMTX, a node's own in the node directory.
     fn config_file_of(&self, target: &Target) -> Option<Arc<ConfigFile>> {
@@ -239,19 +252,25 @@ impl Reconciler {
                     let Some(first) = notification else {
                         return Err(Error::LockLost);
                     };
-                    let mut batch = vec![first];
-                    while let Ok(more) = notifications.try_recv() {
-                        batch.push(more);
-                    }
-                    let (cameras, forced) = sort_notifications(&batch);
-                    if forced || cameras.len() > BATCH_TO_PASS {
-                        next_pass = Instant::now();
-                    } else {
-                        for id in cameras {
-                            if !self.reconcile_camera(id).await {
-                                failures += 1;
-                                next_pass = next_pass.min(Instant::now() + backoff(failures, self.settings.interval));
-                            }
+                    // Changes that arrive while cameras are converged one by
+                    // one join the batch, so a steady trickle (cameras added
+                    // one after another) still reaches a pass.
+                    let mut changed = Changed::default();
+                    changed.add(&first);
+                    loop {
+                        while let Ok(more) = notifications.try_recv() {
+                            changed.add(&more);
+                        }
+                        if changed.forced || changed.cameras.len() > self.batch_to_pass() {
+                            next_pass = Instant::now();
+                            break;
+                        }
+                        let Some(id) = changed.cameras.pop_first() else {
+                            break;
+                        };
+                        if !self.reconcile_camera(id).await {
+                            failures += 1;
+                            next_pass = next_pass.min(Instant::now() + backoff(failures, self.settings.interval));
                         }
                     }
                 }
@@ -1146,20 +1165,25 @@ fn classify(err: mediamtx::Error, unreachable: &mut Option<String>) -> String {
 }
 
 /// Camera ids to look at, and whether a full pass was requested.
-fn sort_notifications(batch: &[PgNotification]) -> (BTreeSet<i64>, bool) {
-    let mut cameras = BTreeSet::new();
-    let mut forced = false;
-    for notification in batch {
-        match notification.channel() {
-            REQUEST_CHANNEL | nodes::CHANGED_CHANNEL => forced = true,
-            _ => cameras.extend(notification.payload().parse::<i64>().ok()),
-        }
-    }
-    (cameras, forced)
+/// What the notifications received so far ask for: a pass, or these
+/// cameras converged.
+#[derive(Default)]
+struct Changed {
+    cameras: BTreeSet<i64>,
+    forced: bool,
 }
 
-/// Capped exponential backoff with jitter, so replicas and retries don't
-/// march in step.
+impl Changed {
+    fn add(&mut self, notification: &PgNotification) {
+        match notification.channel() {
+            REQUEST_CHANNEL | nodes::CHANGED_CHANNEL => self.forced = true,
+            _ => self
+                .cameras
+                .extend(notification.payload().parse::<i64>().ok()),
+        }
+    }
+}
+
 /// Why the reconciler stepped down (it then tries to lead again).
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -1178,6 +1202,8 @@ fn logged<T: Default>(result: Result<T, sqlx::Error>, what: &str) -> T {
     })
 }
 
+/// Capped exponential backoff with jitter, so replicas and retries don't
+/// march in step.
 fn backoff(failures: u32, cap: Duration) -> Duration {
     let base = Duration::from_millis(500).saturating_mul(1 << failures.min(10));
     let jitter = 0.8 + (uuid::Uuid::new_v4().as_u128() % 400) as f64 / 1000.0;

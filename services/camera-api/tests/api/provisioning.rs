@@ -436,6 +436,39 @@ async fn many_paths_go_through_mediamtxs_configuration_file_in_one_reload() {
     assert!(app.mediamtx.faults().writes().is_empty());
 }
 
+/// Cameras added one after another while MediaMTX is slow to answer (as
+/// it is at thousands of paths, where each API write is a reload) pile up
+/// and go through the configuration file together, not one reload each.
+#[tokio::test]
+async fn cameras_that_arrive_while_others_are_written_go_through_the_file_together() {
+    const CAMERAS: usize = 25;
+    let app = TestApp::spawn_with(|vars| {
+        vars.insert("CAMPLANE_RECONCILE_INTERVAL".into(), "10m".into());
+    })
+    .await;
+    force_pass(&app).await;
+    app.mediamtx.faults().set_delay(Duration::from_millis(400));
+    app.mediamtx.faults().clear_requests();
+    let created = futures::future::join_all((0..CAMERAS).map(|n| {
+        let camera = json!({"name": format!("Trickle {n}"), "stream_url": canary_url("127.0.2.9")});
+        let app = &app;
+        async move { app.post_json("/api/cameras", &camera).await }
+    }))
+    .await;
+    assert!(created.iter().all(|response| response.status == 201));
+    let provisioned = eventually(Duration::from_secs(30), || async {
+        ready_cameras(&app).await == CAMERAS as i64
+    })
+    .await;
+    assert!(provisioned, "every camera provisioned");
+    let api_writes = app.mediamtx.faults().writes().len();
+    assert!(
+        api_writes < CAMERAS / 2,
+        "most cameras went through the file: {api_writes} API writes for {CAMERAS} cameras"
+    );
+    assert_eq!(app.mediamtx.camera_paths().await.len(), CAMERAS);
+}
+
 #[tokio::test]
 async fn a_configuration_reload_that_drops_every_path_is_repaired_at_once() {
     // A long interval: only the leader's watch can explain a quick repair.
