@@ -51,6 +51,18 @@ pub fn violates(err: &sqlx::Error, constraint: &str) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.constraint() == Some(constraint))
 }
 
+/// Makes PostgreSQL plan the transaction's statements for their parameters
+/// on every run. After five runs of a prepared statement PostgreSQL may keep one plan
+/// for any parameters, and for a statement whose cost is all in its
+/// parameters (one camera or every camera; the rows written since a moment)
+/// that plan reads every row, in parallel workers, for one camera too.
+pub async fn plan_each_run(tx: &mut sqlx::PgConnection) -> Result<(), sqlx::Error> {
+    sqlx::query!("SET LOCAL plan_cache_mode = force_custom_plan")
+        .execute(tx)
+        .await?;
+    Ok(())
+}
+
 /// The advisory lock of the replica that leads (runs the reconciler): any
 /// running service holds it, which is how `rotate-key` knows it runs alone.
 pub const LEADER_LOCK: i64 = 0x6361_6d70_6c61_6e65; // "camplane"

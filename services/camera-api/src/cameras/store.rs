@@ -357,6 +357,7 @@ pub(super) async fn changed_since(
     mut each: impl FnMut(Camera),
 ) -> Result<(Vec<i64>, String)> {
     let mut tx = db.begin().await?;
+    db::plan_each_run(&mut tx).await?;
     let next = snapshot_horizon(&mut tx).await?;
     let statement = format!(
         "SELECT {LISTED_COLUMNS}

@@ -821,6 +821,8 @@ impl Reconciler {
         node: Option<Option<i64>>,
         actual: Option<&PathConfigs>,
     ) -> Result<(Vec<Desired>, usize), sqlx::Error> {
+        let mut tx = self.db.begin().await?;
+        crate::db::plan_each_run(&mut tx).await?;
         let mut rows = sqlx::query!(
             r#"SELECT c.id, c.version, c.stream_url, c.password_sealed, c.password_key_id,
                       c.sub_stream_url, c.sub_password_sealed, c.sub_password_key_id,
@@ -837,7 +839,7 @@ impl Reconciler {
             node.is_some(),
             node.flatten(),
         )
-        .fetch(&self.db);
+        .fetch(&mut *tx);
         let (source, record) = (self.settings.source, &self.settings.record);
         // Row by row: a fleet's rows all at once took more memory than the
         // pass itself.
