@@ -61,6 +61,15 @@ const BULK_WRITES: usize = 20;
 /// (about 3 s for 10,000 paths on the benchmark machine).
 const RELOAD_WAIT: Duration = Duration::from_secs(30);
 
+/// After a pass that took `t`, the next periodic one waits at least this
+/// many times `t`, so periodic passes take at most a tenth of the time. At
+/// 20,000 paths a pass costs over a second of CPU (MediaMTX copying and
+/// encoding its configuration, this service parsing it, PostgreSQL reading
+/// every camera), and it takes longer on a busy machine, which then gets
+/// fewer of them. Changes, restarts and dropped paths start a pass at once
+/// all the same.
+const REST_PER_PASS: u32 = 9;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub interval: Duration,
@@ -276,13 +285,15 @@ impl Reconciler {
                 }
                 Some(()) = pass_due.recv() => next_pass = Instant::now(),
                 _ = sleep_until(next_pass) => {
+                    let started = Instant::now();
                     let report = self.pass_answering_requests().await;
                     if report.error.is_some() || !report.failed.is_empty() {
                         failures += 1;
                         next_pass = Instant::now() + backoff(failures, self.settings.interval);
                     } else {
                         failures = 0;
-                        next_pass = Instant::now() + self.settings.interval;
+                        let rest = started.elapsed() * REST_PER_PASS;
+                        next_pass = Instant::now() + self.settings.interval.max(rest);
                     }
                     let path = self.provisioned_path().await;
                     *sentinel.lock().unwrap_or_else(PoisonError::into_inner) = path;
