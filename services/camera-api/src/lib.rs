@@ -129,7 +129,7 @@ pub async fn serve_with_metrics(
         let (db, principals) = (db.clone(), principals.clone());
         move || auth::recent::forget_on_changes(db.clone(), principals.clone())
     });
-    let state = http::AppState {
+    let state = http::AppState::new(http::Shared {
         events: events.clone(),
         media,
         config: Arc::new(config),
@@ -140,7 +140,7 @@ pub async fn serve_with_metrics(
         catalog: Arc::default(),
         storage: storage.clone(),
         tasks,
-    };
+    });
     let addr = listener.local_addr()?;
     tracing::info!(%addr, "listening");
     let _metrics = match metrics_listener {

@@ -45,7 +45,7 @@ impl InProcess {
         // Closed, it refuses at once: a 503 without a wait for a connection.
         db.close().await;
         let principals = Arc::new(Recent::default());
-        let state = AppState {
+        let state = AppState::new(super::Shared {
             mediamtx: crate::mediamtx::Client::new(&config.mediamtx),
             media: crate::media::Media::new(config.media.clone(), config.request_timeout),
             config: Arc::new(config),
@@ -56,7 +56,7 @@ impl InProcess {
             catalog: Arc::default(),
             storage: Arc::default(),
             tasks: crate::tasks::Tasks::default(),
-        };
+        });
         let openapi = serde_json::to_value(super::openapi()).expect("a JSON document");
         Self {
             router: super::app(state),
