@@ -52,7 +52,7 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    telemetry::init(&config.log_filter, config.log_format);
+    let _logs = telemetry::init(&config.log_filter, config.log_format);
     let result = match command.as_str() {
         "serve" => run(config).await,
         "migrate" => migrate(config).await,
