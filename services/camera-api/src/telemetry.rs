@@ -60,6 +60,10 @@ pub fn init(filter: &str, format: LogFormat) -> Logs {
 
 /// Lines queued for stdout at most; past that, whoever logs waits.
 const QUEUED_LINES: usize = 16 * 1024;
+/// How long the writer lets lines gather after writing some: a line logged
+/// when none was waiting is written at once, the next ones at most this
+/// much later.
+const GATHER: Duration = Duration::from_millis(10);
 
 /// Log lines reach stdout from a thread of their own, many to a `write`.
 /// Written by the request workers themselves, each line was a `write` of its
@@ -85,8 +89,6 @@ impl LogQueue {
             .spawn(move || {
                 let mut out = BufWriter::with_capacity(64 * 1024, out);
                 while let Ok(first) = queue.recv() {
-                    // Written out once the queue is empty, so a busy service
-                    // writes many lines at a time and a quiet one at once.
                     let mut next = Some(first);
                     while let Some(queued) = next {
                         match queued {
@@ -101,6 +103,9 @@ impl LogQueue {
                         next = queue.try_recv().ok();
                     }
                     let _ = out.flush();
+                    // Lets lines gather: woken by each line, this thread
+                    // cost a busy service more than the writes it saves.
+                    std::thread::sleep(GATHER);
                 }
             })
             .expect("a thread for the log");
