@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
 use utoipa::ToSchema;
+use utoipa::openapi::schema::SchemaType;
+use utoipa::openapi::{Object, ObjectBuilder, Type};
 
 /// One rejected field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -97,6 +99,36 @@ pub type Labels = BTreeMap<String, String>;
 
 const LABELS_MAX: usize = 16;
 const LABEL_MAX: usize = 63;
+
+/// The schema of labels, from what `check_labels` checks.
+pub fn labels_schema() -> Object {
+    labels_schema_of(Type::Object.into())
+}
+
+/// `labels_schema`, or `null`.
+pub fn optional_labels_schema() -> Object {
+    labels_schema_of(SchemaType::from_iter([Type::Object, Type::Null]))
+}
+
+fn labels_schema_of(schema_type: SchemaType) -> Object {
+    let word = |letters: &str| {
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .pattern(Some(format!("^[{letters}0-9._-]{{1,{LABEL_MAX}}}$")))
+    };
+    ObjectBuilder::new()
+        .schema_type(schema_type)
+        .description(Some(format!(
+            "Labels (docs/nodes.md): up to {LABELS_MAX}, each a key of 1 to {LABEL_MAX} \
+             lower-case letters, digits, '.', '_' or '-' with a value of 1 to {LABEL_MAX} \
+             letters, digits, '.', '_' or '-'."
+        )))
+        .property_names(Some(word("a-z")))
+        .additional_properties(Some(word("A-Za-z")))
+        .max_properties(Some(LABELS_MAX))
+        .examples([serde_json::json!({"site": "north"})])
+        .build()
+}
 
 /// Labels stay short plain words, so they read well in a list and need no
 /// escaping in a log, a URL or a CSV cell (`site=north;zone=a`).
