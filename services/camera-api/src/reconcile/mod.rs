@@ -1177,7 +1177,6 @@ fn classify(err: mediamtx::Error, unreachable: &mut Option<String>) -> String {
     detail
 }
 
-/// Camera ids to look at, and whether a full pass was requested.
 /// What the notifications received so far ask for: a pass, or these
 /// cameras converged.
 #[derive(Default)]
