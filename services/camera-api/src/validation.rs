@@ -1,13 +1,13 @@
 //! Field-level validation errors, shared by every resource so clients get one
 //! error shape (the `errors` list of a 422 problem) whatever they sent.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 use unicode_normalization::UnicodeNormalization;
-use utoipa::ToSchema;
-use utoipa::openapi::schema::SchemaType;
-use utoipa::openapi::{Object, ObjectBuilder, Type};
+use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
+use utoipa::{PartialSchema, ToSchema};
 
 /// One rejected field of a request.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -100,34 +100,36 @@ pub type Labels = BTreeMap<String, String>;
 const LABELS_MAX: usize = 16;
 const LABEL_MAX: usize = 63;
 
-/// The schema of labels, from what `check_labels` checks.
-pub fn labels_schema() -> Object {
-    labels_schema_of(Type::Object.into())
-}
+/// The OpenAPI schema of `Labels`, from what `check_labels` checks (a type
+/// alias can't carry one): fields name it with `value_type`.
+pub struct LabelsSchema;
 
-/// `labels_schema`, or `null`.
-pub fn optional_labels_schema() -> Object {
-    labels_schema_of(SchemaType::from_iter([Type::Object, Type::Null]))
-}
-
-fn labels_schema_of(schema_type: SchemaType) -> Object {
-    let word = |letters: &str| {
+impl PartialSchema for LabelsSchema {
+    fn schema() -> RefOr<Schema> {
+        let word = |letters: &str| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some(format!("^[{letters}0-9._-]{{1,{LABEL_MAX}}}$")))
+        };
         ObjectBuilder::new()
-            .schema_type(Type::String)
-            .pattern(Some(format!("^[{letters}0-9._-]{{1,{LABEL_MAX}}}$")))
-    };
-    ObjectBuilder::new()
-        .schema_type(schema_type)
-        .description(Some(format!(
-            "Labels (docs/nodes.md): up to {LABELS_MAX}, each a key of 1 to {LABEL_MAX} \
-             lower-case letters, digits, '.', '_' or '-' with a value of 1 to {LABEL_MAX} \
-             letters, digits, '.', '_' or '-'."
-        )))
-        .property_names(Some(word("a-z")))
-        .additional_properties(Some(word("A-Za-z")))
-        .max_properties(Some(LABELS_MAX))
-        .examples([serde_json::json!({"site": "north"})])
-        .build()
+            .schema_type(Type::Object)
+            .description(Some(format!(
+                "Up to {LABELS_MAX} labels (docs/nodes.md), each a key of 1 to {LABEL_MAX} \
+                 lower-case letters, digits, '.', '_' or '-' with a value of 1 to {LABEL_MAX} \
+                 letters, digits, '.', '_' or '-'."
+            )))
+            .property_names(Some(word("a-z")))
+            .additional_properties(Some(word("A-Za-z")))
+            .max_properties(Some(LABELS_MAX))
+            .examples([serde_json::json!({"site": "north"})])
+            .into()
+    }
+}
+
+impl ToSchema for LabelsSchema {
+    fn name() -> Cow<'static, str> {
+        Cow::Borrowed("Labels")
+    }
 }
 
 /// Labels stay short plain words, so they read well in a list and need no

@@ -13,7 +13,7 @@ use super::{Camera, Error, RecordingInput, RecordingPolicy, Result, StreamUrl};
 use crate::auth::Principal;
 use crate::groups::{groups_schema, parse_groups};
 use crate::redact::PASSWORD_MASK;
-use crate::validation::{FieldError, FieldErrors, Labels, check_labels, optional_labels_schema};
+use crate::validation::{FieldError, FieldErrors, Labels, LabelsSchema, check_labels};
 
 const NAME_MAX: usize = 100;
 const LOCATION_MAX: usize = 200;
@@ -152,7 +152,7 @@ pub struct NewCameraInput {
     /// e.g. its site; written as a node's labels are. Ignored while no node
     /// is registered (docs/nodes.md).
     #[serde(default)]
-    #[schema(schema_with = optional_labels_schema)]
+    #[schema(value_type = Option<LabelsSchema>)]
     pub node_labels: Option<Labels>,
 }
 
@@ -196,7 +196,7 @@ pub struct CameraPatch {
     pub external_id: Option<Option<String>>,
     /// Replaces them all; `null` or `{}` asks for none.
     #[serde(default, deserialize_with = "present")]
-    #[schema(schema_with = optional_labels_schema)]
+    #[schema(value_type = Option<LabelsSchema>)]
     pub node_labels: Option<Option<Labels>>,
 }
 

@@ -53,7 +53,7 @@ pub struct CameraView<'a> {
     /// Its id in another system, if any.
     pub external_id: Option<&'a str>,
     /// Labels a MediaMTX node must carry to serve it; `{}` for none.
-    #[schema(schema_with = crate::validation::labels_schema)]
+    #[schema(value_type = crate::validation::LabelsSchema)]
     pub node_labels: crate::validation::Labels,
     /// The MediaMTX path, `cam_<id>`.
     #[schema(value_type = String, example = "cam_42")]

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 use utoipa::ToSchema;
 
-use crate::validation::{FieldError, FieldErrors, labels_schema, optional_labels_schema};
+use crate::validation::{FieldError, FieldErrors, LabelsSchema};
 use crate::{db, mediamtx};
 
 pub use crate::validation::Labels;
@@ -46,7 +46,7 @@ pub struct Node {
     /// tools' planning; placement counts cameras.
     #[schema(example = 1000)]
     pub max_readers: i32,
-    #[schema(schema_with = labels_schema)]
+    #[schema(value_type = LabelsSchema)]
     pub labels: Labels,
     /// Takes no camera, and gives up those it has (before maintenance).
     pub draining: bool,
@@ -135,7 +135,7 @@ pub struct NewNodeInput {
     /// values: letters, digits, `.`, `_`, `-`; up to 63 characters each,
     /// 16 labels.
     #[serde(default)]
-    #[schema(schema_with = labels_schema)]
+    #[schema(value_type = LabelsSchema)]
     pub labels: Labels,
     #[serde(default)]
     pub draining: bool,
@@ -162,7 +162,7 @@ pub struct NodePatch {
     #[serde(default)]
     pub max_readers: Option<i32>,
     #[serde(default)]
-    #[schema(schema_with = optional_labels_schema)]
+    #[schema(value_type = Option<LabelsSchema>)]
     pub labels: Option<Labels>,
     #[serde(default)]
     pub draining: Option<bool>,
