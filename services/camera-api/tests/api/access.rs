@@ -1077,7 +1077,7 @@ async fn a_crowd_of_logins_waits_its_turn_instead_of_taking_memory() {
     let mut app = TestApp::spawn().await;
     app.stop().await.unwrap();
     let service = app.spawn_process(app.env()).await;
-    let base = service.base_url().await;
+    let base = service.base_url().to_owned();
     let login = |n: usize| {
         app.anonymous
             .post(format!("{base}/api/session"))

@@ -129,7 +129,7 @@ async fn sixty_four_clients_for_a_minute_no_5xx_no_errors_memory_flat() {
     app.stop().await.unwrap();
     app.insert_cameras(CAMERAS).await;
     let mut service = app.spawn_process(app.env()).await;
-    let base = service.base_url().await;
+    let base = service.base_url().to_owned();
     let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM cameras ORDER BY id")
         .fetch_all(&app.db)
         .await

@@ -355,16 +355,9 @@ async fn a_leading_replica_killed_mid_pass_hands_the_nodes_to_the_other_within_s
             .sum::<usize>()
     };
 
-    let answer_hooks = |base: String| {
-        for node in &mtx {
-            node.add_hook(format!("{base}/api/mediamtx/auth"));
-        }
-    };
-    let mut leader = app.spawn_process(app.env()).await;
-    answer_hooks(leader.base_url().await);
+    let mut leader = app.spawn_process_for(app.env(), &mtx).await;
     leader.output_containing("this instance now leads").await;
-    let follower = app.spawn_process(app.env()).await;
-    answer_hooks(follower.base_url().await);
+    let follower = app.spawn_process_for(app.env(), &mtx).await;
     let midway = eventually(Duration::from_secs(60), || async { writes() >= 30 }).await;
     leader.kill().await;
     let killed_at = std::time::Instant::now();

@@ -317,13 +317,36 @@ impl TestApp {
     }
 
     /// The real binary as a process of its own with `env` (this app's, see
-    /// [`Self::env`], perhaps changed), answering MediaMTX's auth hook too
-    /// once it listens.
+    /// [`Self::env`], perhaps changed), answering MediaMTX's auth hook too.
     pub async fn spawn_process(&self, env: &HashMap<String, String>) -> service::ServiceProcess {
-        let process = service::ServiceProcess::start(env);
-        let base = process.base_url().await;
-        self.mediamtx.add_hook(format!("{base}/api/mediamtx/auth"));
-        process
+        self.spawn_process_for(env, &[]).await
+    }
+
+    /// As [`Self::spawn_process`], answering the auth hook of `nodes` too.
+    /// The hooks are in place before it starts: a process that leads checks
+    /// every MediaMTX at once, MediaMTX asks the hook whether the service's
+    /// own API user may, and a node refused then is taken for down.
+    pub async fn spawn_process_for(
+        &self,
+        env: &HashMap<String, String>,
+        nodes: &[MediaMtx],
+    ) -> service::ServiceProcess {
+        for _ in 0..3 {
+            let mut process = service::ServiceProcess::start(env);
+            let hook = format!("{}/api/mediamtx/auth", process.base_url());
+            for mediamtx in std::iter::once(&*self.mediamtx).chain(nodes) {
+                mediamtx.add_hook(hook.clone());
+            }
+            match process.listening().await {
+                Ok(()) => return process,
+                // A hook left behind is one that never answers: harmless.
+                Err(service::NotListening::PortTaken) => continue,
+                Err(service::NotListening::Failed(output)) => {
+                    panic!("the service process did not start:\n{output}")
+                }
+            }
+        }
+        panic!("another process took the service's port three times in a row");
     }
 
     /// The environment the service runs with, e.g. to start the real binary

@@ -14,12 +14,26 @@ pub struct ServiceProcess {
     /// JSON log lines, stdout and stderr. A file, not a pipe: an undrained
     /// pipe would fill up and stall the service.
     log: PathBuf,
+    base: String,
+}
+
+/// Why a process did not come to listen.
+pub enum NotListening {
+    /// Another process bound its port between its choice and the bind.
+    PortTaken,
+    /// Anything else, with everything it wrote.
+    Failed(String),
 }
 
 impl ServiceProcess {
     /// Starts the binary with `env` (a test app's, see `TestApp::env`) on a
-    /// port of its own, without a metrics listener.
+    /// free port, without a metrics listener. The port is chosen here, so
+    /// its address is known before it listens (see [`Self::listening`]).
     pub fn start(env: &HashMap<String, String>) -> ServiceProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
         let log =
             std::env::temp_dir().join(format!("camplane-service-{}.log", uuid::Uuid::new_v4()));
         let file = std::fs::File::create(&log).unwrap();
@@ -29,28 +43,42 @@ impl ServiceProcess {
             .env("CAMPLANE_LOG_FORMAT", "json")
             .envs(env)
             .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("CAMPLANE_LISTEN", "127.0.0.1:0")
+            .env("CAMPLANE_LISTEN", format!("127.0.0.1:{port}"))
             .env("CAMPLANE_METRICS_LISTEN", "off")
             .stdout(Stdio::from(file.try_clone().unwrap()))
             .stderr(Stdio::from(file))
             .kill_on_drop(true)
             .spawn()
             .unwrap();
-        ServiceProcess { process, log }
+        ServiceProcess {
+            process,
+            log,
+            base: format!("http://127.0.0.1:{port}"),
+        }
     }
 
-    /// The base URL, once the service says it listens.
-    pub async fn base_url(&self) -> String {
-        self.output_containing("\"listening\"").await;
-        let addr = self.log_lines().into_iter().find_map(|line| {
-            (line["fields"]["message"] == "listening")
-                .then(|| line["fields"]["addr"].as_str().map(str::to_owned))
-                .flatten()
-        });
-        format!(
-            "http://{}",
-            addr.expect("the listening line names the address")
-        )
+    pub fn base_url(&self) -> &str {
+        &self.base
+    }
+
+    /// Waits until it says it listens (10 s at most), or has exited.
+    pub async fn listening(&mut self) -> Result<(), NotListening> {
+        for _ in 0..400 {
+            let output = self.output();
+            if output.contains("\"listening\"") {
+                return Ok(());
+            }
+            if self.process.try_wait().unwrap().is_some() {
+                // main's context for a failed bind.
+                return Err(if output.contains("binding CAMPLANE_LISTEN") {
+                    NotListening::PortTaken
+                } else {
+                    NotListening::Failed(output)
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        Err(NotListening::Failed(self.output()))
     }
 
     /// Everything it wrote, once that includes `text` (within 10 s).
