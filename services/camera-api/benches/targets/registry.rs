@@ -1,7 +1,8 @@
 //! The camera list at 100,000 cameras, paged through the catalog (pages the
 //! service keeps whole are measured in `cameras`): the first page, which
 //! reads the fleet into the catalog, then every sort and filter, first
-//! pages and deep ones by cursor, the picker's search, and memory meanwhile.
+//! pages and deep ones by cursor, the picker's search, and memory meanwhile;
+//! and what a Prometheus scrape of that fleet takes.
 
 use std::time::Duration;
 
@@ -44,6 +45,24 @@ pub async fn at_scale(app: &TestApp, service: &ServiceProcess, rows: &mut Vec<Ro
             "{:.2} s; resident memory then {:.1} MiB",
             started.elapsed().as_secs_f64(),
             mib(service.memory().resident)
+        ),
+    ));
+    // Prometheus scrapes every 15 s by default; each scrape counts every
+    // camera by state.
+    let mut scrapes = Vec::new();
+    for _ in 0..3 {
+        let started = std::time::Instant::now();
+        let page = service.scrape().await;
+        scrapes.push(started.elapsed());
+        assert!(page.contains("camplane_cameras{"), "{page}");
+    }
+    scrapes.sort();
+    rows.push(Row::reported(
+        format!("a `/metrics` scrape ({FLEET} cameras): median of 3"),
+        format!(
+            "{:.0} ms (slowest {:.0} ms)",
+            ms(scrapes[1]),
+            ms(scrapes[2])
         ),
     ));
     // Sees 32 of the 400 sites (a token's most groups): 8% of the cameras.

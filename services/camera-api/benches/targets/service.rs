@@ -14,6 +14,8 @@ use crate::support::{Response, TestApp, assert_no_canary, send, serving};
 pub struct ServiceProcess {
     child: tokio::process::Child,
     base: String,
+    /// Prometheus's scrape, on a listener of its own.
+    metrics: String,
     client: reqwest::Client,
     /// Output goes to a file: an undrained pipe would fill up and stall it.
     log: PathBuf,
@@ -31,10 +33,13 @@ impl ServiceProcess {
     /// Starts the binary on a free port and waits until it serves. Stop
     /// `app`'s own service first when this one should reconcile alone.
     pub async fn start(app: &TestApp) -> ServiceProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let free_port = || {
+            std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|listener| listener.local_addr())
+                .expect("a free port")
+                .port()
+        };
+        let (port, metrics_port) = (free_port(), free_port());
         let log =
             std::env::temp_dir().join(format!("camplane-service-{}.log", uuid::Uuid::new_v4()));
         let output = std::fs::File::create(&log).expect("creating the service's log");
@@ -43,8 +48,11 @@ impl ServiceProcess {
             .envs(app.env())
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("CAMPLANE_LISTEN", format!("127.0.0.1:{port}"))
-            // Metrics stay on, as in production, on a port nobody else has.
-            .env("CAMPLANE_METRICS_LISTEN", "127.0.0.1:0")
+            // Metrics stay on, as in production.
+            .env(
+                "CAMPLANE_METRICS_LISTEN",
+                format!("127.0.0.1:{metrics_port}"),
+            )
             .stdout(Stdio::from(output.try_clone().unwrap()))
             .stderr(Stdio::from(output))
             .kill_on_drop(true)
@@ -53,6 +61,7 @@ impl ServiceProcess {
         let service = ServiceProcess {
             child,
             base: format!("http://127.0.0.1:{port}"),
+            metrics: format!("http://127.0.0.1:{metrics_port}/metrics"),
             client: app.client.clone(),
             log,
         };
@@ -93,6 +102,18 @@ impl ServiceProcess {
         let status = response.status().as_u16();
         response.bytes().await.expect("response body");
         status
+    }
+
+    /// What Prometheus reads: the metrics page, as text.
+    pub async fn scrape(&self) -> String {
+        let response = self
+            .client
+            .get(&self.metrics)
+            .send()
+            .await
+            .expect("scraped");
+        assert_eq!(response.status(), 200);
+        response.text().await.expect("the metrics page")
     }
 
     pub async fn post_json(&self, path: &str, body: &Value) -> Response {
