@@ -415,17 +415,25 @@ pub struct ById<'a> {
 /// cameras of an event, the fleet's gauges, an export). The API's list is
 /// the catalog's.
 pub async fn by_id(db: &PgPool, which: &ById<'_>) -> Result<Vec<Camera>> {
+    // Each id condition is an index condition, on both tables: PostgreSQL
+    // merges the two in id order, and without `p.camera_id > $1` it read the
+    // provisioning rows from the first camera on for every page (reading
+    // 100,000 cameras page by page took 2 s). `ids` or not are two
+    // statements, so neither is planned for the other.
+    let ids = match which.ids {
+        Some(_) => "c.id = ANY($2)",
+        None => "$2::int8[] IS NULL",
+    };
     let statement = format!(
         "SELECT {LISTED_COLUMNS}
          FROM cameras c JOIN camera_provisioning p ON p.camera_id = c.id
-         WHERE ($1::int8 IS NULL OR c.id > $1)
-           AND ($2::int8[] IS NULL OR c.id = ANY($2))
+         WHERE c.id > $1 AND p.camera_id > $1 AND {ids}
            AND camplane_sees($3, c.groups)
          ORDER BY c.id
          LIMIT $4"
     );
     sqlx::query_as::<_, ListRow>(sqlx::AssertSqlSafe(statement))
-        .bind(which.after)
+        .bind(which.after.unwrap_or(i64::MIN))
         .bind(which.ids)
         .bind(which.groups)
         .bind(which.limit)
