@@ -60,7 +60,8 @@ case $profile in
   debug) build_flags=() ;;
   *) echo "run-local: CAMPLANE_PROFILE must be release or debug" >&2; exit 2 ;;
 esac
-bin=target/$profile
+# Where cargo builds: CARGO_TARGET_DIR when set, as cargo itself reads it.
+bin=${CARGO_TARGET_DIR:-target}/$profile
 say() { echo "run-local: $*" >&2; }
 
 # --- a previous run that was killed (no trap) may have left processes behind
