@@ -271,9 +271,11 @@ impl MediaMtx {
         std::fs::read_to_string(self.dir.join("mediamtx.log")).unwrap_or_default()
     }
 
-    /// Starts the process; false if it exits before its API answers (e.g. a
+    /// Starts the process; false if it exits before its API listens (e.g. a
     /// port was taken).
     async fn launch(&self) -> bool {
+        // The log is kept across restarts: only this launch's lines count.
+        let logged_before = self.log().len();
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -313,13 +315,18 @@ impl MediaMtx {
                 *self.process.lock().unwrap() = None;
                 return false;
             }
-            // Any answer will do: without credentials it is a 401.
+            // Its own word, not an answer on the port: whatever else took
+            // the port while this one failed to bind it answers too (tests
+            // beside this one start MediaMTX, HAProxy and services on free
+            // ports). The API is the last listener it starts.
+            let started = format!(
+                "[API] started with listener on {} ",
+                loopback(self.ports.api)
+            );
             if self
-                .http
-                .get(format!("{}/v3/info", self.direct_url()))
-                .send()
-                .await
-                .is_ok()
+                .log()
+                .get(logged_before..)
+                .is_some_and(|new| new.contains(&started))
             {
                 return true;
             }
@@ -355,10 +362,15 @@ impl MediaMtx {
         match response.status().as_u16() {
             200 => Some(response.json().await.unwrap()),
             404 => None,
-            other => panic!(
-                "MediaMTX answered {other} to GET {path}: {}",
-                response.text().await.unwrap_or_default()
-            ),
+            other => {
+                let log = self.log();
+                let tail: Vec<&str> = log.lines().rev().take(40).collect();
+                panic!(
+                    "MediaMTX answered {other} to GET {path}: {}\nthe end of its log:\n{}",
+                    response.text().await.unwrap_or_default(),
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                )
+            }
         }
     }
 
