@@ -49,8 +49,8 @@ struct Faults {
     fail_requests: Option<u16>,
     fail_writes: Option<u16>,
     requests: Vec<RecordedRequest>,
-    /// The services (replicas) that answer hook calls: the first one that
-    /// can be reached does.
+    /// The services (replicas) that answer hook calls: a call is allowed
+    /// when one of them allows it.
     hooks: Vec<String>,
 }
 
@@ -193,18 +193,29 @@ async fn forward(State(shared): State<Arc<Shared>>, request: Request) -> Respons
         if is_observer(&shared.observer, &body) {
             return http::StatusCode::OK.into_response();
         }
+        // Replicas share one database, so any of them allows what one does;
+        // a refusal is passed on only when none allows, since a stopped
+        // one's port may have been taken by another test's process.
         let hooks = shared.faults().hooks.clone();
+        let mut refused = None;
         for hook in hooks {
             let call = shared
                 .http
                 .post(hook)
                 .header(http::header::CONTENT_TYPE, "application/json")
                 .body(body.clone());
-            if let Ok(answer) = call.send().await {
-                return answer.status().into_response();
+            match call.send().await {
+                Ok(answer) if answer.status().is_success() => {
+                    return answer.status().into_response();
+                }
+                Ok(answer) => refused = Some(answer.status()),
+                Err(_) => {}
             }
         }
-        return (http::StatusCode::SERVICE_UNAVAILABLE, "no service answers").into_response();
+        return match refused {
+            Some(status) => status.into_response(),
+            None => (http::StatusCode::SERVICE_UNAVAILABLE, "no service answers").into_response(),
+        };
     }
     let target = {
         let recorded = RecordedRequest {

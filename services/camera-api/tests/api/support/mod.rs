@@ -331,15 +331,25 @@ impl TestApp {
         env: &HashMap<String, String>,
         nodes: &[MediaMtx],
     ) -> service::ServiceProcess {
+        let mediamtxs: Vec<&MediaMtx> = std::iter::once(&*self.mediamtx).chain(nodes).collect();
+        let mut slots = Vec::new();
         for _ in 0..3 {
             let mut process = service::ServiceProcess::start(env);
             let hook = format!("{}/api/mediamtx/auth", process.base_url());
-            for mediamtx in std::iter::once(&*self.mediamtx).chain(nodes) {
-                mediamtx.add_hook(hook.clone());
+            // After a lost port the same slots are moved: whatever holds the
+            // lost port may answer the hook, and refuse.
+            if slots.is_empty() {
+                slots = mediamtxs
+                    .iter()
+                    .map(|mediamtx| mediamtx.add_hook(hook.clone()))
+                    .collect();
+            } else {
+                for (mediamtx, slot) in mediamtxs.iter().zip(&slots) {
+                    mediamtx.move_hook(*slot, hook.clone());
+                }
             }
             match process.listening().await {
                 Ok(()) => return process,
-                // A hook left behind is one that never answers: harmless.
                 Err(service::NotListening::PortTaken) => continue,
                 Err(service::NotListening::Failed(output)) => {
                     panic!("the service process did not start:\n{output}")
