@@ -9,7 +9,7 @@ use std::process::Stdio;
 use reqwest::Method;
 use serde_json::Value;
 
-use crate::support::{Response, TestApp, assert_no_canary, send, serving};
+use crate::support::{Response, TestApp, assert_no_canary, free_port, send, serving};
 
 pub struct ServiceProcess {
     child: tokio::process::Child,
@@ -33,12 +33,6 @@ impl ServiceProcess {
     /// Starts the binary on a free port and waits until it serves. Stop
     /// `app`'s own service first when this one should reconcile alone.
     pub async fn start(app: &TestApp) -> ServiceProcess {
-        let free_port = || {
-            std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|listener| listener.local_addr())
-                .expect("a free port")
-                .port()
-        };
         let (port, metrics_port) = (free_port(), free_port());
         let log =
             std::env::temp_dir().join(format!("camplane-service-{}.log", uuid::Uuid::new_v4()));

@@ -222,10 +222,5 @@ impl Drop for OddServer {
 
 /// A URL whose port nothing listens on: connecting is refused at once.
 pub fn closed_port_url() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    format!("rtsp://127.0.0.1:{port}/cam1")
+    format!("rtsp://127.0.0.1:{}/cam1", super::free_port())
 }

@@ -30,10 +30,7 @@ impl ServiceProcess {
     /// free port, without a metrics listener. The port is chosen here, so
     /// its address is known before it listens (see [`Self::listening`]).
     pub fn start(env: &HashMap<String, String>) -> ServiceProcess {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
+        let port = super::free_port();
         let log =
             std::env::temp_dir().join(format!("camplane-service-{}.log", uuid::Uuid::new_v4()));
         let file = std::fs::File::create(&log).unwrap();
